@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../server/config.js';
+
+const USAGE = `Usage: jigsaw <command> [options]
+
+Commands:
+  serve [--demo] [--children N] [--seed S]   start the server; --demo loads synthetic demo data into an empty database
+  seed --children N [--seed S]              load a synthetic borough (deterministic: same seed, same data)
+  migrate [--down]                          run pending migrations (or revert them all)
+
+The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      demo: { type: 'boolean', default: false },
+      children: { type: 'string' },
+      seed: { type: 'string' },
+      down: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    allowPositionals: false,
+  });
+  if (!command || values.help || command === 'help') {
+    console.log(USAGE);
+    return command ? 0 : 1;
+  }
+  const config = loadConfig();
+  const intOption = (name: string, raw: string | undefined, fallback: number) => {
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got "${raw}"`);
+    return n;
+  };
+  switch (command) {
+    case 'serve': {
+      // Commands load lazily, so `migrate` does not pay for the web server and the generator.
+      const { runServe } = await import('./commands/serve.js');
+      return runServe(config, { demo: values.demo, children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1) });
+    }
+    case 'seed': {
+      const { runSeed } = await import('./commands/seed.js');
+      return runSeed(config, { children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1) });
+    }
+    case 'migrate': {
+      const { runMigrate } = await import('./commands/migrate.js');
+      return runMigrate(config, { down: values.down });
+    }
+    default:
+      console.error(`Unknown command "${command}".\n\n${USAGE}`);
+      return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+  },
+);

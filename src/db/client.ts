@@ -1,0 +1,85 @@
+import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
+import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database.js';
+import { lockDataDir } from './lock.js';
+import { PGliteDialect } from './pglite-dialect.js';
+
+/** Which engine a connection runs on. */
+export type Engine = 'pglite' | 'postgres';
+
+/** An open database: the Kysely handle, its engine, and how to close it cleanly. */
+export interface Db {
+  db: Kysely<Database>;
+  engine: Engine;
+  close(): Promise<void>;
+}
+
+/** Where to connect: a PostgreSQL server URL, or a PGlite data directory (or memory). */
+export type DbTarget = { databaseUrl: string } | { dataDir: string } | { memory: true };
+
+const DATE_OID = 1082;
+const INT8_OID = 20;
+
+/** Opens PGlite (locked data directory or in memory) or a PostgreSQL server pool. */
+export async function openDb(target: DbTarget): Promise<Db> {
+  if ('databaseUrl' in target) return openServer(target.databaseUrl);
+  return openEmbedded('dataDir' in target ? target.dataDir : undefined);
+}
+
+async function openEmbedded(dataDir: string | undefined): Promise<Db> {
+  const release = dataDir ? lockDataDir(dataDir) : () => {};
+  let client: PGlite;
+  try {
+    client = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      extensions: { pg_trgm, fuzzystrmatch, pgcrypto },
+      // Dates stay 'YYYY-MM-DD' text and bigints become numbers, the same as on the server.
+      parsers: { [pgliteTypes.DATE]: (v: string) => v, [INT8_OID]: (v: string) => Number(v) },
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  let closed = false;
+  return {
+    db,
+    engine: 'pglite',
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+      await client.close(); // checkpoints the data directory
+      release();
+    },
+  };
+}
+
+async function openServer(url: string): Promise<Db> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === DATE_OID) return (v: string) => v;
+        if (oid === INT8_OID) return (v: string) => Number(v);
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    engine: 'postgres',
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeEvent, makeOrg, makePerson, openTestDb, TEST_ENGINE } from '../../test/helpers.js';
+import { openDb, type Db } from './client.js';
+import { migrateAllDown, migrateToLatest } from './migrate.js';
+
+describe(`database on ${TEST_ENGINE}`, () => {
+  let d: Db;
+  beforeAll(async () => {
+    d = await openTestDb();
+  });
+  afterAll(async () => {
+    await d.close();
+  });
+
+  it('refuses UPDATE and DELETE on the chronology and the access log, in the database itself', async () => {
+    const org = await makeOrg(d.db);
+    const person = await makePerson(d.db);
+    const event = await makeEvent(d.db, { personId: person.id, organisationId: org.id });
+    await expect(sql`UPDATE event SET summary = 'changed' WHERE id = ${event.id}`.execute(d.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM event WHERE id = ${event.id}`.execute(d.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM event_person WHERE event_id = ${event.id}`.execute(d.db)).rejects.toThrow(/append-only/);
+    await d.db.insertInto('access_log').values({ action: 'person.read', route: 'TEST', outcome: 'allowed', roles: [] }).execute();
+    await expect(sql`UPDATE access_log SET outcome = 'denied'`.execute(d.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM access_log`.execute(d.db)).rejects.toThrow(/append-only/);
+    await expect(sql`TRUNCATE access_log`.execute(d.db)).rejects.toThrow(/append-only/);
+    const still = await d.db.selectFrom('event').select('summary').where('id', '=', event.id).executeTakeFirstOrThrow();
+    expect(still.summary).toBe('A synthetic test event');
+  });
+
+  it('loads vocabulary v1 at migration: at least 40 event types over the nine categories', async () => {
+    const types = await d.db.selectFrom('event_type').select(['code', 'category']).where('vocabulary_version', '=', '1').execute();
+    expect(types.length).toBeGreaterThanOrEqual(40);
+    expect(new Set(types.map((t) => t.category)).size).toBe(9);
+  });
+
+  it('returns dates as YYYY-MM-DD text and counts as numbers on every engine', async () => {
+    const person = await makePerson(d.db, { dob: '2011-02-28' });
+    const row = await d.db.selectFrom('person').select('date_of_birth').where('id', '=', person.id).executeTakeFirstOrThrow();
+    expect(row.date_of_birth).toBe('2011-02-28');
+    const count = await d.db.selectFrom('person').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    expect(typeof count.n).toBe('number');
+  });
+});
+
+describe('migrations', () => {
+  it(`run up, down and up again on ${TEST_ENGINE}`, async () => {
+    let target: Db;
+    let cleanup = async () => {};
+    if (TEST_ENGINE === 'postgres') {
+      // A database of its own, so reverting does not disturb the tests sharing the test database.
+      const admin = await openDb({ databaseUrl: process.env.DATABASE_URL! });
+      const name = `jigsaw_migrations_${process.pid}`;
+      await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
+      await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
+      const url = new URL(process.env.DATABASE_URL!);
+      url.pathname = `/${name}`;
+      target = await openDb({ databaseUrl: url.toString() });
+      cleanup = async () => {
+        await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
+        await admin.close();
+      };
+    } else {
+      target = await openDb({ memory: true });
+    }
+    try {
+      const up = await migrateToLatest(target.db);
+      expect(up.length).toBeGreaterThanOrEqual(2);
+      const down = await migrateAllDown(target.db);
+      expect(down.length).toBe(up.length);
+      const tables = await sql<{ n: number }>`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public' AND table_name = 'event'`.execute(target.db);
+      expect(tables.rows[0]?.n).toBe(0);
+      expect((await migrateToLatest(target.db)).length).toBe(up.length);
+    } finally {
+      await target.close();
+      await cleanup();
+    }
+  });
+});
+
+describe('PGlite data directory', () => {
+  it('persists across close and reopen, and refuses a second opener with a clear message', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jigsaw-lock-'));
+    try {
+      const first = await openDb({ dataDir: dir });
+      await migrateToLatest(first.db);
+      await makeOrg(first.db, 'police', 'Lockborough');
+      await expect(openDb({ dataDir: dir })).rejects.toThrow(/already in use by another Jigsaw process/);
+      // And a second process (the real CLI) is refused while the first holds the directory.
+      const child = spawnSync(process.execPath, [fileURLToPath(new URL('../../bin/jigsaw.mjs', import.meta.url)), 'migrate'], {
+        env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '' }, encoding: 'utf8', timeout: 60_000,
+      });
+      expect(child.status).not.toBe(0);
+      expect(child.stderr).toMatch(/already in use by another Jigsaw process \(pid \d+\)/);
+      await first.close();
+      const again = await openDb({ dataDir: dir });
+      const orgs = await again.db.selectFrom('organisation').select('borough').execute();
+      expect(orgs.map((o) => o.borough)).toEqual(['Lockborough']);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,53 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { Actor } from '../actor.js';
+
+/** Every audited action. A typed union, so a misspelt action does not compile. */
+export type AuditAction =
+  | 'session.create'
+  | 'session.end'
+  | 'person.read'
+  | 'person.search'
+  | 'chronology.read'
+  | 'event.record'
+  | 'event.correct'
+  | 'access_log.read'
+  | 'home.read';
+
+/** One access-log row to write. */
+export interface AccessRecord {
+  actor: Actor | null;
+  action: AuditAction;
+  personId?: string | null;
+  route: string;
+  outcome: 'allowed' | 'denied';
+  requestId?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Writes one row to the append-only access log (inside the caller's transaction when given one). */
+export async function recordAccess(db: Kysely<Database>, record: AccessRecord): Promise<void> {
+  await recordAccessMany(db, [record]);
+}
+
+/** Writes several access-log rows in one statement. */
+export async function recordAccessMany(db: Kysely<Database>, records: AccessRecord[]): Promise<void> {
+  if (records.length === 0) return;
+  await db
+    .insertInto('access_log')
+    .values(
+      records.map((r) => ({
+        user_id: r.actor?.kind === 'user' ? r.actor.userId : null,
+        api_key_id: r.actor?.kind === 'system' ? r.actor.apiKeyId : null,
+        organisation_id: r.actor?.organisationId ?? null,
+        roles: r.actor?.kind === 'user' ? r.actor.roles : ['system'],
+        action: r.action,
+        person_id: r.personId ?? null,
+        route: r.route,
+        outcome: r.outcome,
+        request_id: r.requestId ?? null,
+        detail: r.detail ? JSON.stringify(r.detail) : null,
+      })),
+    )
+    .execute();
+}

@@ -1,0 +1,41 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import type { AppContext } from '../../context.js';
+import { UnauthenticatedError } from '../../errors.js';
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/**
+ * Issues an API key for an organisation's system. Only a SHA-256 hash is stored: the key is
+ * 32 random bytes, so a slow password hash adds nothing and would cost every API call.
+ */
+export async function createApiKey(db: Kysely<Database>, organisationId: string, name: string): Promise<{ id: string; key: string }> {
+  const prefix = randomBytes(4).toString('hex');
+  const key = `jgs_${prefix}_${randomBytes(32).toString('base64url')}`;
+  const row = await db
+    .insertInto('api_key')
+    .values({ organisation_id: organisationId, name, key_prefix: prefix, key_hash: hashKey(key) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { id: row.id, key };
+}
+
+/** Resolves `Authorization: Bearer <key>` to the organisation's system actor, or answers 401. */
+export function authenticateApiKey(ctx: AppContext) {
+  return async function (request: FastifyRequest, _reply: FastifyReply) {
+    const header = request.headers.authorization;
+    const match = header?.match(/^Bearer (jgs_[0-9a-f]{8}_[\w-]{43})$/);
+    if (!match?.[1]) throw new UnauthenticatedError();
+    const row = await ctx.db
+      .selectFrom('api_key as k')
+      .innerJoin('organisation as o', 'o.id', 'k.organisation_id')
+      .select(['k.id', 'k.organisation_id', 'o.name'])
+      .where('k.key_hash', '=', hashKey(match[1]))
+      .where('k.revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) throw new UnauthenticatedError();
+    request.actor = { kind: 'system', apiKeyId: row.id, organisationId: row.organisation_id, organisationName: row.name };
+  };
+}

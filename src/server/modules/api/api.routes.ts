@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordAccess } from '../../audit/record-access.js';
+import type { AppContext } from '../../context.js';
+import { NotFoundError } from '../../errors.js';
+import { presentChronology } from '../chronology/chronology.presenter.js';
+import { getChronology } from '../chronology/chronology.queries.js';
+import { chronologyQuerySchema, toFilter } from '../chronology/chronology.schemas.js';
+import { recordEvent } from '../chronology/commands/record-event.js';
+import { guardPerson, routeOf } from '../people/people.guard.js';
+import { presentPerson } from '../people/people.presenter.js';
+import { getPersonSummary } from '../people/people.queries.js';
+import { chronologySchema, errorSchema, personSchema, recordEventBodySchema } from './api.schemas.js';
+
+const personParams = z.object({ personId: z.string().max(64) });
+const security = [{ apiKey: [] }];
+
+/** The JSON API for agency systems, under /api/v1. */
+export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/people/:personId', {
+    schema: {
+      tags: ['people'], summary: 'Get a person', security, params: personParams,
+      response: { 200: personSchema, 401: errorSchema, 404: errorSchema },
+    },
+  }, async (request) => {
+    const actor = await guardPerson(ctx, request, 'person.read', request.params.personId);
+    const person = await getPersonSummary(ctx.db, request.params.personId);
+    if (!person) throw new NotFoundError();
+    await recordAccess(ctx.db, { actor, action: 'person.read', personId: person.id, route: routeOf(request), outcome: 'allowed', requestId: request.id });
+    return presentPerson(person);
+  });
+
+  r.get('/people/:personId/chronology', {
+    schema: {
+      tags: ['chronology'], summary: "Get a person's chronology (newest first, paginated, filterable)", security,
+      params: personParams, querystring: chronologyQuerySchema,
+      response: { 200: chronologySchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
+    },
+  }, async (request) => {
+    const actor = await guardPerson(ctx, request, 'chronology.read', request.params.personId);
+    const page = await getChronology(ctx.db, request.params.personId, toFilter(request.query), request.query.page, request.query.pageSize);
+    await recordAccess(ctx.db, {
+      actor, action: 'chronology.read', personId: request.params.personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
+      detail: { page: page.page, entries: page.entries.length },
+    });
+    return presentChronology(page, actor);
+  });
+
+  r.post('/people/:personId/events', {
+    schema: {
+      tags: ['chronology'], summary: "Record an event in a person's chronology (or a correction, with supersedes)", security,
+      params: personParams, body: recordEventBodySchema,
+      response: { 201: z.object({ id: z.string().uuid() }), 400: errorSchema, 401: errorSchema, 404: errorSchema },
+    },
+  }, async (request, reply) => {
+    const actor = await guardPerson(ctx, request, request.body.supersedes ? 'event.correct' : 'event.record', request.params.personId);
+    const b = request.body;
+    const occurredAt = new Date(b.occurredAt.length === 10 ? `${b.occurredAt}T00:00:00Z` : b.occurredAt);
+    const result = await recordEvent(ctx.db, actor, {
+      personId: request.params.personId,
+      eventTypeCode: b.eventTypeCode,
+      occurredAt,
+      occurredPrecision: b.occurredPrecision,
+      summary: b.summary,
+      narrative: b.narrative ?? null,
+      place: b.place ?? null,
+      factorCodes: b.factorCodes ?? [],
+      sensitivity: b.sensitivity ?? 'standard',
+      reliability: b.reliability ?? 'reported',
+      ...(b.personRole ? { personRole: b.personRole } : {}),
+      sourceSystem: b.sourceSystem,
+      sourceRecordId: b.sourceRecordId ?? null,
+      otherPeople: b.otherPeople ?? [],
+      supersedes: b.supersedes ?? null,
+      correctionReason: b.correctionReason ?? null,
+    }, { via: 'api', route: routeOf(request), requestId: request.id });
+    reply.status(201);
+    return result;
+  });
+}

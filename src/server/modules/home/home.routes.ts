@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { recordAccess } from '../../audit/record-access.js';
+import type { AppContext } from '../../context.js';
+import { actorOf, routeOf } from '../people/people.guard.js';
+import { canReadAccessLog } from '../people/people.policy.js';
+import { myChildren } from '../people/people.queries.js';
+
+/** Home: "my children" and their latest events. */
+export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get('/', async (request, reply) => {
+    const actor = actorOf(request);
+    if (actor.kind !== 'user') throw new Error('pages are for signed-in users');
+    const children = await myChildren(ctx.db, actor);
+    if (children.length) {
+      // A list of people is a read of each of them: record which were shown.
+      await recordAccess(ctx.db, {
+        actor, action: 'home.read', route: routeOf(request), outcome: 'allowed', requestId: request.id,
+        detail: { personIds: children.map((c) => c.id) },
+      });
+    }
+    return reply.view('home/views/home.njk', {
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, children,
+      canReadAccessLog: canReadAccessLog(actor), nav: 'home',
+    });
+  });
+}

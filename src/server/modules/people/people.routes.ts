@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { recordAccess } from '../../audit/record-access.js';
+import type { AppContext } from '../../context.js';
+import { NotFoundError } from '../../errors.js';
+import { ethnicityLabel } from '../../../domain/ethnicity.js';
+import { presentChronology } from '../chronology/chronology.presenter.js';
+import { getChronology, getFilterOptions, getTimelineMarks } from '../chronology/chronology.queries.js';
+import { chronologyQuerySchema, toFilter } from '../chronology/chronology.schemas.js';
+import { renderTimelineSvg } from '../chronology/timeline-svg.js';
+import { CATEGORY_LABELS } from '../chronology/categories.js';
+import { actorOf, guardPerson, routeOf } from './people.guard.js';
+import { canSeeRestricted } from './people.policy.js';
+import { presentPerson } from './people.presenter.js';
+import { getPersonSummary, searchPeople } from './people.queries.js';
+import { parseDateParts } from '../../forms.js';
+
+const searchQuery = z.object({
+  name: z.string().max(200).optional(),
+  identifier: z.string().max(40).optional(),
+  'dob-day': z.string().max(4).optional(),
+  'dob-month': z.string().max(4).optional(),
+  'dob-year': z.string().max(6).optional(),
+});
+
+/** Find a person, and the person page with its visual timeline and chronology. */
+export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  r.get('/people', { schema: { querystring: searchQuery } }, async (request, reply) => {
+    const actor = actorOf(request);
+    const q = request.query;
+    const errors: { href: string; text: string }[] = [];
+    const dobGiven = Boolean(q['dob-day'] || q['dob-month'] || q['dob-year']);
+    const dob = dobGiven ? parseDateParts(q['dob-day'], q['dob-month'], q['dob-year'], { requireDay: true }) : null;
+    if (dob && !dob.ok) errors.push({ href: '#dob-day', text: `Date of birth ${dob.error}` });
+    const name = q.name?.trim() ?? '';
+    const identifier = q.identifier?.trim() ?? '';
+    if (name && name.length < 2) errors.push({ href: '#name', text: 'Enter at least 2 letters of the name' });
+    const searched = Boolean(name || identifier || dobGiven);
+    let results: Awaited<ReturnType<typeof searchPeople>> = [];
+    if (searched && errors.length === 0) {
+      results = await searchPeople(ctx.db, actor, {
+        ...(name ? { name } : {}), ...(identifier ? { identifier } : {}), ...(dob?.ok ? { dateOfBirth: dob.date } : {}),
+      });
+      await recordAccess(ctx.db, {
+        actor, action: 'person.search', route: routeOf(request), outcome: 'allowed', requestId: request.id,
+        detail: { resultCount: results.length, personIds: results.map((h) => h.id) },
+      });
+    }
+    reply.status(errors.length ? 400 : 200);
+    return reply.view('people/views/find.njk', {
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find',
+      query: q, searched, results, errors,
+    });
+  });
+
+  r.get('/people/:personId', {
+    schema: { params: z.object({ personId: z.string().max(64) }), querystring: chronologyQuerySchema.extend({ recorded: z.string().uuid().optional() }) },
+  }, async (request, reply) => {
+    const actor = await guardPerson(ctx, request, 'chronology.read', request.params.personId);
+    const personId = request.params.personId;
+    const filter = toFilter(request.query);
+    const [summary, chronology, marks, options] = await Promise.all([
+      getPersonSummary(ctx.db, personId),
+      getChronology(ctx.db, personId, filter, request.query.page, request.query.pageSize),
+      getTimelineMarks(ctx.db, personId, filter),
+      getFilterOptions(ctx.db, personId),
+    ]);
+    if (!summary) throw new NotFoundError();
+    await recordAccess(ctx.db, {
+      actor, action: 'chronology.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
+      detail: { page: chronology.page, entries: chronology.entries.length },
+    });
+    const person = presentPerson(summary);
+    const now = new Date();
+    const first = marks[0]?.occurred_at;
+    const from = first ? new Date(Math.min(first.getTime(), now.getTime() - 30 * 86_400_000)) : new Date(now.getTime() - 365 * 86_400_000);
+    const lanes = [...new Map(marks.map((m) => [m.organisation_id, { key: m.organisation_id, label: m.organisation_name }])).values()];
+    const svg = renderTimelineSvg({
+      title: `Timeline of events for ${person.displayName}`,
+      from,
+      to: now,
+      lanes,
+      events: marks.map((m) => {
+        const restricted = m.sensitivity === 'restricted' && !canSeeRestricted(actor, m.organisation_id);
+        return {
+          id: m.id, laneKey: m.organisation_id, category: m.category as never, occurredAt: m.occurred_at,
+          label: restricted ? 'Restricted entry' : m.label, restricted, href: `#event-${m.id}`,
+        };
+      }),
+    });
+    const query = request.query;
+    return reply.view('people/views/person.njk', {
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find',
+      person, ethnicity: person.ethnicity ? ethnicityLabel(person.ethnicity) : null,
+      chronology: presentChronology(chronology, actor), svg, options, categoryLabels: CATEGORY_LABELS,
+      filter: { agency: query.agency ?? [], category: query.category ?? [], factor: query.factor ?? [], from: query.from ?? '', to: query.to ?? '' },
+      filtered: Object.keys(filter).length > 0,
+      recorded: request.query.recorded ?? null,
+      pageLink: (page: number) => {
+        const params = new URLSearchParams();
+        for (const a of query.agency ?? []) params.append('agency', a);
+        for (const c of query.category ?? []) params.append('category', c);
+        for (const f of query.factor ?? []) params.append('factor', f);
+        if (query.from) params.set('from', query.from);
+        if (query.to) params.set('to', query.to);
+        params.set('page', String(page));
+        return `?${params.toString()}`;
+      },
+    });
+  });
+}

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import { openDb, type Db } from '../src/db/client.js';
+import type { Database } from '../src/db/database.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { buildApp } from '../src/server/app.js';
+import { loadConfig } from '../src/server/config.js';
+import { hashPassword } from '../src/server/modules/auth/password.js';
+import type { Role } from '../src/server/actor.js';
+
+/** The engine this test project runs on (set per Vitest project). */
+export const TEST_ENGINE = process.env.JIGSAW_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
+
+/** Opens the test database: a fresh in-memory PGlite, or the shared, already-migrated server database. */
+export async function openTestDb(): Promise<Db> {
+  if (TEST_ENGINE === 'postgres') {
+    const url = process.env.DATABASE_URL;
+    if (!url) throw new Error('DATABASE_URL must be set for the postgres test project');
+    return openDb({ databaseUrl: url });
+  }
+  const db = await openDb({ memory: true });
+  await migrateToLatest(db.db);
+  return db;
+}
+
+/** The app as tests see it: real plugins, silent logs. */
+export async function buildTestApp(db: Db): Promise<FastifyInstance> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+  return buildApp({ db, config, logger: false });
+}
+
+/** The password every test user has. */
+export const TEST_PASSWORD = 'correct-horse-battery-staple';
+let passwordHash: Promise<string> | undefined;
+
+const unique = () => randomUUID().slice(0, 8);
+
+/** Makes an organisation of a kind. */
+export async function makeOrg(db: Kysely<Database>, kind = 'childrens_social_care', borough = 'Testborough') {
+  return db.insertInto('organisation').values({ name: `Test ${kind} ${unique()}`, kind, borough }).returning(['id', 'name']).executeTakeFirstOrThrow();
+}
+
+/** Makes a team in an organisation. */
+export async function makeTeam(db: Kysely<Database>, organisationId: string) {
+  return db.insertInto('team').values({ organisation_id: organisationId, name: `Team ${unique()}` }).returning('id').executeTakeFirstOrThrow();
+}
+
+/** Makes a user (with the shared test password) in an organisation. */
+export async function makeUser(db: Kysely<Database>, opts: { organisationId: string; roles?: Role[]; teamId?: string | null }) {
+  passwordHash ??= hashPassword(TEST_PASSWORD);
+  const email = `user-${unique()}@test.jigsaw.test`;
+  const row = await db
+    .insertInto('app_user')
+    .values({
+      email, name: `Test User ${unique()}`, organisation_id: opts.organisationId, team_id: opts.teamId ?? null,
+      roles: opts.roles ?? ['practitioner'], password_hash: await passwordHash, job_title: 'Tester',
+    })
+    .returning(['id', 'name'])
+    .executeTakeFirstOrThrow();
+  return { ...row, email, organisationId: opts.organisationId };
+}
+
+/** Makes a person with a legal name. */
+export async function makePerson(db: Kysely<Database>, opts: { given?: string; family?: string; dob?: string } = {}) {
+  const person = await db
+    .insertInto('person')
+    .values({ date_of_birth: opts.dob ?? '2010-05-04', sex: 'male', ethnicity: 'WBRI' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('person_name')
+    .values({ person_id: person.id, kind: 'legal', given_names: opts.given ?? 'Testchild', family_name: opts.family ?? `Fam${unique()}` })
+    .execute();
+  return person;
+}
+
+/** Records an active involvement of a user (or a team) with a person. */
+export async function involve(db: Kysely<Database>, opts: { personId: string; organisationId: string; userId?: string; teamId?: string; endedOn?: string }) {
+  await db
+    .insertInto('involvement')
+    .values({
+      person_id: opts.personId, organisation_id: opts.organisationId, user_id: opts.userId ?? null, team_id: opts.teamId ?? null,
+      role: 'key_worker', started_on: '2024-01-01', ended_on: opts.endedOn ?? null,
+    })
+    .execute();
+}
+
+/** Inserts an event directly (for read tests). */
+export async function makeEvent(
+  db: Kysely<Database>,
+  opts: { personId: string; organisationId: string; type?: string; occurredAt?: string; summary?: string; sensitivity?: string },
+) {
+  const type = await db.selectFrom('event_type').select(['code', 'vocabulary_version']).where('code', '=', opts.type ?? 'missing_episode').executeTakeFirstOrThrow();
+  const event = await db
+    .insertInto('event')
+    .values({
+      event_type_code: type.code, vocabulary_version: type.vocabulary_version, occurred_at: opts.occurredAt ?? '2025-03-01T10:00:00Z',
+      occurred_precision: 'time', recorded_via: 'api', organisation_id: opts.organisationId, source_system: 'TestSystem',
+      source_record_id: unique(), summary: opts.summary ?? 'A synthetic test event', factor_codes: [], sensitivity: opts.sensitivity ?? 'standard',
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db.insertInto('event_person').values({ event_id: event.id, person_id: opts.personId, role: 'subject' }).execute();
+  return event;
+}
+
+/** Signs in through the real form; returns the cookie header and the session's CSRF token. */
+export async function signIn(app: FastifyInstance, email: string, password = TEST_PASSWORD): Promise<{ cookie: string; csrf: string }> {
+  const page = await app.inject({ method: 'GET', url: '/sign-in' });
+  const preCookie = page.cookies.find((c) => c.name === 'jigsaw_signin');
+  const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+  if (!preCookie || !token) throw new Error('sign-in page did not issue a CSRF token');
+  const res = await app.inject({
+    method: 'POST', url: '/sign-in',
+    headers: { cookie: `jigsaw_signin=${preCookie.value}`, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ email, password, _csrf: token }).toString(),
+  });
+  const session = res.cookies.find((c) => c.name === 'jigsaw_session');
+  if (res.statusCode !== 303 || !session) throw new Error(`sign-in failed with ${res.statusCode}`);
+  const cookie = `jigsaw_session=${session.value}`;
+  const home = await app.inject({ method: 'GET', url: '/', headers: { cookie } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(home.body)?.[1];
+  if (!csrf) throw new Error('signed-in page carried no CSRF token');
+  return { cookie, csrf };
+}
+
+/** Access-log rows written for a request id. */
+export async function auditRowsFor(db: Kysely<Database>, filter: { userId?: string; personId?: string; since?: number }) {
+  let q = db.selectFrom('access_log').selectAll().orderBy('id');
+  if (filter.userId) q = q.where('user_id', '=', filter.userId);
+  if (filter.personId) q = q.where('person_id', '=', filter.personId);
+  if (filter.since !== undefined) q = q.where('id', '>', filter.since);
+  return q.execute();
+}
+
+/** The highest access-log id so far (to count rows written after it). */
+export async function lastAuditId(db: Kysely<Database>): Promise<number> {
+  const row = await db.selectFrom('access_log').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
+  return Number(row?.max ?? 0);
+}

@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+
+// Every test runs on embedded PGlite; when DATABASE_URL names a PostgreSQL server (as in CI),
+// the same tests run again on it. The browser test runs once, on PGlite.
+const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'pglite',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+          env: { JIGSAW_TEST_ENGINE: 'pglite' },
+        },
+      },
+      ...(process.env.DATABASE_URL
+        ? [
+            {
+              test: {
+                ...shared,
+                name: 'postgres',
+                include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+                exclude: ['test/e2e/**'],
+                env: { JIGSAW_TEST_ENGINE: 'postgres' },
+                globalSetup: ['test/postgres-global-setup.ts'],
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});
