@@ -19,14 +19,16 @@ export function formatDate(value: string | Date): string {
 }
 
 /** '3 March 2024 at 14:05' (UTC, as stored). */
-export function formatDateTime(value: Date): string {
+export function formatDateTime(input: Date | string): string {
+  const value = input instanceof Date ? input : new Date(input);
   const hh = String(value.getUTCHours()).padStart(2, '0');
   const mm = String(value.getUTCMinutes()).padStart(2, '0');
   return `${formatDate(value)} at ${hh}:${mm}`;
 }
 
 /** An event's date shown only as precisely as it is known. */
-export function formatEventDate(value: Date, precision: string): string {
+export function formatEventDate(input: Date | string, precision: string): string {
+  const value = input instanceof Date ? input : new Date(input);
   const { y, m } = parts(value);
   switch (precision) {
     case 'time':

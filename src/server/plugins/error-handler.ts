@@ -14,10 +14,13 @@ function toProblem(error: FastifyError | Error, request: FastifyRequest): Proble
     return { statusCode: error.statusCode, code: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const details = error.validation.map((v) => ({
-      field: [error.validationContext, ...v.instancePath.split('/').filter(Boolean)].join('.') || String(error.validationContext),
-      message: v.message ?? 'is not valid',
-    }));
+    const context = String(error.validationContext ?? 'body');
+    const details = error.validation.map((v) => {
+      const path = v.instancePath.split('/').filter(Boolean);
+      // Body fields are named as sent ("summary"); other parts keep their place ("querystring.from").
+      const field = context === 'body' ? path.join('.') || 'body' : [context, ...path].join('.');
+      return { field, message: v.message ?? 'is not valid' };
+    });
     return { statusCode: 400, code: 'invalid_request', message: 'There is a problem with the request', details };
   }
   const status = (error as FastifyError).statusCode;

@@ -18,8 +18,8 @@ export const TEMPLATE_PATHS = [
 export async function registerViews(app: FastifyInstance): Promise<void> {
   const env = nunjucks.configure(TEMPLATE_PATHS, { autoescape: true, throwOnUndefined: false, noCache: false });
   env.addFilter('govukDate', (v: unknown) => (v ? formatDate(v as string | Date) : ''));
-  env.addFilter('govukDateTime', (v: unknown) => (v ? formatDateTime(v as Date) : ''));
-  env.addFilter('eventDate', (v: Date, precision: string) => formatEventDate(v, precision));
+  env.addFilter('govukDateTime', (v: unknown) => (v ? formatDateTime(v as Date | string) : ''));
+  env.addFilter('eventDate', (v: Date | string, precision: string) => formatEventDate(v, precision));
   await app.register(view, {
     engine: { nunjucks },
     templates: TEMPLATE_PATHS,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRealIsoDate } from '../chronology/chronology.schemas.js';
 
 const dateText = z.string().nullable();
 
@@ -65,8 +66,10 @@ export const chronologySchema = z.object({
 /** The body to record an event through the API. Unknown properties are refused. */
 export const recordEventBodySchema = z.strictObject({
   eventTypeCode: z.string().min(1).max(80),
-  occurredAt: z.string().datetime({ offset: true, message: 'must be an ISO 8601 date-time, e.g. 2026-03-01T14:30:00Z' })
-    .or(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date-time or a date as YYYY-MM-DD')),
+  occurredAt: z.string().max(40).refine(
+    (v) => isRealIsoDate(v) || (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(v) && isRealIsoDate(v.slice(0, 10)) && !Number.isNaN(Date.parse(v))),
+    'must be an ISO 8601 date-time with a time zone (2026-03-01T14:30:00Z) or a date (2026-03-01)',
+  ),
   occurredPrecision: z.enum(['time', 'date', 'month', 'approximate']),
   summary: z.string().trim().min(1, 'must not be empty').max(500),
   narrative: z.string().max(20_000).nullable().optional(),

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import type { ChronologyFilter } from './chronology.queries.js';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').refine((v) => !Number.isNaN(Date.parse(v)), 'is not a real date');
+/** True for a real calendar date written YYYY-MM-DD (JavaScript would roll 30 February into March). */
+export function isRealIsoDate(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(v);
+  if (!m) return false;
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+}
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date as YYYY-MM-DD').refine(isRealIsoDate, 'is not a real date');
 const many = (inner: z.ZodString) =>
   z.union([inner, z.array(inner).max(50)]).transform((v) => (Array.isArray(v) ? v : [v]).filter((x) => x !== '')).optional();
 
