@@ -15,6 +15,8 @@ export type Engine = 'pglite' | 'postgres';
 export interface Db {
   db: Kysely<Database>;
   engine: Engine;
+  /** Runs SQL straight on the driver, bypassing Kysely (benchmarks compare our layers against it). */
+  rawQuery(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   close(): Promise<void>;
 }
 
@@ -44,11 +46,22 @@ async function openEmbedded(dataDir: string | undefined): Promise<Db> {
     release();
     throw err;
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  const dialect = new PGliteDialect(client);
+  const db = new Kysely<Database>({ dialect });
+  const driverQueue = dialect.queue;
   let closed = false;
   return {
     db,
     engine: 'pglite',
+    // Shares the dialect's queue so it never interleaves with a transaction in progress.
+    rawQuery: async (text, params = []) => {
+      const conn = await driverQueue.acquire();
+      try {
+        return await client.query(text, params);
+      } finally {
+        conn();
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -76,6 +89,7 @@ async function openServer(url: string): Promise<Db> {
   return {
     db,
     engine: 'postgres',
+    rawQuery: async (text, params = []) => pool.query(text, params),
     async close() {
       if (closed) return;
       closed = true;

@@ -22,12 +22,14 @@ import {
  * interleave their statements inside one BEGIN ... COMMIT.
  */
 export class PGliteDialect implements Dialect {
+  /** The one queue for the one connection; rawQuery and Kysely both wait their turn in it. */
+  readonly queue = new ConnectionQueue();
   constructor(private readonly client: PGlite) {}
   createAdapter(): DialectAdapter {
     return new PostgresAdapter();
   }
   createDriver(): Driver {
-    return new PGliteDriver(this.client);
+    return new PGliteDriver(this.client, this.queue);
   }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector {
     return new PostgresIntrospector(db);
@@ -37,21 +39,28 @@ export class PGliteDialect implements Dialect {
   }
 }
 
+/** A FIFO lock: acquire() resolves, in order, with the function that releases it. */
+export class ConnectionQueue {
+  #tail: Promise<void> = Promise.resolve();
+  async acquire(): Promise<() => void> {
+    const previous = this.#tail;
+    let release!: () => void;
+    this.#tail = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    return release;
+  }
+}
+
 class PGliteDriver implements Driver {
   readonly #connection: PGliteConnection;
-  #queue: Promise<void> = Promise.resolve();
   #release: (() => void) | undefined;
 
-  constructor(client: PGlite) {
+  constructor(client: PGlite, private readonly queue: ConnectionQueue) {
     this.#connection = new PGliteConnection(client);
   }
   async init(): Promise<void> {}
   async acquireConnection(): Promise<DatabaseConnection> {
-    const previous = this.#queue;
-    let release!: () => void;
-    this.#queue = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    this.#release = release;
+    this.#release = await this.queue.acquire();
     return this.#connection;
   }
   async beginTransaction(connection: DatabaseConnection): Promise<void> {

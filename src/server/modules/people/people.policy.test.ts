@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../../db/client.js';
+import { involve, makeOrg, makePerson, makeTeam, makeUser, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import type { Actor, Role } from '../../actor.js';
+import { authorizePerson, visiblePersonIds, type PersonAction } from './people.policy.js';
+
+type Relationship = 'own_active' | 'team_active' | 'own_ended' | 'own_future' | 'other_team' | 'none';
+
+describe(`person policy on ${TEST_ENGINE}: role × relationship × action`, () => {
+  let d: Db;
+  beforeAll(async () => {
+    d = await openTestDb();
+  });
+  afterAll(async () => {
+    await d.close();
+  });
+
+  const ROLES: Role[] = ['practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator', 'analyst', 'data_protection_officer', 'partnership_admin'];
+  const RELATIONSHIPS: Relationship[] = ['own_active', 'team_active', 'own_ended', 'own_future', 'other_team', 'none'];
+  const ACTIONS: PersonAction[] = ['person.read', 'chronology.read', 'event.record', 'event.correct'];
+  const CASE_ROLES = new Set<Role>(['practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator']);
+  const expected = (role: Role, rel: Relationship) => CASE_ROLES.has(role) && (rel === 'own_active' || rel === 'team_active');
+
+  it('allows exactly case-holding roles with an active own or team involvement; the list filter agrees with every per-record decision', async () => {
+    const org = await makeOrg(d.db);
+    const team = await makeTeam(d.db, org.id);
+    const otherTeam = await makeTeam(d.db, org.id);
+    const colleague = await makeUser(d.db, { organisationId: org.id, teamId: otherTeam.id });
+    for (const role of ROLES) {
+      const user = await makeUser(d.db, { organisationId: org.id, teamId: team.id, roles: [role] });
+      const teammate = await makeUser(d.db, { organisationId: org.id, teamId: team.id });
+      const people: Record<Relationship, string> = {} as Record<Relationship, string>;
+      for (const rel of RELATIONSHIPS) {
+        const p = await makePerson(d.db);
+        people[rel] = p.id;
+        if (rel === 'own_active') await involve(d.db, { personId: p.id, organisationId: org.id, userId: user.id });
+        if (rel === 'team_active') await involve(d.db, { personId: p.id, organisationId: org.id, userId: teammate.id, teamId: team.id });
+        if (rel === 'own_ended') await involve(d.db, { personId: p.id, organisationId: org.id, userId: user.id, endedOn: '2024-12-31' });
+        if (rel === 'own_future') {
+          await d.db.insertInto('involvement').values({ person_id: p.id, organisation_id: org.id, user_id: user.id, role: 'key_worker', started_on: '2999-01-01' }).execute();
+        }
+        if (rel === 'other_team') await involve(d.db, { personId: p.id, organisationId: org.id, userId: colleague.id, teamId: otherTeam.id });
+      }
+      const actor: Actor = { kind: 'user', userId: user.id, name: 'x', email: user.email, organisationId: org.id, organisationName: 'x', teamId: team.id, roles: [role] };
+      const listed = new Set((await visiblePersonIds(d.db, actor).execute()).map((r) => r.person_id));
+      for (const rel of RELATIONSHIPS) {
+        for (const action of ACTIONS) {
+          const allowed = await authorizePerson(d.db, actor, action, people[rel]);
+          expect(allowed, `${role} / ${rel} / ${action}`).toBe(expected(role, rel));
+          expect(listed.has(people[rel]), `list filter agrees for ${role} / ${rel}`).toBe(allowed);
+        }
+      }
+    }
+  });
+
+  it('treats malformed and unknown ids as not found', async () => {
+    const org = await makeOrg(d.db);
+    const user = await makeUser(d.db, { organisationId: org.id });
+    const actor: Actor = { kind: 'user', userId: user.id, name: 'x', email: user.email, organisationId: org.id, organisationName: 'x', teamId: null, roles: ['practitioner'] };
+    for (const id of ['', 'not-a-uuid', "' OR 1=1 --", '00000000-0000-4000-8000-000000000000']) {
+      expect(await authorizePerson(d.db, actor, 'person.read', id)).toBe(false);
+    }
+  });
+
+  it('lets an organisation\'s system see only people the organisation is actively involved with', async () => {
+    const org = await makeOrg(d.db, 'school');
+    const other = await makeOrg(d.db, 'school');
+    const mine = await makePerson(d.db);
+    const theirs = await makePerson(d.db);
+    await involve(d.db, { personId: mine.id, organisationId: org.id });
+    await involve(d.db, { personId: theirs.id, organisationId: other.id });
+    const system: Actor = { kind: 'system', apiKeyId: '00000000-0000-4000-8000-000000000001', organisationId: org.id, organisationName: 'x' };
+    expect(await authorizePerson(d.db, system, 'chronology.read', mine.id)).toBe(true);
+    expect(await authorizePerson(d.db, system, 'chronology.read', theirs.id)).toBe(false);
+  });
+});
