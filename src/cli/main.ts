@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
+import '../server/hooks.js';
 
 const USAGE = `Usage: jigsaw <command> [options]
 
@@ -7,6 +8,7 @@ Commands:
   serve [--demo] [--children N] [--seed S]   start the server; --demo loads synthetic demo data into an empty database
   seed --children N [--seed S]              load a synthetic borough (deterministic: same seed, same data)
   migrate [--down]                          run pending migrations (or revert them all)
+  api-key --org ORG_ID --name NAME          issue an API key for an organisation's system (printed once)
 
 The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
 
@@ -19,6 +21,8 @@ async function main(argv: string[]): Promise<number> {
       children: { type: 'string' },
       seed: { type: 'string' },
       down: { type: 'boolean', default: false },
+      org: { type: 'string' },
+      name: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: false,
@@ -47,6 +51,10 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const { runMigrate } = await import('./commands/migrate.js');
       return runMigrate(config, { down: values.down });
+    }
+    case 'api-key': {
+      const { runApiKey } = await import('./commands/api-key.js');
+      return runApiKey(config, { org: values.org, name: values.name });
     }
     default:
       console.error(`Unknown command "${command}".\n\n${USAGE}`);

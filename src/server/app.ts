@@ -20,7 +20,8 @@ import { adminRoutes } from './modules/admin/admin.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/views.js';
-import { LOG_REDACT_PATHS } from './logging.js';
+import { LOG_REDACT_PATHS, serializeRequest } from './logging.js';
+import './hooks.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -34,7 +35,11 @@ export interface AppOptions {
 /** Builds the Fastify app (does not listen): tests call it with inject(), main.ts listens. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: opts.config.LOG_LEVEL, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' } },
+    logger: opts.logger ?? {
+      level: opts.config.LOG_LEVEL,
+      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: serializeRequest },
+    },
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },

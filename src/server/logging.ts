@@ -18,3 +18,11 @@ export const LOG_REDACT_PATHS = [
   'body',
   'query',
 ];
+
+/**
+ * What a request log line says about the request: method, path and id. Never the query string
+ * (searches carry names and dates of birth), headers, cookies or body.
+ */
+export function serializeRequest(req: { method: string; url: string; id: string }): { method: string; path: string; id: string } {
+  return { method: req.method, path: req.url.split('?')[0] ?? '', id: req.id };
+}

@@ -4,6 +4,7 @@ import type { Actor } from '../../../actor.js';
 import { recordAccess } from '../../../audit/record-access.js';
 import { ValidationError } from '../../../errors.js';
 import { isUuid, visiblePersonIds } from '../../people/people.policy.js';
+import { eventRecorded } from '../after-record.js';
 
 /** Roles a person can have in an event. */
 export const EVENT_PERSON_ROLES = ['subject', 'victim', 'suspect', 'witness', 'associate', 'parent'] as const;
@@ -43,7 +44,7 @@ export interface WriteMeta {
  * `event.record` on the person; everything else is checked here and reported field by field.
  */
 export async function recordEvent(db: Kysely<Database>, actor: Actor, input: RecordEventInput, meta: WriteMeta): Promise<{ id: string }> {
-  return db.transaction().execute(async (trx) => {
+  const recorded = await db.transaction().execute(async (trx) => {
     const problems: { field: string; message: string }[] = [];
     const type = await trx.selectFrom('event_type').select(['code', 'vocabulary_version']).where('code', '=', input.eventTypeCode).executeTakeFirst();
     if (!type) problems.push({ field: 'eventTypeCode', message: `Unknown event type "${input.eventTypeCode}": choose one from the vocabulary` });
@@ -127,6 +128,11 @@ export async function recordEvent(db: Kysely<Database>, actor: Actor, input: Rec
       requestId: meta.requestId,
       detail: { eventId: event.id, otherPersonIds: others.map((o) => o.personId) },
     });
-    return { id: event.id };
+    return { id: event.id, personIds: [...new Set([...people.values()].map((p) => p.person_id))] };
   });
+  await eventRecorded(db, {
+    eventId: recorded.id, organisationId: actor.organisationId, eventTypeCode: input.eventTypeCode,
+    personIds: recorded.personIds, supersedes: input.supersedes ?? null,
+  });
+  return { id: recorded.id };
 }
