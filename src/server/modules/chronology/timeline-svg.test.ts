@@ -64,7 +64,7 @@ describe('renderTimelineSvg', () => {
   it('is an accessible SVG image labelled by its title and description', () => {
     const svg = renderTimelineSvg(baseInput(events));
     expect(svg.startsWith('<svg')).toBe(true);
-    expect(svg).toContain('role="img"');
+    expect(svg).toContain('role="group"');
     expect(svg).toContain('aria-labelledby="timeline-title timeline-desc"');
     expect(svg).toContain('<title id="timeline-title">Chronology for a synthetic child</title>');
     expect(svg).toContain('<desc id="timeline-desc">4 events across 3 agencies from March 2019 to October 2026.</desc>');

@@ -378,13 +378,15 @@ export function renderTimelineSvg(input: TimelineInput): string {
 
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${prefix}-title ${prefix}-desc" font-family="${FONT}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="group" aria-labelledby="${prefix}-title ${prefix}-desc" font-family="${FONT}">`,
     `<title id="${prefix}-title">${escapeXml(input.title)}</title>`,
     `<desc id="${prefix}-desc">${escapeXml(desc)}</desc>`,
   );
 
   // Lanes: alternate shading helps the eye follow a row across a wide chart.
-  out.push('<g class="timeline-lanes">');
+  // The marks are links named by their <title>; lanes, axis and legend repeat what each
+  // mark's name already says, so they are hidden from assistive technology.
+  out.push('<g class="timeline-lanes" aria-hidden="true">');
   input.lanes.forEach((lane, i) => {
     const top = plotTop + i * LANE_HEIGHT;
     if (i % 2 === 0) {
@@ -411,7 +413,7 @@ export function renderTimelineSvg(input: TimelineInput): string {
 
   // Axis, gridlines and tick labels.
   const ticks = chooseTicks(fromMs, toMs, Math.floor(plotWidth / MIN_TICK_SPACING));
-  out.push('<g class="timeline-axis">');
+  out.push('<g class="timeline-axis" aria-hidden="true">');
   out.push(`<line x1="${plotLeft}" y1="${plotBottom}" x2="${plotRight}" y2="${plotBottom}" stroke="${COLOUR_SECONDARY}" stroke-width="1"/>`);
   for (const tick of ticks) {
     const x = round1(plotLeft + (tick.t - fromMs) * scale);
@@ -426,7 +428,7 @@ export function renderTimelineSvg(input: TimelineInput): string {
   out.push(`<g class="timeline-marks">${marks.join('')}</g>`);
 
   // Legend: every category, so the key does not change shape between children.
-  out.push('<g class="timeline-legend">');
+  out.push('<g class="timeline-legend" aria-hidden="true">');
   let item = 0;
   const legendPos = () => {
     const col = item % perRow;

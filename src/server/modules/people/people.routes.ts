@@ -87,7 +87,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
         const restricted = m.sensitivity === 'restricted' && !canSeeRestricted(actor, m.organisation_id);
         return {
           id: m.id, laneKey: m.organisation_id, category: m.category as never, occurredAt: m.occurred_at,
-          label: restricted ? 'Restricted entry' : m.label, restricted, href: `#event-${m.id}`,
+          label: `${restricted ? 'Restricted entry' : m.label} (${m.organisation_name})`, restricted, href: `#event-${m.id}`,
         };
       }),
     });
