@@ -8,13 +8,14 @@ Commands:
   serve [--demo] [--children N] [--seed S]   start the server; --demo loads synthetic demo data into an empty database
   seed --children N [--seed S]              load a synthetic borough (deterministic: same seed, same data)
   migrate [--down]                          run pending migrations (or revert them all)
+  audit verify                              check the access log's hash chain (names the first altered, missing or moved entry)
   api-key --org ORG_ID --name NAME          issue an API key for an organisation's system (printed once)
 
 The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       demo: { type: 'boolean', default: false },
@@ -25,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
-    allowPositionals: false,
+    allowPositionals: true,
   });
   if (!command || values.help || command === 'help') {
     console.log(USAGE);
@@ -51,6 +52,10 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate': {
       const { runMigrate } = await import('./commands/migrate.js');
       return runMigrate(config, { down: values.down });
+    }
+    case 'audit': {
+      const { runAudit } = await import('./commands/audit.js');
+      return runAudit(config, positionals[0]);
     }
     case 'api-key': {
       const { runApiKey } = await import('./commands/api-key.js');

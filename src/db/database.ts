@@ -172,6 +172,10 @@ export interface AccessLogTable {
   outcome: 'allowed' | 'denied';
   request_id: string | null;
   detail: unknown;
+  /** Set by the database's chain trigger; never by the application. */
+  seq: Generated<number>;
+  prev_hash: Generated<string>;
+  hash: Generated<string>;
 }
 
 export interface AppSessionTable {
@@ -181,6 +185,97 @@ export interface AppSessionTable {
   created_at: CreatedAt;
   last_seen_at: Date;
   expires_at: Date;
+}
+
+/** A version of the record-linkage model: its parameters and thresholds (append-only). */
+export interface IdentityModelTable {
+  version: string;
+  created_at: CreatedAt;
+  parameters: unknown;
+  link_threshold: number;
+  review_threshold: number;
+  description: string;
+}
+
+/** An agency's record of a person, linked to the person it resolved to (append-only). */
+export interface SourceRecordTable {
+  id: Generated<string>;
+  organisation_id: string;
+  source_system: string;
+  source_record_id: string;
+  person_id: string;
+  outcome: 'linked' | 'new' | 'review';
+  match_weight: number | null;
+  explanation: unknown;
+  model_version: string | null;
+  created_at: CreatedAt;
+}
+
+/** Each content of a source record as received (append-only; the latest is current). */
+export interface SourceRecordVersionTable {
+  id: Generated<string>;
+  source_record_ref: string;
+  content_hash: string;
+  person_data: unknown;
+  received_at: CreatedAt;
+}
+
+/** Blocking keys of a person (derived from their names, date of birth and postcode). */
+export interface PersonMatchKeyTable {
+  key: string;
+  person_id: string;
+}
+
+/** Two person records read as one (append-only; undone by a person_unmerge row). */
+export interface PersonMergeTable {
+  id: Generated<string>;
+  survivor_person_id: string;
+  merged_person_id: string;
+  reason: string;
+  decided_by_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** The undoing of a merge (append-only). */
+export interface PersonUnmergeTable {
+  id: Generated<string>;
+  merge_id: string;
+  reason: string;
+  decided_by_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** A possible match waiting for a person to decide (append-only; decisions are separate rows). */
+export interface IdentityReviewItemTable {
+  id: Generated<string>;
+  source_record_ref: string;
+  person_id: string;
+  candidate_person_id: string;
+  match_weight: number;
+  explanation: unknown;
+  model_version: string;
+  created_at: CreatedAt;
+}
+
+/** A reviewer's decision on a review item (append-only). */
+export interface IdentityDecisionTable {
+  id: Generated<string>;
+  review_item_id: string;
+  decision: 'same' | 'different' | 'unsure';
+  note: string | null;
+  decided_by_user_id: string;
+  merge_id: string | null;
+  decided_at: CreatedAt;
+}
+
+/** A pair of person records judged to be different people (person_a < person_b; append-only). */
+export interface PersonNonMatchTable {
+  id: Generated<string>;
+  person_a: string;
+  person_b: string;
+  decided_by_user_id: string | null;
+  reason: string;
+  created_at: CreatedAt;
 }
 
 /** Every table, by its SQL name. */
@@ -202,6 +297,15 @@ export interface Database {
   event_person: EventPersonTable;
   access_log: AccessLogTable;
   app_session: AppSessionTable;
+  identity_model: IdentityModelTable;
+  source_record: SourceRecordTable;
+  source_record_version: SourceRecordVersionTable;
+  person_match_key: PersonMatchKeyTable;
+  person_merge: PersonMergeTable;
+  person_unmerge: PersonUnmergeTable;
+  identity_review_item: IdentityReviewItemTable;
+  identity_decision: IdentityDecisionTable;
+  person_non_match: PersonNonMatchTable;
 }
 
 export type AppUserRow = Selectable<AppUserTable>;

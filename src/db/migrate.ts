@@ -8,6 +8,8 @@ function migrator(db: Kysely<Database>): Migrator {
     provider: { getMigrations: async () => migrations },
     migrationTableName: 'kysely_migration',
     migrationLockTableName: 'kysely_migration_lock',
+    // Areas add migrations independently; a later-numbered one may already have run.
+    allowUnorderedMigrations: true,
   });
 }
 

@@ -1,0 +1,88 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../../db/client.js';
+import { migrateToLatest } from '../../db/migrate.js';
+import { TEST_ENGINE } from '../../../test/helpers.js';
+import { recordAccess } from './record-access.js';
+import { verifyAccessLog } from './verify-chain.js';
+
+// Tampering needs a database of its own: the shared test database's log must stay intact.
+async function scratch(): Promise<{ d: Db; drop: () => Promise<void> }> {
+  if (TEST_ENGINE !== 'postgres') {
+    const d = await openDb({ memory: true });
+    await migrateToLatest(d.db);
+    return { d, drop: async () => {} };
+  }
+  const admin = await openDb({ databaseUrl: process.env.DATABASE_URL! });
+  const name = `jigsaw_chain_${process.pid}`;
+  await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
+  await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
+  const url = new URL(process.env.DATABASE_URL!);
+  url.pathname = `/${name}`;
+  const d = await openDb({ databaseUrl: url.toString() });
+  await migrateToLatest(d.db);
+  return {
+    d,
+    drop: async () => {
+      await d.close();
+      await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
+      await admin.close();
+    },
+  };
+}
+
+describe(`tamper-evident access log on ${TEST_ENGINE}`, () => {
+  let d: Db;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ d, drop } = await scratch());
+  });
+  afterAll(async () => {
+    if (TEST_ENGINE === 'postgres') await drop();
+    else await d.close();
+  });
+
+  const write = (n: number) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        recordAccess(d.db, { actor: null, action: 'person.read', route: `GET /test/${i}`, outcome: i % 3 ? 'allowed' : 'denied', detail: { i } }),
+      ),
+    );
+  const tamper = async (statement: string) => {
+    await sql.raw('ALTER TABLE access_log DISABLE TRIGGER USER').execute(d.db);
+    try {
+      await sql.raw(statement).execute(d.db);
+    } finally {
+      await sql.raw('ALTER TABLE access_log ENABLE TRIGGER USER').execute(d.db);
+    }
+  };
+
+  it('chains concurrent writers into one unbroken sequence that verifies', async () => {
+    await write(40);
+    const rows = await d.db.selectFrom('access_log').select(['seq', 'prev_hash', 'hash']).orderBy('seq').execute();
+    expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
+    for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
+    expect(await verifyAccessLog(d.db, 7)).toEqual({ ok: true, entries: rows.length });
+  });
+
+  it('names an entry whose content was changed directly in the database', async () => {
+    await tamper(`UPDATE access_log SET route = route || ' (edited)' WHERE seq = 3`);
+    const verdict = await verifyAccessLog(d.db);
+    expect(verdict).toMatchObject({ ok: false, seq: 3 });
+    expect(verdict.ok ? '' : verdict.reason).toMatch(/entry 3 \(id \d+\) has been altered/);
+    await tamper(`UPDATE access_log SET route = replace(route, ' (edited)', '') WHERE seq = 3`); // put it back
+    expect((await verifyAccessLog(d.db)).ok).toBe(true);
+  });
+
+  it('names a missing entry and a reordered one', async () => {
+    await tamper(`DELETE FROM access_log WHERE seq = 10`);
+    const missing = await verifyAccessLog(d.db);
+    expect(missing).toMatchObject({ ok: false, seq: 10 });
+    expect(missing.ok ? '' : missing.reason).toMatch(/entry 10 is missing/);
+    await tamper(`UPDATE access_log SET seq = 10 WHERE seq = 11`);
+    await tamper(`UPDATE access_log SET seq = 11 WHERE seq = 12`);
+    const moved = await verifyAccessLog(d.db);
+    expect(moved).toMatchObject({ ok: false, seq: 10 });
+    expect(moved.ok ? '' : moved.reason).toMatch(/does not follow entry 9/);
+  });
+});
