@@ -36,6 +36,7 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
   if (demoUsers.length) {
     console.log('\nSign in with any of these synthetic demo users:');
     for (const u of demoUsers) console.log(`  ${u.email.padEnd(40)} password: ${u.password}   ${u.description}`);
+    console.log('Managers, the data protection officer, the administrator and police users set up an authenticator app (TOTP) at first sign-in.');
   }
   console.log('\nPress Ctrl+C to stop.');
   return 0;

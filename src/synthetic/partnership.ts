@@ -1,0 +1,377 @@
+/**
+ * The safeguarding partnership of a synthetic borough: its agencies (every kind the
+ * schema knows), their teams and staff, the demo accounts, and a few agencies in the
+ * neighbouring boroughs that families move to. Case-holding teams recruit as their
+ * caseloads fill, so caseloads stay realistic at any size without a second pass.
+ */
+import type { AgencyKind } from '../domain/vocabulary.js';
+import { NameMaker, emailLocalPart } from './names.js';
+import { boroughSlug, neighboursOf, placesOfConcern, placeWeights } from './places.js';
+import { CASELOAD, DEMO_PASSWORD, ETHNICITY_WEIGHTS, REFERENCE_DATE } from './rates.js';
+import { Rng, hashParts } from './random.js';
+import type { DemoUser, WorldOrganisation, WorldTeam, WorldUser } from './types.js';
+
+/** A school's phase; 'ap' is the pupil referral unit (alternative provision). */
+export type SchoolPhase = 'primary' | 'secondary' | 'ap';
+
+/** An organisation as the generator refers to it. */
+export interface OrgRef {
+  id: string;
+  name: string;
+  kind: AgencyKind;
+  borough: string;
+  phase?: SchoolPhase;
+  /** DfE establishment number (schools), used in UPNs. */
+  establishment?: string;
+}
+
+/** Teams whose workers hold cases, with a caseload limit (see CASELOAD). */
+export type PoolKey =
+  | 'csc.assessment' | 'csc.cin' | 'csc.adolescent' | 'eh.family' | 'yjs.case' | 'tys.outreach' | 'police.exploitation';
+
+/** An allocation of a child to a worker. */
+export interface Allocation {
+  organisationId: string;
+  teamId: string | null;
+  userId: string;
+}
+
+interface PoolMember {
+  userId: string;
+  load: number;
+  cap: number;
+}
+
+interface Pool {
+  org: OrgRef;
+  teamId: string;
+  jobTitle: string;
+  caseload: readonly [number, number];
+  members: PoolMember[];
+}
+
+/** Invented source system names, one per agency kind (what the agency's own record system is called). */
+export const SOURCE_SYSTEMS: Readonly<Record<AgencyKind, string>> = {
+  police: 'PoliceRMS', school: 'SchoolMIS', gp: 'GPClinical', acute_hospital: 'EDsys', community_health: 'CommunityEPR',
+  camhs: 'CAMHS-EPR', childrens_social_care: 'SocialCareCMS', early_help: 'EarlyHelpModule', youth_justice: 'YJCaseSystem',
+  targeted_youth_support: 'YouthWorkDB', housing: 'HousingMS', probation: 'ProbationCMS', substance_misuse: 'TreatmentRecord',
+  voluntary_sector: 'CharityLog', youth_centre: 'YouthClubRegister',
+};
+
+/** The system social care used before its replacement: older entries were migrated from it. */
+export const LEGACY_SOCIAL_CARE_SYSTEM = 'LegacyCareRecords';
+
+const CREATED_AT = `${REFERENCE_DATE}T06:00:00.000Z`;
+
+const SCHOOL_STEMS = ['Ash', 'Beech', 'Cedar', 'Elm', 'Fox', 'Hazel', 'Lark', 'Maple', 'Oak', 'Rowan', 'Willow', 'Birch', 'Holly', 'Linden', 'Alder', 'Thorn'];
+const SCHOOL_ENDINGS = ['field', 'wood', 'mere', 'ridge', 'bank', 'brook', 'dale', 'gate', 'hurst', 'lea', 'croft', 'well'];
+
+/** The partnership: organisations, teams, staff and the allocator that grows case-holding teams. */
+export class Partnership {
+  readonly borough: string;
+  readonly slug: string;
+  readonly neighbours: string[];
+  readonly organisations: WorldOrganisation[] = [];
+  readonly teams: WorldTeam[] = [];
+  readonly users: WorldUser[] = [];
+  readonly places: string[];
+  readonly placeWeights: number[];
+  readonly demoUsers: DemoUser[] = [];
+  /** User ids of the demo accounts that the generator gives cases to explicitly. */
+  readonly demo: { practitioner: string; youthWorker: string; police: string; unrelated: string };
+
+  readonly #rng: Rng;
+  readonly #names = new NameMaker();
+  readonly #orgs = new Map<string, Map<AgencyKind, OrgRef[]>>();
+  readonly #pools = new Map<PoolKey, Pool>();
+  readonly #leads = new Map<string, string>(); // school DSL / GP lead / other single contact, by organisation id
+  readonly #neighbourWorkers = new Map<string, string>(); // by organisation id
+  readonly #byId = new Map<string, OrgRef>();
+  readonly #camhs: string[] = [];
+  readonly #emails = new Set<string>();
+  #newUsers: WorldUser[] = [];
+
+  constructor(opts: { children: number; seed: number; borough: string }) {
+    this.borough = opts.borough;
+    this.slug = boroughSlug(opts.borough);
+    this.neighbours = neighboursOf(opts.borough);
+    this.#rng = new Rng(opts.seed, this.slug, 'partnership');
+    this.#names.reseed(hashParts(opts.seed, this.slug, 'staff-names')[0], this.#rng);
+    this.places = placesOfConcern(opts.borough, this.#rng);
+    this.placeWeights = placeWeights(this.places.length);
+    this.demo = this.#build(opts.children);
+  }
+
+  /** Organisations of a kind in a borough (schools and GP practices are several). */
+  orgsOf(borough: string, kind: AgencyKind): OrgRef[] {
+    return this.#orgs.get(borough)?.get(kind) ?? [];
+  }
+
+  /** The organisation of a kind in a borough, falling back to the home borough's (e.g. its A&E serves neighbours too). */
+  orgOf(borough: string, kind: AgencyKind): OrgRef | undefined {
+    return this.orgsOf(borough, kind)[0] ?? this.orgsOf(this.borough, kind)[0];
+  }
+
+  /** Schools of a phase in a borough. */
+  schoolsOf(borough: string, phase: SchoolPhase): OrgRef[] {
+    return this.orgsOf(borough, 'school').filter((s) => s.phase === phase);
+  }
+
+  /** The one named contact at an organisation (school DSL, GP safeguarding lead, mentor, A&E nurse...). */
+  leadOf(orgId: string): string | undefined {
+    return this.#leads.get(orgId) ?? this.#neighbourWorkers.get(orgId);
+  }
+
+  /** An organisation by id. */
+  orgById(id: string): OrgRef | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** A CAMHS clinician. */
+  camhsClinician(rng: Rng): string {
+    return rng.pick(this.#camhs);
+  }
+
+  /** The team a pool's workers belong to. */
+  poolOrg(key: PoolKey): OrgRef {
+    return this.#pool(key).org;
+  }
+
+  /** Allocates a case to the worker with most room (weighted), recruiting a new worker when everyone is full. */
+  allocate(key: PoolKey, rng: Rng): Allocation {
+    const pool = this.#pool(key);
+    const open = pool.members.filter((m) => m.load < m.cap);
+    const member = open.length ? rng.weighted(open.map((m) => [m, m.cap - m.load] as const)) : this.#hire(key, pool);
+    member.load += 1;
+    return { organisationId: pool.org.id, teamId: pool.teamId, userId: member.userId };
+  }
+
+  /** Allocates a case to a named worker (the demo accounts' children), whatever their load. */
+  allocateTo(key: PoolKey, userId: string): Allocation {
+    const pool = this.#pool(key);
+    const member = pool.members.find((m) => m.userId === userId);
+    if (!member) throw new Error(`User ${userId} is not in pool ${key}`);
+    member.load += 1;
+    return { organisationId: pool.org.id, teamId: pool.teamId, userId };
+  }
+
+  /** A past worker in a pool (for involvements that have ended); caseloads are unaffected. */
+  pastWorker(key: PoolKey, rng: Rng): Allocation {
+    const pool = this.#pool(key);
+    return { organisationId: pool.org.id, teamId: pool.teamId, userId: rng.pick(pool.members).userId };
+  }
+
+  /** Users recruited since the last call (the chunk that first refers to them must insert them). */
+  takeNewUsers(): WorldUser[] {
+    const out = this.#newUsers;
+    this.#newUsers = [];
+    return out;
+  }
+
+  /** Current active caseload of every case-holding worker (for tests and reports). */
+  caseloads(): { pool: PoolKey; userId: string; load: number }[] {
+    return [...this.#pools].flatMap(([pool, p]) => p.members.map((m) => ({ pool, userId: m.userId, load: m.load })));
+  }
+
+  #pool(key: PoolKey): Pool {
+    const pool = this.#pools.get(key);
+    if (!pool) throw new Error(`No pool ${key}`);
+    return pool;
+  }
+
+  #hire(key: PoolKey, pool: Pool): PoolMember {
+    const user = this.#user(pool.org, pool.teamId, ['practitioner'], pool.jobTitle);
+    const member = { userId: user.id, load: 0, cap: this.#rng.int(pool.caseload[0], pool.caseload[1]) };
+    pool.members.push(member);
+    return member;
+  }
+
+  #org(borough: string, kind: AgencyKind, name: string, extra: Partial<OrgRef> = {}): OrgRef {
+    const ref: OrgRef = { id: this.#rng.uuid(), name, kind, borough, ...extra };
+    this.organisations.push({ id: ref.id, name, kind, borough, created_at: CREATED_AT });
+    this.#byId.set(ref.id, ref);
+    let byKind = this.#orgs.get(borough);
+    if (!byKind) this.#orgs.set(borough, (byKind = new Map()));
+    byKind.set(kind, [...(byKind.get(kind) ?? []), ref]);
+    return ref;
+  }
+
+  #team(org: OrgRef, name: string): string {
+    const id = this.#rng.uuid();
+    this.teams.push({ id, organisation_id: org.id, name });
+    return id;
+  }
+
+  #user(org: OrgRef, teamId: string | null, roles: string[], jobTitle: string, email?: string): WorldUser {
+    const ethnicity = this.#rng.weighted(ETHNICITY_WEIGHTS);
+    const sex = this.#rng.chance(0.6) ? 'female' : 'male';
+    const given = this.#names.given(sex, ethnicity);
+    const family = this.#names.family(ethnicity);
+    let address = email;
+    if (!address) {
+      const local = emailLocalPart(given, family);
+      address = `${local}@${this.slug}.jigsaw.test`;
+      for (let n = 2; this.#emails.has(address); n += 1) address = `${local}${n}@${this.slug}.jigsaw.test`;
+    }
+    this.#emails.add(address);
+    const user: WorldUser = {
+      id: this.#rng.uuid(), email: address, name: `${given} ${family}`, organisation_id: org.id, team_id: teamId,
+      roles, job_title: jobTitle, active: true, created_at: CREATED_AT,
+    };
+    this.users.push(user);
+    this.#newUsers.push(user);
+    return user;
+  }
+
+  #staff(org: OrgRef, teamId: string | null, count: number, roles: string[], jobTitle: string): WorldUser[] {
+    return Array.from({ length: count }, () => this.#user(org, teamId, roles, jobTitle));
+  }
+
+  #addPool(key: PoolKey, org: OrgRef, teamId: string, jobTitle: string, caseload: readonly [number, number], initial: string[]): void {
+    const members = initial.map((userId) => ({ userId, load: 0, cap: this.#rng.int(caseload[0], caseload[1]) }));
+    this.#pools.set(key, { org, teamId, jobTitle, caseload, members });
+  }
+
+  #demoUser(local: string, role: string, description: string): string {
+    this.demoUsers.push({ email: `${local}@${this.slug}.jigsaw.test`, password: DEMO_PASSWORD, role, description });
+    return `${local}@${this.slug}.jigsaw.test`;
+  }
+
+  #build(children: number) {
+    const b = this.borough;
+    const scale = Math.max(1, children / 1000);
+
+    // Police: one borough command unit of the (invented) capital force.
+    const police = this.#org(b, 'police', `${b} Borough Command Unit`);
+    const hub = this.#team(police, 'Safeguarding hub');
+    const exploitation = this.#team(police, 'Exploitation and missing team');
+    const neighbourhood = this.#team(police, 'Neighbourhood policing team');
+    this.#staff(police, hub, Math.ceil(scale), ['practitioner'], 'Detective constable, safeguarding hub');
+    this.#staff(police, neighbourhood, Math.ceil(scale * 2), ['practitioner'], 'Police constable, neighbourhood team');
+    this.#staff(police, exploitation, 1, ['team_manager'], 'Detective sergeant');
+    const demoPolice = this.#user(police, exploitation, ['practitioner'], 'Detective constable, exploitation team',
+      this.#demoUser('police', 'practitioner', 'Police officer in the exploitation and missing team, involved with children at risk of exploitation'));
+    const police2 = this.#user(police, exploitation, ['practitioner'], 'Detective constable, exploitation team');
+    this.#addPool('police.exploitation', police, exploitation, 'Detective constable, exploitation team', CASELOAD.police_exploitation!, [demoPolice.id, police2.id]);
+    this.#analyst(police);
+
+    // Children's social care, with the partnership roles the local authority hosts.
+    const csc = this.#org(b, 'childrens_social_care', `${b} Children's Social Care`);
+    const frontDoor = this.#team(csc, 'Front door (MASH)');
+    const assessment = this.#team(csc, 'Assessment team');
+    const cin = this.#team(csc, 'Children in need team');
+    const adolescent = this.#team(csc, 'Adolescent and exploitation team');
+    const lac = this.#team(csc, 'Children looked after team');
+    const fostering = this.#team(csc, 'Fostering team');
+    for (const t of [frontDoor, assessment, cin, lac, fostering]) this.#staff(csc, t, 1, ['team_manager'], 'Team manager');
+    this.#user(csc, adolescent, ['team_manager'], 'Team manager',
+      this.#demoUser('manager', 'team_manager', 'Team manager of the adolescent and exploitation team: sees the whole team\'s caseload'));
+    this.#staff(csc, frontDoor, Math.ceil(scale), ['practitioner'], 'Social worker, front door');
+    const demoPractitioner = this.#user(csc, adolescent, ['practitioner'], 'Social worker',
+      this.#demoUser('practitioner', 'practitioner', 'Social worker in the adolescent and exploitation team, with a caseload including children with long histories'));
+    const sw2 = this.#user(csc, adolescent, ['practitioner'], 'Social worker');
+    this.#addPool('csc.adolescent', csc, adolescent, 'Social worker', CASELOAD.social_work!, [demoPractitioner.id, sw2.id]);
+    this.#addPool('csc.assessment', csc, assessment, 'Social worker', CASELOAD.social_work!, this.#staff(csc, assessment, 2, ['practitioner'], 'Social worker').map((u) => u.id));
+    this.#addPool('csc.cin', csc, cin, 'Social worker', CASELOAD.social_work!, this.#staff(csc, cin, 2, ['practitioner'], 'Social worker').map((u) => u.id));
+    this.#staff(csc, lac, 1, ['practitioner'], 'Social worker');
+    const unrelated = this.#user(csc, fostering, ['practitioner'], 'Social worker, fostering',
+      this.#demoUser('unrelated', 'practitioner', 'Social worker in the fostering team with no involvement with any child: every child\'s record is refused'));
+    this.#user(csc, null, ['panel_coordinator'], 'MACE panel coordinator');
+    this.#user(csc, null, ['partnership_admin'], 'Safeguarding partnership business manager',
+      this.#demoUser('admin', 'partnership_admin', 'Partnership administrator: manages organisations and users, sees no children'));
+    this.#user(csc, null, ['data_protection_officer'], 'Data protection officer',
+      this.#demoUser('dpo', 'data_protection_officer', 'Data protection officer: sees who accessed what and why, not the records themselves'));
+    this.#analyst(csc);
+
+    const eh = this.#org(b, 'early_help', `${b} Early Help and Family Support`);
+    const family = this.#team(eh, 'Family support team');
+    this.#team(eh, 'Early help locality team');
+    this.#staff(eh, family, 1, ['team_manager'], 'Team manager');
+    this.#addPool('eh.family', eh, family, 'Early help practitioner', CASELOAD.early_help!, this.#staff(eh, family, 2, ['practitioner'], 'Early help practitioner').map((u) => u.id));
+
+    const yjs = this.#org(b, 'youth_justice', `${b} Youth Justice Service`);
+    const yjTeam = this.#team(yjs, 'Youth justice team');
+    this.#team(yjs, 'Prevention and diversion team');
+    this.#staff(yjs, yjTeam, 1, ['team_manager'], 'Team manager');
+    this.#addPool('yjs.case', yjs, yjTeam, 'Youth justice case manager', CASELOAD.youth_justice!, this.#staff(yjs, yjTeam, 2, ['practitioner'], 'Youth justice case manager').map((u) => u.id));
+
+    const tys = this.#org(b, 'targeted_youth_support', `${b} Targeted Youth Support`);
+    const outreach = this.#team(tys, 'Detached and outreach team');
+    this.#staff(tys, outreach, 1, ['team_manager'], 'Team manager');
+    const demoYouth = this.#user(tys, outreach, ['practitioner'], 'Youth worker',
+      this.#demoUser('youthworker', 'practitioner', 'Youth worker in the detached and outreach team, key worker for several adolescents'));
+    const yw2 = this.#user(tys, outreach, ['practitioner'], 'Youth worker');
+    this.#addPool('tys.outreach', tys, outreach, 'Youth worker', CASELOAD.youth_work!, [demoYouth.id, yw2.id]);
+
+    const housing = this.#org(b, 'housing', `${b} Housing Needs Service`);
+    this.#lead(housing, this.#team(housing, 'Housing needs team'), 'Housing officer');
+    const camhs = this.#org(b, 'camhs', `${b} Child and Adolescent Mental Health Service`);
+    const camhsTeam = this.#team(camhs, 'Adolescent outreach team');
+    this.#camhs.push(...this.#staff(camhs, camhsTeam, 2, ['practitioner'], 'CAMHS clinician').map((u) => u.id));
+    const hospital = this.#org(b, 'acute_hospital', `${b} General Hospital`);
+    this.#lead(hospital, this.#team(hospital, 'Emergency department safeguarding team'), 'A&E safeguarding nurse');
+    const community = this.#org(b, 'community_health', `${b} Community Health Services`);
+    this.#lead(community, this.#team(community, 'School nursing team'), 'School nurse');
+    this.#staff(community, this.#team(community, 'Health visiting team'), 1, ['practitioner'], 'Health visitor');
+    this.#lead(this.#org(b, 'probation', `${b} Probation Delivery Unit`), null, 'Probation officer');
+    this.#lead(this.#org(b, 'substance_misuse', `${b} Young People's Drug and Alcohol Service`), null, 'Substance misuse worker');
+    for (const name of [`${b} Mentoring Project`, `${b} Families Trust`, `${b} Youth Safety Charity`].slice(0, children >= 2000 ? 3 : 2)) {
+      this.#lead(this.#org(b, 'voluntary_sector', name), null, 'Mentor');
+    }
+    const centres = Math.min(4, 2 + Math.floor(children / 5000));
+    for (const area of ['Central', 'Riverside', 'North', 'East'].slice(0, centres)) {
+      this.#lead(this.#org(b, 'youth_centre', `${b} ${area} Youth Centre`), null, 'Youth worker');
+    }
+    const gps = Math.max(3, Math.round(children / 1500));
+    for (let i = 0; i < gps; i += 1) {
+      const gp = this.#org(b, 'gp', `${this.#names.street().split(' ')[0]} ${this.#rng.pick(['Medical Practice', 'Surgery', 'Health Centre'])}`);
+      this.#lead(gp, null, 'GP safeguarding lead');
+    }
+    this.#schools(b, children);
+    for (const n of this.neighbours) this.#neighbour(n);
+    return { practitioner: demoPractitioner.id, youthWorker: demoYouth.id, police: demoPolice.id, unrelated: unrelated.id };
+  }
+
+  #analyst(org: OrgRef): void {
+    this.#user(org, null, ['analyst'], 'Exploitation analyst');
+  }
+
+  #lead(org: OrgRef, teamId: string | null, jobTitle: string): void {
+    const roles = jobTitle === 'Designated safeguarding lead' ? ['designated_safeguarding_lead'] : ['practitioner'];
+    this.#leads.set(org.id, this.#user(org, teamId, roles, jobTitle).id);
+  }
+
+  #schools(b: string, children: number): void {
+    const total = Math.max(4, Math.round(children / 250));
+    const mainstream = total - 1;
+    const primaries = Math.max(2, Math.round(mainstream * 0.7));
+    const secondaries = Math.max(1, mainstream - primaries);
+    const names = this.#rng.shuffle(SCHOOL_STEMS.flatMap((s) => SCHOOL_ENDINGS.map((e) => s + e)));
+    let n = 0;
+    const stem = () => names[n++ % names.length]! + (n > names.length ? ` ${Math.ceil(n / names.length)}` : '');
+    for (let i = 0; i < primaries; i += 1) {
+      const s = this.#org(b, 'school', `${stem()} Primary School`, { phase: 'primary', establishment: String(2001 + i) });
+      this.#lead(s, null, 'Designated safeguarding lead');
+    }
+    for (let i = 0; i < secondaries; i += 1) {
+      const s = this.#org(b, 'school', `${stem()} ${this.#rng.pick(['Academy', 'High School', 'School'])}`, { phase: 'secondary', establishment: String(4001 + i) });
+      this.#lead(s, null, 'Designated safeguarding lead');
+    }
+    this.#lead(this.#org(b, 'school', `${b} Pupil Referral Unit`, { phase: 'ap', establishment: '1101' }), null, 'Designated safeguarding lead');
+  }
+
+  // Just enough of a neighbouring borough for a family's history to be held there.
+  #neighbour(n: string): void {
+    this.#org(n, 'police', `${n} Borough Command Unit`);
+    for (const kind of ['childrens_social_care', 'early_help'] as const) {
+      const org = this.#org(n, kind, kind === 'childrens_social_care' ? `${n} Children's Social Care` : `${n} Early Help`);
+      this.#neighbourWorkers.set(org.id, this.#user(org, null, ['practitioner'], kind === 'childrens_social_care' ? 'Social worker' : 'Early help practitioner').id);
+    }
+    this.#org(n, 'housing', `${n} Housing Service`);
+    this.#org(n, 'youth_justice', `${n} Youth Justice Service`);
+    this.#org(n, 'community_health', `${n} Community Health`);
+    this.#org(n, 'gp', `${n} Medical Centre`);
+    this.#org(n, 'school', `${n} Park Primary School`, { phase: 'primary', establishment: '2801' });
+    this.#org(n, 'school', `${n} Academy`, { phase: 'secondary', establishment: '4801' });
+  }
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../db/client.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { verifyPassword } from '../server/modules/auth/password.js';
+import { DEMO_PASSWORD } from './rates.js';
+import { seedBorough, type SeedReport } from './seed.js';
+import { generateWorld } from './world.js';
+
+// On PGlite each run gets a fresh database. When the suite runs against a shared PostgreSQL
+// server, a borough name unique to this run keeps the seed from colliding with earlier runs.
+const onServer = process.env.JIGSAW_TEST_ENGINE === 'postgres' && !!process.env.DATABASE_URL;
+const borough = onServer ? `Testbridge ${randomUUID().slice(0, 8)}` : 'Northbridge';
+const slug = borough.toLowerCase().replace(/[^a-z0-9]/g, '');
+const options = { children: 150, seed: 7, borough };
+
+describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
+  let d: Db;
+  let report: SeedReport;
+  const progress: [number, number][] = [];
+
+  beforeAll(async () => {
+    if (onServer) {
+      d = await openDb({ databaseUrl: process.env.DATABASE_URL! });
+    } else {
+      d = await openDb({ memory: true });
+      await migrateToLatest(d.db);
+    }
+    report = await seedBorough(d.db, { ...options, chunkSize: 40, onProgress: (done, total) => progress.push([done, total]) });
+  });
+
+  afterAll(async () => {
+    await d?.close();
+  });
+
+  it('writes exactly the rows it reports, and they are the generated world', async () => {
+    const world = generateWorld(options);
+    const count = async (table: string, column: string, ids: string[]) => {
+      const row = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ANY(${ids}::uuid[])`.execute(d.db);
+      return row.rows[0]!.n;
+    };
+    expect(report.skipped).toBe(false);
+    expect(report.children).toBe(150);
+    expect(await count('organisation', 'id', world.organisations.map((o) => o.id))).toBe(report.organisations);
+    expect(await count('app_user', 'id', world.users.map((u) => u.id))).toBe(report.users);
+    expect(await count('person', 'id', world.people.map((p) => p.id))).toBe(report.people);
+    expect(await count('event', 'id', world.events.map((e) => e.id))).toBe(report.events);
+    expect(await count('event_person', 'event_id', world.events.map((e) => e.id))).toBe(report.eventPeople);
+    expect(await count('involvement', 'id', world.involvements.map((i) => i.id))).toBe(report.involvements);
+    expect(report.organisations).toBe(world.organisations.length);
+    expect(report.people).toBe(world.people.length);
+    expect(report.events).toBe(world.events.length);
+    expect(report.eventPeople).toBe(world.eventPeople.length);
+    expect(report.involvements).toBe(world.involvements.length);
+    expect(report.users).toBe(world.users.length);
+    expect(await count('person_name', 'person_id', world.people.map((p) => p.id))).toBe(world.personNames.length);
+    expect(await count('person_identifier', 'person_id', world.people.map((p) => p.id))).toBe(world.identifiers.length);
+    if (!onServer) {
+      const total = await d.db.selectFrom('event').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      expect(Number(total.n)).toBe(report.events);
+    }
+    expect(progress.at(-1)).toEqual([150, 150]);
+    expect(progress.length).toBeGreaterThan(1);
+  });
+
+  it('gives the demo practitioner active involvements with children who have chronologies', async () => {
+    const rows = await d.db
+      .selectFrom('involvement as i')
+      .innerJoin('app_user as u', 'u.id', 'i.user_id')
+      .select(['i.person_id'])
+      .where('u.email', '=', `practitioner@${slug}.jigsaw.test`)
+      .where('i.started_on', '<=', sql<string>`current_date`)
+      .where('i.ended_on', 'is', null)
+      .execute();
+    expect(rows.length).toBeGreaterThanOrEqual(3);
+    const entries = await d.db
+      .selectFrom('event_person')
+      .select((eb) => ['person_id', eb.fn.countAll<number>().as('n')])
+      .where('person_id', 'in', rows.map((r) => r.person_id))
+      .groupBy('person_id')
+      .execute();
+    expect(entries.filter((e) => Number(e.n) >= 20).length).toBeGreaterThanOrEqual(3);
+    const unrelated = await d.db
+      .selectFrom('involvement as i')
+      .innerJoin('app_user as u', (j) => j.on((eb) => eb.or([eb('u.id', '=', eb.ref('i.user_id')), eb('u.team_id', '=', eb.ref('i.team_id'))])))
+      .select('i.id')
+      .where('u.email', '=', `unrelated@${slug}.jigsaw.test`)
+      .execute();
+    expect(unrelated).toHaveLength(0);
+  });
+
+  it('signs every demo user in with the documented password', async () => {
+    expect(report.demoUsers.map((u) => u.email)).toContain(`practitioner@${slug}.jigsaw.test`);
+    const user = await d.db.selectFrom('app_user').select('password_hash').where('email', '=', `admin@${slug}.jigsaw.test`).executeTakeFirstOrThrow();
+    expect(await verifyPassword(user.password_hash, DEMO_PASSWORD)).toBe(true);
+    const hashes = await d.db.selectFrom('app_user').select('password_hash').where('email', 'like', `%@${slug}.jigsaw.test`).distinct().execute();
+    expect(hashes).toHaveLength(1); // hashed once and shared
+  });
+
+  it('skips a borough that is already seeded, and says so', async () => {
+    const again = await seedBorough(d.db, { ...options, seed: 8 });
+    expect(again.skipped).toBe(true);
+    expect(again.message).toMatch(/already has synthetic data/);
+    expect(again.events).toBe(0);
+  });
+
+  it('seeds another borough into the same database without colliding', async () => {
+    const other = await seedBorough(d.db, { children: 30, seed: 7, borough: `${borough} East` });
+    expect(other.skipped).toBe(false);
+    expect(other.children).toBe(30);
+    expect(other.demoUsers[0]!.email).toMatch(new RegExp(`@${slug}east\\.jigsaw\\.test$`));
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * Loads a synthetic borough into the database (PGlite or a PostgreSQL server) chunk by
+ * chunk: each chunk of families is one transaction of multi-row inserts, so a borough
+ * of 100,000 children streams through in bounded memory. The demo administrator is
+ * written last and marks a finished seed: seeding a borough that already has one is
+ * skipped, and a seed that stopped half way is reported rather than silently topped up.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import { hashPassword } from '../server/modules/auth/password.js';
+import { USED_EVENT_CODES } from './experiences.js';
+import { DEFAULT_BOROUGH, boroughSlug } from './places.js';
+import { DEMO_PASSWORD } from './rates.js';
+import type { DemoUser, WorldChunk } from './types.js';
+import { demoUsersOf, generateChildrenChunks } from './world.js';
+
+/** What to seed. */
+export interface SeedOptions {
+  children: number;
+  seed: number;
+  borough?: string;
+  /** Children per transaction (whole families); defaults to 1,000. */
+  chunkSize?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** What was written (all zero when the borough was already seeded). */
+export interface SeedReport {
+  borough: string;
+  seed: number;
+  skipped: boolean;
+  message: string;
+  organisations: number;
+  users: number;
+  people: number;
+  children: number;
+  events: number;
+  eventPeople: number;
+  involvements: number;
+  durationMs: number;
+  demoUsers: DemoUser[];
+}
+
+// PostgreSQL allows 65,535 bind parameters per statement; stay well under it.
+const MAX_PARAMETERS = 60_000;
+const MAX_ROWS = 1_000;
+
+function* batches<T extends object>(rows: readonly T[]): Generator<T[]> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]!).length;
+  const size = Math.max(1, Math.min(MAX_ROWS, Math.floor(MAX_PARAMETERS / columns)));
+  for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+}
+
+/** The demo accounts of a borough (fixed emails, the shared password), without touching the database. */
+export function demoUsersFor(borough = DEFAULT_BOROUGH): DemoUser[] {
+  return demoUsersOf(borough);
+}
+
+async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string, heldBack: string): Promise<void> {
+  for (const b of batches(chunk.organisations)) await trx.insertInto('organisation').values(b).execute();
+  for (const b of batches(chunk.teams)) await trx.insertInto('team').values(b).execute();
+  const users = chunk.users.filter((u) => u.email !== heldBack).map((u) => ({ ...u, password_hash: passwordHash }));
+  for (const b of batches(users)) await trx.insertInto('app_user').values(b).execute();
+  for (const b of batches(chunk.people)) await trx.insertInto('person').values(b).execute();
+  for (const b of batches(chunk.personNames)) await trx.insertInto('person_name').values(b).execute();
+  for (const b of batches(chunk.identifiers)) await trx.insertInto('person_identifier').values(b).execute();
+  for (const b of batches(chunk.addresses)) await trx.insertInto('person_address').values(b).execute();
+  for (const b of batches(chunk.relationships)) await trx.insertInto('person_relationship').values(b).execute();
+  for (const b of batches(chunk.involvements)) await trx.insertInto('involvement').values(b).execute();
+  // Corrections follow the entries they supersede in the array, so a batch never refers forward.
+  for (const b of batches(chunk.events)) await trx.insertInto('event').values(b).execute();
+  for (const b of batches(chunk.eventPeople)) await trx.insertInto('event_person').values(b).execute();
+}
+
+async function assertVocabularyLoaded(db: Kysely<Database>): Promise<void> {
+  const rows = await db.selectFrom('event_type').select('code').execute();
+  const loaded = new Set(rows.map((r) => r.code));
+  const missing = USED_EVENT_CODES.filter((c) => !loaded.has(c));
+  if (missing.length === USED_EVENT_CODES.length) throw new Error('The vocabulary is not loaded: run the migrations before seeding.');
+  if (missing.length) throw new Error(`The database vocabulary lacks event types the generator uses: ${missing.join(', ')}`);
+}
+
+/** Seeds a deterministic synthetic borough; skips (and says so) when the borough's demo administrator already exists. */
+export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Promise<SeedReport> {
+  const started = performance.now();
+  const borough = (opts.borough ?? DEFAULT_BOROUGH).trim();
+  const adminEmail = `admin@${boroughSlug(borough)}.jigsaw.test`;
+  const demoUsers = demoUsersFor(borough);
+  const report: SeedReport = {
+    borough, seed: opts.seed, skipped: false, message: '', organisations: 0, users: 0, people: 0, children: 0, events: 0,
+    eventPeople: 0, involvements: 0, durationMs: 0, demoUsers,
+  };
+
+  const existing = await db.selectFrom('app_user').select('id').where(sql<string>`lower(email)`, '=', adminEmail).executeTakeFirst();
+  if (existing) {
+    report.skipped = true;
+    report.message = `${borough} already has synthetic data (${adminEmail} exists); nothing was added. Seed another borough or use a fresh database.`;
+    report.durationMs = Math.round(performance.now() - started);
+    return report;
+  }
+  await assertVocabularyLoaded(db);
+
+  const passwordHash = await hashPassword(DEMO_PASSWORD); // argon2 is slow by design: hash once, share it
+  let admin: WorldChunk['users'][number] | undefined;
+  let first = true;
+  for (const chunk of generateChildrenChunks({ children: opts.children, seed: opts.seed, borough }, opts.chunkSize ?? 1000)) {
+    admin ??= chunk.users.find((u) => u.email === adminEmail);
+    try {
+      await db.transaction().execute((trx) => insertChunk(trx, chunk, passwordHash, adminEmail));
+    } catch (err) {
+      if (first) {
+        const leftover = await db.selectFrom('organisation').select('id').where('id', '=', chunk.organisations[0]?.id ?? '').executeTakeFirst();
+        if (leftover) throw new Error(`An earlier seed of ${borough} (seed ${opts.seed}) did not finish: start from a fresh database.`, { cause: err });
+      }
+      throw err;
+    }
+    first = false;
+    report.organisations += chunk.organisations.length;
+    report.users += chunk.users.length;
+    report.people += chunk.people.length;
+    report.children += chunk.childIds.length;
+    report.events += chunk.events.length;
+    report.eventPeople += chunk.eventPeople.length;
+    report.involvements += chunk.involvements.length;
+    opts.onProgress?.(chunk.childrenDone, opts.children);
+  }
+  // Written last, so its presence means the whole borough is in.
+  if (!admin) throw new Error('The generated borough has no demo administrator');
+  await db.insertInto('app_user').values({ ...admin, password_hash: passwordHash }).execute();
+
+  report.durationMs = Math.round(performance.now() - started);
+  report.message = `Seeded ${borough} (seed ${opts.seed}): ${report.children} children, ${report.events} events.`;
+  return report;
+}

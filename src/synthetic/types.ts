@@ -1,0 +1,237 @@
+/**
+ * The plain rows a synthetic borough is made of. They are shaped exactly like the
+ * tables' insert rows (snake_case, explicit ids, ISO timestamps as text) so the
+ * inserter passes them to the database untouched and tests can deep-compare them.
+ */
+
+/** How much of a child's life has gone wrong, as the generator models it (ground truth, never stored). */
+export type Tier = 'none' | 'emerging' | 'complex' | 'escalating';
+
+/** The common experiences of children later hurt by youth violence (BRIEF.md), plus the escalation that may follow. */
+export type Experience =
+  | 'domestic_abuse'
+  | 'send_need'
+  | 'not_brought'
+  | 'exclusion'
+  | 'poor_attendance'
+  | 'frequent_moves'
+  | 'poverty_housing'
+  | 'relative_in_crime'
+  | 'bereavement_violence'
+  | 'going_missing'
+  | 'parental_mental_health'
+  | 'escalation';
+
+/** The experiences drawn from rates; escalation follows from the tier instead. */
+export type CommonExperience = Exclude<Experience, 'escalation'>;
+
+/** Options that fully determine a world. */
+export interface WorldOptions {
+  children: number;
+  seed: number;
+  /** The borough's name; defaults to Northbridge. */
+  borough?: string;
+}
+
+/** A demo account with a fixed, documented email. */
+export interface DemoUser {
+  email: string;
+  password: string;
+  role: string;
+  description: string;
+}
+
+/** An organisation row. */
+export interface WorldOrganisation {
+  id: string;
+  name: string;
+  kind: string;
+  borough: string;
+  created_at: string;
+}
+
+/** A team row. */
+export interface WorldTeam {
+  id: string;
+  organisation_id: string;
+  name: string;
+}
+
+/** A user without a password hash: the inserter adds the one shared hash. */
+export interface WorldUser {
+  id: string;
+  email: string;
+  name: string;
+  organisation_id: string;
+  team_id: string | null;
+  roles: string[];
+  job_title: string | null;
+  active: boolean;
+  created_at: string;
+}
+
+/** A person row: a child, a parent or carer, a relative, or a duplicate record. */
+export interface WorldPerson {
+  id: string;
+  date_of_birth: string | null;
+  dob_accuracy: string;
+  sex: string;
+  ethnicity: string | null;
+  created_at: string;
+  created_by_organisation_id: string | null;
+}
+
+/** A name a person is recorded under, with the agency that used it. */
+export interface WorldPersonName {
+  id: string;
+  person_id: string;
+  kind: string;
+  given_names: string | null;
+  family_name: string | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  recorded_by_organisation_id: string | null;
+}
+
+/** An identifier (NHS number, UPN, police id, local case number). */
+export interface WorldIdentifier {
+  id: string;
+  person_id: string;
+  scheme: string;
+  value: string;
+  issuer_organisation_id: string | null;
+}
+
+/** An address over a period. */
+export interface WorldAddress {
+  id: string;
+  person_id: string;
+  line1: string | null;
+  town: string | null;
+  postcode: string | null;
+  borough: string | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  recorded_by_organisation_id: string | null;
+}
+
+/** A family relationship: the related person is the parent, carer, sibling or relative of the person. */
+export interface WorldRelationship {
+  id: string;
+  person_id: string;
+  related_person_id: string;
+  kind: string;
+  valid_from: string | null;
+  valid_to: string | null;
+}
+
+/** A professional or service involved with a child over a period (open when ended_on is null). */
+export interface WorldInvolvement {
+  id: string;
+  person_id: string;
+  organisation_id: string;
+  team_id: string | null;
+  user_id: string | null;
+  role: string;
+  started_on: string;
+  ended_on: string | null;
+}
+
+/** A chronology entry with its provenance. */
+export interface WorldEvent {
+  id: string;
+  event_type_code: string;
+  vocabulary_version: string;
+  occurred_at: string;
+  occurred_precision: string;
+  recorded_at: string;
+  recorded_by_user_id: string | null;
+  recorded_via: string;
+  api_key_id: string | null;
+  organisation_id: string;
+  source_system: string;
+  source_record_id: string | null;
+  summary: string;
+  narrative: string | null;
+  place: string | null;
+  factor_codes: string[];
+  sensitivity: string;
+  reliability: string;
+  supersedes: string | null;
+  correction_reason: string | null;
+}
+
+/** Who a chronology entry is about, and in what role. */
+export interface WorldEventPerson {
+  event_id: string;
+  person_id: string;
+  role: string;
+}
+
+/** A person record that is really another (ground truth for identity matching). */
+export interface DuplicatePair {
+  personId: string;
+  duplicateOfPersonId: string;
+}
+
+/** What the generator decided about a child (ground truth for tests and evaluation; never stored). */
+export interface ChildProfile {
+  personId: string;
+  tier: Tier;
+  experiences: Experience[];
+  movedBorough: boolean;
+}
+
+/** Rows for a slice of the borough, in foreign-key order; the first chunk also carries the partnership. */
+export interface WorldChunk {
+  organisations: WorldOrganisation[];
+  teams: WorldTeam[];
+  users: WorldUser[];
+  people: WorldPerson[];
+  personNames: WorldPersonName[];
+  identifiers: WorldIdentifier[];
+  addresses: WorldAddress[];
+  relationships: WorldRelationship[];
+  involvements: WorldInvolvement[];
+  events: WorldEvent[];
+  eventPeople: WorldEventPerson[];
+  /** The children (subjects) made in this chunk, in order. */
+  childIds: string[];
+  childProfiles: ChildProfile[];
+  duplicates: DuplicatePair[];
+  /** Children made so far, counting this chunk. */
+  childrenDone: number;
+}
+
+/** A whole synthetic borough. */
+export interface World extends Omit<WorldChunk, 'childrenDone'> {
+  borough: string;
+  seed: number;
+  /** The generated world's "today". */
+  referenceDate: string;
+  demoUsers: DemoUser[];
+}
+
+/** Every row array in a chunk, in the order the inserter writes them. */
+export const CHUNK_TABLES = [
+  'organisations',
+  'teams',
+  'users',
+  'people',
+  'personNames',
+  'identifiers',
+  'addresses',
+  'relationships',
+  'involvements',
+  'events',
+  'eventPeople',
+] as const;
+
+/** An empty chunk. */
+export function emptyChunk(): WorldChunk {
+  return {
+    organisations: [], teams: [], users: [], people: [], personNames: [], identifiers: [], addresses: [],
+    relationships: [], involvements: [], events: [], eventPeople: [], childIds: [], childProfiles: [], duplicates: [],
+    childrenDone: 0,
+  };
+}
