@@ -39,7 +39,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
     reply.status(problem.statusCode);
     if (wantsHtml(request)) {
       const template = problem.statusCode === 404 ? 'errors/not-found.njk' : problem.statusCode >= 500 ? 'errors/server-error.njk' : 'errors/problem.njk';
-      return reply.view(template, { problem, user: request.actor?.kind === 'user' ? request.actor : null, cspNonce: request.cspNonce });
+      return reply.view(template, { problem, user: request.actor?.kind === 'user' ? request.actor : null, csrfToken: request.csrfToken, cspNonce: request.cspNonce });
     }
     return reply.send({ error: { code: problem.code, message: problem.message, ...(problem.details ? { details: problem.details } : {}), requestId: request.id } });
   });

@@ -4,8 +4,13 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import { SESSION_COOKIE, type AppContext } from '../../context.js';
-import { createSession, endSession } from './session.js';
+import { accountRoutes } from './account.routes.js';
+import { ACCOUNT_MAX_FAILURES, clearFailures, emailAccountKey, FAILURE_WINDOW_MINUTES, isLimited, recordFailure } from './limits.js';
+import { oidcPublicRoutes } from './oidc.routes.js';
 import { verifyPassword } from './password.js';
+import { endSession } from './session.js';
+import { finishFirstFactor, signingInUser } from './sign-in-flow.js';
+import { twoFactorRoutes } from './two-factor.routes.js';
 
 const PRE_SESSION_COOKIE = 'jigsaw_signin';
 
@@ -17,8 +22,13 @@ export function tokensMatch(a: string | undefined, b: string | undefined): boole
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
+/** The message for every refused password, whether or not the account exists. */
+const NOT_RIGHT = 'The email address or password is not right';
+/** The message once an email address or an IP address has had too many failures. */
+const TOO_MANY = `There have been too many attempts to sign in. Wait ${FAILURE_WINDOW_MINUTES} minutes and try again, or ask your administrator for help`;
+
 /** Renders the sign-in page with a fresh sign-in CSRF token (used for 401 answers too). */
-export function renderSignIn(
+export async function renderSignIn(
   request: FastifyRequest,
   reply: FastifyReply,
   ctx: AppContext,
@@ -28,23 +38,26 @@ export function renderSignIn(
   reply.setCookie(PRE_SESSION_COOKIE, token, {
     path: '/sign-in', httpOnly: true, sameSite: 'strict', secure: ctx.config.COOKIE_SECURE,
   });
+  const providers = await ctx.db
+    .selectFrom('oidc_provider as p')
+    .innerJoin('organisation as o', 'o.id', 'p.organisation_id')
+    .select(['p.id', 'o.name'])
+    .where('p.enabled', '=', true)
+    .orderBy('o.name')
+    .execute();
   reply.status(extra.status ?? 200);
   return reply.view('auth/views/sign-in.njk', {
     csrfToken: token,
     errors: extra.errors ?? [],
     email: extra.email ?? '',
     returnTo: extra.returnTo ?? '',
+    providers,
     user: null,
     cspNonce: request.cspNonce,
   });
 }
 
-/** A same-site path only, so the return address cannot send someone elsewhere. */
-function safeReturn(value: string | undefined): string {
-  return value && /^\/(?!\/)[\w\-/?=&.%]*$/.test(value) ? value : '/';
-}
-
-/** Public routes: sign in. */
+/** Public routes: sign in with a password or with an organisation's own provider. */
 export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get('/sign-in', { schema: { querystring: z.object({ returnTo: z.string().max(500).optional() }) } }, (request, reply) =>
@@ -76,43 +89,41 @@ export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): P
       if (!password) errors.push({ href: '#password', text: 'Enter your password' });
       if (errors.length) return renderSignIn(request, reply, ctx, { status: 400, errors, email, returnTo: returnTo ?? '' });
 
-      const user = await ctx.db
-        .selectFrom('app_user')
-        .select(['id', 'password_hash', 'active', 'organisation_id', 'roles'])
-        .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
-        .executeTakeFirst();
+      const accountKey = emailAccountKey(email);
+      const limited = await isLimited(ctx.db, { accountKey, ip: request.ip, accountMax: ACCOUNT_MAX_FAILURES });
+      const user = limited
+        ? undefined
+        : await ctx.db
+            .selectFrom('app_user')
+            .select(['id', 'password_hash', 'active'])
+            .where((eb) => eb(eb.fn('lower', ['email']), '=', email.trim().toLowerCase()))
+            .executeTakeFirst();
+      // A refused attempt costs one password hash whatever the reason, so timing tells nothing.
       const ok = await verifyPassword(user?.active ? user.password_hash : null, password);
       if (!user || !ok) {
+        if (!limited) await recordFailure(ctx.db, accountKey, request.ip);
         await recordAccess(ctx.db, {
           actor: null, action: 'session.create', route: 'POST /sign-in', outcome: 'denied', requestId: request.id,
+          detail: { step: 'password', reason: limited ? 'too_many_attempts' : 'not_right' },
         });
         return renderSignIn(request, reply, ctx, {
-          status: 401, email, returnTo: returnTo ?? '',
-          errors: [{ href: '#email', text: 'The email address or password is not right' }],
+          status: limited ? 429 : 401, email, returnTo: returnTo ?? '',
+          errors: [{ href: '#email', text: limited ? TOO_MANY : NOT_RIGHT }],
         });
       }
-      const session = await createSession(ctx.db, user.id, {
-        idleMinutes: ctx.config.SESSION_IDLE_MINUTES, absoluteHours: ctx.config.SESSION_ABSOLUTE_HOURS,
-      });
-      await ctx.db
-        .insertInto('access_log')
-        .values({
-          user_id: user.id, organisation_id: user.organisation_id, roles: user.roles, action: 'session.create',
-          route: 'POST /sign-in', outcome: 'allowed', request_id: request.id,
-        })
-        .execute();
+      await clearFailures(ctx.db, accountKey);
+      const signingIn = await signingInUser(ctx, user.id);
+      if (!signingIn) throw new Error('active user vanished during sign-in');
       reply.clearCookie(PRE_SESSION_COOKIE, { path: '/sign-in' });
-      reply.setCookie(SESSION_COOKIE, session.token, {
-        path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.COOKIE_SECURE,
-      });
-      return reply.redirect(safeReturn(returnTo), 303);
+      return finishFirstFactor(ctx, request, reply, signingIn, { method: 'password', returnTo: returnTo ?? '/' });
     },
   );
+  await oidcPublicRoutes(app, ctx);
 }
 
-/** Signed-in routes: sign out. */
+/** Signed-in routes: sign out, the second factor, and the account pages. */
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/sign-out', async (request, reply) => {
+  app.post('/sign-out', { config: { allowAwaitingSecondFactor: true } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await endSession(ctx.db, token);
     await recordAccess(ctx.db, {
@@ -121,4 +132,6 @@ export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in', 303);
   });
+  await twoFactorRoutes(app, ctx);
+  await accountRoutes(app, ctx);
 }

@@ -9,6 +9,9 @@ export interface SessionPolicy {
   absoluteHours: number;
 }
 
+/** Minutes allowed between the password and the second factor. */
+export const SECOND_FACTOR_MINUTES = 10;
+
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** Starts a session: a fresh random id every sign-in; only its hash is stored. */
@@ -16,13 +19,19 @@ export async function createSession(
   db: Kysely<Database>,
   userId: string,
   policy: SessionPolicy,
+  opts: { awaitingSecondFactor?: boolean } = {},
 ): Promise<{ token: string; csrfToken: string }> {
   const token = randomBytes(32).toString('base64url');
   const csrfToken = randomBytes(32).toString('base64url');
-  const expires = new Date(Date.now() + policy.absoluteHours * 3_600_000);
+  // A half-finished sign-in (second factor still to come) lasts minutes, not hours.
+  const lifetime = opts.awaitingSecondFactor ? SECOND_FACTOR_MINUTES * 60_000 : policy.absoluteHours * 3_600_000;
+  const expires = new Date(Date.now() + lifetime);
   await db
     .insertInto('app_session')
-    .values({ id: hashToken(token), user_id: userId, csrf_token: csrfToken, last_seen_at: new Date(), expires_at: expires })
+    .values({
+      id: hashToken(token), user_id: userId, csrf_token: csrfToken, last_seen_at: new Date(), expires_at: expires,
+      awaiting_second_factor: opts.awaitingSecondFactor ?? false,
+    })
     .execute();
   return { token, csrfToken };
 }
@@ -32,14 +41,14 @@ export async function resolveSession(
   db: Kysely<Database>,
   token: string,
   policy: SessionPolicy,
-): Promise<{ actor: Actor & { kind: 'user' }; csrfToken: string } | null> {
+): Promise<{ actor: Actor & { kind: 'user' }; csrfToken: string; awaitingSecondFactor: boolean } | null> {
   const id = hashToken(token);
   const row = await db
     .selectFrom('app_session as s')
     .innerJoin('app_user as u', 'u.id', 's.user_id')
     .innerJoin('organisation as o', 'o.id', 'u.organisation_id')
     .select([
-      's.csrf_token', 's.last_seen_at', 's.expires_at', 'u.id as user_id', 'u.name', 'u.email',
+      's.csrf_token', 's.last_seen_at', 's.expires_at', 's.awaiting_second_factor', 'u.id as user_id', 'u.name', 'u.email',
       'u.organisation_id', 'u.team_id', 'u.roles', 'u.active', 'o.name as organisation_name',
     ])
     .where('s.id', '=', id)
@@ -57,6 +66,7 @@ export async function resolveSession(
   }
   return {
     csrfToken: row.csrf_token,
+    awaitingSecondFactor: row.awaiting_second_factor,
     actor: {
       kind: 'user',
       userId: row.user_id,
@@ -73,4 +83,32 @@ export async function resolveSession(
 /** Ends one session. */
 export async function endSession(db: Kysely<Database>, token: string): Promise<void> {
   await db.deleteFrom('app_session').where('id', '=', hashToken(token)).execute();
+}
+
+/** Ends every session a user has (sign out everywhere); returns how many were ended. */
+export async function endAllSessions(db: Kysely<Database>, userId: string): Promise<number> {
+  const rows = await db.deleteFrom('app_session').where('user_id', '=', userId).returning('id').execute();
+  return rows.length;
+}
+
+/**
+ * Replaces a session with a new one under a new id, fully signed in: used when the second factor
+ * is passed or a credential changes, so an id seen before that moment is worth nothing after it.
+ */
+export async function rotateSession(
+  db: Kysely<Database>,
+  oldToken: string,
+  userId: string,
+  policy: SessionPolicy,
+): Promise<{ token: string; csrfToken: string }> {
+  return db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('app_session').where('id', '=', hashToken(oldToken)).execute();
+    return createSession(trx, userId, policy);
+  });
+}
+
+/** Ends every session of a user except the one with this token; returns how many were ended. */
+export async function endOtherSessions(db: Kysely<Database>, userId: string, keepToken: string): Promise<number> {
+  const rows = await db.deleteFrom('app_session').where('user_id', '=', userId).where('id', '!=', hashToken(keepToken)).returning('id').execute();
+  return rows.length;
 }
