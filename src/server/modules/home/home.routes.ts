@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.js';
 import { actorOf, routeOf } from '../people/people.guard.js';
 import { canReadAccessLog } from '../people/people.policy.js';
 import { myChildren } from '../people/people.queries.js';
+import { loadAssessmentWork } from '../assessments/home-section.js';
 
 /** Home: "my children" and their latest events. */
 export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -11,6 +12,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const actor = actorOf(request);
     if (actor.kind !== 'user') throw new Error('pages are for signed-in users');
     const children = await myChildren(ctx.db, actor);
+    const assessmentWork = await loadAssessmentWork(ctx.db, actor, routeOf(request), request.id);
     if (children.length) {
       // A list of people is a read of each of them: record which were shown.
       await recordAccess(ctx.db, {
@@ -21,6 +23,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return reply.view('home/views/home.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, children,
       canReadAccessLog: canReadAccessLog(actor), nav: 'home',
+      assessmentWork,
     });
   });
 }

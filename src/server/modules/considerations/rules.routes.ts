@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { describeRule, RuleDefinitionSchema } from '../../../domain/rules/rule-language.js';
+import type { Actor } from '../../actor.js';
+import { recordAccess } from '../../audit/record-access.js';
+import type { AppContext } from '../../context.js';
+import { AppError, NotFoundError } from '../../errors.js';
+import { actorOf, routeOf } from '../people/people.guard.js';
+import { checkRuleChange, reviseRule } from './commands/revise-rule.js';
+import { listRules } from './rules.queries.js';
+
+/** Only partnership administrators change rules; everyone signed in may read them, because rules must be transparent. */
+export function canChangeRules(actor: Actor): boolean {
+  return actor.kind === 'user' && actor.roles.includes('partnership_admin');
+}
+
+const ruleBody = z.object({
+  _csrf: z.string().max(200).optional(),
+  code: z.string().max(60).default(''),
+  name: z.string().max(300).default(''),
+  rationale: z.string().max(10_000).default(''),
+  definition: z.string().max(20_000).default(''),
+  changeReason: z.string().max(5000).default(''),
+  active: z.string().max(10).optional(),
+});
+
+/** The partnership's early identification rules: read by all, changed by the partnership administrator. */
+export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  async function guardChange(request: FastifyRequest): Promise<Actor & { kind: 'user' }> {
+    const actor = actorOf(request);
+    if (actor.kind === 'user' && canChangeRules(actor)) return actor;
+    await recordAccess(ctx.db, { actor, action: 'rule.change', route: routeOf(request), outcome: 'denied', requestId: request.id });
+    throw new NotFoundError();
+  }
+
+  function form(request: FastifyRequest, reply: FastifyReply, actor: Actor, values: Record<string, unknown>, errors: { field: string; message: string }[], status = 200) {
+    reply.status(status);
+    return reply.view('considerations/views/rule-form.njk', {
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'rules', values,
+      errors: errors.map((e) => ({ href: `#${e.field}`, text: e.message })),
+      fieldErrors: Object.fromEntries(errors.map((e) => [e.field, { text: errors.filter((x) => x.field === e.field).map((x) => x.message).join('. ') }])),
+    });
+  }
+
+  r.get('/rules', async (request, reply) => {
+    const actor = actorOf(request);
+    const rules = (await listRules(ctx.db)).map((rule) => ({
+      ...rule,
+      versions: rule.versions.map((v) => {
+        const parsed = RuleDefinitionSchema.safeParse(typeof v.definition === 'string' ? JSON.parse(v.definition) : v.definition);
+        return { ...v, description: parsed.success ? describeRule(parsed.data) : 'Definition not readable', json: JSON.stringify(v.definition, null, 2) };
+      }),
+    }));
+    return reply.view('considerations/views/rules.njk', {
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'rules', rules, canChange: canChangeRules(actor),
+    });
+  });
+
+  r.get('/rules/edit', { schema: { querystring: z.object({ code: z.string().max(60).optional() }) } }, async (request, reply) => {
+    const actor = await guardChange(request);
+    const rule = request.query.code ? (await listRules(ctx.db)).find((x) => x.code === request.query.code) : undefined;
+    const v = rule?.versions[0];
+    const values = v
+      ? { code: rule.code, name: v.name, rationale: v.rationale, definition: JSON.stringify(v.definition, null, 2), active: rule.active ? 'yes' : undefined, existing: true }
+      : { code: '', definition: JSON.stringify({ kind: 'critical_moment', match: { eventTypes: ['witness_to_serious_violence'] }, withinDays: 90 }, null, 2), active: 'yes' };
+    return form(request, reply, actor, values, []);
+  });
+
+  r.post('/rules', { schema: { body: ruleBody } }, async (request, reply) => {
+    const actor = await guardChange(request);
+    const b = request.body;
+    const change = { code: b.code.trim(), name: b.name, rationale: b.rationale, definition: b.definition, changeReason: b.changeReason, active: b.active === 'yes' };
+    const { problems } = await checkRuleChange(ctx.db, change);
+    if (problems.length) return form(request, reply, actor, b, problems, 400);
+    try {
+      await reviseRule(ctx.db, actor, change, { route: routeOf(request), requestId: request.id });
+    } catch (err) {
+      if (err instanceof AppError && err.details) return form(request, reply, actor, b, err.details, 400);
+      throw err;
+    }
+    return reply.redirect(`/rules#rule-${change.code}`, 303);
+  });
+}

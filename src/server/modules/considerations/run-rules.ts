@@ -1,0 +1,269 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { ConsiderationTable, Database } from '../../../db/database.js';
+import { evaluateRule, evidenceKey, type Labels, type RuleEvent } from '../../../domain/rules/evaluate.js';
+import { codesUsed, cooldownDays, lookbackDays } from '../../../domain/rules/rule-language.js';
+import { recordAccessMany } from '../../audit/record-access.js';
+import { loadActiveRules, type ActiveRule } from './rules.queries.js';
+
+const DAY = 86_400_000;
+
+/** A rule matched a child: what would become a consideration. */
+export interface Candidate {
+  personId: string;
+  rule: ActiveRule;
+  eventIds: string[];
+  explanation: string;
+}
+
+/** What a run did. */
+export interface RunReport {
+  rules: number;
+  children: number;
+  eventsRead: number;
+  matches: number;
+  created: number;
+  suppressedByCooldown: number;
+  alreadyRaised: number;
+  durationMs: number;
+}
+
+interface EventRow {
+  person_id: string;
+  id: string;
+  event_type_code: string;
+  occurred_at: Date;
+  factor_codes: string[];
+  implies_factors: string[];
+}
+
+/**
+ * The events rules can see, as SQL: current (not superseded) entries in the longest rule period,
+ * of children (under 18 or age unknown), whose type or factors some rule looks at.
+ */
+function eventsSql(rules: ActiveRule[], asOf: Date, personIds: string[] | null) {
+  const from = new Date(asOf.getTime() - Math.max(...rules.map((r) => lookbackDays(r.definition))) * DAY);
+  const types = [...new Set(rules.flatMap((r) => codesUsed(r.definition).eventTypes))];
+  const factors = [...new Set(rules.flatMap((r) => codesUsed(r.definition).factors))];
+  return sql<EventRow>`
+    SELECT ep.person_id, e.id, e.event_type_code, e.occurred_at, e.factor_codes, t.implies_factors
+    FROM event e
+    JOIN event_person ep ON ep.event_id = e.id AND ep.role <> 'parent'
+    JOIN event_type t ON t.code = e.event_type_code
+    JOIN person p ON p.id = ep.person_id
+    WHERE e.occurred_at > ${from} AND e.occurred_at <= ${asOf}
+      ${personIds ? sql`AND ep.person_id = ANY(${sql.val(personIds)}::uuid[])` : sql``}
+      AND (p.date_of_birth IS NULL OR p.date_of_birth > (${asOf}::timestamptz - interval '18 years')::date)
+      AND (e.event_type_code = ANY(${sql.val(types)}::text[]) OR e.factor_codes && ${sql.val(factors)}::text[] OR t.implies_factors && ${sql.val(factors)}::text[])
+      AND NOT EXISTS (SELECT 1 FROM event s WHERE s.supersedes = e.id)
+    ORDER BY ep.person_id, e.occurred_at, e.id`;
+}
+
+function toRuleEvent(r: EventRow): RuleEvent {
+  return { id: r.id, eventTypeCode: r.event_type_code, occurredAt: new Date(r.occurred_at), factors: [...r.factor_codes, ...r.implies_factors] };
+}
+
+const labelCache = new WeakMap<object, { at: number; labels: Labels }>();
+const LABELS_TTL_MS = 60_000;
+
+/**
+ * The vocabulary's labels, so explanations read as the pages do. Kept for a minute per database
+ * handle, since every new event needs them and they change only when a factor is revised.
+ */
+export async function loadLabels(db: Kysely<Database>): Promise<Labels> {
+  const cached = labelCache.get(db);
+  if (cached && Date.now() - cached.at < LABELS_TTL_MS) return cached.labels;
+  const labels = await readLabels(db);
+  labelCache.set(db, { at: Date.now(), labels });
+  return labels;
+}
+
+async function readLabels(db: Kysely<Database>): Promise<Labels> {
+  const [types, factors] = await Promise.all([
+    db.selectFrom('event_type').select(['code', 'label']).execute(),
+    db.selectFrom('factor').select(['code', 'label']).execute(),
+  ]);
+  const t = new Map(types.map((x) => [x.code, x.label]));
+  const f = new Map(factors.map((x) => [x.code, x.label]));
+  return { eventType: (c) => t.get(c), factor: (c) => f.get(c) };
+}
+
+/** Evaluates every rule for one child's events. */
+export function evaluateChild(rules: ActiveRule[], personId: string, events: RuleEvent[], asOf: Date, labels?: Labels): Candidate[] {
+  const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  const out: Candidate[] = [];
+  for (const rule of rules) {
+    const m = evaluateRule(rule.definition, unique, asOf, labels);
+    if (m) out.push({ personId, rule, eventIds: m.eventIds, explanation: m.explanation });
+  }
+  return out;
+}
+
+/** Runs the active rules for some children (after a new event). Creates considerations; never acts on a child. */
+export async function runRulesFor(db: Kysely<Database>, personIds: string[], opts: { asOf?: Date; via?: 'event' | 'full_pass' } = {}): Promise<RunReport> {
+  const started = performance.now();
+  const asOf = opts.asOf ?? new Date();
+  const rules = await loadActiveRules(db);
+  if (rules.length === 0 || personIds.length === 0) return emptyReport(rules.length, started);
+  const [{ rows }, labels] = await Promise.all([eventsSql(rules, asOf, personIds).execute(db), loadLabels(db)]);
+  const byPerson = new Map<string, RuleEvent[]>();
+  for (const r of rows) byPerson.set(r.person_id, [...(byPerson.get(r.person_id) ?? []), toRuleEvent(r)]);
+  const candidates = [...byPerson].flatMap(([personId, events]) => evaluateChild(rules, personId, events, asOf, labels));
+  const created = await createConsiderations(db, candidates, asOf, opts.via ?? 'event');
+  return { rules: rules.length, children: byPerson.size, eventsRead: rows.length, matches: candidates.length, ...created, durationMs: performance.now() - started };
+}
+
+/**
+ * The full pass: every child's chronology against every active rule. Events stream through a
+ * cursor in child order, so memory holds one child's events at a time; considerations are
+ * written after the read completes (PGlite has one connection, which the cursor holds).
+ */
+export async function runFullPass(db: Kysely<Database>, opts: { asOf?: Date; batch?: number } = {}): Promise<RunReport> {
+  const started = performance.now();
+  const asOf = opts.asOf ?? new Date();
+  const batch = opts.batch ?? 20_000;
+  const rules = await loadActiveRules(db);
+  if (rules.length === 0) return emptyReport(0, started);
+  const labels = await loadLabels(db);
+  const candidates: Candidate[] = [];
+  let eventsRead = 0;
+  let children = 0;
+  await db.transaction().execute(async (trx) => {
+    // A cursor is planned for its first rows by default; the pass reads them all, so plan for the whole result.
+    await sql`SET LOCAL cursor_tuple_fraction = 1.0`.execute(trx);
+    await sql`DECLARE rules_full_pass NO SCROLL CURSOR FOR ${eventsSql(rules, asOf, null)}`.execute(trx);
+    let current: string | null = null;
+    let events: RuleEvent[] = [];
+    const flush = () => {
+      if (current !== null) {
+        candidates.push(...evaluateChild(rules, current, events, asOf, labels));
+        children += 1;
+      }
+    };
+    for (;;) {
+      const { rows } = await sql<EventRow>`FETCH ${sql.raw(String(batch))} FROM rules_full_pass`.execute(trx);
+      for (const r of rows) {
+        if (r.person_id !== current) {
+          flush();
+          current = r.person_id;
+          events = [];
+        }
+        events.push(toRuleEvent(r));
+      }
+      eventsRead += rows.length;
+      if (rows.length < batch) break;
+    }
+    flush();
+    await sql`CLOSE rules_full_pass`.execute(trx);
+  });
+  const created = await createConsiderations(db, candidates, asOf, 'full_pass');
+  return { rules: rules.length, children, eventsRead, matches: candidates.length, ...created, durationMs: performance.now() - started };
+}
+
+function emptyReport(rules: number, started: number): RunReport {
+  return { rules, children: 0, eventsRead: 0, matches: 0, created: 0, suppressedByCooldown: 0, alreadyRaised: 0, durationMs: performance.now() - started };
+}
+
+const CHUNK = 2000;
+
+/**
+ * Writes considerations for matches, each addressed to the child's lead professional or, if there
+ * is none, to the early help front door of the child's borough. The same rule version and the
+ * same evidence never make a second consideration (a unique key, so concurrent runs agree); a
+ * rule's cool-down stops a sliding window prompting again while an earlier prompt stands.
+ */
+export async function createConsiderations(
+  db: Kysely<Database>, candidates: Candidate[], asOf: Date, via: 'event' | 'full_pass',
+): Promise<Pick<RunReport, 'created' | 'suppressedByCooldown' | 'alreadyRaised'>> {
+  let created = 0;
+  let suppressedByCooldown = 0;
+  let alreadyRaised = 0;
+  for (let i = 0; i < candidates.length; i += CHUNK) {
+    const chunk = candidates.slice(i, i + CHUNK);
+    const personIds = [...new Set(chunk.map((c) => c.personId))];
+    const [last, recipients] = await Promise.all([lastRaised(db, personIds), recipientsFor(db, personIds)]);
+    const rows: Insertable<ConsiderationTable>[] = [];
+    for (const c of chunk) {
+      const key = evidenceKey(c.eventIds);
+      const previous = last.get(`${c.rule.ruleId}:${c.personId}`);
+      // The same evidence under the same rule, in any version, is not raised twice.
+      if (previous?.keys.has(key)) {
+        alreadyRaised += 1;
+        continue;
+      }
+      if (previous && previous.at.getTime() > asOf.getTime() - cooldownDays(c.rule.definition) * DAY) {
+        suppressedByCooldown += 1;
+        continue;
+      }
+      const to = recipients.get(c.personId) ?? { kind: 'unrouted', userId: null, teamId: null, organisationId: null };
+      rows.push({
+        person_id: c.personId, rule_version_id: c.rule.ruleVersionId, evidence_key: key, matched_event_ids: c.eventIds,
+        explanation: c.explanation, recipient_kind: to.kind, recipient_user_id: to.userId, recipient_team_id: to.teamId,
+        recipient_organisation_id: to.organisationId, created_via: via,
+      });
+    }
+    if (rows.length === 0) continue;
+    await db.transaction().execute(async (trx) => {
+      const inserted = await trx
+        .insertInto('consideration')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['rule_version_id', 'person_id', 'evidence_key']).doNothing())
+        .returning(['id', 'person_id', 'rule_version_id', 'recipient_kind'])
+        .execute();
+      alreadyRaised += rows.length - inserted.length;
+      created += inserted.length;
+      // The system writes to a child's record: each consideration is in the access log.
+      await recordAccessMany(trx, inserted.map((c) => ({
+        actor: null, action: 'consideration.create' as const, personId: c.person_id, route: via === 'event' ? 'rules: new event' : 'rules: full pass',
+        outcome: 'allowed' as const, detail: { considerationId: c.id, ruleVersionId: c.rule_version_id, recipient: c.recipient_kind },
+      })));
+    });
+  }
+  return { created, suppressedByCooldown, alreadyRaised };
+}
+
+async function lastRaised(db: Kysely<Database>, personIds: string[]) {
+  const rows = await db
+    .selectFrom('consideration as c')
+    .innerJoin('rule_version as v', 'v.id', 'c.rule_version_id')
+    .select(['c.person_id', 'v.rule_id', 'c.evidence_key', 'c.created_at'])
+    .where('c.person_id', 'in', personIds)
+    .execute();
+  const out = new Map<string, { at: Date; keys: Set<string> }>();
+  for (const r of rows) {
+    const k = `${r.rule_id}:${r.person_id}`;
+    const entry = out.get(k) ?? { at: r.created_at, keys: new Set<string>() };
+    if (r.created_at > entry.at) entry.at = r.created_at;
+    entry.keys.add(r.evidence_key);
+    out.set(k, entry);
+  }
+  return out;
+}
+
+type Recipient = { kind: 'lead_professional' | 'front_door'; userId: string | null; teamId: string | null; organisationId: string };
+
+/** The lead professional of each child, else the front door of the child's current borough. */
+export async function recipientsFor(db: Kysely<Database>, personIds: string[]): Promise<Map<string, Recipient>> {
+  const out = new Map<string, Recipient>();
+  if (personIds.length === 0) return out;
+  const leads = await sql<{ person_id: string; user_id: string | null; team_id: string | null; organisation_id: string }>`
+    SELECT DISTINCT ON (person_id) person_id, user_id, team_id, organisation_id FROM involvement
+    WHERE person_id = ANY(${sql.val(personIds)}::uuid[]) AND role = 'lead_professional'
+      AND started_on <= current_date AND (ended_on IS NULL OR ended_on >= current_date)
+    ORDER BY person_id, started_on DESC, id`.execute(db);
+  for (const l of leads.rows) out.set(l.person_id, { kind: 'lead_professional', userId: l.user_id, teamId: l.team_id, organisationId: l.organisation_id });
+  const rest = personIds.filter((p) => !out.has(p));
+  if (rest.length === 0) return out;
+  const doors = await sql<{ person_id: string; organisation_id: string; team_id: string | null }>`
+    WITH home AS (
+      SELECT DISTINCT ON (person_id) person_id, borough FROM person_address
+      WHERE person_id = ANY(${sql.val(rest)}::uuid[]) AND borough IS NOT NULL AND (valid_to IS NULL OR valid_to >= current_date)
+      ORDER BY person_id, valid_from DESC NULLS LAST, id
+    ), early_help AS (
+      SELECT DISTINCT ON (borough) borough, id FROM organisation WHERE kind = 'early_help' ORDER BY borough, created_at, id
+    )
+    SELECT h.person_id, coalesce(f.organisation_id, eh.id) AS organisation_id, f.team_id
+    FROM home h LEFT JOIN front_door f ON f.borough = h.borough LEFT JOIN early_help eh ON eh.borough = h.borough
+    WHERE coalesce(f.organisation_id, eh.id) IS NOT NULL`.execute(db);
+  for (const d of doors.rows) out.set(d.person_id, { kind: 'front_door', userId: null, teamId: d.team_id, organisationId: d.organisation_id });
+  return out;
+}

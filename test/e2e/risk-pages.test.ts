@@ -1,0 +1,132 @@
+/**
+ * The assessment, consideration, rules, factors and fairness pages in a real browser (Debian's
+ * Chromium), each checked with axe-core against WCAG 2.0/2.1/2.2 A and AA: serious and critical
+ * violations fail the test. Forms are driven through their controls, errors included.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/client.js';
+import { buildApp } from '../../src/server/app.js';
+import { loadConfig } from '../../src/server/config.js';
+import { makeOrg, makePerson, makeTeam, makeUser, openTestDb, signIn, TEST_PASSWORD } from '../helpers.js';
+import { recordAs } from '../considerations-helpers.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+async function serious(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source });
+  return page.evaluate(async (tags: string[]) => {
+    const engine = (window as unknown as { axe: typeof axe }).axe;
+    const result = await engine.run(document, { runOnly: { type: 'tag', values: tags } });
+    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, AXE_TAGS);
+}
+
+describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
+  let d: Db;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  const users: Record<string, string> = {};
+  let childId = '';
+
+  beforeAll(async () => {
+    if (!existsSync(`${ROOT}public/build/app.css`)) execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    d = await openTestDb();
+    app = await buildApp({ db: d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), logger: false });
+    const org = await makeOrg(d.db, 'childrens_social_care', 'Pagefield');
+    const team = await makeTeam(d.db, org.id);
+    const worker = await makeUser(d.db, { organisationId: org.id, teamId: team.id });
+    const manager = await makeUser(d.db, { organisationId: org.id, teamId: team.id, roles: ['team_manager'] });
+    const admin = await makeUser(d.db, { organisationId: org.id, roles: ['partnership_admin'] });
+    Object.assign(users, { worker: worker.email, manager: manager.email, admin: admin.email });
+    const child = await makePerson(d.db, { given: 'Oriel', family: 'Pennant-Ashe' });
+    childId = child.id;
+    await d.db.insertInto('involvement').values([
+      { person_id: child.id, organisation_id: org.id, team_id: team.id, role: 'case_holder', started_on: '2025-01-01' },
+      { person_id: child.id, organisation_id: org.id, user_id: worker.id, role: 'lead_professional', started_on: '2025-01-01' },
+    ]).execute();
+    await recordAs(d.db, { id: worker.id, organisationId: org.id }, child.id, 'suspension', new Date(Date.now() - 20 * 86_400_000));
+    await recordAs(d.db, { id: worker.id, organisationId: org.id }, child.id, 'witness_to_serious_violence', new Date(Date.now() - 5 * 86_400_000));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  }, 300_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await d?.close();
+  });
+
+  /** Signs in through the real forms (with the second factor where the role needs one), then carries the session into the browser. */
+  async function signedIn(email: string): Promise<Page> {
+    const { cookie } = await signIn(app, email, TEST_PASSWORD);
+    const context = await browser.newContext({ bypassCSP: true });
+    await context.addCookies([{ name: 'jigsaw_session', value: cookie.slice('jigsaw_session='.length), url: base }]);
+    const page = await context.newPage();
+    await page.goto(`${base}/`);
+    await page.locator('h1', { hasText: 'My children' }).waitFor();
+    return page;
+  }
+
+  it('takes an assessment from the person page through errors to sign-off, and every page is accessible', async () => {
+    const found: string[] = [];
+    const check = async (page: Page, where: string) => found.push(...(await serious(page)).map((v) => `${where}: ${v}`));
+    const page = await signedIn(users.worker!);
+    await page.goto(`${base}/people/${childId}`);
+    await check(page, 'person page with the risk panel');
+    await page.getByRole('button', { name: 'Start a new assessment' }).click();
+    await page.locator('h1', { hasText: 'Risk and vulnerability assessment' }).waitFor();
+    await check(page, 'assessment form');
+    await page.getByRole('button', { name: 'Submit for sign-off' }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Select the level of risk');
+    await check(page, 'assessment form with errors');
+    await page.getByLabel('Professional analysis').fill('Exploitation risk is rising outside the home');
+    await page.getByLabel('High', { exact: true }).check();
+    await page.getByLabel('Why this level').fill('Witnessed a serious assault; recent suspension');
+    const review = new Date(Date.now() + 60 * 86_400_000);
+    await page.getByLabel('Day').fill(String(review.getUTCDate()));
+    await page.getByLabel('Month').fill(String(review.getUTCMonth() + 1));
+    await page.getByLabel('Year').fill(String(review.getUTCFullYear()));
+    await page.getByRole('button', { name: 'Submit for sign-off' }).click();
+    await page.locator('.govuk-notification-banner').waitFor();
+    await check(page, 'assessment page');
+    await page.goto(`${base}/considerations`);
+    await check(page, 'considerations inbox');
+    await page.locator('table a.govuk-link').first().click();
+    await page.locator('h2', { hasText: 'The events that matched' }).waitFor();
+    await check(page, 'consideration page');
+    await page.getByRole('button', { name: 'Record decision' }).click();
+    await page.locator('.govuk-error-summary').waitFor();
+    await check(page, 'consideration page with errors');
+    await page.getByLabel('Already in hand').check();
+    await page.getByRole('button', { name: 'Record decision' }).click();
+    await page.locator('.govuk-notification-banner').waitFor();
+
+    const m = await signedIn(users.manager!);
+    expect(await m.locator('caption', { hasText: 'Waiting for your sign-off' }).count()).toBe(1);
+    await check(m, 'home page with assessments waiting for sign-off');
+    await m.locator('table', { has: m.locator('caption', { hasText: 'Waiting for your sign-off' }) }).locator('a.govuk-link', { hasText: 'Oriel' }).click();
+    await m.getByLabel('Sign off the assessment').check();
+    await m.getByRole('button', { name: 'Record decision' }).click();
+    await m.locator('.govuk-warning-text').waitFor();
+    await check(m, 'signed-off assessment');
+
+    const a = await signedIn(users.admin!);
+    for (const [path, where] of [['/fairness', 'fairness page'], ['/rules', 'rules page'], ['/rules/edit?code=exclusion_then_missing', 'rule form'], ['/factors', 'factors page'], ['/factors/domestic_abuse', 'factor page']] as const) {
+      await a.goto(`${base}${path}`);
+      await check(a, where);
+    }
+    expect(found).toEqual([]);
+  }, 240_000);
+});
