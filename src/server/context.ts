@@ -15,6 +15,10 @@ export interface AppContext {
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every registered route (method and URL pattern). */
+    routeTable: { method: string; url: string }[];
+  }
   interface FastifyRequest {
     actor: Actor | null;
     csrfToken: string | null;

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import type { AppContext } from '../../context.js';
 import { UnauthenticatedError } from '../../errors.js';
+import { recordAccess } from '../../audit/record-access.js';
 
 const hashKey = (key: string) => createHash('sha256').update(key).digest('hex');
 
@@ -27,7 +28,10 @@ export function authenticateApiKey(ctx: AppContext) {
   return async function (request: FastifyRequest, _reply: FastifyReply) {
     const header = request.headers.authorization;
     const match = header?.match(/^Bearer (jgs_[0-9a-f]{8}_[\w-]{43})$/);
-    if (!match?.[1]) throw new UnauthenticatedError();
+    if (!match?.[1]) {
+      if (header) await refuse(ctx, request, 'malformed_api_key');
+      throw new UnauthenticatedError();
+    }
     const row = await ctx.db
       .selectFrom('api_key as k')
       .innerJoin('organisation as o', 'o.id', 'k.organisation_id')
@@ -35,7 +39,18 @@ export function authenticateApiKey(ctx: AppContext) {
       .where('k.key_hash', '=', hashKey(match[1]))
       .where('k.revoked_at', 'is', null)
       .executeTakeFirst();
-    if (!row) throw new UnauthenticatedError();
+    if (!row) {
+      // The key's prefix (not secret) helps an operator trace which system is misconfigured.
+      await refuse(ctx, request, 'unknown_or_revoked_api_key', match[1].slice(4, 12));
+      throw new UnauthenticatedError();
+    }
     request.actor = { kind: 'system', apiKeyId: row.id, organisationId: row.organisation_id, organisationName: row.name };
   };
+}
+
+async function refuse(ctx: AppContext, request: FastifyRequest, reason: string, keyPrefix?: string): Promise<void> {
+  await recordAccess(ctx.db, {
+    actor: null, action: 'request.refused', route: `${request.method} ${request.routeOptions.url ?? ''}`, outcome: 'denied', requestId: request.id,
+    detail: { reason, ...(keyPrefix ? { keyPrefix } : {}) },
+  });
 }

@@ -9,6 +9,7 @@ import { getChronology } from '../chronology/chronology.queries.js';
 import { chronologyQuerySchema, toFilter } from '../chronology/chronology.schemas.js';
 import { recordEvent } from '../chronology/commands/record-event.js';
 import { guardPerson, routeOf } from '../people/people.guard.js';
+import { sharingGrants } from '../people/people.policy.js';
 import { presentPerson } from '../people/people.presenter.js';
 import { getPersonSummary } from '../people/people.queries.js';
 import { chronologySchema, errorSchema, personSchema, recordEventBodySchema } from './api.schemas.js';
@@ -30,7 +31,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const person = await getPersonSummary(ctx.db, request.params.personId);
     if (!person) throw new NotFoundError();
     await recordAccess(ctx.db, { actor, action: 'person.read', personId: person.id, route: routeOf(request), outcome: 'allowed', requestId: request.id });
-    return presentPerson(person);
+    return presentPerson(person, actor);
   });
 
   r.get('/people/:personId/chronology', {
@@ -46,7 +47,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       actor, action: 'chronology.read', personId: request.params.personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
       detail: { page: page.page, entries: page.entries.length },
     });
-    return presentChronology(page, actor);
+    return presentChronology(page, actor, await sharingGrants(ctx.db, actor.organisationId));
   });
 
   r.post('/people/:personId/events', {
@@ -76,6 +77,9 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       otherPeople: b.otherPeople ?? [],
       supersedes: b.supersedes ?? null,
       correctionReason: b.correctionReason ?? null,
+      restriction: b.restriction
+        ? { contact: b.restriction.contact, reason: b.restriction.reason ?? null, grantUserIds: b.restriction.grantUserIds ?? [], grantRoles: b.restriction.grantRoles ?? [] }
+        : null,
     }, { via: 'api', route: routeOf(request), requestId: request.id });
     reply.status(201);
     return result;

@@ -23,7 +23,10 @@ export const personSchema = z.object({
   sex: z.string(),
   ethnicity: z.string().nullable(),
   identifiers: z.array(z.object({ scheme: z.string(), value: z.string() })),
-  addresses: z.array(z.object({ line1: z.string().nullable(), town: z.string().nullable(), postcode: z.string().nullable(), borough: z.string().nullable(), validFrom: dateText, validTo: dateText })),
+  addresses: z.array(z.object({
+    line1: z.string().nullable(), town: z.string().nullable(), postcode: z.string().nullable(), borough: z.string().nullable(), validFrom: dateText, validTo: dateText,
+    protected: z.boolean(), askOrganisation: z.string().nullable(),
+  })),
   relationships: z.array(z.object({ kind: z.string(), personId: z.string().uuid(), name: z.string() })),
   involvements: z.array(z.object({
     organisation: z.object({ id: z.string().uuid(), name: z.string(), kind: z.string() }),
@@ -34,6 +37,8 @@ export const personSchema = z.object({
 const entryBase = z.object({
   id: z.string().uuid(),
   restricted: z.boolean(),
+  withheld: z.enum(['restricted', 'not_shared']).nullable(),
+  restrictedContact: z.string().nullable(),
   eventType: z.object({ code: z.string(), label: z.string(), category: z.string(), vocabularyVersion: z.string() }),
   occurredAt: z.string(),
   occurredPrecision: z.string(),
@@ -83,4 +88,10 @@ export const recordEventBodySchema = z.strictObject({
   otherPeople: z.array(z.strictObject({ personId: z.string().uuid(), role: z.enum(['subject', 'victim', 'suspect', 'witness', 'associate', 'parent']) })).max(50).optional(),
   supersedes: z.string().uuid().nullable().optional(),
   correctionReason: z.string().max(2000).nullable().optional(),
+  restriction: z.strictObject({
+    contact: z.string().trim().min(1).max(300),
+    reason: z.string().max(2000).nullable().optional(),
+    grantUserIds: z.array(z.string().uuid()).max(50).optional(),
+    grantRoles: z.array(z.strictObject({ role: z.enum(['practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator']), organisationId: z.string().uuid().nullable() })).max(20).optional(),
+  }).nullable().optional(),
 });

@@ -1,5 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
+import { samePersonIds } from '../identity/identity.merges.js';
+import type { RestrictionGrants } from '../people/people.policy.js';
 
 /** Filters shared by the chronology page and the API. */
 export interface ChronologyFilter {
@@ -37,6 +39,8 @@ export interface ChronologyEntry {
   supersedes: string | null;
   correctionReason: string | null;
   roles: string[];
+  /** For restricted entries: whom to ask, and who besides the recording organisation may see it. */
+  restriction?: { contact: string | null; grants: RestrictionGrants };
 }
 
 /** A page of current entries, each with the earlier versions it corrected (newest first). */
@@ -52,7 +56,8 @@ function baseQuery(db: Kysely<Database>, personId: string) {
     .selectFrom('event as e')
     .innerJoin('event_type as t', 't.code', 'e.event_type_code')
     .innerJoin('organisation as o', 'o.id', 'e.organisation_id')
-    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', '=', personId));
+    // Merged person records are read as one: events on any record of the merged person.
+    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', 'in', samePersonIds(db, personId)));
 }
 
 function applyFilter<Q extends ReturnType<typeof baseQuery>>(q: Q, f: ChronologyFilter): Q {
@@ -79,7 +84,7 @@ function selectEntry(q: ReturnType<typeof baseQuery>, personId: string) {
       'o.name as organisation_name', 'o.kind as organisation_kind', 'e.source_system', 'e.source_record_id', 'e.summary',
       'e.narrative', 'e.place', 'e.factor_codes', 't.implies_factors', 'e.sensitivity', 'e.reliability', 'e.supersedes',
       'e.correction_reason',
-      sql<string[]>`ARRAY(SELECT ep.role FROM event_person ep WHERE ep.event_id = e.id AND ep.person_id = ${personId} ORDER BY ep.role)`.as('roles'),
+      sql<string[]>`ARRAY(SELECT DISTINCT ep.role FROM event_person ep WHERE ep.event_id = e.id AND ep.person_id IN ${samePersonIds(null, personId)} ORDER BY ep.role)`.as('roles'),
     ]);
 }
 
@@ -106,22 +111,27 @@ export async function getChronology(
   pageSize = 50,
 ): Promise<ChronologyPage> {
   const current = applyFilter(baseQuery(db, personId), filter).where(notSuperseded);
-  const [rows, count] = await Promise.all([
-    selectEntry(current, personId)
-      .orderBy('e.occurred_at', 'desc')
-      .orderBy('e.recorded_at', 'desc')
-      .orderBy('e.id')
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute(),
-    current.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-  ]);
+  // The total comes with the page (a window count before LIMIT), saving a round trip.
+  const rows = await selectEntry(current, personId)
+    .select(sql<number>`count(*) OVER ()`.as('total'))
+    .orderBy('e.occurred_at', 'desc')
+    .orderBy('e.recorded_at', 'desc')
+    .orderBy('e.id')
+    .limit(pageSize)
+    .offset((page - 1) * pageSize)
+    .execute();
+  const total = rows.length > 0
+    ? Number(rows[0]!.total)
+    : page === 1
+      ? 0
+      : Number((await current.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const entries = rows.map(toEntry);
   const corrected = entries.filter((e) => e.supersedes).map((e) => e.id);
   const earlier = corrected.length ? await earlierVersions(db, personId, corrected) : new Map<string, ChronologyEntry[]>();
+  await attachRestrictions(db, [...entries, ...[...earlier.values()].flat()]);
   return {
     entries: entries.map((e) => ({ ...e, earlierVersions: earlier.get(e.id) ?? [] })),
-    total: Number(count.n),
+    total,
     page,
     pageSize,
   };
@@ -159,11 +169,13 @@ async function earlierVersions(db: Kysely<Database>, personId: string, ids: stri
 
 /** Light rows for the visual timeline: every current entry matching the filter. */
 export async function getTimelineMarks(db: Kysely<Database>, personId: string, filter: ChronologyFilter) {
-  const rows = await applyFilter(baseQuery(db, personId), filter)
-    .where(notSuperseded)
-    .select(['e.id', 'e.organisation_id', 'o.name as organisation_name', 't.category', 't.label', 'e.occurred_at', 'e.sensitivity'])
-    .orderBy('e.occurred_at')
-    .execute();
+  const rows: ({ id: string; organisation_id: string; organisation_name: string; category: string; label: string; occurred_at: Date; sensitivity: string } & Pick<ChronologyEntry, 'restriction'>)[] =
+    await applyFilter(baseQuery(db, personId), filter)
+      .where(notSuperseded)
+      .select(['e.id', 'e.organisation_id', 'o.name as organisation_name', 't.category', 't.label', 'e.occurred_at', 'e.sensitivity'])
+      .orderBy('e.occurred_at')
+      .execute();
+  await attachRestrictions(db, rows);
   return rows;
 }
 
@@ -175,4 +187,24 @@ export async function getFilterOptions(db: Kysely<Database>, personId: string) {
     db.selectFrom('factor').select(['code', 'label', 'kind']).orderBy('label').execute(),
   ]);
   return { agencies, categories: categories.map((c) => c.category), factors };
+}
+
+/** Loads whom to ask and the named grants for the restricted entries among these, in two queries. */
+export async function attachRestrictions(db: Kysely<Database>, entries: { id: string; sensitivity: string; restriction?: ChronologyEntry['restriction'] }[]): Promise<void> {
+  const restricted = entries.filter((e) => e.sensitivity === 'restricted');
+  if (restricted.length === 0) return;
+  const ids = [...new Set(restricted.map((e) => e.id))];
+  const [contacts, grants] = await Promise.all([
+    db.selectFrom('event_restriction').select(['event_id', 'contact']).where('event_id', 'in', ids).execute(),
+    db.selectFrom('event_restriction_grant').select(['event_id', 'user_id', 'role', 'organisation_id']).where('event_id', 'in', ids).execute(),
+  ]);
+  for (const e of restricted) {
+    e.restriction = {
+      contact: contacts.find((c) => c.event_id === e.id)?.contact ?? null,
+      grants: {
+        userIds: grants.filter((g) => g.event_id === e.id && g.user_id).map((g) => g.user_id!),
+        roles: grants.filter((g) => g.event_id === e.id && g.role).map((g) => ({ role: g.role!, organisationId: g.organisation_id })),
+      },
+    };
+  }
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { recordAccess } from '../../audit/record-access.js';
 import { AppError, NotFoundError } from '../../errors.js';
 import { parseDateParts } from '../../forms.js';
 import type { Actor } from '../../actor.js';
@@ -31,6 +32,7 @@ const formBody = z.object({
   reliability: z.string().max(20).default('reported'),
   supersedes: z.string().max(64).default(''),
   correctionReason: z.string().max(5000).default(''),
+  restrictionContact: z.string().max(300).default(''),
 });
 type FormValues = z.infer<typeof formBody>;
 
@@ -49,6 +51,7 @@ async function renderForm(
 ) {
   const person = await getPersonSummary(ctx.db, personId);
   if (!person) throw new NotFoundError();
+  await recordAccess(ctx.db, { actor, action: 'person.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { view: 'record-event-form' } });
   const fieldErrors = Object.fromEntries(errors.map((e) => [e.field, { text: e.text }]));
   reply.status(status);
   return reply.view('chronology/views/record-event.njk', {
@@ -60,6 +63,7 @@ async function renderForm(
 const FIELD_HREF: Record<string, string> = {
   eventTypeCode: '#eventTypeCode', occurredAt: '#occurred-day', summary: '#summary', factorCodes: '#factorCodes',
   supersedes: '#summary', correctionReason: '#correctionReason', sensitivity: '#sensitivity', reliability: '#reliability',
+  'restriction.contact': '#restrictionContact',
 };
 
 /** Record an event (or a correction) through a form. */
@@ -109,6 +113,7 @@ export async function chronologyRoutes(app: FastifyInstance, ctx: AppContext): P
     else if (summary.length > 500) errors.push({ field: 'summary', href: '#summary', text: 'Summary must be 500 characters or fewer' });
     if (!['standard', 'restricted'].includes(v.sensitivity)) errors.push({ field: 'sensitivity', href: '#sensitivity', text: 'Select whether the entry is restricted' });
     if (!['confirmed', 'reported', 'unverified'].includes(v.reliability)) errors.push({ field: 'reliability', href: '#reliability', text: 'Select how reliable the information is' });
+    if (v.sensitivity === 'restricted' && !v.restrictionContact.trim()) errors.push({ field: 'restrictionContact', href: '#restrictionContact', text: 'Enter whom others should ask about this restricted entry' });
     if (v.supersedes && !v.correctionReason.trim()) errors.push({ field: 'correctionReason', href: '#correctionReason', text: 'Enter why this entry is being corrected' });
     if (errors.length || !date.ok) return renderForm(ctx, request, reply, actor, personId, v, errors, 400);
 
@@ -121,6 +126,7 @@ export async function chronologyRoutes(app: FastifyInstance, ctx: AppContext): P
         sensitivity: v.sensitivity as 'standard' | 'restricted', reliability: v.reliability as 'confirmed' | 'reported' | 'unverified',
         sourceSystem: 'jigsaw', sourceRecordId: null,
         supersedes: v.supersedes || null, correctionReason: v.correctionReason || null,
+        restriction: v.sensitivity === 'restricted' ? { contact: v.restrictionContact } : null,
       }, { via: 'form', route: routeOf(request), requestId: request.id });
       return reply.redirect(`/people/${personId}?recorded=${result.id}#event-${result.id}`, 303);
     } catch (err) {

@@ -4,7 +4,7 @@ import { involve, makeOrg, makePerson, makeTeam, makeUser, openTestDb, TEST_ENGI
 import type { Actor, Role } from '../../actor.js';
 import { authorizePerson, visiblePersonIds, type PersonAction } from './people.policy.js';
 
-type Relationship = 'own_active' | 'team_active' | 'own_ended' | 'own_future' | 'other_team' | 'none';
+type Relationship = 'own_active' | 'team_active' | 'own_ended' | 'own_future' | 'other_team' | 'managed_worker' | 'org_involved' | 'break_glass' | 'break_glass_expired' | 'none';
 
 describe(`person policy on ${TEST_ENGINE}: role × relationship × action`, () => {
   let d: Db;
@@ -16,10 +16,15 @@ describe(`person policy on ${TEST_ENGINE}: role × relationship × action`, () =
   });
 
   const ROLES: Role[] = ['practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator', 'analyst', 'data_protection_officer', 'partnership_admin'];
-  const RELATIONSHIPS: Relationship[] = ['own_active', 'team_active', 'own_ended', 'own_future', 'other_team', 'none'];
+  const RELATIONSHIPS: Relationship[] = ['own_active', 'team_active', 'own_ended', 'own_future', 'other_team', 'managed_worker', 'org_involved', 'break_glass', 'break_glass_expired', 'none'];
   const ACTIONS: PersonAction[] = ['person.read', 'chronology.read', 'event.record', 'event.correct'];
   const CASE_ROLES = new Set<Role>(['practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator']);
-  const expected = (role: Role, rel: Relationship) => CASE_ROLES.has(role) && (rel === 'own_active' || rel === 'team_active');
+  const expected = (role: Role, rel: Relationship) =>
+    CASE_ROLES.has(role) &&
+    (rel === 'own_active' || rel === 'team_active' || rel === 'break_glass' ||
+      (rel === 'managed_worker' && role === 'team_manager') ||
+      // A DSL sees every child their organisation is actively involved with, whichever team holds them.
+      (role === 'designated_safeguarding_lead' && ['other_team', 'managed_worker', 'org_involved'].includes(rel)));
 
   it('allows exactly case-holding roles with an active own or team involvement; the list filter agrees with every per-record decision', async () => {
     const org = await makeOrg(d.db);
@@ -40,6 +45,14 @@ describe(`person policy on ${TEST_ENGINE}: role × relationship × action`, () =
           await d.db.insertInto('involvement').values({ person_id: p.id, organisation_id: org.id, user_id: user.id, role: 'key_worker', started_on: '2999-01-01' }).execute();
         }
         if (rel === 'other_team') await involve(d.db, { personId: p.id, organisationId: org.id, userId: colleague.id, teamId: otherTeam.id });
+        // A practitioner in the user's team holds the case personally (no team on the involvement).
+        if (rel === 'managed_worker') await involve(d.db, { personId: p.id, organisationId: org.id, userId: teammate.id });
+        // The user's organisation (a school, say) is involved through someone in another team.
+        if (rel === 'org_involved') await involve(d.db, { personId: p.id, organisationId: org.id, userId: colleague.id });
+        if (rel === 'break_glass' || rel === 'break_glass_expired') {
+          const expires = rel === 'break_glass' ? new Date(Date.now() + 3_600_000) : new Date(Date.now() - 60_000);
+          await d.db.insertInto('break_glass').values({ user_id: user.id, person_id: p.id, reason: 'Child reported at immediate risk by the police', started_at: new Date(Date.now() - 7_200_000), expires_at: expires }).execute();
+        }
       }
       const actor: Actor = { kind: 'user', userId: user.id, name: 'x', email: user.email, organisationId: org.id, organisationName: 'x', teamId: team.id, roles: [role] };
       const listed = new Set((await visiblePersonIds(d.db, actor).execute()).map((r) => r.person_id));

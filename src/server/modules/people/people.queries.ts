@@ -22,9 +22,9 @@ export interface PersonSummary {
   sex: string;
   ethnicity: string | null;
   identifiers: { scheme: string; value: string }[];
-  addresses: { line1: string | null; town: string | null; postcode: string | null; borough: string | null; validFrom: string | null; validTo: string | null }[];
+  addresses: { line1: string | null; town: string | null; postcode: string | null; borough: string | null; validFrom: string | null; validTo: string | null; protected: boolean; recordedByOrganisationId: string | null; recordedByOrganisationName: string | null }[];
   relationships: { kind: string; personId: string; name: string }[];
-  involvements: { organisationId: string; organisationName: string; organisationKind: string; teamName: string | null; userName: string | null; role: string; startedOn: string; endedOn: string | null }[];
+  involvements: { organisationId: string; organisationName: string; organisationKind: string; teamName: string | null; userId: string | null; userName: string | null; role: string; startedOn: string; endedOn: string | null }[];
 }
 
 const NAME_RANK: Record<string, number> = { legal: 0, known_as: 1, previous: 2, alias: 3, nickname: 4, online_handle: 5 };
@@ -66,14 +66,15 @@ export async function getPersonSummary(db: Kysely<Database>, personId: string): 
   const [names, identifiers, addresses, relationships, involvements] = await Promise.all([
     db.selectFrom('person_name').select(['kind', 'given_names', 'family_name', 'valid_from', 'valid_to']).where('person_id', '=', personId).execute(),
     db.selectFrom('person_identifier').select(['scheme', 'value']).where('person_id', '=', personId).orderBy('scheme').execute(),
-    db.selectFrom('person_address').select(['line1', 'town', 'postcode', 'borough', 'valid_from', 'valid_to']).where('person_id', '=', personId)
-      .orderBy(sql`valid_to IS NULL`, 'desc').orderBy('valid_from', 'desc').execute(),
+    db.selectFrom('person_address as a').leftJoin('organisation as ao', 'ao.id', 'a.recorded_by_organisation_id')
+      .select(['a.line1', 'a.town', 'a.postcode', 'a.borough', 'a.valid_from', 'a.valid_to', 'a.protected', 'a.recorded_by_organisation_id', 'ao.name as recorded_by_name']).where('a.person_id', '=', personId)
+      .orderBy(sql`a.valid_to IS NULL`, 'desc').orderBy('a.valid_from', 'desc').execute(),
     db.selectFrom('person_relationship').select(['kind', 'related_person_id']).where('person_id', '=', personId).execute(),
     db.selectFrom('involvement as i')
       .innerJoin('organisation as o', 'o.id', 'i.organisation_id')
       .leftJoin('team as t', 't.id', 'i.team_id')
       .leftJoin('app_user as u', 'u.id', 'i.user_id')
-      .select(['i.organisation_id', 'o.name as organisation_name', 'o.kind as organisation_kind', 't.name as team_name', 'u.name as user_name', 'i.role', 'i.started_on', 'i.ended_on'])
+      .select(['i.organisation_id', 'o.name as organisation_name', 'o.kind as organisation_kind', 't.name as team_name', 'i.user_id', 'u.name as user_name', 'i.role', 'i.started_on', 'i.ended_on'])
       .where('i.person_id', '=', personId)
       .orderBy('i.ended_on', 'desc').orderBy('i.started_on', 'desc')
       .execute(),
@@ -89,11 +90,14 @@ export async function getPersonSummary(db: Kysely<Database>, personId: string): 
     sex: person.sex,
     ethnicity: person.ethnicity,
     identifiers: identifiers.map((i) => ({ scheme: i.scheme, value: i.value })),
-    addresses: addresses.map((a) => ({ line1: a.line1, town: a.town, postcode: a.postcode, borough: a.borough, validFrom: a.valid_from, validTo: a.valid_to })),
+    addresses: addresses.map((a) => ({
+      line1: a.line1, town: a.town, postcode: a.postcode, borough: a.borough, validFrom: a.valid_from, validTo: a.valid_to,
+      protected: a.protected, recordedByOrganisationId: a.recorded_by_organisation_id, recordedByOrganisationName: a.recorded_by_name,
+    })),
     relationships: relationships.map((r) => ({ kind: r.kind, personId: r.related_person_id, name: relatedNames.get(r.related_person_id) ?? '' })),
     involvements: involvements.map((i) => ({
       organisationId: i.organisation_id, organisationName: i.organisation_name, organisationKind: i.organisation_kind,
-      teamName: i.team_name, userName: i.user_name, role: i.role, startedOn: i.started_on, endedOn: i.ended_on,
+      teamName: i.team_name, userId: i.user_id, userName: i.user_name, role: i.role, startedOn: i.started_on, endedOn: i.ended_on,
     })),
   };
 }

@@ -11,10 +11,13 @@ import { chronologyQuerySchema, toFilter } from '../chronology/chronology.schema
 import { renderTimelineSvg } from '../chronology/timeline-svg.js';
 import { CATEGORY_LABELS } from '../chronology/categories.js';
 import { actorOf, guardPerson, routeOf } from './people.guard.js';
-import { canSeeRestricted } from './people.policy.js';
+import { canSeeRestricted, isShared, sharingGrants } from './people.policy.js';
 import { presentPerson } from './people.presenter.js';
 import { getPersonSummary, searchPeople } from './people.queries.js';
+import { personRecordsView } from '../identity/identity.person-panel.js';
 import { parseDateParts } from '../../forms.js';
+import { breakGlassUntil } from '../break-glass/break-glass.routes.js';
+import { loadRiskPanel } from '../assessments/person-panel.js';
 
 const searchQuery = z.object({
   name: z.string().max(200).optional(),
@@ -69,11 +72,14 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       getFilterOptions(ctx.db, personId),
     ]);
     if (!summary) throw new NotFoundError();
+    const emergencyUntil = actor.kind === 'user' ? await breakGlassUntil(ctx, actor.userId, personId) : null;
+    const riskPanel = await loadRiskPanel(ctx.db, actor, personId);
     await recordAccess(ctx.db, {
       actor, action: 'chronology.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
       detail: { page: chronology.page, entries: chronology.entries.length },
     });
-    const person = presentPerson(summary);
+    const person = presentPerson(summary, actor);
+    const sharing = await sharingGrants(ctx.db, actor.organisationId);
     const now = new Date();
     const first = marks[0]?.occurred_at;
     const from = first ? new Date(Math.min(first.getTime(), now.getTime() - 30 * 86_400_000)) : new Date(now.getTime() - 365 * 86_400_000);
@@ -84,7 +90,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       to: now,
       lanes,
       events: marks.map((m) => {
-        const restricted = m.sensitivity === 'restricted' && !canSeeRestricted(actor, m.organisation_id);
+        const restricted = !isShared(actor, m.organisation_id, m.category, sharing) || (m.sensitivity === 'restricted' && !canSeeRestricted(actor, m.organisation_id, m.restriction?.grants));
         return {
           id: m.id, laneKey: m.organisation_id, category: m.category as never, occurredAt: m.occurred_at,
           label: `${restricted ? 'Restricted entry' : m.label} (${m.organisation_name})`, restricted, href: `#event-${m.id}`,
@@ -92,13 +98,17 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       }),
     });
     const query = request.query;
+    const identityRecords = await personRecordsView(ctx.db, actor, personId);
     return reply.view('people/views/person.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find',
       person, ethnicity: person.ethnicity ? ethnicityLabel(person.ethnicity) : null,
-      chronology: presentChronology(chronology, actor), svg, options, categoryLabels: CATEGORY_LABELS,
+      chronology: presentChronology(chronology, actor, sharing), svg, options, categoryLabels: CATEGORY_LABELS,
       filter: { agency: query.agency ?? [], category: query.category ?? [], factor: query.factor ?? [], from: query.from ?? '', to: query.to ?? '' },
       filtered: Object.keys(filter).length > 0,
       recorded: request.query.recorded ?? null,
+      emergencyUntil,
+      riskPanel,
+      identityRecords,
       pageLink: (page: number) => {
         const params = new URLSearchParams();
         for (const a of query.agency ?? []) params.append('agency', a);

@@ -29,6 +29,8 @@ export interface RecordEventInput {
   otherPeople?: { personId: string; role: (typeof EVENT_PERSON_ROLES)[number] }[];
   supersedes?: string | null;
   correctionReason?: string | null;
+  /** For a restricted entry: whom others should ask, and the people or roles who may see it. */
+  restriction?: { contact: string; reason?: string | null; grantUserIds?: string[]; grantRoles?: { role: string; organisationId: string | null }[] } | null;
 }
 
 /** Where the write came from, for provenance and the access log. */
@@ -54,6 +56,16 @@ export async function recordEvent(db: Kysely<Database>, actor: Actor, input: Rec
       const known = await trx.selectFrom('factor').select('code').where('code', 'in', factorCodes).execute();
       const unknown = factorCodes.filter((c) => !known.some((k) => k.code === c));
       if (unknown.length) problems.push({ field: 'factorCodes', message: `Unknown factor codes: ${unknown.join(', ')}` });
+    }
+    if (input.sensitivity === 'restricted' && !input.restriction?.contact?.trim()) {
+      problems.push({ field: 'restriction.contact', message: 'Say whom others should ask about a restricted entry' });
+    }
+    const grantUsers = [...new Set(input.restriction?.grantUserIds ?? [])];
+    if (grantUsers.length) {
+      const known = grantUsers.every(isUuid)
+        ? await trx.selectFrom('app_user').select('id').where('id', 'in', grantUsers).execute()
+        : [];
+      if (known.length !== grantUsers.length) problems.push({ field: 'restriction.grantUserIds', message: 'Every named person must be a Jigsaw user' });
     }
     if (input.occurredAt.getTime() > Date.now() + 5 * 60_000) {
       problems.push({ field: 'occurredAt', message: 'The date it happened must be today or in the past' });
@@ -112,6 +124,15 @@ export async function recordEvent(db: Kysely<Database>, actor: Actor, input: Rec
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+
+    if (input.sensitivity === 'restricted' && input.restriction) {
+      await trx.insertInto('event_restriction').values({ event_id: event.id, contact: input.restriction.contact.trim(), reason: input.restriction.reason ?? null }).execute();
+      const grants = [
+        ...grantUsers.map((u) => ({ event_id: event.id, user_id: u, role: null, organisation_id: null })),
+        ...(input.restriction.grantRoles ?? []).map((g) => ({ event_id: event.id, user_id: null, role: g.role, organisation_id: g.organisationId })),
+      ];
+      if (grants.length) await trx.insertInto('event_restriction_grant').values(grants).execute();
+    }
 
     const people = new Map<string, { person_id: string; role: string }>();
     const add = (personId: string, role: string) => people.set(`${personId}:${role}`, { person_id: personId, role });

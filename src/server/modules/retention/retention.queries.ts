@@ -1,0 +1,57 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+
+/** A record due for a retention review, and which rule makes it due. */
+export interface DueRecord {
+  personId: string;
+  ruleId: string;
+  ruleDescription: string;
+  dueOn: string;
+  lastInvolvementEnded: string | null;
+  dateOfBirth: string | null;
+}
+
+/**
+ * Records due for review under the active rules, as of a day: no active involvement and the
+ * last one ended long enough ago, or old enough. A record with a later "retain" decision is not
+ * due again until its next review date; an erased record is never due.
+ */
+export async function dueForReview(db: Kysely<Database>, asOf: string, limit = 500): Promise<DueRecord[]> {
+  const rows = await sql<{ person_id: string; rule_id: string; description: string; due_on: string; last_ended: string | null; date_of_birth: string | null }>`
+    WITH last_involvement AS (
+      SELECT person_id,
+             bool_or(ended_on IS NULL OR ended_on >= ${asOf}::date) AS active,
+             max(ended_on) AS last_ended
+      FROM involvement GROUP BY person_id
+    ),
+    candidates AS (
+      SELECT p.id AS person_id, r.id AS rule_id, r.description, li.last_ended, p.date_of_birth,
+             CASE r.basis
+               WHEN 'after_last_involvement' THEN (li.last_ended + make_interval(years => r.years))::date
+               WHEN 'at_age' THEN (p.date_of_birth + make_interval(years => r.years))::date
+             END AS due_on,
+             coalesce(li.active, false) AS active
+      FROM person p
+      CROSS JOIN retention_rule r
+      LEFT JOIN last_involvement li ON li.person_id = p.id
+      WHERE r.active AND p.erased_at IS NULL
+    )
+    SELECT c.person_id, c.rule_id, c.description, c.due_on::text AS due_on, c.last_ended::text AS last_ended, c.date_of_birth
+    FROM candidates c
+    WHERE c.due_on IS NOT NULL AND c.due_on <= ${asOf}::date AND NOT c.active
+      AND NOT EXISTS (
+        SELECT 1 FROM retention_decision d
+        WHERE d.person_id = c.person_id AND d.decision = 'retain' AND d.next_review_on > ${asOf}::date
+      )
+    ORDER BY c.due_on, c.person_id
+    LIMIT ${limit}`.execute(db);
+  // One line per person: the rule that made them due first.
+  const seen = new Set<string>();
+  const out: DueRecord[] = [];
+  for (const r of rows.rows) {
+    if (seen.has(r.person_id)) continue;
+    seen.add(r.person_id);
+    out.push({ personId: r.person_id, ruleId: r.rule_id, ruleDescription: r.description, dueOn: r.due_on, lastInvolvementEnded: r.last_ended, dateOfBirth: r.date_of_birth });
+  }
+  return out;
+}
