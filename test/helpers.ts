@@ -76,12 +76,12 @@ export async function makePerson(db: Kysely<Database>, opts: { given?: string; f
 }
 
 /** Records an active involvement of a user (or a team) with a person. */
-export async function involve(db: Kysely<Database>, opts: { personId: string; organisationId: string; userId?: string; teamId?: string; endedOn?: string }) {
+export async function involve(db: Kysely<Database>, opts: { personId: string; organisationId: string; userId?: string; teamId?: string; endedOn?: string; startedOn?: string }) {
   await db
     .insertInto('involvement')
     .values({
       person_id: opts.personId, organisation_id: opts.organisationId, user_id: opts.userId ?? null, team_id: opts.teamId ?? null,
-      role: 'key_worker', started_on: '2024-01-01', ended_on: opts.endedOn ?? null,
+      role: 'key_worker', started_on: opts.startedOn ?? '2024-01-01', ended_on: opts.endedOn ?? null,
     })
     .execute();
 }
@@ -118,7 +118,9 @@ export async function signIn(app: FastifyInstance, email: string, password = TES
   });
   const session = res.cookies.find((c) => c.name === 'jigsaw_session');
   if (res.statusCode !== 303 || !session) throw new Error(`sign-in failed with ${res.statusCode}`);
-  const cookie = `jigsaw_session=${session.value}`;
+  let cookie = `jigsaw_session=${session.value}`;
+  // Users who must use a second factor complete it as a person would (completeSecondFactor, below).
+  if (/^\/(account|sign-in)\/two-factor/.test(String(res.headers.location))) cookie = await completeSecondFactor(app, cookie, email);
   const home = await app.inject({ method: 'GET', url: '/', headers: { cookie } });
   const csrf = /name="_csrf" value="([^"]+)"/.exec(home.body)?.[1];
   if (!csrf) throw new Error('signed-in page carried no CSRF token');
@@ -138,4 +140,40 @@ export async function auditRowsFor(db: Kysely<Database>, filter: { userId?: stri
 export async function lastAuditId(db: Kysely<Database>): Promise<number> {
   const row = await db.selectFrom('access_log').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst();
   return Number(row?.max ?? 0);
+}
+
+/** The authenticator secrets test users have set up, by email, with the last time step each used. */
+export const testAuthenticators = new Map<string, { secret: string; lastStep: number }>();
+
+/**
+ * Completes the second factor after the password: sets up an authenticator on first sign-in (reading
+ * the key from the set-up page, as a person would type it into an app), then enters a code that has
+ * not been used before. Returns the new session cookie.
+ */
+export async function completeSecondFactor(app: FastifyInstance, cookie: string, email: string): Promise<string> {
+  const { totpCode, totpStep } = await import('../src/server/modules/auth/totp.js');
+  const key = email.toLowerCase();
+  let known = testAuthenticators.get(key);
+  const path = known ? '/sign-in/two-factor' : '/account/two-factor';
+  const page = await app.inject({ method: 'GET', url: path, headers: { cookie } });
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+  if (!csrf) throw new Error(`second-factor page answered ${page.statusCode} without a form`);
+  if (!known) {
+    const secret = /id="secret">([A-Z2-7 ]+)</.exec(page.body)?.[1]?.replace(/ /g, '');
+    if (!secret) throw new Error('set-up page showed no key');
+    known = { secret, lastStep: -1 };
+    testAuthenticators.set(key, known);
+  }
+  // A code is accepted once: wait for a fresh time step when this user has just used the current one.
+  let step = totpStep(Date.now());
+  if (step <= known.lastStep) step = known.lastStep + 1;
+  while (step > totpStep(Date.now()) + 1) await new Promise((r) => setTimeout(r, 250));
+  const res = await app.inject({
+    method: 'POST', url: path, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ code: totpCode(known.secret, step * 30_000), _csrf: csrf }).toString(),
+  });
+  const session = res.cookies.find((c) => c.name === 'jigsaw_session');
+  if (res.statusCode !== 303 || !session) throw new Error(`second factor failed with ${res.statusCode}`);
+  known.lastStep = step;
+  return `jigsaw_session=${session.value}`;
 }

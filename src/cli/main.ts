@@ -10,11 +10,22 @@ Commands:
   migrate [--down]                          run pending migrations (or revert them all)
   audit verify                              check the access log's hash chain (names the first altered, missing or moved entry)
   api-key --org ORG_ID --name NAME          issue an API key for an organisation's system (printed once)
+  rules run [--as-of YYYY-MM-DD]             run the early identification rules over every chronology (a full pass)
+  import FILE|DIR... --org ORG_ID [--format F] [--mapping FILE]   import agency files (jsonl, csv, cin-xml, ssda903); jigsaw import --help
 
 The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'rules') {
+    const { runRulesCommand } = await import('./commands/rules.js');
+    return runRulesCommand(loadConfig(), rest);
+  }
+  if (command === 'import') {
+    // import has its own options (format, mapping, encoding), so it parses its arguments itself.
+    const { runImportCommand } = await import('./commands/import.js');
+    return runImportCommand(loadConfig(), rest);
+  }
   const { values, positionals } = parseArgs({
     args: rest,
     options: {

@@ -41,6 +41,8 @@ export interface PersonTable {
   ethnicity: string | null;
   created_at: CreatedAt;
   created_by_organisation_id: string | null;
+  erased_at: Date | null;
+  erased_by_decision: string | null;
 }
 
 export interface PersonNameTable {
@@ -72,6 +74,7 @@ export interface PersonAddressTable {
   valid_from: DateText | null;
   valid_to: DateText | null;
   recorded_by_organisation_id: string | null;
+  protected: Generated<boolean>;
 }
 
 export interface PersonRelationshipTable {
@@ -185,6 +188,42 @@ export interface AppSessionTable {
   created_at: CreatedAt;
   last_seen_at: Date;
   expires_at: Date;
+  awaiting_second_factor: Generated<boolean>;
+}
+
+export interface UserTotpTable {
+  user_id: string;
+  secret: string;
+  enabled_at: Date | null;
+  last_used_step: number | null;
+  created_at: CreatedAt;
+}
+
+export interface SignInFailureTable {
+  id: Generated<number>;
+  at: CreatedAt;
+  account_key: string;
+  ip: string;
+}
+
+export interface OidcProviderTable {
+  id: Generated<string>;
+  organisation_id: string;
+  issuer: string;
+  client_id: string;
+  client_secret: string;
+  allowed_email_domain: string;
+  enabled: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface OidcSignInTable {
+  state_hash: string;
+  provider_id: string;
+  nonce: string;
+  code_verifier: string;
+  return_to: Generated<string>;
+  expires_at: Date;
 }
 
 /** A version of the record-linkage model: its parameters and thresholds (append-only). */
@@ -278,8 +317,287 @@ export interface PersonNonMatchTable {
   created_at: CreatedAt;
 }
 
+export interface SharingAgreementTable {
+  id: Generated<string>;
+  name: string;
+  provider_organisation_id: string | null;
+  recipient_organisation_id: string | null;
+  categories: string[];
+  purpose: string;
+  valid_from: ColumnType<string, string | undefined, string>;
+  valid_to: DateText | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface RetentionRuleTable {
+  id: Generated<string>;
+  basis: string;
+  years: number;
+  description: string;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface RetentionDecisionTable {
+  id: Generated<string>;
+  person_id: string;
+  rule_id: string | null;
+  decision: 'retain' | 'delete';
+  reason: string;
+  next_review_on: DateText | null;
+  decided_by: string;
+  decided_at: CreatedAt;
+}
+
+export interface DeletionTombstoneTable {
+  id: Generated<number>;
+  retention_decision_id: string;
+  table_name: string;
+  record_id: string;
+  deleted_at: CreatedAt;
+}
+
+export interface BreakGlassTable {
+  id: Generated<string>;
+  user_id: string;
+  person_id: string;
+  reason: string;
+  started_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface BreakGlassReviewTable {
+  break_glass_id: string;
+  reviewed_by: string;
+  reviewed_at: CreatedAt;
+  note: string | null;
+}
+
+export interface EventRestrictionTable {
+  event_id: string;
+  contact: string;
+  reason: string | null;
+}
+
+export interface EventRestrictionGrantTable {
+  id: Generated<string>;
+  event_id: string;
+  user_id: string | null;
+  role: string | null;
+  organisation_id: string | null;
+}
+
+export interface FactorVersionTable {
+  code: string;
+  version: number;
+  kind: string;
+  label: string;
+  definition: string;
+  evidence: string;
+  cin_factors: string[];
+  vocabulary_version: string;
+  effective_from: ColumnType<Date, Date | string, never>;
+  changed_by_user_id: string | null;
+  change_reason: string;
+  created_at: CreatedAt;
+}
+
+export interface AssessmentTable {
+  id: Generated<string>;
+  person_id: string;
+  organisation_id: string;
+  assessor_user_id: string;
+  based_on_assessment_id: string | null;
+  previous_level: string | null;
+  status: Generated<string>;
+  return_note: string | null;
+  created_at: CreatedAt;
+  submitted_at: Date | null;
+  signed_off_at: Date | null;
+  signed_off_by_user_id: string | null;
+}
+
+export interface AssessmentVersionTable {
+  assessment_id: string;
+  version: number;
+  saved_by_user_id: string;
+  saved_at: CreatedAt;
+  risk_home: string | null;
+  risk_peers: string | null;
+  risk_school: string | null;
+  risk_community: string | null;
+  risk_online: string | null;
+  risk_to_others: string | null;
+  strengths: string | null;
+  child_views: string | null;
+  family_views: string | null;
+  analysis: string | null;
+  level: string | null;
+  level_rationale: string | null;
+  previous_level: string | null;
+  lowering_reason: string | null;
+  review_on: DateText | null;
+}
+
+export interface PanelReferralDueTable {
+  id: Generated<string>;
+  person_id: string;
+  assessment_id: string;
+  level: string;
+  previous_level: string | null;
+  recorded_at: CreatedAt;
+}
+
+export interface RuleTable {
+  id: Generated<string>;
+  code: string;
+  active: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface RuleVersionTable {
+  id: Generated<string>;
+  rule_id: string;
+  version: number;
+  name: string;
+  rationale: string;
+  definition: ColumnType<unknown, string, never>;
+  change_reason: string;
+  created_by_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface FrontDoorTable {
+  borough: string;
+  organisation_id: string;
+  team_id: string | null;
+}
+
+export interface ConsiderationTable {
+  id: Generated<string>;
+  person_id: string;
+  rule_version_id: string;
+  evidence_key: string;
+  matched_event_ids: string[];
+  explanation: string;
+  recipient_kind: string;
+  recipient_user_id: string | null;
+  recipient_team_id: string | null;
+  recipient_organisation_id: string | null;
+  created_via: string;
+  created_at: CreatedAt;
+}
+
+export interface ConsiderationDecisionTable {
+  consideration_id: string;
+  decision: string;
+  service: string | null;
+  reason: string | null;
+  decided_by_user_id: string;
+  organisation_id: string;
+  decided_at: CreatedAt;
+}
+
+export interface PopulationBaselineTable {
+  dimension: string;
+  category: string;
+  children: number;
+  source: string;
+  updated_by_user_id: string | null;
+  updated_at: CreatedAt;
+}
+
+/** One import of agency files (intake). */
+export interface IntakeBatchTable {
+  id: Generated<string>;
+  organisation_id: string;
+  format: string;
+  file_names: string[];
+  via: string;
+  user_id: string | null;
+  api_key_id: string | null;
+  status: Generated<string>;
+  bytes_total: number | null;
+  bytes_read: Generated<number>;
+  records_read: Generated<number>;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+  report: unknown;
+}
+
+/** One record received in an intake batch and what became of it (append-only). */
+export interface IntakeRowTable {
+  batch_id: string;
+  seq: number;
+  file_name: string;
+  table_name: string;
+  row_number: number;
+  ref: string | null;
+  source_record_id: string | null;
+  outcome: string;
+  person_outcome: string | null;
+  person_id: string | null;
+  event_id: string | null;
+  review_item_id: string | null;
+  errors: unknown;
+  warnings: unknown;
+}
+
+/** A version of an agency record as received (append-only; the latest is current). */
+export interface IntakeRecordTable {
+  id: Generated<number>;
+  organisation_id: string;
+  source_system: string;
+  source_record_id: string;
+  content_hash: string;
+  person_id: string;
+  event_id: string | null;
+  batch_id: string;
+  received_at: CreatedAt;
+}
+
+/** An organisation's own event code mapped to the vocabulary. */
+export interface AgencyCodeMappingTable {
+  organisation_id: string;
+  agency_code: string;
+  event_type_code: string;
+  factor_codes: string[];
+  description: string | null;
+  updated_by_user_id: string | null;
+  updated_at: Generated<Date>;
+}
+
+/** Intelligence grading of a chronology entry (append-only). */
+export interface EventGradingTable {
+  event_id: string;
+  grading_system: string;
+  source_evaluation: string;
+  intelligence_evaluation: string;
+  handling_code: string;
+  handling_conditions: string | null;
+}
+
 /** Every table, by its SQL name. */
 export interface Database {
+  factor_version: FactorVersionTable;
+  assessment: AssessmentTable;
+  assessment_version: AssessmentVersionTable;
+  panel_referral_due: PanelReferralDueTable;
+  rule: RuleTable;
+  rule_version: RuleVersionTable;
+  front_door: FrontDoorTable;
+  consideration: ConsiderationTable;
+  consideration_decision: ConsiderationDecisionTable;
+  population_baseline: PopulationBaselineTable;
+  sharing_agreement: SharingAgreementTable;
+  retention_rule: RetentionRuleTable;
+  retention_decision: RetentionDecisionTable;
+  deletion_tombstone: DeletionTombstoneTable;
+  break_glass: BreakGlassTable;
+  break_glass_review: BreakGlassReviewTable;
+  event_restriction: EventRestrictionTable;
+  event_restriction_grant: EventRestrictionGrantTable;
   organisation: OrganisationTable;
   team: TeamTable;
   app_user: AppUserTable;
@@ -297,6 +615,10 @@ export interface Database {
   event_person: EventPersonTable;
   access_log: AccessLogTable;
   app_session: AppSessionTable;
+  user_totp: UserTotpTable;
+  sign_in_failure: SignInFailureTable;
+  oidc_provider: OidcProviderTable;
+  oidc_sign_in: OidcSignInTable;
   identity_model: IdentityModelTable;
   source_record: SourceRecordTable;
   source_record_version: SourceRecordVersionTable;
@@ -306,6 +628,11 @@ export interface Database {
   identity_review_item: IdentityReviewItemTable;
   identity_decision: IdentityDecisionTable;
   person_non_match: PersonNonMatchTable;
+  intake_batch: IntakeBatchTable;
+  intake_row: IntakeRowTable;
+  intake_record: IntakeRecordTable;
+  agency_code_mapping: AgencyCodeMappingTable;
+  event_grading: EventGradingTable;
 }
 
 export type AppUserRow = Selectable<AppUserTable>;

@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -17,8 +17,22 @@ import { homeRoutes } from './modules/home/home.routes.js';
 import { peopleRoutes } from './modules/people/people.routes.js';
 import { chronologyRoutes } from './modules/chronology/chronology.routes.js';
 import { adminRoutes } from './modules/admin/admin.routes.js';
+import { intakeApiRoutes } from './modules/intake/intake.api.js';
+import { intakePageRoutes } from './modules/intake/intake.routes.js';
+import { identityRoutes } from './modules/identity/identity.routes.js';
+import { assessmentRoutes } from './modules/assessments/assessments.routes.js';
+import { considerationRoutes } from './modules/considerations/considerations.routes.js';
+import { ruleRoutes } from './modules/considerations/rules.routes.js';
+import { factorRoutes } from './modules/assessments/factors.routes.js';
+import { fairnessRoutes } from './modules/fairness/fairness.routes.js';
+import { breakGlassRoutes } from './modules/break-glass/break-glass.routes.js';
+import { transparencyRoutes } from './modules/transparency/transparency.routes.js';
+import { retentionRoutes } from './modules/retention/retention.routes.js';
+import { sharingRoutes } from './modules/sharing/sharing.routes.js';
+import { userRoutes } from './modules/users/users.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
-import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
+import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/views.js';
 import { LOG_REDACT_PATHS, serializeRequest } from './logging.js';
 import './hooks.js';
@@ -43,7 +57,20 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },
+    // The router refuses some requests (a malformed URL, an over-long parameter) before any hook
+    // runs: answer them in our own shape, with our headers, without echoing the URL back.
+    frameworkErrors: (error, request, reply) => {
+      applySecurityHeaders(reply, randomUUID(), { tls: opts.config.COOKIE_SECURE, cacheable: false });
+      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      (reply as FastifyReply).status(status).send({ error: { code: String(error.code ?? 'bad_request').toLowerCase(), message: 'The address of this request is not valid', requestId: request.id } });
+    },
   });
+  // Every route, as registered: the authorisation matrix test checks each one is covered.
+  const routeTable: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method: String(method), url: route.url });
+  });
+  app.decorate('routeTable', routeTable);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
@@ -53,6 +80,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   registerSecurityHeaders(app, { tls: opts.config.COOKIE_SECURE });
   registerErrorHandler(app);
+  registerRejectNulCharacters(app);
   await registerViews(app);
   await app.register(cookie);
   await app.register(formbody);
@@ -63,7 +91,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     root: [here('../../public/build'), here('../../node_modules/govuk-frontend/dist/govuk/assets')],
     prefix: '/assets/',
     cacheControl: false,
-    setHeaders: (res) => res.setHeader('Cache-Control', 'public, max-age=3600'),
   });
 
   // Public context: no session needed.
@@ -83,6 +110,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await peopleRoutes(pages, ctx);
     await chronologyRoutes(pages, ctx);
     await adminRoutes(pages, ctx);
+    await intakePageRoutes(pages, ctx);
+    await identityRoutes(pages, ctx);
+    await assessmentRoutes(pages, ctx);
+    await considerationRoutes(pages, ctx);
+    await ruleRoutes(pages, ctx);
+    await factorRoutes(pages, ctx);
+    await fairnessRoutes(pages, ctx);
+    await breakGlassRoutes(pages, ctx);
+    await transparencyRoutes(pages, ctx);
+    await retentionRoutes(pages, ctx);
+    await sharingRoutes(pages, ctx);
+    await userRoutes(pages, ctx);
   });
 
   // Systems: per-organisation API keys.
@@ -90,6 +129,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     async (api) => {
       api.addHook('onRequest', authenticateApiKey(ctx));
       await apiRoutes(api, ctx);
+      await intakeApiRoutes(api, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -2,12 +2,26 @@ import type { Migration } from 'kysely';
 import * as createCore from './20261123100000_create_core.js';
 import * as loadVocabularyV1 from './20261123100100_load_vocabulary_v1.js';
 import * as createIdentity from './20261123110000_create_identity.js';
+import * as createIntake from './20261123115000_create_intake.js';
+import * as createFactorVersions from './20261123120000_create_factor_versions.js';
+import * as createAssessmentsAndRules from './20261123120100_create_assessments_and_rules.js';
+import * as createAuthSecurity from './20261123130000_create_auth_security.js';
 import * as chainAccessLog from './20261123140000_chain_access_log.js';
+import * as accessModel from './20261123140100_access_model.js';
+import * as retention from './20261123140200_retention.js';
+import * as sharingAgreements from './20261123140300_sharing_agreements.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
   '20261123100000_create_core': createCore,
   '20261123100100_load_vocabulary_v1': loadVocabularyV1,
   '20261123110000_create_identity': createIdentity,
+  '20261123115000_create_intake': createIntake,
+  '20261123120000_create_factor_versions': createFactorVersions,
+  '20261123120100_create_assessments_and_rules': createAssessmentsAndRules,
+  '20261123130000_create_auth_security': createAuthSecurity,
   '20261123140000_chain_access_log': chainAccessLog,
+  '20261123140100_access_model': accessModel,
+  '20261123140200_retention': retention,
+  '20261123140300_sharing_agreements': sharingAgreements,
 };

@@ -1,0 +1,219 @@
+import { areNicknames } from './nicknames.js';
+import type { PreparedName, PreparedRecord } from './prepare.js';
+import { editDistance, jaroWinkler } from './strings.js';
+
+/** One comparison level: its code and a plain description. Levels are listed strongest agreement first. */
+export interface LevelDefinition {
+  level: string;
+  label: string;
+}
+
+/** The names of the comparisons, in the order a comparison vector holds them. */
+export const COMPARISONS = ['forename', 'surname', 'date_of_birth', 'sex', 'postcode', 'address', 'identifier'] as const;
+export type ComparisonName = (typeof COMPARISONS)[number];
+
+/** Every comparison's levels (excluding "null": a missing value on either side, which carries no evidence). */
+export const LEVELS: Record<ComparisonName, LevelDefinition[]> = {
+  forename: [
+    { level: 'exact', label: 'Forenames are the same' },
+    { level: 'nickname', label: 'Forenames are known forms of one another' },
+    { level: 'jaro_winkler_0.92', label: 'Forenames are spelt very similarly (Jaro–Winkler ≥ 0.92)' },
+    { level: 'phonetic', label: 'Forenames sound alike (same Metaphone key)' },
+    { level: 'jaro_winkler_0.80', label: 'Forenames are spelt somewhat similarly (Jaro–Winkler ≥ 0.80)' },
+    { level: 'swapped', label: 'Forename matches the other record’s surname' },
+    { level: 'different', label: 'Forenames differ' },
+  ],
+  surname: [
+    { level: 'exact', label: 'Surnames are the same' },
+    { level: 'jaro_winkler_0.92', label: 'Surnames are spelt very similarly, or one contains the other' },
+    { level: 'phonetic', label: 'Surnames sound alike (same Metaphone key)' },
+    { level: 'jaro_winkler_0.80', label: 'Surnames are spelt somewhat similarly (Jaro–Winkler ≥ 0.80)' },
+    { level: 'swapped', label: 'Surname matches the other record’s forename' },
+    { level: 'different', label: 'Surnames differ' },
+  ],
+  date_of_birth: [
+    { level: 'exact', label: 'Dates of birth are the same' },
+    { level: 'one_digit', label: 'Dates of birth differ by one digit, or two adjacent digits transposed' },
+    { level: 'day_month_swapped', label: 'Day and month are swapped' },
+    { level: 'year_differs', label: 'Same day and month, different year' },
+    { level: 'different', label: 'Dates of birth differ' },
+  ],
+  sex: [
+    { level: 'exact', label: 'Sex is the same' },
+    { level: 'different', label: 'Sex differs' },
+  ],
+  postcode: [
+    { level: 'exact', label: 'Postcodes are the same' },
+    { level: 'one_character', label: 'Postcodes differ by one character' },
+    { level: 'same_district', label: 'Same postcode district' },
+    { level: 'different', label: 'Postcodes differ' },
+  ],
+  address: [
+    { level: 'exact', label: 'Addresses are the same' },
+    { level: 'jaro_winkler_0.92', label: 'Addresses are spelt very similarly (Jaro–Winkler ≥ 0.92)' },
+    { level: 'half_the_words', label: 'At least half the words of the addresses are shared' },
+    { level: 'different', label: 'Addresses differ' },
+  ],
+  identifier: [
+    { level: 'national_agrees', label: 'NHS number or UPN is the same' },
+    { level: 'other_agrees', label: 'A police or local identifier is the same' },
+    { level: 'one_character', label: 'An identifier differs by one character (a likely typing error)' },
+    { level: 'national_disagrees', label: 'NHS number or UPN differs' },
+    { level: 'other_disagrees', label: 'Police or local identifiers differ' },
+  ],
+};
+
+/** The result of comparing two records: a level index per comparison (-1 for null), and what was compared. */
+export interface ComparisonVector {
+  levels: number[];
+  /** The values compared, for explanations and term-frequency look-ups. */
+  values: { left: string | null; right: string | null }[];
+  /** Whether the names compared were an alias or other name rather than the primary name. */
+  viaOtherName: boolean;
+}
+
+const L = (c: ComparisonName, code: string) => LEVELS[c].findIndex((l) => l.level === code);
+
+// Forename and surname swapped: each record's forename is the other's surname (symmetric by construction).
+function isSwapped(a: PreparedName, b: PreparedName): boolean {
+  return Boolean(a.given && a.family && b.given && b.family && jaroWinkler(a.given, b.family) >= 0.92 && jaroWinkler(a.family, b.given) >= 0.92);
+}
+
+function forenameLevel(a: PreparedName, b: PreparedName): number {
+  if (!a.given || !b.given) return -1;
+  if (a.given === b.given) return 0;
+  if (areNicknames(a.given, b.given)) return 1;
+  const jw = jaroWinkler(a.given, b.given);
+  if (jw >= 0.92) return 2;
+  if (a.givenKey && a.givenKey === b.givenKey) return 3;
+  if (jw >= 0.8) return 4;
+  if (isSwapped(a, b)) return 5;
+  return 6;
+}
+
+function surnameLevel(a: PreparedName, b: PreparedName): number {
+  if (!a.family || !b.family) return -1;
+  if (a.family === b.family) return 0;
+  const jw = jaroWinkler(a.family, b.family);
+  const contains = (a.family.length >= 3 && b.family.includes(a.family)) || (b.family.length >= 3 && a.family.includes(b.family));
+  if (jw >= 0.92 || contains) return 1;
+  if (a.familyKey && a.familyKey === b.familyKey) return 2;
+  if (jw >= 0.8) return 3;
+  if (isSwapped(a, b)) return 4;
+  return 5;
+}
+
+/** The weight of each forename and surname level, used to choose which of two records' names to compare. */
+export interface NameWeights {
+  forename: number[];
+  surname: number[];
+}
+
+// Close to the starting model's weights; a trained model passes its own (see nameWeightsOf).
+const DEFAULT_NAME_WEIGHTS: NameWeights = {
+  forename: [6.4, 4.3, 3.6, 2.0, 0.4, 4.3, -5.6],
+  surname: [7.4, 4.6, 2.9, 0, 4.3, -4.6],
+};
+
+function dobLevel(a: PreparedRecord, b: PreparedRecord): number {
+  if (!a.dob || !b.dob) return -1;
+  if (a.dob.text === b.dob.text) return 0;
+  const c = 'date_of_birth';
+  if (editDistance(a.dob.text, b.dob.text) === 1) return L(c, 'one_digit');
+  if (a.dob.y === b.dob.y && a.dob.m === b.dob.d && a.dob.d === b.dob.m) return L(c, 'day_month_swapped');
+  if (a.dob.m === b.dob.m && a.dob.d === b.dob.d) return L(c, 'year_differs');
+  return L(c, 'different');
+}
+
+// The outward code of a UK postcode (before the three-character inward code); otherwise the first two characters.
+function district(p: string): string {
+  return /^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(p) ? p.slice(0, -3) : p.slice(0, 2);
+}
+
+function postcodeLevel(a: string | null, b: string | null): number {
+  if (!a || !b) return -1;
+  if (a === b) return 0;
+  if (editDistance(a, b) === 1) return 1;
+  if (district(a) === district(b)) return 2;
+  return 3;
+}
+
+function addressLevel(a: string | null, b: string | null): number {
+  if (!a || !b) return -1;
+  if (a === b) return 0;
+  if (jaroWinkler(a, b) >= 0.92) return 1;
+  const ta = new Set(a.split(' '));
+  const tb = new Set(b.split(' '));
+  let shared = 0;
+  for (const t of ta) if (tb.has(t)) shared += 1;
+  if (shared * 2 >= Math.min(ta.size, tb.size) && shared > 0) return 2;
+  return 3;
+}
+
+const NATIONAL = ['nhs_number', 'upn'] as const;
+const OTHER = ['police_id', 'local_id'] as const;
+
+function identifierLevel(a: PreparedRecord, b: PreparedRecord): number {
+  // Per scheme shared by both records: agree when any value is shared, a typing error when two values
+  // differ by one character, disagree otherwise.
+  const state = (schemes: readonly string[]) => {
+    let seen = false; let agree = false; let typo = false;
+    for (const s of schemes) {
+      const xs = a.identifiers.get(s as never);
+      const ys = b.identifiers.get(s as never);
+      if (!xs || !ys) continue;
+      seen = true;
+      for (const x of xs) for (const y of ys) {
+        if (x === y) agree = true;
+        else if (editDistance(x, y) === 1) typo = true;
+      }
+    }
+    return { seen, agree, typo };
+  };
+  const national = state(NATIONAL);
+  const other = state(OTHER);
+  if (!national.seen && !other.seen) return -1;
+  if (national.agree) return 0;
+  if (national.typo) return 2;
+  if (national.seen) return 3;
+  if (other.agree) return 1;
+  if (other.typo) return 2;
+  return 4;
+}
+
+/** Compares two prepared records field by field. Symmetric: compare(a, b) and compare(b, a) reach the same levels. */
+export function compareRecords(a: PreparedRecord, b: PreparedRecord, nameWeights: NameWeights = DEFAULT_NAME_WEIGHTS): ComparisonVector {
+  // Choose the pair of names (primary or other names) that agree best; aliases and nicknames are
+  // how agencies record the same child differently.
+  let best: [PreparedName | null, PreparedName | null, number, number] = [a.names[0] ?? null, b.names[0] ?? null, -1, -1];
+  let bestRank = Infinity;
+  for (const x of a.names) {
+    for (const y of b.names) {
+      const fl = forenameLevel(x, y);
+      const sl = surnameLevel(x, y);
+      // The pair giving the most evidence wins; ties prefer primary names, then break on the levels,
+      // so the choice does not depend on which record is on the left.
+      const w = (fl < 0 ? 0 : nameWeights.forename[fl]!) + (sl < 0 ? 0 : nameWeights.surname[sl]!);
+      const r = -w * 1000 + (x.primary && y.primary ? 0 : 100) + (fl < 0 ? 9 : fl) * 10 + (sl < 0 ? 9 : sl);
+      if (r < bestRank) { bestRank = r; best = [x, y, fl, sl]; }
+    }
+  }
+  const [na, nb, fl, sl] = best;
+  const dob = dobLevel(a, b);
+  const sex = a.sex && b.sex ? (a.sex === b.sex ? 0 : 1) : -1;
+  const fmtDob = (r: PreparedRecord) => (r.dob ? `${r.dob.y}-${r.dob.m}-${r.dob.d}` : null);
+  const ids = (r: PreparedRecord) => (r.identifiers.size ? [...r.identifiers].flatMap(([k, vs]) => vs.map((v) => `${k}:${v}`)).sort().join(' ') : null);
+  return {
+    levels: [fl, sl, dob, sex, postcodeLevel(a.postcode, b.postcode), addressLevel(a.address, b.address), identifierLevel(a, b)],
+    values: [
+      { left: na?.given ?? null, right: nb?.given ?? null },
+      { left: na?.family ?? null, right: nb?.family ?? null },
+      { left: fmtDob(a), right: fmtDob(b) },
+      { left: a.sex, right: b.sex },
+      { left: a.postcode, right: b.postcode },
+      { left: a.address, right: b.address },
+      { left: ids(a), right: ids(b) },
+    ],
+    viaOtherName: Boolean(na && nb && (!na.primary || !nb.primary)),
+  };
+}

@@ -1,0 +1,63 @@
+import { blockedPairs } from './blocking.js';
+import { compareRecords } from './comparisons.js';
+import { buildModel, estimateM, estimateU, randomVectors, seededRandom, termFrequencies } from './estimate.js';
+import { defaultModel, nameWeightsOf, scoreVector, type ModelParameters } from './model.js';
+import { prepareRecord, type PreparedRecord } from './prepare.js';
+import type { MatchRecord } from './types.js';
+
+/** Trains a model on a set of records without any labels: u by random sampling, m and lambda by EM over blocked pairs. */
+export function trainModel(
+  records: PreparedRecord[],
+  opts: { version: string; seed?: number; uSamples?: number; base?: ModelParameters; pairs?: [number, number][] },
+): ModelParameters {
+  const base = opts.base ?? defaultModel();
+  const random = seededRandom(opts.seed ?? 1);
+  const u = estimateU(records, opts.uSamples ?? 100_000, random);
+  const pairs = opts.pairs ?? blockedPairs(records);
+  const vectors = pairs.map(([i, j]) => compareRecords(records[i]!, records[j]!));
+  const n = records.length;
+  const { m, expectedMatches } = estimateM(vectors, base, u, randomVectors(records, Math.min(200_000, 3 * vectors.length + 1000), random));
+  // The prior: the chance that two records drawn at random are the same person, from EM's count of
+  // matches among the blocked pairs (blocking is built to miss almost none).
+  const lambda = Math.max(1e-12, expectedMatches / Math.max(1, (n * (n - 1)) / 2));
+  return buildModel(base, opts.version, m, u, lambda, termFrequencies(records));
+}
+
+/** A scored candidate pair within one data set. */
+export interface ScoredPair {
+  i: number;
+  j: number;
+  weight: number;
+}
+
+/** The result of deduplicating a data set: the model used, scored pairs, and a cluster id per record. */
+export interface Deduplication {
+  model: ModelParameters;
+  pairs: ScoredPair[];
+  clusterOf: number[];
+}
+
+/**
+ * Deduplicates records in memory: blocks, trains the model on the data itself (no labels), scores every
+ * blocked pair and clusters records joined by pairs at or above the link threshold.
+ */
+export function deduplicate(input: MatchRecord[], opts: { version?: string; seed?: number; threshold?: number } = {}): Deduplication {
+  const records = input.map(prepareRecord);
+  const pairs = blockedPairs(records);
+  const model = trainModel(records, { version: opts.version ?? 'dedupe', seed: opts.seed ?? 1, pairs });
+  const threshold = opts.threshold ?? model.linkThreshold;
+  const names = nameWeightsOf(model);
+  const scored: ScoredPair[] = pairs.map(([i, j]) => ({ i, j, weight: scoreVector(model, compareRecords(records[i]!, records[j]!, names)).total }));
+  const parent = records.map((_, i) => i);
+  const find = (x: number): number => {
+    while (parent[x] !== x) { parent[x] = parent[parent[x]!]!; x = parent[x]!; }
+    return x;
+  };
+  for (const p of scored) {
+    if (p.weight < threshold) continue;
+    const a = find(p.i);
+    const b = find(p.j);
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+  }
+  return { model, pairs: scored, clusterOf: records.map((_, i) => find(i)) };
+}

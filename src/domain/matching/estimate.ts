@@ -1,0 +1,148 @@
+import { COMPARISONS, LEVELS, compareRecords, type ComparisonName, type ComparisonVector } from './comparisons.js';
+import { TF_COMPARISONS, type LevelParameters, type ModelParameters } from './model.js';
+import type { PreparedRecord } from './prepare.js';
+
+/** A deterministic source of numbers in [0, 1) (a seeded generator), so training is repeatable. */
+export type Random = () => number;
+
+/** A small seeded generator (mulberry32). */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * u by random sampling: among random pairs of records almost all are different people, so the share
+ * of random pairs at each level estimates P(level | different people). Counts are smoothed so that no
+ * level has u of zero.
+ */
+export function estimateU(records: PreparedRecord[], samples: number, random: Random): Record<ComparisonName, number[]> {
+  const counts = COMPARISONS.map((c) => new Array<number>(LEVELS[c].length).fill(0));
+  const n = records.length;
+  for (let s = 0; s < samples && n > 1; s += 1) {
+    const i = Math.floor(random() * n);
+    let j = Math.floor(random() * (n - 1));
+    if (j >= i) j += 1;
+    const v = compareRecords(records[i]!, records[j]!);
+    v.levels.forEach((l, c) => { if (l >= 0) counts[c]![l]! += 1; });
+  }
+  const out = {} as Record<ComparisonName, number[]>;
+  COMPARISONS.forEach((c, ci) => {
+    const row = counts[ci]!;
+    const total = row.reduce((a, b) => a + b, 0);
+    // Half a pair of smoothing per level: an unseen level is rare, not impossible.
+    out[c] = row.map((k) => (k + 0.5) / (total + 0.5 * row.length));
+  });
+  return out;
+}
+
+/** Comparison vectors of random pairs: almost all different people, they anchor EM's non-match class. */
+export function randomVectors(records: PreparedRecord[], count: number, random: Random): ComparisonVector[] {
+  const out: ComparisonVector[] = [];
+  const n = records.length;
+  for (let s = 0; s < count && n > 1; s += 1) {
+    const i = Math.floor(random() * n);
+    let j = Math.floor(random() * (n - 1));
+    if (j >= i) j += 1;
+    out.push(compareRecords(records[i]!, records[j]!));
+  }
+  return out;
+}
+
+/**
+ * m by expectation maximisation over the blocked pairs' comparison vectors, with u held at its
+ * sampled values (as Splink does). Also estimates lambda, the share of blocked pairs that match.
+ */
+export function estimateM(
+  vectors: ComparisonVector[],
+  start: ModelParameters,
+  u: Record<ComparisonName, number[]>,
+  background: ComparisonVector[] = [],
+  iterations = 30,
+): { m: Record<ComparisonName, number[]>; lambda: number; expectedMatches: number } {
+  // Identical level patterns share one likelihood: count them once. Blocked pairs and background
+  // (random) pairs are kept apart so the expected number of matches among blocked pairs can be read off.
+  const patterns = new Map<string, { levels: number[]; count: number; blocked: number }>();
+  const add = (v: ComparisonVector, blocked: number) => {
+    const key = v.levels.join(',');
+    const p = patterns.get(key);
+    if (p) { p.count += 1; p.blocked += blocked; } else patterns.set(key, { levels: v.levels, count: 1, blocked });
+  };
+  for (const v of vectors) add(v, 1);
+  for (const v of background) add(v, 0);
+  let expectedMatches = 0;
+  let m = Object.fromEntries(COMPARISONS.map((c) => [c, start.comparisons[c].map((l) => l.m)])) as Record<ComparisonName, number[]>;
+  let lambda = 0.1;
+  const total = vectors.length + background.length;
+  for (let it = 0; it < iterations && total > 0; it += 1) {
+    const acc = COMPARISONS.map((c) => new Array<number>(LEVELS[c].length).fill(0));
+    let sumP = 0;
+    expectedMatches = 0;
+    for (const { levels, count, blocked } of patterns.values()) {
+      let lm = Math.log(lambda);
+      let lu = Math.log(1 - lambda);
+      levels.forEach((l, ci) => {
+        if (l < 0) return;
+        const c = COMPARISONS[ci]!;
+        lm += Math.log(Math.max(1e-9, m[c][l]!));
+        lu += Math.log(Math.max(1e-9, u[c][l]!));
+      });
+      const p = 1 / (1 + Math.exp(lu - lm));
+      sumP += p * count;
+      expectedMatches += p * blocked;
+      levels.forEach((l, ci) => { if (l >= 0) acc[ci]![l]! += p * count; });
+    }
+    lambda = Math.min(0.999, Math.max(1e-6, sumP / total));
+    const next = {} as Record<ComparisonName, number[]>;
+    COMPARISONS.forEach((c, ci) => {
+      const row = acc[ci]!;
+      const s = row.reduce((a, b) => a + b, 0);
+      next[c] = s > 0 ? row.map((x) => (x + 0.01) / (s + 0.01 * row.length)) : m[c];
+    });
+    m = next;
+  }
+  return { m, lambda, expectedMatches };
+}
+
+/** Term frequencies of the commonest values of the name and postcode fields (share of records with the value). */
+export function termFrequencies(records: PreparedRecord[], top = 1000): ModelParameters['termFrequencies'] {
+  const pick: Record<string, (r: PreparedRecord) => string | null> = {
+    forename: (r) => r.names[0]?.given ?? null,
+    surname: (r) => r.names[0]?.family ?? null,
+    postcode: (r) => r.postcode,
+  };
+  const out: ModelParameters['termFrequencies'] = {};
+  for (const c of TF_COMPARISONS) {
+    const counts = new Map<string, number>();
+    let n = 0;
+    for (const r of records) {
+      const v = pick[c]!(r);
+      if (!v) continue;
+      n += 1;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    const sorted = [...counts].sort((a, b) => b[1] - a[1]).slice(0, top);
+    out[c] = Object.fromEntries(sorted.map(([v, k]) => [v, k / Math.max(1, n)]));
+  }
+  return out;
+}
+
+/** Puts estimated m, u and lambda together into a new model version. */
+export function buildModel(
+  base: ModelParameters,
+  version: string,
+  m: Record<ComparisonName, number[]>,
+  u: Record<ComparisonName, number[]>,
+  lambda: number,
+  tf: ModelParameters['termFrequencies'],
+): ModelParameters {
+  const comparisons = {} as Record<ComparisonName, LevelParameters[]>;
+  for (const c of COMPARISONS) comparisons[c] = LEVELS[c].map((def, i) => ({ level: def.level, m: m[c][i]!, u: u[c][i]! }));
+  return { ...base, version, lambda, comparisons, termFrequencies: tf };
+}

@@ -1,0 +1,160 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { blockingKeys } from './blocking.js';
+import { compareRecords, COMPARISONS, LEVELS } from './comparisons.js';
+import { deduplicate } from './dedupe.js';
+import { defaultModel, nameWeightsOf, scoreVector } from './model.js';
+import { areNicknames } from './nicknames.js';
+import { prepareRecord } from './prepare.js';
+import { editDistance, jaroWinkler, metaphone } from './strings.js';
+import type { MatchRecord } from './types.js';
+
+const name = fc.stringMatching(/^[a-z]{0,10}$/);
+const record = fc.record({
+  givenNames: fc.option(fc.constantFrom('ashton', 'ashtun', 'william', 'bill', 'kemi', 'mohammed', 'muhammad', 'zara'), { nil: null }),
+  familyName: fc.option(fc.constantFrom('okafor', 'okafur', 'smith', 'smyth', 'khan', 'kahn', 'ashton'), { nil: null }),
+  otherNames: fc.array(fc.record({ givenNames: fc.option(fc.constantFrom('ash', 'billy'), { nil: null }), familyName: fc.option(fc.constantFrom('okafor', 'jones'), { nil: null }) }), { maxLength: 2 }),
+  dateOfBirth: fc.option(fc.constantFrom('2010-03-14', '2010-03-15', '2010-14-03', '2011-03-14', '2010-04-13', '2009-12-01'), { nil: null }),
+  sex: fc.constantFrom('female', 'male', 'not_known') as fc.Arbitrary<MatchRecord['sex']>,
+  postcode: fc.option(fc.constantFrom('SE15 4AB', 'SE15 4AD', 'SE1 2XX', 'N1 9GU'), { nil: null }),
+  addressLine: fc.option(fc.constantFrom('12 Example Road', '12 Example Rd', '3 Other Street'), { nil: null }),
+  identifiers: fc.array(fc.record({ scheme: fc.constantFrom('nhs_number', 'upn', 'local_id') as fc.Arbitrary<'nhs_number'>, value: fc.constantFrom('9434765919', '9434765918', 'A123') }), { maxLength: 2 }),
+});
+
+describe('string comparators', () => {
+  it('Jaro–Winkler is symmetric, in [0, 1], and 1 for identical strings', () => {
+    fc.assert(fc.property(name, name, (a, b) => {
+      const x = jaroWinkler(a, b);
+      expect(x).toBeCloseTo(jaroWinkler(b, a), 12);
+      expect(x).toBeGreaterThanOrEqual(0);
+      expect(x).toBeLessThanOrEqual(1 + 1e-12);
+      expect(jaroWinkler(a, a)).toBe(a.length ? 1 : 1);
+    }));
+  });
+
+  it('gives the textbook values', () => {
+    expect(jaroWinkler('martha', 'marhta')).toBeCloseTo(0.961, 3);
+    expect(jaroWinkler('dwayne', 'duane')).toBeCloseTo(0.84, 2);
+    expect(editDistance('20100314', '20100341')).toBe(1);
+  });
+
+  it('gives names that sound alike the same phonetic key', () => {
+    expect(metaphone('Smith')).toBe(metaphone('Smyth'));
+    expect(metaphone('Catherine')).toBe(metaphone('Kathryn'));
+    expect(metaphone('Mohammed')).toBe(metaphone('Muhamad'));
+    expect(metaphone('Okafor')).not.toBe(metaphone('Khan'));
+  });
+
+  it('knows nicknames in either order, from the data table', () => {
+    expect(areNicknames('Bill', 'William')).toBe(true);
+    expect(areNicknames('william', 'BILL')).toBe(true);
+    expect(areNicknames('Bill', 'Thomas')).toBe(false);
+  });
+});
+
+describe('comparisons and weights', () => {
+  it('are symmetric: comparing a with b reaches the same levels and weight as b with a', () => {
+    fc.assert(fc.property(record, record, (a, b) => {
+      const ab = compareRecords(prepareRecord(a), prepareRecord(b));
+      const ba = compareRecords(prepareRecord(b), prepareRecord(a));
+      expect(ab.levels).toEqual(ba.levels);
+      expect(scoreVector(defaultModel(), ab).total).toBeCloseTo(scoreVector(defaultModel(), ba).total, 6);
+    }), { numRuns: 1000 });
+  });
+
+  it('are monotone in agreement: making a field agree never lowers the match weight', () => {
+    const model = defaultModel();
+    const agreeOn: (keyof MatchRecord)[] = ['dateOfBirth', 'postcode', 'addressLine', 'sex', 'identifiers', 'givenNames', 'familyName'];
+    fc.assert(fc.property(record, record, fc.constantFrom(...agreeOn), (a, b, field) => {
+      // Agreement means taking the other record's value; copying a missing value is not agreement.
+      const value = a[field];
+      fc.pre(value !== null && value !== 'not_known' && !(Array.isArray(value) && value.length === 0));
+      // With aliases the best-agreeing pair of names is used, so changing a primary name can lose an
+      // alias match; monotonicity is a property of the fields of one name pair.
+      fc.pre(a.otherNames.length === 0 && b.otherNames.length === 0);
+      // As in production, the model's own name weights choose which names to compare.
+      const names = nameWeightsOf(model);
+      const before = scoreVector(model, compareRecords(prepareRecord(a), prepareRecord(b), names)).total;
+      const after = scoreVector(model, compareRecords(prepareRecord(a), prepareRecord({ ...b, [field]: a[field] }), names)).total;
+      expect(after).toBeGreaterThanOrEqual(before - 1e-9);
+    }), { numRuns: 2000 });
+  });
+
+  it('orders the evidence: exact agreement is the strongest level and outright difference the weakest', () => {
+    const model = defaultModel();
+    for (const c of COMPARISONS) {
+      const weights = model.comparisons[c].map((l) => Math.log2(l.m / l.u));
+      if (c !== 'identifier') {
+        expect(weights[0]).toBe(Math.max(...weights));
+        expect(weights.at(-1)).toBe(Math.min(...weights));
+      }
+    }
+    const id = model.comparisons.identifier.map((l) => Math.log2(l.m / l.u));
+    expect(Math.min(id[0]!, id[1]!)).toBeGreaterThan(10);
+    expect(id[3]!).toBeLessThan(-6);
+  });
+
+  it('explains every field, and the total is the prior plus the sum of the weights', () => {
+    fc.assert(fc.property(record, record, (a, b) => {
+      const e = scoreVector(defaultModel(), compareRecords(prepareRecord(a), prepareRecord(b)));
+      expect(e.fields.map((f) => f.field)).toEqual([...COMPARISONS]);
+      expect(e.total).toBeCloseTo(e.priorWeight + e.fields.reduce((s, f) => s + f.weight, 0), 2);
+      for (const f of e.fields) if (f.level !== 'null') expect(LEVELS[f.field as keyof typeof LEVELS].map((l) => l.level)).toContain(f.level);
+    }));
+  });
+
+  it('reaches the documented levels for typical agency errors', () => {
+    const base: MatchRecord = { givenNames: 'William', familyName: 'Okafor', otherNames: [], dateOfBirth: '2010-03-14', sex: 'male', postcode: 'SE15 4AB', addressLine: '12 Example Road', identifiers: [{ scheme: 'nhs_number', value: '9434765919' }] };
+    const level = (over: Partial<MatchRecord>, field: string) => scoreVector(defaultModel(), compareRecords(prepareRecord(base), prepareRecord({ ...base, ...over }))).fields.find((f) => f.field === field)!.level;
+    expect(level({ givenNames: 'Bill' }, 'forename')).toBe('nickname');
+    expect(level({ givenNames: 'Okafor', familyName: 'William' }, 'forename')).toBe('swapped');
+    expect(level({ dateOfBirth: '2010-14-03'.replace('14-03', '03-14') }, 'date_of_birth')).toBe('exact');
+    expect(level({ dateOfBirth: '2010-03-41' }, 'date_of_birth')).toBe('one_digit');
+    expect(level({ dateOfBirth: '2011-03-14' }, 'date_of_birth')).toBe('one_digit');
+    expect(level({ dateOfBirth: '2010-14-03' }, 'date_of_birth')).toBe('day_month_swapped');
+    expect(level({ dateOfBirth: '2008-03-14' }, 'date_of_birth')).toBe('year_differs');
+    expect(level({ identifiers: [{ scheme: 'nhs_number', value: '9999999998' }] }, 'identifier')).toBe('national_disagrees');
+    expect(level({ postcode: 'se154ab' }, 'postcode')).toBe('exact');
+    expect(level({ postcode: 'SE15 9ZZ' }, 'postcode')).toBe('same_district');
+    expect(level({ otherNames: [], givenNames: 'Ash', familyName: 'Jones' }, 'forename')).toBe('different');
+    const viaAlias = scoreVector(defaultModel(), compareRecords(prepareRecord(base), prepareRecord({ ...base, givenNames: 'Zed', familyName: 'Jones', otherNames: [{ givenNames: 'William', familyName: 'Okafor' }] })));
+    expect(viaAlias.fields[0]).toMatchObject({ level: 'exact' });
+    expect(viaAlias.fields[0]!.label).toContain('alias');
+  });
+
+  it('adjusts an exact match on a common name down, and on a rare one up', () => {
+    const model = { ...defaultModel(), termFrequencies: { surname: { smith: 0.05, okafor: 0.0001 } } };
+    const r = (familyName: string): MatchRecord => ({ givenNames: 'Kemi', familyName, otherNames: [], dateOfBirth: null, sex: 'not_known', postcode: null, addressLine: null, identifiers: [] });
+    const w = (n: string) => scoreVector(model, compareRecords(prepareRecord(r(n)), prepareRecord(r(n)))).fields[1]!;
+    expect(w('Smith').tfAdjustment).toBeLessThan(0);
+    expect(w('Okafor').tfAdjustment).toBeGreaterThan(0);
+    expect(w('Smith').weight).toBeLessThan(w('Okafor').weight);
+  });
+
+  it('blocks records with a shared key, including swapped names and a wrong date of birth', () => {
+    const a = prepareRecord({ givenNames: 'Kemi', familyName: 'Okafor', otherNames: [], dateOfBirth: '2010-03-14', sex: 'female', postcode: 'SE15 4AB', addressLine: null, identifiers: [] });
+    const swapped = prepareRecord({ givenNames: 'Okafor', familyName: 'Kemi', otherNames: [], dateOfBirth: '2010-03-14', sex: 'female', postcode: null, addressLine: null, identifiers: [] });
+    const wrongDob = prepareRecord({ givenNames: 'Kemi', familyName: 'Okafur', otherNames: [], dateOfBirth: '2010-03-15', sex: 'female', postcode: 'SE15 4AB', addressLine: null, identifiers: [] });
+    const shares = (x: typeof a, y: typeof a) => blockingKeys(x).some((k) => blockingKeys(y).includes(k));
+    expect(shares(a, swapped)).toBe(true);
+    expect(shares(a, wrongDob)).toBe(true);
+  });
+});
+
+describe('deduplication without labels', () => {
+  it('finds the duplicates in a small synthetic set and trains m by EM and u by sampling', () => {
+    const people: MatchRecord[] = [];
+    const given = ['Kemi', 'Ashton', 'Zara', 'Tobias', 'Maryam', 'Oliver', 'Hodan', 'Rayyan', 'Lily', 'Kai'];
+    const family = ['Okafor', 'Begum', 'Nowak', 'Hassan', 'Chen', 'Ashdown', 'Farah', 'Popescu', 'Mensah', 'Patel'];
+    for (let i = 0; i < 200; i += 1) {
+      people.push({ givenNames: given[i % 10]!, familyName: `${family[Math.floor(i / 10) % 10]!}${i % 7 === 0 ? '' : String.fromCharCode(97 + (i % 20))}`, otherNames: [], dateOfBirth: `20${String(5 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`, sex: i % 2 ? 'male' : 'female', postcode: `SE${1 + (i % 28)} ${i % 9}AB`, addressLine: `${i} Example Road`, identifiers: [] });
+    }
+    const dups = people.slice(0, 40).map((p) => ({ ...p, givenNames: `${p.givenNames!.slice(0, -1)}e`, postcode: null }));
+    const result = deduplicate([...people, ...dups], { seed: 3 });
+    const sameCluster = dups.filter((_, i) => result.clusterOf[200 + i] === result.clusterOf[i]).length;
+    expect(sameCluster).toBeGreaterThanOrEqual(36);
+    const clusters = new Set(result.clusterOf.slice(0, 200));
+    expect(clusters.size).toBeGreaterThanOrEqual(195);
+    expect(result.model.comparisons.date_of_birth[0]!.m).toBeGreaterThan(0.5);
+  });
+});

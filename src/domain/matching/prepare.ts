@@ -1,0 +1,68 @@
+import type { MatchIdentifier, MatchRecord } from './types.js';
+import { metaphone, normaliseName, normaliseText } from './strings.js';
+
+/** A name ready to compare: normalised, with its phonetic key. */
+export interface PreparedName {
+  given: string | null;
+  family: string | null;
+  givenKey: string | null;
+  familyKey: string | null;
+  /** True for the record's own (primary) name, false for an alias, nickname or previous name. */
+  primary: boolean;
+}
+
+/** A record normalised once, so that comparing it with many others is cheap. */
+export interface PreparedRecord {
+  names: PreparedName[];
+  dob: { text: string; y: string; m: string; d: string } | null;
+  sex: 'female' | 'male' | null;
+  postcode: string | null;
+  address: string | null;
+  /** Values per scheme: a person may hold several (a police id from two forces, local ids from several agencies). */
+  identifiers: Map<MatchIdentifier['scheme'], string[]>;
+}
+
+/** Upper-case, no spaces: "se15 4ab" → "SE154AB". */
+export function normalisePostcode(value: string | null): string | null {
+  const p = value?.toUpperCase().replace(/[^A-Z0-9]/g, '') ?? '';
+  return p.length > 0 ? p : null;
+}
+
+/** Identifier values compared without spaces or punctuation, upper-cased (UPN letters). */
+export function normaliseIdentifier(value: string): string {
+  return value.toUpperCase().replace(/[^A-Z0-9]/g, '');
+}
+
+function prepareName(given: string | null, family: string | null, primary: boolean): PreparedName | null {
+  // Only the first given name is compared: agencies disagree most about middle names.
+  const g = normaliseName(given)?.split(' ')[0] ?? null;
+  const f = normaliseName(family)?.replace(/ /g, '') ?? null;
+  if (!g && !f) return null;
+  return { given: g, family: f, givenKey: metaphone(g), familyKey: metaphone(f), primary };
+}
+
+/** Normalises a record for comparison. */
+export function prepareRecord(r: MatchRecord): PreparedRecord {
+  const names: PreparedName[] = [];
+  const main = prepareName(r.givenNames, r.familyName, true);
+  if (main) names.push(main);
+  for (const n of r.otherNames) {
+    const p = prepareName(n.givenNames, n.familyName, false);
+    if (p) names.push(p);
+  }
+  const dobMatch = r.dateOfBirth ? /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(r.dateOfBirth.trim()) : null;
+  const identifiers = new Map<MatchIdentifier['scheme'], string[]>();
+  for (const id of r.identifiers) {
+    const v = normaliseIdentifier(id.value);
+    const list = identifiers.get(id.scheme) ?? [];
+    if (v && !list.includes(v)) identifiers.set(id.scheme, [...list, v].sort());
+  }
+  return {
+    names,
+    dob: dobMatch ? { text: `${dobMatch[1]}${dobMatch[2]}${dobMatch[3]}`, y: dobMatch[1]!, m: dobMatch[2]!, d: dobMatch[3]! } : null,
+    sex: r.sex === 'not_known' ? null : r.sex,
+    postcode: normalisePostcode(r.postcode),
+    address: normaliseText(r.addressLine),
+    identifiers,
+  };
+}

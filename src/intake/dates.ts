@@ -1,0 +1,71 @@
+/**
+ * Dates as agencies send them: ISO 8601 in the interchange format and the CIN census, day/month/year
+ * in the SSDA903 tables. Each parser says what is wrong in words a data officer can act on:
+ * "is not a real date" (30 February), "is in the future", "is before 1900".
+ */
+
+/** A parsed date, or why it could not be. */
+export type DateResult = { ok: true; date: string } | { ok: false; reason: string };
+
+function realDate(y: number, m: number, d: number): boolean {
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
+}
+
+function checkRange(iso: string, today: string): DateResult {
+  if (iso < '1900-01-01') return { ok: false, reason: 'is before 1900' };
+  if (iso > today) return { ok: false, reason: 'is in the future' };
+  return { ok: true, date: iso };
+}
+
+/** Today's date as YYYY-MM-DD (UTC), the upper bound for anything that has happened. */
+export function todayIso(now = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** Parses YYYY-MM-DD, refusing impossible and future dates. */
+export function parseIsoDate(value: string, today = todayIso()): DateResult {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  if (!m) return { ok: false, reason: 'must be a date written YYYY-MM-DD' };
+  if (!realDate(Number(m[1]), Number(m[2]), Number(m[3]))) return { ok: false, reason: 'is not a real date' };
+  return checkRange(`${m[1]}-${m[2]}-${m[3]}`, today);
+}
+
+/** Parses DD/MM/YYYY (the SSDA903 layout), refusing impossible and future dates. */
+export function parseUkDate(value: string, today = todayIso()): DateResult {
+  const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim());
+  if (!m) return { ok: false, reason: 'must be a date written DD/MM/YYYY' };
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!realDate(y, mo, d)) return { ok: false, reason: 'is not a real date' };
+  return checkRange(`${m[3]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`, today);
+}
+
+/** Parses either layout, as a column mapping file names it. */
+export function parseDateAs(value: string, layout: 'YYYY-MM-DD' | 'DD/MM/YYYY', today = todayIso()): DateResult {
+  return layout === 'DD/MM/YYYY' ? parseUkDate(value, today) : parseIsoDate(value, today);
+}
+
+/** A moment an event happened: a date, or a date-time with a time zone. Returns an ISO instant and its precision. */
+export function parseOccurredAt(value: string, now = new Date()): { ok: true; at: string; precision: 'date' | 'time' } | { ok: false; reason: string } {
+  const v = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v)) {
+    const d = parseIsoDate(v, todayIso(now));
+    return d.ok ? { ok: true, at: `${d.date}T00:00:00.000Z`, precision: 'date' } : d;
+  }
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.exec(v);
+  if (!m) return { ok: false, reason: 'must be a date (2026-03-01) or a date and time with a time zone (2026-03-01T14:30:00Z)' };
+  if (!realDate(Number(m[1]), Number(m[2]), Number(m[3])) || Number(m[4]) > 23 || Number(m[5]) > 59) return { ok: false, reason: 'is not a real date and time' };
+  const at = new Date(v);
+  if (Number.isNaN(at.getTime())) return { ok: false, reason: 'is not a real date and time' };
+  if (at.getTime() > now.getTime() + 5 * 60_000) return { ok: false, reason: 'is in the future' };
+  if (at.getUTCFullYear() < 1900) return { ok: false, reason: 'is before 1900' };
+  return { ok: true, at: at.toISOString(), precision: 'time' };
+}
+
+/** True when an event date falls more than a year before a date of birth (a pre-birth referral is possible; earlier is not). */
+export function beforeBirth(eventDate: string, dateOfBirth: string | null): boolean {
+  if (!dateOfBirth) return false;
+  const dob = new Date(`${dateOfBirth}T00:00:00Z`);
+  dob.setUTCFullYear(dob.getUTCFullYear() - 1);
+  return new Date(eventDate.length === 10 ? `${eventDate}T00:00:00Z` : eventDate).getTime() < dob.getTime();
+}

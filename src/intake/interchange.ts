@@ -1,0 +1,177 @@
+/**
+ * Interchange format v1: one JSON object per agency record (see docs/formats/interchange-v1.md).
+ * The zod schema here is the source of truth; docs/formats/interchange-v1.schema.json is generated
+ * from it (a test keeps them equal). Beyond the schema, records are checked for real dates, valid
+ * NHS numbers and UPNs, and DfE ethnicity codes, with a reason for each field.
+ */
+import { z } from 'zod';
+import { isEthnicityCode } from '../domain/ethnicity.js';
+import { isValidNhsNumber, isValidUpn, normaliseNhsNumber } from '../domain/identifiers.js';
+import { parseIsoDate, parseOccurredAt } from './dates.js';
+import {
+  IDENTIFIER_SCHEMES, OTHER_NAME_KINDS, PERSON_ROLES,
+  type FieldProblem, type Grading, type IncomingEvent, type IncomingPersonData, type IntakeRecord,
+} from './types.js';
+
+/** The value of `format` that names this version. */
+export const INTERCHANGE_V1 = 'jigsaw-interchange/1';
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
+
+const identifierSchema = z.strictObject({
+  scheme: z.enum(IDENTIFIER_SCHEMES).describe('nhs_number and upn are checked with their check digits'),
+  value: text(40),
+});
+
+const personSchema = z.strictObject({
+  recordId: text(200).describe("The agency's own id for the person (case number, pupil id, nominal id)"),
+  givenNames: optionalText(100),
+  familyName: optionalText(100),
+  otherNames: z.array(z.strictObject({ kind: z.enum(OTHER_NAME_KINDS), givenNames: optionalText(100), familyName: optionalText(100) })).max(20).optional(),
+  dateOfBirth: z.string().max(10).nullable().optional().describe('YYYY-MM-DD'),
+  sex: z.enum(['female', 'male', 'not_known']).optional(),
+  ethnicity: z.string().max(4).nullable().optional().describe('A DfE four-letter ethnicity code, such as WBRI'),
+  identifiers: z.array(identifierSchema).max(20).optional(),
+  address: z.strictObject({ line: optionalText(300), postcode: optionalText(10), borough: optionalText(100) }).optional(),
+});
+
+const gradingSchema = z.discriminatedUnion('system', [
+  z.strictObject({
+    system: z.literal('3x5x2'),
+    sourceEvaluation: z.enum(['1', '2', '3']).describe('1 reliable, 2 untested, 3 not reliable'),
+    intelligenceEvaluation: z.enum(['A', 'B', 'C', 'D', 'E']).describe('A known directly ... E suspected to be false'),
+    handlingCode: z.enum(['P', 'C']).describe('P lawful sharing permitted; C lawful sharing permitted with conditions'),
+    handlingConditions: optionalText(1000),
+  }),
+  z.strictObject({
+    system: z.literal('5x5x5'),
+    sourceEvaluation: z.enum(['A', 'B', 'C', 'D', 'E']),
+    intelligenceEvaluation: z.enum(['1', '2', '3', '4', '5']),
+    handlingCode: z.enum(['1', '2', '3', '4', '5']),
+    handlingConditions: optionalText(1000),
+  }),
+]);
+
+const eventSchema = z.strictObject({
+  code: z.string().trim().max(80).optional().describe('A code from the common vocabulary'),
+  agencyCode: z.string().trim().max(80).optional().describe("The agency's own code, mapped by the organisation's code table"),
+  occurredAt: z.string().max(40).describe('YYYY-MM-DD, or a date-time with a time zone'),
+  precision: z.enum(['time', 'date', 'month', 'approximate']).optional(),
+  summary: text(500),
+  narrative: z.string().max(20_000).nullable().optional(),
+  place: optionalText(300),
+  factorCodes: z.array(z.string().max(60)).max(30).optional(),
+  sensitivity: z.enum(['standard', 'restricted']).optional(),
+  reliability: z.enum(['confirmed', 'reported', 'unverified']).optional(),
+  grading: gradingSchema.optional().describe('For intelligence: source and intelligence evaluation and handling code'),
+});
+
+/** One interchange v1 record. */
+export const interchangeRecordSchema = z.strictObject({
+  format: z.literal(INTERCHANGE_V1).optional(),
+  organisation: z.string().uuid('must be the sending organisation\'s id').describe("The sending organisation's Jigsaw id"),
+  sourceSystem: text(100),
+  recordId: text(200).describe('The id of this record in the source system; the same id with new content supersedes the earlier entry'),
+  person: personSchema,
+  role: z.enum(PERSON_ROLES).optional().describe("The person's role in the event; subject when absent"),
+  event: eventSchema,
+  otherPeople: z.array(z.strictObject({ role: z.enum(PERSON_ROLES), person: personSchema })).max(50).optional(),
+});
+
+/** An interchange record as parsed, before the checks that need more than its shape. */
+export type InterchangeRecord = z.infer<typeof interchangeRecordSchema>;
+
+/** The JSON Schema published in docs/formats/interchange-v1.schema.json. */
+export function interchangeJsonSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://jigsaw.example/formats/interchange-v1.schema.json',
+    title: 'Jigsaw interchange format v1: one agency record',
+    ...(z.toJSONSchema(interchangeRecordSchema, { target: 'draft-2020-12' }) as Record<string, unknown>),
+  };
+}
+
+function checkPerson(p: z.infer<typeof personSchema>, path: string, errors: FieldProblem[], warnings: FieldProblem[]): IncomingPersonData {
+  let dateOfBirth: string | null = null;
+  if (p.dateOfBirth) {
+    const d = parseIsoDate(p.dateOfBirth);
+    if (d.ok) dateOfBirth = d.date;
+    else errors.push({ field: `${path}.dateOfBirth`, reason: d.reason });
+  }
+  let ethnicity: string | null = null;
+  if (p.ethnicity) {
+    if (isEthnicityCode(p.ethnicity)) ethnicity = p.ethnicity;
+    else errors.push({ field: `${path}.ethnicity`, reason: 'is not a DfE ethnicity code (such as WBRI, MWBC, BAFR)' });
+  }
+  const identifiers: IncomingPersonData['identifiers'] = [];
+  (p.identifiers ?? []).forEach((id, i) => {
+    // An invalid national identifier is usually a typing error: linking on it would join the wrong
+    // child, so it is left out and reported, and the rest of the record is kept.
+    if (id.scheme === 'nhs_number') {
+      if (isValidNhsNumber(id.value)) identifiers.push({ scheme: 'nhs_number', value: normaliseNhsNumber(id.value)! });
+      else warnings.push({ field: `${path}.identifiers.${i}.value`, reason: 'is not a valid NHS number (10 digits with a correct check digit), so it was not used' });
+    } else if (id.scheme === 'upn') {
+      if (isValidUpn(id.value)) identifiers.push({ scheme: 'upn', value: id.value.trim().toUpperCase() });
+      else warnings.push({ field: `${path}.identifiers.${i}.value`, reason: 'is not a valid UPN (13 characters with a correct check letter), so it was not used' });
+    } else {
+      identifiers.push({ scheme: id.scheme, value: id.value });
+    }
+  });
+  return {
+    recordId: p.recordId,
+    givenNames: p.givenNames || null,
+    familyName: p.familyName || null,
+    otherNames: (p.otherNames ?? []).filter((n) => n.givenNames || n.familyName)
+      .map((n) => ({ kind: n.kind, givenNames: n.givenNames || null, familyName: n.familyName || null })),
+    dateOfBirth,
+    sex: p.sex ?? 'not_known',
+    ethnicity,
+    identifiers,
+    postcode: p.address?.postcode ? p.address.postcode.toUpperCase().replace(/\s+/g, ' ') : null,
+    addressLine: p.address?.line || null,
+    borough: p.address?.borough || null,
+  };
+}
+
+function checkGrading(g: z.infer<typeof gradingSchema> | undefined, errors: FieldProblem[]): Grading | null {
+  if (!g) return null;
+  if (g.system === '3x5x2' && g.handlingCode === 'C' && !g.handlingConditions) {
+    errors.push({ field: 'event.grading.handlingConditions', reason: 'must say the conditions when the handling code is C' });
+  }
+  return { system: g.system, sourceEvaluation: g.sourceEvaluation, intelligenceEvaluation: g.intelligenceEvaluation, handlingCode: g.handlingCode, handlingConditions: g.handlingConditions || null };
+}
+
+/** Checks one parsed JSON value as an interchange v1 record: the record, or every problem with it. */
+export function checkInterchangeRecord(value: unknown): { record: IntakeRecord | null; errors: FieldProblem[]; warnings: FieldProblem[]; recordId: string | null } {
+  const recordId = typeof (value as { recordId?: unknown })?.recordId === 'string' ? (value as { recordId: string }).recordId : null;
+  const parsed = interchangeRecordSchema.safeParse(value);
+  if (!parsed.success) {
+    const errors = parsed.error.issues.map((i) => ({
+      field: i.path.join('.') || '(record)',
+      reason: i.code === 'unrecognized_keys' ? `has fields that are not in the format: ${i.keys.join(', ')}` : i.message,
+    }));
+    return { record: null, errors, warnings: [], recordId };
+  }
+  const r = parsed.data;
+  const errors: FieldProblem[] = [];
+  const warnings: FieldProblem[] = [];
+  const person = checkPerson(r.person, 'person', errors, warnings);
+  const otherPeople = (r.otherPeople ?? []).map((o, i) => ({ role: o.role, person: checkPerson(o.person, `otherPeople.${i}.person`, errors, warnings) }));
+  const e = r.event;
+  if (!e.code && !e.agencyCode) errors.push({ field: 'event.code', reason: 'give a vocabulary code, or your agency\'s own code in agencyCode' });
+  if (e.code && e.agencyCode) errors.push({ field: 'event.agencyCode', reason: 'give either a vocabulary code or an agency code, not both' });
+  const when = parseOccurredAt(e.occurredAt);
+  if (!when.ok) errors.push({ field: 'event.occurredAt', reason: when.reason });
+  const grading = checkGrading(e.grading, errors);
+  if (errors.length || !when.ok) return { record: null, errors, warnings, recordId };
+  const event: IncomingEvent = {
+    code: e.code || null, agencyCode: e.agencyCode || null, occurredAt: when.at, precision: e.precision ?? when.precision,
+    summary: e.summary, narrative: e.narrative?.trim() || null, place: e.place || null, factorCodes: [...new Set(e.factorCodes ?? [])],
+    sensitivity: e.sensitivity ?? 'standard', reliability: e.reliability ?? 'reported', grading,
+  };
+  return {
+    record: { organisationId: r.organisation, sourceSystem: r.sourceSystem, recordId: r.recordId, person, role: r.role ?? 'subject', event, otherPeople },
+    errors, warnings, recordId,
+  };
+}

@@ -1,0 +1,90 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseCinXml } from './cin.js';
+import { readCsv } from './csv.js';
+import { decodeText } from './decode.js';
+import { interchangeJsonSchema } from './interchange.js';
+import { detectFormat } from './read.js';
+import { readXml } from './xml.js';
+
+async function* chunks(text: string, size: number): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
+}
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const x of items) out.push(x);
+  return out;
+}
+
+describe('CSV reader', () => {
+  it('reads quoted commas, doubled quotes, line breaks inside quotes and CRLF, whatever the chunk size', async () => {
+    const text = 'a,b,c\r\n1,"x, y","say ""hi"""\r\n2,"two\nlines",\r\n\r\n3,,z';
+    for (const size of [1, 3, 7, 1000]) {
+      const recs = await collect(readCsv(chunks(text, size)));
+      expect(recs.map((r) => [r.line, r.fields]), `chunk ${size}`).toEqual([
+        [1, ['a', 'b', 'c']], [2, ['1', 'x, y', 'say "hi"']], [3, ['2', 'two\nlines', '']], [6, ['3', '', 'z']],
+      ]);
+    }
+  });
+
+  it('marks a record cut off inside a quoted field', async () => {
+    const recs = await collect(readCsv(chunks('a,b\n1,"unfinished', 4)));
+    expect(recs[1]).toEqual({ line: 2, fields: ['1', 'unfinished'], unterminatedQuote: true });
+  });
+});
+
+describe('XML reader', () => {
+  it('reads elements, attributes, entities, CDATA and self-closing tags, across chunk boundaries', async () => {
+    const xml = '<?xml version="1.0"?>\n<!-- census -->\n<A x="1 &amp; 2"><B>fish &amp; chips &#233;</B><C/><D><![CDATA[<raw>]]></D></A>';
+    for (const size of [1, 5, 1000]) {
+      const tokens = await collect(readXml(chunks(xml, size)));
+      const texts = tokens.filter((t) => t.kind === 'text').map((t) => (t as { text: string }).text).join('|');
+      expect(texts, `chunk ${size}`).toBe('fish & chips é|<raw>');
+      expect(tokens[0]).toMatchObject({ kind: 'open', name: 'A', attributes: { x: '1 & 2' }, line: 3 });
+      expect(tokens.filter((t) => t.kind === 'open').map((t) => (t as { name: string }).name)).toEqual(['A', 'B', 'C', 'D']);
+    }
+  });
+
+  it('names the line of a mismatched tag, and says when the file ends early', async () => {
+    await expect(collect(readXml(chunks('<A>\n<B></C></A>', 4)))).rejects.toThrow('</C> at line 2 does not match <B> opened at line 2');
+    await expect(collect(readXml(chunks('<A><B>text', 4)))).rejects.toThrow('The file ends inside <B> (opened at line 1): it may have been cut off');
+    await expect(collect(readXml(chunks('<A>&nbsp;</A>', 4)))).rejects.toThrow('Unknown entity "&nbsp;" at line 1');
+  });
+});
+
+describe('CIN census', () => {
+  it('maps assessment factors 1A–24A to vocabulary factors and keeps every code in the narrative', async () => {
+    const xml = readFileSync(new URL('../../../shared/data/dfe-samples/cin-2022.xml', import.meta.url), 'utf8');
+    const items = await collect(parseCinXml(chunks(xml, 256)));
+    const completed = items.find((i) => i.table === 'assessment_completed')!;
+    // 2A: drug misuse by the child; 2B: by the parents.
+    expect(completed.record!.event!.factorCodes.sort()).toEqual(['parental_substance_misuse', 'substance_misuse']);
+    expect(completed.record!.event!.narrative).toContain('Factors identified at assessment (DfE codes): 2A, 2B');
+    expect(completed.record!.sourceSystem).toBe('CIN census (LA 201)');
+    expect(completed.recordId).toBe('DfEX0000001/cin/1970-10-06/assessment/1970-06-03/completed');
+  });
+});
+
+describe('decoding and format detection', () => {
+  it('honours an XML declaration of ISO-8859-1', async () => {
+    const bytes = Buffer.from('<?xml version="1.0" encoding="ISO-8859-1"?><A>Zoë</A>', 'latin1');
+    const decoded = await decodeText((async function* () { yield bytes; })(), { encoding: 'utf-8' });
+    expect((await collect(decoded.text)).join('')).toContain('Zoë');
+    expect(decoded.notes).toEqual(['The file declares the latin1 encoding; it was read as such.']);
+  });
+
+  it('guesses the format from the name or the first bytes', () => {
+    expect(detectFormat('x.ndjson', '', false)).toBe('jsonl');
+    expect(detectFormat('census.txt', '\uFEFF<?xml version="1.0"?>', false)).toBe('cin-xml');
+    expect(detectFormat('header.csv', 'CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n', false)).toBe('ssda903');
+    expect(detectFormat('export.csv', 'Name,DOB\n', true)).toBe('csv');
+    expect(detectFormat('export.csv', 'Name,DOB\n', false)).toBeNull();
+  });
+});
+
+describe('the published JSON Schema', () => {
+  it('is the one generated from the validator (regenerate docs/formats/interchange-v1.schema.json when this fails)', () => {
+    const published = JSON.parse(readFileSync(new URL('../../docs/formats/interchange-v1.schema.json', import.meta.url), 'utf8'));
+    expect(published).toEqual(interchangeJsonSchema());
+  });
+});

@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import { blockingKeys } from '../../../domain/matching/blocking.js';
+import { normaliseIdentifier, prepareRecord } from '../../../domain/matching/prepare.js';
+import { normaliseName } from '../../../domain/matching/strings.js';
+import type { MatchRecord } from '../../../domain/matching/types.js';
+import { recordFromIncoming } from './incoming.js';
+import { loadMatchRecords } from './identity.candidates.js';
+import type { IncomingPerson } from './resolve-person.js';
+
+/** Creates a person from an agency's record: names, identifiers, address and blocking keys. */
+export async function createPersonFromIncoming(trx: Kysely<Database>, incoming: IncomingPerson): Promise<string> {
+  const person = await trx
+    .insertInto('person')
+    .values({
+      date_of_birth: incoming.dateOfBirth, dob_accuracy: incoming.dateOfBirth ? 'exact' : 'unknown', sex: incoming.sex,
+      ethnicity: incoming.ethnicity, created_by_organisation_id: incoming.organisationId,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await addDetailsToPerson(trx, person.id, incoming);
+  return person.id;
+}
+
+/**
+ * Adds what an agency knows and the person record lacks: names, identifiers and an address it does
+ * not already hold (each marked with the organisation that recorded it), then refreshes the blocking
+ * keys. Nothing already held is changed.
+ */
+export async function addDetailsToPerson(trx: Kysely<Database>, personId: string, incoming: IncomingPerson): Promise<void> {
+  const existing = (await loadMatchRecords(trx, [personId])).get(personId);
+  if (!existing) return;
+  const org = incoming.organisationId;
+  const nameKey = (g: string | null, f: string | null) => `${normaliseName(g) ?? ''}|${normaliseName(f) ?? ''}`;
+  const held = new Set([nameKey(existing.givenNames, existing.familyName), ...existing.otherNames.map((n) => nameKey(n.givenNames, n.familyName))]);
+  const hasLegal = existing.givenNames !== null || existing.familyName !== null;
+  const names: { kind: string; given_names: string | null; family_name: string | null }[] = [];
+  const offer = (kind: string, g: string | null, f: string | null) => {
+    const k = nameKey(g, f);
+    if ((g === null && f === null) || held.has(k)) return;
+    held.add(k);
+    names.push({ kind, given_names: g, family_name: f });
+  };
+  // A different spelling from another agency is kept as an alias; the first legal name stays the legal name.
+  offer(hasLegal ? 'alias' : 'legal', incoming.givenNames, incoming.familyName);
+  for (const n of incoming.otherNames ?? []) offer(n.kind, n.givenNames, n.familyName);
+  if (names.length) {
+    await trx.insertInto('person_name').values(names.map((n) => ({ ...n, person_id: personId, recorded_by_organisation_id: org }))).execute();
+  }
+  const heldIds = new Set(existing.identifiers.map((i) => `${i.scheme}:${normaliseIdentifier(i.value)}`));
+  const ids = incoming.identifiers.filter((i) => {
+    const k = `${i.scheme}:${normaliseIdentifier(i.value)}`;
+    if (heldIds.has(k) || normaliseIdentifier(i.value) === '') return false;
+    heldIds.add(k);
+    return true;
+  });
+  if (ids.length) {
+    await trx.insertInto('person_identifier')
+      .values(ids.map((i) => ({ person_id: personId, scheme: i.scheme, value: normaliseIdentifier(i.value), issuer_organisation_id: org })))
+      .execute();
+  }
+  // The person record holds one current address; another agency's address stays in its source record
+  // (and in the blocking keys below), so no agency's claim silently replaces another's.
+  if ((incoming.postcode || incoming.addressLine) && existing.postcode === null && existing.addressLine === null) {
+    await trx.insertInto('person_address').values({
+      person_id: personId, line1: incoming.addressLine, postcode: incoming.postcode, borough: incoming.borough, town: null,
+      valid_from: null, valid_to: null, recorded_by_organisation_id: org,
+    }).execute();
+  }
+  // The keys of what was held plus what arrived cover every name now held, without reading it back.
+  await writeMatchKeys(trx, personId, recordFromIncoming(incoming), existing);
+}
+
+/** Stores the blocking keys of a person as held now, and of an agency's record of them (keys are only added: a key proposes, never decides). */
+export async function writeMatchKeys(trx: Kysely<Database>, personId: string, alsoFrom?: MatchRecord, held?: MatchRecord): Promise<void> {
+  const record = held ?? (await loadMatchRecords(trx, [personId])).get(personId);
+  if (!record) return;
+  const keys = new Set(blockingKeys(prepareRecord(record)));
+  if (alsoFrom) for (const k of blockingKeys(prepareRecord(alsoFrom))) keys.add(k);
+  if (keys.size === 0) return;
+  await trx.insertInto('person_match_key').values([...keys].map((key) => ({ key, person_id: personId })))
+    .onConflict((oc) => oc.columns(['key', 'person_id']).doNothing()).execute();
+}

@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Actor } from '../../actor.js';
+import { recordAccess, recordAccessMany } from '../../audit/record-access.js';
+import type { AppContext } from '../../context.js';
+import { NotFoundError } from '../../errors.js';
+import { actorOf, guardPerson, routeOf } from '../people/people.guard.js';
+import { isUuid } from '../people/people.policy.js';
+import { decideReview } from './commands/decide-review.js';
+import { unmergePersons } from './identity.merges.js';
+import { canReviewIdentity } from './identity.policy.js';
+import { presentExplanation } from './identity.presenter.js';
+import { getPersonRecords, getReview, listOpenReviews } from './identity.queries.js';
+
+const itemParams = z.object({ itemId: z.string().max(64) });
+const decisionBody = z.object({
+  _csrf: z.string().optional(),
+  decision: z.string().max(20).optional(),
+  note: z.string().max(1000).optional(),
+});
+const DECISIONS = ['same', 'different', 'unsure'] as const;
+
+/** The review queue, the comparison page with its decision form, and undoing a merge. */
+export async function identityRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  // Refusals are logged and answered as "not found", like every other record.
+  async function reviewer(request: FastifyRequest, action: 'identity.review.list' | 'identity.review.read' | 'identity.review.decide' | 'identity.unmerge'): Promise<Actor & { kind: 'user' }> {
+    const actor = actorOf(request);
+    if (actor.kind === 'user' && canReviewIdentity(actor)) return actor;
+    await recordAccess(ctx.db, { actor, action, route: routeOf(request), outcome: 'denied', requestId: request.id });
+    throw new NotFoundError();
+  }
+
+  async function loadItem(request: FastifyRequest, actor: Actor & { kind: 'user' }, itemId: string, action: 'identity.review.read' | 'identity.review.decide') {
+    const item = isUuid(itemId) ? await getReview(ctx.db, itemId, actor.organisationId) : null;
+    if (item) return item;
+    await recordAccess(ctx.db, { actor, action, route: routeOf(request), outcome: 'denied', requestId: request.id, detail: { reviewItemId: isUuid(itemId) ? itemId : null } });
+    throw new NotFoundError();
+  }
+
+  r.get('/identity/review', async (request, reply) => {
+    const actor = await reviewer(request, 'identity.review.list');
+    const items = await listOpenReviews(ctx.db, actor.organisationId);
+    await recordAccess(ctx.db, { actor, action: 'identity.review.list', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { items: items.length } });
+    return reply.view('identity/views/review-queue.njk', { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'identity', items });
+  });
+
+  async function renderItem(request: FastifyRequest, actor: Actor & { kind: 'user' }, item: NonNullable<Awaited<ReturnType<typeof getReview>>>, form: { errors: { href: string; text: string }[]; values: { decision?: string; note?: string } }) {
+    // Showing the comparison discloses both records' identifying details: one row per person.
+    await recordAccessMany(ctx.db, [item.personId, item.candidatePersonId].map((personId) => ({
+      actor, action: 'identity.review.read' as const, personId, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id, detail: { reviewItemId: item.id },
+    })));
+    return { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'identity', item, comparison: presentExplanation(item.explanation), ...form };
+  }
+
+  r.get('/identity/review/:itemId', { schema: { params: itemParams } }, async (request, reply) => {
+    const actor = await reviewer(request, 'identity.review.read');
+    const item = await loadItem(request, actor, request.params.itemId, 'identity.review.read');
+    return reply.view('identity/views/review-item.njk', await renderItem(request, actor, item, { errors: [], values: {} }));
+  });
+
+  r.post('/identity/review/:itemId', { schema: { params: itemParams, body: decisionBody } }, async (request, reply) => {
+    const actor = await reviewer(request, 'identity.review.decide');
+    const item = await loadItem(request, actor, request.params.itemId, 'identity.review.decide');
+    const decision = DECISIONS.find((x) => x === request.body.decision);
+    const note = request.body.note?.trim() || null;
+    const errors: { href: string; text: string }[] = [];
+    if (!decision) errors.push({ href: '#decision', text: 'Select whether these records are the same person' });
+    if (decision === 'unsure' && !note) errors.push({ href: '#note', text: 'Say what you need to know, and from whom, so someone can answer' });
+    if (!item.open) errors.push({ href: '#decision', text: 'This possible match has already been decided' });
+    if (errors.length || !decision) {
+      reply.status(400);
+      return reply.view('identity/views/review-item.njk', await renderItem(request, actor, item, { errors, values: request.body }));
+    }
+    const result = await ctx.db.transaction().execute(async (trx) => {
+      const out = await decideReview(trx, { itemId: item.id, organisationId: actor.organisationId, userId: actor.userId, decision, note });
+      await recordAccessMany(trx, [out.personId, out.candidatePersonId].map((personId) => ({
+        actor, action: 'identity.review.decide' as const, personId, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id,
+        detail: { reviewItemId: item.id, decision, mergeId: out.mergeId },
+      })));
+      return out;
+    });
+    return reply.redirect(`/identity/review?decided=${decision}&merge=${result.mergeId ?? ''}`, 303);
+  });
+
+  r.post('/identity/merges/:mergeId/unmerge', {
+    schema: { params: z.object({ mergeId: z.string().max(64) }), body: z.object({ _csrf: z.string().optional(), personId: z.string().max(64).optional(), reason: z.string().max(1000).optional() }) },
+  }, async (request, reply) => {
+    const actor = await reviewer(request, 'identity.unmerge');
+    const personId = request.body.personId ?? '';
+    await guardPerson(ctx, request, 'person.read', personId);
+    const records = await getPersonRecords(ctx.db, personId);
+    const merge = records.merges.find((m) => m.id === request.params.mergeId);
+    if (!merge) {
+      await recordAccess(ctx.db, { actor, action: 'identity.unmerge', personId, route: routeOf(request), outcome: 'denied', requestId: request.id });
+      throw new NotFoundError();
+    }
+    const reason = request.body.reason?.trim() || 'Undone from the person page';
+    await ctx.db.transaction().execute(async (trx) => {
+      await unmergePersons(trx, { mergeId: merge.id, reason, userId: actor.userId });
+      await recordAccessMany(trx, [merge.survivorPersonId, merge.mergedPersonId].map((p) => ({
+        actor, action: 'identity.unmerge' as const, personId: p, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id, detail: { mergeId: merge.id },
+      })));
+    });
+    return reply.redirect(`/people/${personId}#agency-records`, 303);
+  });
+}

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../../db/client.js';
+import { makeOrg, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { incomingPerson, oneDigitAway } from '../../../../test/identity-helpers.js';
+import { resolvePerson } from './resolve-person.js';
+
+describe(`resolvePerson on ${TEST_ENGINE}`, () => {
+  let d: Db;
+  beforeAll(async () => { d = await openTestDb(); });
+  afterAll(async () => { await d.close(); });
+
+  it('makes a new person, and treats the same record again as already known', async () => {
+    const org = await makeOrg(d.db, 'school');
+    const rec = incomingPerson(org.id, { identifiers: [{ scheme: 'upn', value: 'A123456789012' }] });
+    const first = await d.db.transaction().execute((trx) => resolvePerson(trx, rec));
+    expect(first.outcome).toBe('new');
+    expect(first.reviewItemId).toBeNull();
+    const names = await d.db.selectFrom('person_name').select(['kind', 'given_names', 'family_name']).where('person_id', '=', first.personId).execute();
+    expect(names).toEqual([{ kind: 'legal', given_names: 'Ashton', family_name: rec.familyName }]);
+    const again = await d.db.transaction().execute((trx) => resolvePerson(trx, rec));
+    expect(again).toMatchObject({ personId: first.personId, outcome: 'existing_source_record' });
+    const versions = () => d.db.selectFrom('source_record_version as v').innerJoin('source_record as s', 's.id', 'v.source_record_ref')
+      .select('v.content_hash').where('s.person_id', '=', first.personId).execute();
+    expect(await versions()).toHaveLength(1);
+    // Changed content of the same agency record: a new version is kept beside the old one.
+    const changed = await d.db.transaction().execute((trx) => resolvePerson(trx, { ...rec, postcode: 'SE15 4AD' }));
+    expect(changed).toMatchObject({ personId: first.personId, outcome: 'existing_source_record' });
+    expect(await versions()).toHaveLength(2);
+  });
+
+  it('links another agency’s record of the same child, with the explanation of each field', async () => {
+    const school = await makeOrg(d.db, 'school');
+    const gp = await makeOrg(d.db, 'gp');
+    const base = incomingPerson(school.id, { identifiers: [{ scheme: 'nhs_number', value: '9434765919' }] });
+    const first = await d.db.transaction().execute((trx) => resolvePerson(trx, base));
+    const health = incomingPerson(gp.id, {
+      givenNames: 'Ashtun', familyName: base.familyName, dateOfBirth: base.dateOfBirth, postcode: base.postcode, addressLine: base.addressLine, identifiers: [{ scheme: 'nhs_number', value: '943 476 5919' }], sourceSystem: 'GPSystem',
+    });
+    const second = await d.db.transaction().execute((trx) => resolvePerson(trx, health));
+    expect(second.outcome).toBe('linked');
+    expect(second.personId).toBe(first.personId);
+    const fields = Object.fromEntries(second.explanation!.fields.map((f) => [f.field, f.level]));
+    expect(fields).toMatchObject({ forename: 'jaro_winkler_0.92', surname: 'exact', date_of_birth: 'exact', identifier: 'national_agrees' });
+    const sum = second.explanation!.priorWeight + second.explanation!.fields.reduce((s, f) => s + f.weight, 0);
+    expect(second.explanation!.total).toBeCloseTo(sum, 2);
+    expect(second.matchWeight).toBe(second.explanation!.total);
+    // The alias spelling joins the person's names; the link keeps its explanation.
+    const names = await d.db.selectFrom('person_name').select(['kind', 'given_names']).where('person_id', '=', first.personId).orderBy('kind').execute();
+    expect(names).toEqual([{ kind: 'alias', given_names: 'Ashtun' }, { kind: 'legal', given_names: 'Ashton' }]);
+    const link = await d.db.selectFrom('source_record').select(['outcome', 'match_weight']).where('organisation_id', '=', gp.id).executeTakeFirstOrThrow();
+    expect(link).toEqual({ outcome: 'linked', match_weight: second.matchWeight });
+  });
+
+  it('queues an uncertain match for review and keeps the record as a provisional person', async () => {
+    const police = await makeOrg(d.db, 'police');
+    const yjs = await makeOrg(d.db, 'youth_justice');
+    const base = incomingPerson(police.id, { postcode: null, addressLine: null });
+    const first = await d.db.transaction().execute((trx) => resolvePerson(trx, base));
+    // Same names, date of birth one digit out, nothing else to go on.
+    const doubtful = incomingPerson(yjs.id, { familyName: base.familyName, dateOfBirth: oneDigitAway(base.dateOfBirth!), postcode: null, addressLine: null });
+    const res = await d.db.transaction().execute((trx) => resolvePerson(trx, doubtful));
+    expect(res.outcome).toBe('review');
+    expect(res.personId).not.toBe(first.personId);
+    const item = await d.db.selectFrom('identity_review_item').selectAll().where('id', '=', res.reviewItemId!).executeTakeFirstOrThrow();
+    expect(item).toMatchObject({ person_id: res.personId, candidate_person_id: first.personId, match_weight: res.matchWeight });
+    expect(res.explanation!.band).toBe('review');
+  });
+
+  it('makes a new person when an identifier disagrees and little else agrees', async () => {
+    const org = await makeOrg(d.db, 'school');
+    const base = incomingPerson(org.id, { identifiers: [{ scheme: 'nhs_number', value: '9434765919' }], givenNames: 'Kemi' });
+    const first = await d.db.transaction().execute((trx) => resolvePerson(trx, base));
+    const other = incomingPerson(org.id, { givenNames: 'Kemi', familyName: base.familyName, identifiers: [{ scheme: 'nhs_number', value: '9999999998' }], postcode: 'N1 9GU', addressLine: '3 Other Street' });
+    const res = await d.db.transaction().execute((trx) => resolvePerson(trx, other));
+    expect(res.outcome).toBe('new');
+    expect(res.personId).not.toBe(first.personId);
+  });
+});

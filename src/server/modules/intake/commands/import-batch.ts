@@ -1,0 +1,173 @@
+import { sql, type Kysely } from 'kysely';
+import pino from 'pino';
+import type { Database } from '../../../../db/database.js';
+import type { TextEncodingName } from '../../../../intake/decode.js';
+import { readIntake, type IntakeSource } from '../../../../intake/read.js';
+import { IntakeFileError, type IntakeFormat, type IntakeItem } from '../../../../intake/types.js';
+import type { Actor } from '../../../actor.js';
+import { recordAccess, recordAccessMany } from '../../../audit/record-access.js';
+import { eventRecorded } from '../../chronology/after-record.js';
+import { ReportTally, type BatchReport } from '../intake.report.js';
+import { loadBatchContext, type BatchContext } from './batch-context.js';
+import { newOverlay, sourceKey, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
+
+const log = pino({ name: 'intake', level: process.env.LOG_LEVEL ?? 'info' });
+
+/** Everything needed to run one import. */
+export interface ImportRequest {
+  organisationId: string;
+  format: IntakeFormat;
+  sources: IntakeSource[];
+  via: 'cli' | 'upload' | 'api';
+  /** The signed-in user or system; null for the operator's command line. */
+  actor: Actor | null;
+  route: string;
+  requestId?: string | null;
+  mappingText?: string | undefined;
+  encoding?: TextEncodingName | undefined;
+  sourceSystem?: string | undefined;
+  maxBytes: number;
+  bytesTotal?: number | null;
+  chunkSize?: number;
+  onProgress?: (progress: { bytes: number; records: number }) => void;
+}
+
+/** Creates the batch row (status running) so a page can show its progress before it finishes. */
+export async function createBatch(db: Kysely<Database>, req: ImportRequest): Promise<string> {
+  const row = await db.insertInto('intake_batch').values({
+    organisation_id: req.organisationId, format: req.format, file_names: req.sources.map((s) => s.name), via: req.via,
+    user_id: req.actor?.kind === 'user' ? req.actor.userId : null, api_key_id: req.actor?.kind === 'system' ? req.actor.apiKeyId : null,
+    bytes_total: req.bytesTotal ?? null, report: null,
+  }).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+async function prefetchLatest(trx: Kysely<Database>, ctx: BatchContext, items: IntakeItem[]): Promise<Map<string, LatestVersion>> {
+  const ids = [...new Set(items.flatMap((i) => (i.record ? [i.record.recordId] : [])))];
+  const found = new Map<string, LatestVersion>();
+  if (!ids.length) return found;
+  const rows = await trx.selectFrom('intake_record')
+    .select(['source_system', 'source_record_id', 'content_hash', 'person_id', 'event_id', 'id'])
+    .where('organisation_id', '=', ctx.organisationId).where('source_record_id', 'in', ids)
+    .orderBy('id', 'asc').execute();
+  // Ascending order: the last row seen for a record is its latest version.
+  for (const r of rows) found.set(sourceKey(r.source_system, r.source_record_id), { hash: r.content_hash, personId: r.person_id, eventId: r.event_id });
+  return found;
+}
+
+async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (IntakeItem & { file: string })[], firstSeq: number): Promise<{ results: RowResult[]; overlay: ChunkOverlay }> {
+  return db.transaction().execute(async (trx) => {
+    // One writer per organisation at a time, so two imports of the same file cannot both add an entry.
+    await sql`SELECT pg_advisory_xact_lock(hashtext(${ctx.organisationId}))`.execute(trx);
+    const overlay = newOverlay();
+    const prior = await prefetchLatest(trx, ctx, items);
+    const results: RowResult[] = [];
+    for (const item of items) {
+      const key = item.record ? sourceKey(item.record.sourceSystem, item.record.recordId) : '';
+      results.push(await writeRecord(trx, ctx, overlay, item, prior.get(key)));
+    }
+    await trx.insertInto('intake_row').values(items.map((item, i) => ({
+      batch_id: ctx.batchId, seq: firstSeq + i, file_name: item.file, table_name: item.table, row_number: item.row, ref: item.ref ?? null,
+      source_record_id: item.recordId, outcome: results[i]!.outcome, person_outcome: results[i]!.personOutcome, person_id: results[i]!.personId,
+      event_id: results[i]!.outcome === 'unchanged' ? null : results[i]!.eventId, review_item_id: results[i]!.reviewItemId,
+      errors: results[i]!.errors.length ? JSON.stringify(results[i]!.errors) : null,
+      warnings: item.warnings.length ? JSON.stringify(item.warnings) : null,
+    }))).execute();
+    await recordAccessMany(trx, overlay.access);
+    return { results, overlay };
+  });
+}
+
+async function writeChunkSafely(db: Kysely<Database>, ctx: BatchContext, items: (IntakeItem & { file: string })[], firstSeq: number) {
+  try {
+    return await writeChunk(db, ctx, items, firstSeq);
+  } catch (err) {
+    if (items.length === 1) {
+      // The record itself cannot be stored (an unexpected database refusal): keep the rest, and say so.
+      // The database's message can quote the record's values, so only its code is logged.
+      log.error({ batchId: ctx.batchId, row: items[0]!.row, errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an imported record could not be stored');
+      const failed: IntakeItem & { file: string } = { ...items[0]!, record: null, errors: [{ field: '(record)', reason: `could not be stored because of an unexpected error (batch ${ctx.batchId}, line ${items[0]!.row})` }] };
+      return writeChunk(db, ctx, [failed], firstSeq);
+    }
+    // Find the one record at fault by storing the chunk one record at a time.
+    const results: RowResult[] = [];
+    const overlay = newOverlay();
+    for (let i = 0; i < items.length; i++) {
+      const one = await writeChunkSafely(db, ctx, [items[i]!], firstSeq + i);
+      results.push(...one.results);
+      mergeOverlay(ctx, one.overlay, overlay);
+    }
+    return { results, overlay };
+  }
+}
+
+function mergeOverlay(ctx: BatchContext, from: ChunkOverlay, into?: ChunkOverlay): void {
+  for (const [k, v] of from.latest) ctx.latest.set(k, v);
+  for (const [k, v] of from.seen) ctx.seen.set(k, v);
+  for (const p of from.involved) ctx.involved.add(p);
+  for (const s of from.knownSources) ctx.knownSources.add(s);
+  if (into) into.recorded.push(...from.recorded);
+}
+
+/**
+ * Runs an import into an existing batch: reads every file, stores valid records in chunks (one
+ * transaction each, listeners told after each commit), and stores the report. A problem with a
+ * file as a whole ends the batch as failed, keeping every record stored before it.
+ */
+export async function runImport(db: Kysely<Database>, batchId: string, req: ImportRequest): Promise<BatchReport> {
+  const org = await db.selectFrom('organisation').select(['id', 'name']).where('id', '=', req.organisationId).executeTakeFirstOrThrow();
+  const ctx = await loadBatchContext(db, { batchId, organisationId: org.id, organisationName: org.name, actor: req.actor, route: req.route, requestId: req.requestId ?? null });
+  const tally = new ReportTally();
+  const chunkSize = req.chunkSize ?? 200;
+  let bytes = 0;
+  let seq = 0;
+  let status: BatchReport['status'] = 'completed';
+  let chunk: (IntakeItem & { file: string })[] = [];
+  const flush = async () => {
+    if (!chunk.length) return;
+    const { results, overlay } = await writeChunkSafely(db, ctx, chunk, seq);
+    mergeOverlay(ctx, overlay);
+    chunk.forEach((item, i) => tally.add(item, results[i]!));
+    seq += chunk.length;
+    chunk = [];
+    await db.updateTable('intake_batch').set({ bytes_read: bytes, records_read: seq }).where('id', '=', batchId).execute();
+    for (const event of overlay.recorded) await eventRecorded(db, event);
+    req.onProgress?.({ bytes, records: seq });
+  };
+  try {
+    const items = readIntake(req.sources, {
+      format: req.format, organisationId: req.organisationId, mappingText: req.mappingText, encoding: req.encoding,
+      sourceSystem: req.sourceSystem, maxBytes: req.maxBytes, notes: tally.notes, onBytes: (n) => { bytes = n; },
+    });
+    for await (const item of items) {
+      chunk.push(item);
+      if (chunk.length >= chunkSize) await flush();
+    }
+    await flush();
+  } catch (err) {
+    await flush();
+    if (!(err instanceof IntakeFileError)) {
+      status = 'failed';
+      tally.fileErrors.push({ code: 'internal_error', message: `The import stopped because of an unexpected error (batch ${batchId}); every record stored before it is kept` });
+      log.error({ err, batchId }, 'an import stopped unexpectedly');
+    } else {
+      status = 'failed';
+      tally.fileErrors.push({ code: err.code, message: err.message });
+    }
+  }
+  const report = tally.build({ batchId, organisationId: req.organisationId, format: req.format, files: req.sources.map((s) => s.name), status });
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('intake_batch').set({ status, finished_at: new Date(), bytes_read: bytes, records_read: seq, report: JSON.stringify(report) }).where('id', '=', batchId).execute();
+    await recordAccess(trx, {
+      actor: req.actor, action: 'intake.import', route: req.route, outcome: 'allowed', ...(req.requestId ? { requestId: req.requestId } : {}),
+      detail: { via: req.via, batchId, organisationId: req.organisationId, format: req.format, received: report.received, accepted: report.accepted, rejected: report.rejected },
+    });
+  });
+  return report;
+}
+
+/** Creates a batch and runs it to the end (the command line and the API). */
+export async function importBatch(db: Kysely<Database>, req: ImportRequest): Promise<BatchReport> {
+  const batchId = await createBatch(db, req);
+  return runImport(db, batchId, req);
+}

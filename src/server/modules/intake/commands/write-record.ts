@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../../../db/database.js';
+import type { FieldProblem, IncomingPersonData, IntakeItem, IntakeRecord } from '../../../../intake/types.js';
+import type { AccessRecord } from '../../../audit/record-access.js';
+import type { RecordedEvent } from '../../chronology/after-record.js';
+import { resolvePerson, type IncomingPerson, type Resolution } from '../../identity/resolve-person.js';
+import type { BatchContext } from './batch-context.js';
+
+/** What became of one received record. */
+export interface RowResult {
+  outcome: 'new' | 'updated' | 'unchanged' | 'rejected';
+  personOutcome: Resolution['outcome'] | null;
+  personId: string | null;
+  eventId: string | null;
+  reviewItemId: string | null;
+  /** What became of the other people named in the record (witnesses, victims, ...). */
+  others: { personId: string; outcome: Resolution['outcome'] }[];
+  errors: FieldProblem[];
+}
+
+/** The latest stored version of a source record. */
+export interface LatestVersion {
+  hash: string;
+  personId: string;
+  eventId: string | null;
+}
+
+/** Changes a chunk makes to the batch's memory, applied only once the chunk commits. */
+export interface ChunkOverlay {
+  latest: Map<string, LatestVersion>;
+  seen: Map<string, { hash: string; row: number }>;
+  involved: Set<string>;
+  knownSources: Set<string>;
+  recorded: RecordedEvent[];
+  access: AccessRecord[];
+}
+
+/** A fresh overlay for one chunk. */
+export function newOverlay(): ChunkOverlay {
+  return { latest: new Map(), seen: new Map(), involved: new Set(), knownSources: new Set(), recorded: [], access: [] };
+}
+
+/** The key of a source record within an organisation. */
+export const sourceKey = (sourceSystem: string, recordId: string) => `${sourceSystem}\u0000${recordId}`;
+
+/** A stable hash of a record's content (the same record sent twice hashes the same). */
+export function contentHashOf(record: IntakeRecord): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical)
+      : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
+        : v;
+  return createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex');
+}
+
+const reject = (errors: FieldProblem[]): RowResult => ({ outcome: 'rejected', personOutcome: null, personId: null, eventId: null, reviewItemId: null, others: [], errors });
+
+function toIncoming(ctx: BatchContext, sourceSystem: string, p: IncomingPersonData): IncomingPerson {
+  return {
+    organisationId: ctx.organisationId, sourceSystem, sourceRecordId: p.recordId,
+    givenNames: p.givenNames, familyName: p.familyName, otherNames: p.otherNames, dateOfBirth: p.dateOfBirth,
+    sex: p.sex, ethnicity: p.ethnicity, identifiers: p.identifiers, postcode: p.postcode, addressLine: p.addressLine, borough: p.borough,
+  };
+}
+
+function typeAndFactors(ctx: BatchContext, record: IntakeRecord): { code: string; version: string; factors: string[] } | FieldProblem[] {
+  const e = record.event!;
+  let code = e.code;
+  let factors = e.factorCodes;
+  if (!code && e.agencyCode) {
+    const mapped = ctx.mappings.get(e.agencyCode);
+    if (!mapped) return [{ field: 'event.agencyCode', reason: `"${e.agencyCode}" is not in your organisation's code table: map it to a vocabulary code on the code mappings page, then import the file again` }];
+    code = mapped.eventTypeCode;
+    factors = [...new Set([...factors, ...mapped.factorCodes])];
+  }
+  const version = code ? ctx.eventTypes.get(code) : undefined;
+  if (!code || !version) return [{ field: 'event.code', reason: `"${code}" is not an event type in the vocabulary` }];
+  const unknown = factors.filter((f) => !ctx.factors.has(f));
+  if (unknown.length) return [{ field: 'event.factorCodes', reason: `not in the vocabulary: ${unknown.join(', ')}` }];
+  return { code, version, factors };
+}
+
+async function ensureInvolvement(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, personId: string): Promise<void> {
+  if (ctx.involved.has(personId) || overlay.involved.has(personId)) return;
+  const active = await trx.selectFrom('involvement').select('id')
+    .where('person_id', '=', personId).where('organisation_id', '=', ctx.organisationId)
+    .where((eb) => eb.or([eb('ended_on', 'is', null), eb('ended_on', '>=', sql<string>`current_date`)]))
+    .executeTakeFirst();
+  // The sending organisation holds these records, so it is involved with the child: its system and
+  // its designated safeguarding lead see the child; practitioners see them once allocated.
+  if (!active) {
+    await trx.insertInto('involvement').values({
+      person_id: personId, organisation_id: ctx.organisationId, team_id: null, user_id: null, role: 'other', started_on: sql<string>`current_date`,
+    }).execute();
+  }
+  overlay.involved.add(personId);
+}
+
+async function personIsKnown(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, sourceSystem: string, recordId: string): Promise<boolean> {
+  const key = sourceKey(sourceSystem, recordId);
+  if (ctx.knownSources.has(key) || overlay.knownSources.has(key) || ctx.latest.has(key) || overlay.latest.has(key)) return true;
+  const row = await trx.selectFrom('intake_record').select('id').where('organisation_id', '=', ctx.organisationId)
+    .where('source_system', '=', sourceSystem).where('source_record_id', '=', recordId).limit(1).executeTakeFirst();
+  if (row) overlay.knownSources.add(key);
+  return Boolean(row);
+}
+
+/** Stores one received record inside the chunk's transaction: resolves its people, writes or supersedes its event, and notes the version. */
+export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, item: IntakeItem, prior: LatestVersion | undefined): Promise<RowResult> {
+  const record = item.record;
+  if (!record) return reject(item.errors);
+  if (record.organisationId && record.organisationId !== ctx.organisationId) {
+    return reject([{ field: 'organisation', reason: 'names a different organisation from the one this import is for' }]);
+  }
+  const typed = record.event ? typeAndFactors(ctx, record) : null;
+  if (Array.isArray(typed)) return reject(typed);
+
+  const key = sourceKey(record.sourceSystem, record.recordId);
+  const hash = contentHashOf(record);
+  const earlier = overlay.seen.get(key) ?? ctx.seen.get(key);
+  if (earlier?.hash === hash) return reject([{ field: 'recordId', reason: `duplicates line ${earlier.row} (same record id and content), so it was not imported twice` }]);
+  overlay.seen.set(key, { hash, row: item.row });
+
+  if (record.requiresKnownPerson && !(await personIsKnown(trx, ctx, overlay, record.sourceSystem, record.requiresKnownPerson))) {
+    return reject([{ field: 'CHILD', reason: 'is not in a header table in this import or an earlier one: import the header table with it' }]);
+  }
+  const latest = overlay.latest.get(key) ?? ctx.latest.get(key) ?? prior;
+  if (latest?.hash === hash) {
+    return { outcome: 'unchanged', personOutcome: null, personId: latest.personId, eventId: latest.eventId, reviewItemId: null, others: [], errors: [] };
+  }
+
+  const subject = await resolvePerson(trx, toIncoming(ctx, record.sourceSystem, record.person));
+  await ensureInvolvement(trx, ctx, overlay, subject.personId);
+  const others: { personId: string; role: string; outcome: Resolution['outcome'] }[] = [];
+  for (const o of record.otherPeople) {
+    const r = await resolvePerson(trx, toIncoming(ctx, record.sourceSystem, o.person));
+    others.push({ personId: r.personId, role: o.role, outcome: r.outcome });
+  }
+
+  let eventId: string | null = null;
+  if (record.event && typed) {
+    const e = record.event;
+    // The earlier entry may have been erased under a retention decision: then this one stands alone.
+    const earlierEntry = latest?.eventId ? await trx.selectFrom('event').select('id').where('id', '=', latest.eventId).executeTakeFirst() : undefined;
+    const supersedes = earlierEntry?.id ?? null;
+    const inserted = await trx.insertInto('event').values({
+      event_type_code: typed.code, vocabulary_version: typed.version, occurred_at: e.occurredAt, occurred_precision: e.precision,
+      recorded_by_user_id: ctx.actor?.kind === 'user' ? ctx.actor.userId : null, api_key_id: ctx.actor?.kind === 'system' ? ctx.actor.apiKeyId : null,
+      recorded_via: 'import', organisation_id: ctx.organisationId, source_system: record.sourceSystem, source_record_id: record.recordId,
+      summary: e.summary, narrative: e.narrative, place: e.place, factor_codes: typed.factors, sensitivity: e.sensitivity, reliability: e.reliability,
+      supersedes, correction_reason: supersedes ? 'Updated by source system' : null,
+    }).returning('id').executeTakeFirstOrThrow();
+    eventId = inserted.id;
+    const people = new Map<string, { event_id: string; person_id: string; role: string }>();
+    for (const p of [{ personId: subject.personId, role: record.role }, ...others]) people.set(`${p.personId}:${p.role}`, { event_id: eventId, person_id: p.personId, role: p.role });
+    await trx.insertInto('event_person').values([...people.values()]).execute();
+    if (e.sensitivity === 'restricted') {
+      await trx.insertInto('event_restriction').values({ event_id: eventId, contact: `${ctx.organisationName} (${record.sourceSystem})`, reason: 'Marked restricted by the source system' }).execute();
+    }
+    if (e.grading) {
+      await trx.insertInto('event_grading').values({
+        event_id: eventId, grading_system: e.grading.system, source_evaluation: e.grading.sourceEvaluation,
+        intelligence_evaluation: e.grading.intelligenceEvaluation, handling_code: e.grading.handlingCode, handling_conditions: e.grading.handlingConditions,
+      }).execute();
+    }
+    overlay.recorded.push({ eventId, organisationId: ctx.organisationId, eventTypeCode: typed.code, personIds: [...new Set([...people.values()].map((p) => p.person_id))], supersedes });
+  }
+  await trx.insertInto('intake_record').values({
+    organisation_id: ctx.organisationId, source_system: record.sourceSystem, source_record_id: record.recordId,
+    content_hash: hash, person_id: subject.personId, event_id: eventId, batch_id: ctx.batchId,
+  }).execute();
+  overlay.latest.set(key, { hash, personId: subject.personId, eventId: eventId ?? latest?.eventId ?? null });
+  overlay.access.push({
+    actor: ctx.actor, action: eventId ? (latest?.eventId ? 'event.correct' : 'event.record') : 'intake.person', personId: subject.personId,
+    route: ctx.route, outcome: 'allowed', ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+    detail: { via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, eventId, otherPersonIds: others.map((o) => o.personId) },
+  });
+  return {
+    outcome: latest ? 'updated' : 'new', personOutcome: subject.outcome, personId: subject.personId, eventId,
+    reviewItemId: subject.reviewItemId, others: others.map((o) => ({ personId: o.personId, outcome: o.outcome })), errors: [],
+  };
+}

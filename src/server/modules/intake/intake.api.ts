@@ -1,0 +1,98 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { formatBytes } from '../../../intake/decode.js';
+import type { IntakeFormat } from '../../../intake/types.js';
+import { recordAccess } from '../../audit/record-access.js';
+import type { AppContext } from '../../context.js';
+import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { errorSchema } from '../api/api.schemas.js';
+import { actorOf, routeOf } from '../people/people.guard.js';
+import { importBatch } from './commands/import-batch.js';
+import { intakeMaxBytes } from './intake.config.js';
+import { canImport, canReadBatch } from './intake.policy.js';
+import { getBatch } from './intake.queries.js';
+import { batchReportSchema, intakeQuerySchema, jsonBatchSchema } from './intake.schemas.js';
+
+const security = [{ apiKey: [] }];
+const STREAMED = ['application/x-ndjson', 'application/jsonl', 'text/csv', 'application/xml', 'text/xml'];
+
+function formatFor(contentType: string, asked: IntakeFormat | undefined): IntakeFormat {
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  const implied: IntakeFormat | null = type === 'application/json' || type === 'application/x-ndjson' || type === 'application/jsonl' ? 'jsonl'
+    : type.endsWith('/xml') ? 'cin-xml' : type === 'text/csv' ? 'ssda903' : null;
+  const format = asked ?? implied;
+  if (!format) throw new AppError(415, 'unsupported_media_type', 'Send application/json, application/x-ndjson, application/xml or text/csv');
+  if (format === 'csv') throw new ValidationError([{ field: 'querystring.format', message: 'CSV with a column mapping is imported through the upload page or the command line; systems send JSON Lines' }]);
+  if ((format === 'jsonl') !== (implied === 'jsonl')) {
+    throw new ValidationError([{ field: 'querystring.format', message: `does not match the content type ${type}` }]);
+  }
+  return format;
+}
+
+/** POST /api/v1/intake for agency systems (JSON batches or streamed NDJSON, and the DfE returns), and GET a batch report. */
+export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(async (sub) => {
+    // Streamed bodies reach the handler unread, so a large NDJSON upload is imported as it arrives.
+    sub.addContentTypeParser(STREAMED, (_request, payload, done) => done(null, payload));
+    const r = sub.withTypeProvider<ZodTypeProvider>();
+
+    r.post('/intake', {
+      bodyLimit: intakeMaxBytes(),
+      schema: {
+        tags: ['intake'], security, querystring: intakeQuerySchema,
+        summary: 'Send agency records: a JSON batch ({"records": [...]}) or a stream of JSON Lines (application/x-ndjson), or a CIN census (application/xml) or SSDA903 table (text/csv)',
+        response: { 201: batchReportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema, 413: errorSchema, 415: errorSchema },
+      },
+    }, async (request, reply) => {
+      const actor = actorOf(request);
+      if (!canImport(actor)) throw new NotFoundError();
+      const maxBytes = intakeMaxBytes();
+      const declared = Number(request.headers['content-length'] ?? NaN);
+      if (declared > maxBytes) throw new AppError(413, 'file_too_large', `The upload is larger than the limit of ${formatBytes(maxBytes)}: send it in smaller batches`);
+      const contentType = request.headers['content-type'] ?? '';
+      const format = formatFor(contentType, request.query.format);
+      let bytes: AsyncIterable<Uint8Array>;
+      if (contentType.startsWith('application/json')) {
+        const parsed = jsonBatchSchema.safeParse(request.body);
+        if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })));
+        // Each record becomes one line, so rejections name the record's position as its line.
+        bytes = Readable.from([Buffer.from(parsed.data.records.map((x) => JSON.stringify(x)).join('\n'), 'utf8')]);
+      } else {
+        bytes = request.body as Readable;
+      }
+      const report = await importBatch(ctx.db, {
+        organisationId: actor.organisationId, format, via: 'api', actor, route: routeOf(request), requestId: request.id,
+        sources: [{ name: request.query.fileName ?? `api-${format}`, bytes }], encoding: request.query.encoding,
+        sourceSystem: request.query.sourceSystem, maxBytes, bytesTotal: Number.isFinite(declared) ? declared : null,
+      });
+      reply.status(201).header('location', `/api/v1/intake/${report.batchId}`);
+      return report;
+    });
+
+    r.get('/intake/:batchId', {
+      schema: {
+        tags: ['intake'], summary: 'Get a batch report (your organisation\'s batches only)', security,
+        params: z.object({ batchId: z.string().max(64) }),
+        response: { 200: batchReportSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    }, async (request) => readableBatch(ctx, request, request.params.batchId).then((b) => {
+      if (!b.report) throw new AppError(409, 'batch_running', 'The batch is still running');
+      return b.report;
+    }));
+  });
+}
+
+/** Loads a batch the actor may read, logging the read (or the refusal, answered as 404). */
+export async function readableBatch(ctx: AppContext, request: FastifyRequest, batchId: string) {
+  const actor = actorOf(request);
+  const batch = await getBatch(ctx.db, batchId);
+  const allowed = batch !== null && canReadBatch(actor, { organisation_id: batch.organisationId });
+  await recordAccess(ctx.db, {
+    actor, action: 'intake.report.read', route: routeOf(request), outcome: allowed ? 'allowed' : 'denied', requestId: request.id,
+    detail: { batchId: /^[0-9a-f-]{36}$/i.test(batchId) ? batchId : null },
+  });
+  if (!allowed || !batch) throw new NotFoundError();
+  return batch;
+}

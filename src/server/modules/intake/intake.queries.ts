@@ -1,0 +1,50 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import { isUuid } from '../people/people.policy.js';
+import type { BatchReport } from './intake.report.js';
+
+/** A batch as pages and the API show it. */
+export interface BatchView {
+  id: string;
+  organisationId: string;
+  format: string;
+  files: string[];
+  via: string;
+  status: string;
+  bytesTotal: number | null;
+  bytesRead: number;
+  recordsRead: number;
+  startedAt: Date;
+  finishedAt: Date | null;
+  report: BatchReport | null;
+}
+
+/** Loads a batch by id (null when missing or not an id at all). */
+export async function getBatch(db: Kysely<Database>, batchId: string): Promise<BatchView | null> {
+  if (!isUuid(batchId)) return null;
+  const b = await db.selectFrom('intake_batch').selectAll().where('id', '=', batchId).executeTakeFirst();
+  if (!b) return null;
+  return {
+    id: b.id, organisationId: b.organisation_id, format: b.format, files: b.file_names, via: b.via, status: b.status,
+    bytesTotal: b.bytes_total === null ? null : Number(b.bytes_total), bytesRead: Number(b.bytes_read), recordsRead: b.records_read,
+    startedAt: b.started_at, finishedAt: b.finished_at, report: (typeof b.report === 'string' ? JSON.parse(b.report) : b.report) as BatchReport | null,
+  };
+}
+
+/** The organisation's most recent batches. */
+export async function listBatches(db: Kysely<Database>, organisationId: string, limit = 20) {
+  return db.selectFrom('intake_batch').select(['id', 'format', 'file_names', 'via', 'status', 'records_read', 'started_at'])
+    .where('organisation_id', '=', organisationId).orderBy('started_at', 'desc').limit(limit).execute();
+}
+
+/** Every row of a batch, in order, for the downloadable report. */
+export async function batchRows(db: Kysely<Database>, batchId: string) {
+  return db.selectFrom('intake_row').selectAll().where('batch_id', '=', batchId).orderBy('seq').execute();
+}
+
+/** The organisation's code table. */
+export async function listMappings(db: Kysely<Database>, organisationId: string) {
+  return db.selectFrom('agency_code_mapping as m').innerJoin('event_type as t', 't.code', 'm.event_type_code')
+    .select(['m.agency_code', 'm.event_type_code', 'm.factor_codes', 'm.description', 'm.updated_at', 't.label'])
+    .where('m.organisation_id', '=', organisationId).orderBy('m.agency_code').execute();
+}

@@ -1,0 +1,128 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { formatBytes, TEXT_ENCODINGS, type TextEncodingName } from '../../../intake/decode.js';
+import { detectFormat } from '../../../intake/read.js';
+import { INTAKE_FORMATS, type IntakeFormat } from '../../../intake/types.js';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { actorOf, routeOf } from '../people/people.guard.js';
+import { createBatch, runImport, type ImportRequest } from './commands/import-batch.js';
+import { readableBatch } from './intake.api.js';
+import { intakeMaxBytes } from './intake.config.js';
+import { settleImports, startImport } from './intake.jobs.js';
+import { batchRows, listBatches } from './intake.queries.js';
+import { guardIntake } from './intake.guard.js';
+import { mappingRoutes } from './mappings.routes.js';
+import { boundaryOf, parseMultipart, type UploadedFile } from './multipart.js';
+
+const FILES = Symbol('files');
+type UploadBody = Record<string, string> & { [FILES]?: Record<string, UploadedFile[]> };
+
+async function renderUpload(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: { href: string; text: string; field: string }[], status = 200) {
+  const actor = actorOf(request);
+  const batches = await listBatches(ctx.db, actor.organisationId);
+  reply.status(status);
+  return reply.view('intake/views/upload.njk', {
+    user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'intake', values, errors,
+    fieldErrors: Object.fromEntries(errors.map((e) => [e.field, { text: e.text }])), batches,
+    maxSize: formatBytes(intakeMaxBytes()), encodings: TEXT_ENCODINGS,
+  });
+}
+
+const csvCell = (v: unknown) => {
+  let s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`; // a spreadsheet must not run a cell as a formula
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+};
+
+/** The upload page, batch reports (with progress) and their download, and the code table. */
+export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
+  await app.register(async (sub) => {
+    // No multipart package is installed: the upload form's body is read here, within the size limit.
+    sub.addContentTypeParser('multipart/form-data', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => {
+      const limit = intakeMaxBytes() + 64 * 1024;
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of payload as Readable) {
+        size += (chunk as Buffer).length;
+        if (size > limit) throw new AppError(413, 'file_too_large', `The file is larger than the limit of ${formatBytes(intakeMaxBytes())}: split it into smaller files`);
+        chunks.push(chunk as Buffer);
+      }
+      const boundary = boundaryOf(request.headers['content-type']);
+      if (!boundary) throw new AppError(400, 'invalid_upload', 'The upload could not be read: the form data has no boundary');
+      let parsed;
+      try {
+        parsed = parseMultipart(Buffer.concat(chunks), boundary);
+      } catch (err) {
+        throw new AppError(400, 'invalid_upload', `The upload could not be read: ${(err as Error).message}`);
+      }
+      const body: UploadBody = { ...parsed.fields };
+      body[FILES] = parsed.files;
+      return body;
+    });
+    // Shutdown (and tests) wait for uploads still being imported in the background.
+    sub.addHook('onClose', async () => settleImports());
+    const r = sub.withTypeProvider<ZodTypeProvider>();
+
+    r.get('/intake', async (request, reply) => {
+      await guardIntake(ctx, request, 'intake.report.read');
+      return renderUpload(ctx, request, reply, { format: 'auto', encoding: 'utf-8' }, []);
+    });
+
+    r.post('/intake/uploads', async (request, reply) => {
+      const actor = await guardIntake(ctx, request, 'intake.import');
+      const body = (request.body ?? {}) as UploadBody;
+      const values = { format: body.format ?? 'auto', encoding: body.encoding ?? 'utf-8', sourceSystem: (body.sourceSystem ?? '').trim() };
+      const files = body[FILES]?.file ?? [];
+      const mapping = body[FILES]?.mapping?.[0];
+      const errors: { href: string; text: string; field: string }[] = [];
+      if (!files.length) errors.push({ field: 'file', href: '#file', text: 'Choose a file to import' });
+      if (!['auto', ...INTAKE_FORMATS].includes(values.format)) errors.push({ field: 'format', href: '#format', text: 'Choose the file\'s format' });
+      if (!TEXT_ENCODINGS.includes(values.encoding as TextEncodingName)) errors.push({ field: 'encoding', href: '#encoding', text: 'Choose the file\'s encoding' });
+      if (values.sourceSystem.length > 100) errors.push({ field: 'sourceSystem', href: '#sourceSystem', text: 'Source system must be 100 characters or fewer' });
+      let format = values.format as IntakeFormat | 'auto';
+      if (!errors.length && format === 'auto') {
+        const guessed = detectFormat(files[0]!.fileName, files[0]!.data.subarray(0, 2048).toString('utf8'), Boolean(mapping));
+        if (guessed) format = guessed;
+        else errors.push({ field: 'format', href: '#format', text: 'Jigsaw cannot tell this file\'s format: choose it' });
+      }
+      if (!errors.length && format === 'csv' && !mapping) errors.push({ field: 'mapping', href: '#mapping', text: 'A CSV file needs its column-mapping file' });
+      if (errors.length) return renderUpload(ctx, request, reply, values, errors, 400);
+      const req: ImportRequest = {
+        organisationId: actor.organisationId, format: format as IntakeFormat, via: 'upload', actor, route: routeOf(request), requestId: request.id,
+        sources: files.map((f) => ({ name: f.fileName || 'upload', bytes: Readable.from([f.data]) })),
+        mappingText: mapping?.data.toString('utf8'), encoding: values.encoding as TextEncodingName, sourceSystem: values.sourceSystem || undefined,
+        maxBytes: intakeMaxBytes(), bytesTotal: files.reduce((n, f) => n + f.data.length, 0),
+      };
+      const batchId = await createBatch(ctx.db, req);
+      startImport(batchId, () => runImport(ctx.db, batchId, req));
+      return reply.redirect(`/intake/batches/${batchId}`, 303);
+    });
+
+    r.get('/intake/batches/:batchId', { schema: { params: z.object({ batchId: z.string().max(64) }) } }, async (request, reply) => {
+      await guardIntake(ctx, request, 'intake.report.read');
+      const batch = await readableBatch(ctx, request, request.params.batchId);
+      const percent = batch.bytesTotal ? Math.min(100, Math.round((batch.bytesRead / batch.bytesTotal) * 100)) : null;
+      return reply.view('intake/views/batch.njk', {
+        user: actorOf(request), csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'intake',
+        batch, report: batch.report, percent, bytesRead: formatBytes(batch.bytesRead), bytesTotal: batch.bytesTotal ? formatBytes(batch.bytesTotal) : null,
+      });
+    });
+
+    r.get('/intake/batches/:batchId/report.csv', { schema: { params: z.object({ batchId: z.string().max(64) }) } }, async (request, reply) => {
+      await guardIntake(ctx, request, 'intake.report.read');
+      const batch = await readableBatch(ctx, request, request.params.batchId);
+      const rows = await batchRows(ctx.db, batch.id);
+      const header = ['seq', 'file', 'table', 'line', 'position', 'record_id', 'outcome', 'person_outcome', 'person_id', 'event_id', 'review_item_id', 'errors', 'warnings'];
+      const lines = rows.map((x) => [x.seq, x.file_name, x.table_name, x.row_number, x.ref, x.source_record_id, x.outcome, x.person_outcome, x.person_id, x.event_id, x.review_item_id,
+        x.errors ? (x.errors as { field: string; reason: string }[]).map((e) => `${e.field}: ${e.reason}`).join('; ') : '',
+        x.warnings ? (x.warnings as { field: string; reason: string }[]).map((e) => `${e.field}: ${e.reason}`).join('; ') : ''].map(csvCell).join(','));
+      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="intake-report-${batch.id}.csv"`);
+      return [header.join(','), ...lines].join('\r\n') + '\r\n';
+    });
+
+    await mappingRoutes(sub, ctx);
+  });
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { TEXT_ENCODINGS } from '../../../intake/decode.js';
+import { INTAKE_FORMATS } from '../../../intake/types.js';
+
+const problem = z.object({ field: z.string(), reason: z.string() });
+
+/** A batch report as the API returns it. */
+export const batchReportSchema = z.object({
+  batchId: z.string().uuid(),
+  organisationId: z.string().uuid(),
+  format: z.string(),
+  files: z.array(z.string()),
+  status: z.enum(['running', 'completed', 'failed']),
+  received: z.number().int(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  outcomes: z.object({ new: z.number().int(), updated: z.number().int(), unchanged: z.number().int() }),
+  people: z.object({ new: z.number().int(), linked: z.number().int(), review: z.number().int() }),
+  tables: z.array(z.object({ table: z.string(), received: z.number().int(), accepted: z.number().int(), rejected: z.number().int() })),
+  reconciled: z.boolean(),
+  warnings: z.number().int(),
+  fileErrors: z.array(z.object({ code: z.string(), message: z.string() })),
+  notes: z.array(z.string()),
+  rejections: z.array(z.object({ file: z.string(), table: z.string(), row: z.number().int(), ref: z.string().nullable(), recordId: z.string().nullable(), errors: z.array(problem) })),
+});
+
+/** Query parameters of POST /api/v1/intake. */
+export const intakeQuerySchema = z.strictObject({
+  format: z.enum(INTAKE_FORMATS).optional(),
+  encoding: z.enum(TEXT_ENCODINGS).optional(),
+  sourceSystem: z.string().trim().min(1).max(100).optional(),
+  fileName: z.string().trim().min(1).max(200).optional(),
+});
+
+/** A JSON batch: interchange v1 records in an array. */
+export const jsonBatchSchema = z.strictObject({ records: z.array(z.unknown()).min(1).max(100_000) });
