@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { deduplicate } from '../src/domain/matching/dedupe.js';
 import type { MatchRecord } from '../src/domain/matching/types.js';
 import type { Line } from './report.js';
+import { pathToFileURL } from 'node:url';
+import { sharedDataDir } from '../test/shared-data.js';
 
-const FEBRL_DIR = new URL('../../shared/data/febrl/', import.meta.url);
+const FEBRL_DIR = pathToFileURL(`${sharedDataDir()}/febrl/`);
 
 /** Parses a FEBRL CSV (", " separated) into match records and the answer key (kept apart). */
 export function readFebrl(file: string): { records: MatchRecord[]; truth: string[] } {

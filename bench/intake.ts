@@ -10,8 +10,9 @@ import type { IntakeFormat } from '../src/intake/types.js';
 import { importBatch } from '../src/server/modules/intake/commands/import-batch.js';
 import '../src/server/hooks.js';
 import { print, type Line } from './report.js';
+import { sharedDataDir } from '../test/shared-data.js';
 
-const DIR = new URL('../../shared/data/dfe-samples/', import.meta.url).pathname;
+const DIR = `${sharedDataDir()}/dfe-samples/`;
 const BATCHES: [string, IntakeFormat, string[]][] = [
   ['cin_fake', 'cin-xml', [`${DIR}fake_CIN_data.xml`]],
   ['cin_2022', 'cin-xml', [`${DIR}cin-2022.xml`]],

@@ -6,9 +6,10 @@ import type { Database } from '../src/db/database.js';
 import type { IntakeFormat } from '../src/intake/types.js';
 import { importBatch, type ImportRequest } from '../src/server/modules/intake/commands/import-batch.js';
 import type { BatchReport } from '../src/server/modules/intake/intake.report.js';
+import { sharedDataDir } from './shared-data.js';
 
 /** The DfE sample files shared by every engineer. */
-export const DFE_SAMPLES = new URL('../../shared/data/dfe-samples/', import.meta.url).pathname;
+export const DFE_SAMPLES = `${sharedDataDir()}/dfe-samples/`;
 
 /** Fixtures for intake tests. */
 export const INTAKE_FIXTURES = new URL('./fixtures/intake/', import.meta.url).pathname;

@@ -6,6 +6,8 @@ import { decodeText } from './decode.js';
 import { interchangeJsonSchema } from './interchange.js';
 import { detectFormat } from './read.js';
 import { readXml } from './xml.js';
+import { join } from 'node:path';
+import { sharedDataDir } from '../../test/shared-data.js';
 
 async function* chunks(text: string, size: number): AsyncGenerator<string> {
   for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
@@ -54,7 +56,7 @@ describe('XML reader', () => {
 
 describe('CIN census', () => {
   it('maps assessment factors 1A–24A to vocabulary factors and keeps every code in the narrative', async () => {
-    const xml = readFileSync(new URL('../../../shared/data/dfe-samples/cin-2022.xml', import.meta.url), 'utf8');
+    const xml = readFileSync(join(sharedDataDir(), 'dfe-samples/cin-2022.xml'), 'utf8');
     const items = await collect(parseCinXml(chunks(xml, 256)));
     const completed = items.find((i) => i.table === 'assessment_completed')!;
     // 2A: drug misuse by the child; 2B: by the parents.

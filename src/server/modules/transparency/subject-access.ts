@@ -3,6 +3,7 @@ import type { Database } from '../../../db/database.js';
 import { ethnicityLabel } from '../../../domain/ethnicity.js';
 import { getPersonSummary } from '../people/people.queries.js';
 import { accessHistory } from './transparency.queries.js';
+import { samePersonIds } from '../identity/identity.merges.js';
 import { considerationsHeld } from '../considerations/held.js';
 
 /** Why an item is marked for review before the export is released to the person. */
@@ -49,12 +50,12 @@ export async function buildSubjectAccessExport(db: Kysely<Database>, personId: s
       'e.factor_codes', 'e.recorded_at', 'u.name as recorded_by', 'e.recorded_via', 'e.source_system', 'e.source_record_id', 'e.reliability',
       'e.supersedes', 'e.correction_reason', 'e.sensitivity', 'r.contact',
       eb.selectFrom('event as s').select('s.id').whereRef('s.supersedes', '=', 'e.id').limit(1).as('superseded_by'),
-      eb.selectFrom('event_person as ep').select((x) => x.fn.countAll<number>().as('n')).whereRef('ep.event_id', '=', 'e.id').where('ep.person_id', '!=', personId).as('others'),
+      eb.selectFrom('event_person as ep').select((x) => x.fn.countAll<number>().as('n')).whereRef('ep.event_id', '=', 'e.id').where('ep.person_id', 'not in', samePersonIds(db, personId)).as('others'),
     ])
-    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', '=', personId))
+    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', 'in', samePersonIds(db, personId)))
     .orderBy('e.occurred_at')
     .execute();
-  const roles = await db.selectFrom('event_person').select(['event_id', 'role']).where('person_id', '=', personId).execute();
+  const roles = await db.selectFrom('event_person').select(['event_id', 'role']).where('person_id', 'in', samePersonIds(db, personId)).execute();
   const access = await accessHistory(db, personId, 10_000);
 
   const chronology = events.map((e) => ({

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import { getPersonSummary } from '../people/people.queries.js';
+import { samePersonIds } from '../identity/identity.merges.js';
 import { considerationsHeld, type ConsiderationHeld } from '../considerations/held.js';
 
 /** A plain summary a practitioner can share with a child and family. Restricted entries are left out. */
@@ -23,7 +24,7 @@ export async function whatWeHold(db: Kysely<Database>, personId: string): Promis
     .selectFrom('event as e')
     .innerJoin('organisation as o', 'o.id', 'e.organisation_id')
     .innerJoin('event_type as t', 't.code', 'e.event_type_code')
-    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', '=', personId))
+    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', 'in', samePersonIds(db, personId)))
     .where('e.sensitivity', '=', 'standard')
     .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM event s WHERE s.supersedes = e.id)`)
     .groupBy(['o.name', 'o.kind'])
@@ -35,7 +36,7 @@ export async function whatWeHold(db: Kysely<Database>, personId: string): Promis
     .execute();
   const restricted = await db
     .selectFrom('event as e')
-    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', '=', personId))
+    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', 'in', samePersonIds(db, personId)))
     .where('e.sensitivity', '=', 'restricted')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
