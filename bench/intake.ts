@@ -3,7 +3,6 @@
 // changed nothing). PGlite in memory; also a scratch database on the PostgreSQL server when DATABASE_URL is set.
 import { createReadStream, readdirSync } from 'node:fs';
 import { basename } from 'node:path';
-import { sql } from 'kysely';
 import { openDb, type Db } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { IntakeFormat } from '../src/intake/types.js';
@@ -11,6 +10,7 @@ import { importBatch } from '../src/server/modules/intake/commands/import-batch.
 import '../src/server/hooks.js';
 import { print, type Line } from './report.js';
 import { sharedDataDir } from '../test/shared-data.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 
 const DIR = `${sharedDataDir()}/dfe-samples/`;
 const BATCHES: [string, IntakeFormat, string[]][] = [
@@ -58,17 +58,12 @@ try {
   await memory.close();
 }
 if (process.env.DATABASE_URL) {
-  const admin = await openDb({ databaseUrl: process.env.DATABASE_URL });
-  await sql`DROP DATABASE IF EXISTS jigsaw_bench_intake`.execute(admin.db);
-  await sql`CREATE DATABASE jigsaw_bench_intake`.execute(admin.db);
-  const url = new URL(process.env.DATABASE_URL);
-  url.pathname = '/jigsaw_bench_intake';
-  const d = await openDb({ databaseUrl: url.toString() });
+  const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'jigsaw_bench_intake');
+  const d = await openDb({ databaseUrl: scratch.url });
   try {
     await onEngine('postgres', d);
   } finally {
     await d.close();
-    await sql`DROP DATABASE IF EXISTS jigsaw_bench_intake`.execute(admin.db);
-    await admin.close();
+    await scratch.drop();
   }
 }

@@ -14,6 +14,7 @@ import { loadActiveRules } from '../src/server/modules/considerations/rules.quer
 import { runFullPass } from '../src/server/modules/considerations/run-rules.js';
 import '../src/server/hooks.js';
 import { percentile, print as printFigures, type Line } from './report.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 
 // Counts print as whole numbers; timings with the shared precision.
 const print = (lines: Line[]) => {
@@ -181,23 +182,17 @@ async function run(d: Db): Promise<void> {
 
 console.log(`# Early identification rules (${CHILDREN} children, ${EVENTS} events)`);
 if (server) {
-  const admin = await openDb({ databaseUrl: process.env.DATABASE_URL! });
   // BENCH_RULES_REUSE=1 measures again on a borough kept by an interrupted or BENCH_RULES_KEEP=1 run.
-  const exists = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_database WHERE datname = 'jigsaw_bench_rules'`.execute(admin.db)).rows[0]!.n > 0;
-  reuse = process.env.BENCH_RULES_REUSE === '1' && exists;
-  if (!reuse) {
-    await sql`DROP DATABASE IF EXISTS jigsaw_bench_rules`.execute(admin.db);
-    await sql`CREATE DATABASE jigsaw_bench_rules`.execute(admin.db);
-  }
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = '/jigsaw_bench_rules';
-  const d = await openDb({ databaseUrl: url.toString() });
+  const scratch = await createScratchDatabase(process.env.DATABASE_URL!, 'jigsaw_bench_rules', {
+    reuse: process.env.BENCH_RULES_REUSE === '1', keep: process.env.BENCH_RULES_KEEP === '1',
+  });
+  reuse = scratch.reused;
+  const d = await openDb({ databaseUrl: scratch.url });
   try {
     await run(d);
   } finally {
     await d.close();
-    if (process.env.BENCH_RULES_KEEP !== '1') await sql`DROP DATABASE IF EXISTS jigsaw_bench_rules`.execute(admin.db);
-    await admin.close();
+    await scratch.drop();
   }
 } else {
   console.log('# DATABASE_URL is not set: running on in-memory PGlite at a smaller size');

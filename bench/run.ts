@@ -1,11 +1,11 @@
 // `npm run bench`: prints `name: value unit` lines. Runs on embedded PGlite, and on the PostgreSQL
 // server too when DATABASE_URL is set (a scratch database jigsaw_bench is created there and dropped).
-import { sql } from 'kysely';
 import { openDb, type Db } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { seedBorough } from '../src/synthetic/seed.js';
 import { benchChronology } from './chronology.js';
 import { print, type Line } from './report.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 
 const CHILDREN = Number(process.env.BENCH_CHILDREN ?? 2000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 200);
@@ -37,19 +37,8 @@ await onEngine('pglite', async () => ({ d: await openDb({ memory: true }), clean
 
 if (process.env.DATABASE_URL) {
   await onEngine('postgres', async () => {
-    const admin = await openDb({ databaseUrl: process.env.DATABASE_URL! });
-    await sql`DROP DATABASE IF EXISTS jigsaw_bench`.execute(admin.db);
-    await sql`CREATE DATABASE jigsaw_bench`.execute(admin.db);
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = '/jigsaw_bench';
-    const d = await openDb({ databaseUrl: url.toString() });
-    return {
-      d,
-      cleanup: async () => {
-        await sql`DROP DATABASE IF EXISTS jigsaw_bench`.execute(admin.db);
-        await admin.close();
-      },
-    };
+    const scratch = await createScratchDatabase(process.env.DATABASE_URL!, 'jigsaw_bench');
+    return { d: await openDb({ databaseUrl: scratch.url }), cleanup: () => scratch.drop() };
   });
 } else {
   console.log('# DATABASE_URL is not set: the PostgreSQL server figures are skipped');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeEvent, makeOrg, makePerson, openTestDb, TEST_ENGINE } from '../../test/helpers.js';
 import { openDb, type Db } from './client.js';
 import { migrateAllDown, migrateToLatest } from './migrate.js';
+import { createScratchDatabase } from './scratch.js';
 
 describe(`database on ${TEST_ENGINE}`, () => {
   let d: Db;
@@ -54,17 +55,9 @@ describe('migrations', () => {
     let cleanup = async () => {};
     if (TEST_ENGINE === 'postgres') {
       // A database of its own, so reverting does not disturb the tests sharing the test database.
-      const admin = await openDb({ databaseUrl: process.env.DATABASE_URL! });
-      const name = `jigsaw_migrations_${process.pid}`;
-      await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
-      await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
-      const url = new URL(process.env.DATABASE_URL!);
-      url.pathname = `/${name}`;
-      target = await openDb({ databaseUrl: url.toString() });
-      cleanup = async () => {
-        await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
-        await admin.close();
-      };
+      const scratch = await createScratchDatabase(process.env.DATABASE_URL!, `jigsaw_migrations_${process.pid}`);
+      target = await openDb({ databaseUrl: scratch.url });
+      cleanup = () => scratch.drop();
     } else {
       target = await openDb({ memory: true });
     }

@@ -10,6 +10,7 @@ import { openDb, type Db } from '../../src/db/client.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { createApiKey } from '../../src/server/modules/api/api-key.js';
 import { involve, makeOrg, makePerson, TEST_ENGINE } from '../helpers.js';
+import { createScratchDatabase } from '../../src/db/scratch.js';
 
 // Kills the real server process with SIGKILL in the middle of a burst of concurrent writes, starts
 // it again on the same data, and checks that every write it acknowledged is there and that no
@@ -48,19 +49,8 @@ const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.ex
 /** A fresh database for the run: a PGlite data directory, or a scratch database on the server. */
 async function scratchDatabase(): Promise<{ env: NodeJS.ProcessEnv; open: () => Promise<Db>; drop: () => Promise<void> }> {
   if (TEST_ENGINE === 'postgres') {
-    const name = `jigsaw_crash_${randomUUID().slice(0, 8)}`;
-    const admin = await openDb({ databaseUrl: process.env.DATABASE_URL! });
-    await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
-    const url = new URL(process.env.DATABASE_URL!);
-    url.pathname = `/${name}`;
-    return {
-      env: { DATABASE_URL: url.toString() },
-      open: () => openDb({ databaseUrl: url.toString() }),
-      drop: async () => {
-        await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(admin.db);
-        await admin.close();
-      },
-    };
+    const scratch = await createScratchDatabase(process.env.DATABASE_URL!, `jigsaw_crash_${randomUUID().slice(0, 8)}`, { force: true });
+    return { env: { DATABASE_URL: scratch.url }, open: () => openDb({ databaseUrl: scratch.url }), drop: () => scratch.drop() };
   }
   const dir = mkdtempSync(join(tmpdir(), 'jigsaw-crash-'));
   return {

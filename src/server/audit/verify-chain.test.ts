@@ -5,6 +5,7 @@ import { migrateToLatest } from '../../db/migrate.js';
 import { TEST_ENGINE } from '../../../test/helpers.js';
 import { recordAccess } from './record-access.js';
 import { verifyAccessLog } from './verify-chain.js';
+import { createScratchDatabase } from '../../db/scratch.js';
 
 // Tampering needs a database of its own: the shared test database's log must stay intact.
 async function scratch(): Promise<{ d: Db; drop: () => Promise<void> }> {
@@ -13,20 +14,14 @@ async function scratch(): Promise<{ d: Db; drop: () => Promise<void> }> {
     await migrateToLatest(d.db);
     return { d, drop: async () => {} };
   }
-  const admin = await openDb({ databaseUrl: process.env.DATABASE_URL! });
-  const name = `jigsaw_chain_${process.pid}`;
-  await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
-  await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
-  const url = new URL(process.env.DATABASE_URL!);
-  url.pathname = `/${name}`;
-  const d = await openDb({ databaseUrl: url.toString() });
+  const scratch = await createScratchDatabase(process.env.DATABASE_URL!, `jigsaw_chain_${process.pid}`);
+  const d = await openDb({ databaseUrl: scratch.url });
   await migrateToLatest(d.db);
   return {
     d,
     drop: async () => {
       await d.close();
-      await sql.raw(`DROP DATABASE IF EXISTS ${name}`).execute(admin.db);
-      await admin.close();
+      await scratch.drop();
     },
   };
 }

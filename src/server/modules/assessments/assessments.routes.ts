@@ -108,6 +108,8 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
   r.get('/assessments/:assessmentId/edit', { schema: { params: idParams } }, async (request, reply) => {
     const { actor, assessment } = await guardAssessment(ctx, request, 'assessment.update', request.params.assessmentId);
     const a = await getAssessment(ctx.db, assessment.id);
+    // The form shows the draft's content: a read of the child's assessment.
+    await recordAccess(ctx.db, { actor, action: 'assessment.read', personId: assessment.personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { assessmentId: assessment.id, view: 'edit' } });
     return renderForm(request, reply, actor, assessment.id, toFormValues(a!.versions[0]!), []);
   });
 
