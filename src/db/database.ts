@@ -524,6 +524,10 @@ export interface IntakeBatchTable {
   started_at: CreatedAt;
   finished_at: Date | null;
   report: unknown;
+  /** The server process running the batch (null: started before owners were recorded). */
+  owner: string | null;
+  /** When the running process last reported the batch alive or committed a chunk. */
+  heartbeat_at: Generated<Date>;
 }
 
 /** One record received in an intake batch and what became of it (append-only). */

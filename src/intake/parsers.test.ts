@@ -5,6 +5,7 @@ import { readCsv } from './csv.js';
 import { decodeText } from './decode.js';
 import { interchangeJsonSchema } from './interchange.js';
 import { detectFormat } from './read.js';
+import { newSsda903Context, parseSsda903Table } from './ssda903.js';
 import { readXml } from './xml.js';
 import { join } from 'node:path';
 import { sharedDataDir } from '../../test/shared-data.js';
@@ -64,6 +65,33 @@ describe('CIN census', () => {
     expect(completed.record!.event!.narrative).toContain('Factors identified at assessment (DfE codes): 2A, 2B');
     expect(completed.record!.sourceSystem).toBe('CIN census (LA 201)');
     expect(completed.recordId).toBe('DfEX0000001/cin/1970-10-06/assessment/1970-06-03/completed');
+  });
+});
+
+describe('SSDA903 reviews', () => {
+  it('become looked-after review entries at the review date, keeping the participation code', async () => {
+    const ctx = newSsda903Context();
+    await collect(parseSsda903Table(chunks('CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n900001,1,14/03/2010,WBRI,UN1,,\n', 16), ctx));
+    const rows = ['900001,14/03/2010,08/10/2018,PN4', '900001,14/03/2010,09/04/2019,XX9', '900001,14/03/2010,31/02/2019,PN1', '900001,14/03/2010,08/10/2018,PN4', '900001,14/03/2010,08/10/2018,PN6'];
+    const items = await collect(parseSsda903Table(chunks(`CHILD,DOB,REVIEW,REVIEW_CODE\n${rows.join('\n')}\n`, 16), ctx));
+    expect(items.map((i) => [i.table, i.row, i.recordId])).toEqual([
+      ['reviews', 2, '900001/review/08/10/2018'], ['reviews', 3, '900001/review/09/04/2019'], ['reviews', 4, '900001/review/31/02/2019'],
+      ['reviews', 5, '900001/review/08/10/2018'], ['reviews', 6, '900001/review/08/10/2018'],
+    ]);
+    const [pn4, odd, badDate, repeated, conflicting] = items;
+    expect(pn4!.record!.event).toMatchObject({ code: 'looked_after_review', agencyCode: null, occurredAt: '2018-10-08T00:00:00.000Z', precision: 'date', summary: 'Looked-after child review' });
+    expect(pn4!.record!.event!.narrative).toBe('Participation code (SSDA903 REVIEW_CODE): PN4');
+    expect(pn4!.warnings).toEqual([]);
+    // The child was described by this batch's header table, so the review stands on its own.
+    expect(pn4!.record!.requiresKnownPerson).toBeUndefined();
+    expect(odd!.record!.event!.narrative).toBe('Participation code (SSDA903 REVIEW_CODE): XX9');
+    expect(odd!.warnings).toEqual([{ field: 'REVIEW_CODE', reason: 'is not an SSDA903 participation code (PN0 to PN7); it is kept in the narrative as given' }]);
+    expect(badDate!.record).toBeNull();
+    expect(badDate!.errors.map((e) => e.field)).toEqual(['REVIEW']);
+    // An exact repeat is left to the pipeline's duplicate check; a repeat with another participation code is refused here.
+    expect(repeated!.record).toEqual(pn4!.record);
+    expect(conflicting!.record).toBeNull();
+    expect(conflicting!.errors).toEqual([{ field: 'REVIEW_CODE', reason: 'has the same child and review date as line 2 but a different participation code, so it was not imported: correct the return and import it again' }]);
   });
 });
 

@@ -22,6 +22,9 @@ export const SSDA903_TABLES: Record<string, string[]> = {
   reviews: ['CHILD', 'DOB', 'REVIEW', 'REVIEW_CODE'],
 };
 
+/** SSDA903 review participation codes: PN0 to PN7. */
+const REVIEW_PARTICIPATION_CODE = /^PN[0-7]$/;
+
 /** Which table a header row belongs to (every listed column present), or null. */
 export function ssda903TableOf(columns: string[]): string | null {
   const set = new Set(columns.map((c) => c.trim().toUpperCase()));
@@ -29,15 +32,17 @@ export function ssda903TableOf(columns: string[]): string | null {
   return null;
 }
 
-/** State shared across the tables of one return: the children its header table described. */
+/** State shared across the tables of one return: the children its header table described, and the reviews read so far. */
 export interface Ssda903Context {
   sourceSystem: string;
   people: Map<string, IncomingPersonData>;
+  /** Child and review date → the line and participation code of the first review row read for them. */
+  reviews: Map<string, { line: number; code: string }>;
 }
 
 /** A fresh context for one batch. */
 export function newSsda903Context(sourceSystem = 'SSDA903'): Ssda903Context {
-  return { sourceSystem, people: new Map() };
+  return { sourceSystem, people: new Map(), reviews: new Map() };
 }
 
 type Row = Record<string, string>;
@@ -127,11 +132,37 @@ function* rowItems(ctx: Ssda903Context, table: string, row: Row, line: number): 
         narrative: [`Kind: ${labelled(row.MISSING ?? null, MISSING_KINDS) ?? 'not given'}`, row.MIS_END ? `Returned: ${row.MIS_END}` : 'Return date not recorded'],
       });
       return;
-    case 'reviews':
-      yield eventItem(ctx, table, row, line, `${child}/review/${row.REVIEW}`, 'REVIEW', {
-        code: null, agencyCode: 'SSDA903 REVIEW', summary: 'Looked-after child review', narrative: [row.REVIEW_CODE ? `Participation code: ${row.REVIEW_CODE}` : ''],
+    case 'reviews': {
+      // The participation code says how the child took part in the review. Its DfE labels are not
+      // held here, so the code is kept as given; one not of the PNn form is kept with a warning.
+      const code = row.REVIEW_CODE ?? '';
+      const item = eventItem(ctx, table, row, line, `${child}/review/${row.REVIEW}`, 'REVIEW', {
+        code: 'looked_after_review', summary: 'Looked-after child review',
+        narrative: [code ? `Participation code (SSDA903 REVIEW_CODE): ${code}` : 'Participation code (SSDA903 REVIEW_CODE): not given'],
       });
+      if (!item.record) {
+        yield item;
+        return;
+      }
+      // A review is identified by its child and date. Two rows for one review that disagree on the
+      // participation code cannot both stand, and storing the second as a correction would make every
+      // re-import flip between them: the first is kept and the second refused, so the return can be fixed.
+      const key = `${child}\u0000${item.record.event!.occurredAt}`;
+      const first = ctx.reviews.get(key);
+      if (first && first.code !== code) {
+        yield rejected(table, line, item.recordId, [{
+          field: 'REVIEW_CODE',
+          reason: `has the same child and review date as line ${first.line} but a different participation code, so it was not imported: correct the return and import it again`,
+        }]);
+        return;
+      }
+      if (!first) ctx.reviews.set(key, { line, code });
+      if (code && !REVIEW_PARTICIPATION_CODE.test(code)) {
+        item.warnings.push({ field: 'REVIEW_CODE', reason: 'is not an SSDA903 participation code (PN0 to PN7); it is kept in the narrative as given' });
+      }
+      yield item;
       return;
+    }
     case 'uasc': {
       // UASC status has no event type in the vocabulary; the row still confirms who the child is.
       const errors: FieldProblem[] = [];
@@ -143,7 +174,7 @@ function* rowItems(ctx: Ssda903Context, table: string, row: Row, line: number): 
       }
       yield {
         table, row: line, recordId, errors: [],
-        warnings: [{ field: 'DUC', reason: 'the date UASC status ceases is not stored: vocabulary v1 has no event type for UASC status' }],
+        warnings: [{ field: 'DUC', reason: 'the date UASC status ceases is not stored: the vocabulary has no event type for UASC status' }],
         record: { organisationId: null, sourceSystem: ctx.sourceSystem, recordId, person, role: 'subject', event: null, otherPeople: [], ...(known ? {} : { requiresKnownPerson: `child/${child}` }) },
       };
       return;

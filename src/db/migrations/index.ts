@@ -10,6 +10,7 @@ import * as chainAccessLog from './20261123140000_chain_access_log.js';
 import * as accessModel from './20261123140100_access_model.js';
 import * as retention from './20261123140200_retention.js';
 import * as sharingAgreements from './20261123140300_sharing_agreements.js';
+import * as intakeInterruptedAndVocabularyV2 from './20261123150100_intake_interrupted_and_vocabulary_v2.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '20261123140100_access_model': accessModel,
   '20261123140200_retention': retention,
   '20261123140300_sharing_agreements': sharingAgreements,
+  '20261123150100_intake_interrupted_and_vocabulary_v2': intakeInterruptedAndVocabularyV2,
 };

@@ -10,6 +10,7 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { errorSchema } from '../api/api.schemas.js';
 import { actorOf, routeOf } from '../people/people.guard.js';
 import { importBatch } from './commands/import-batch.js';
+import { interruptSilentBatches } from './commands/interrupt-batches.js';
 import { intakeMaxBytes } from './intake.config.js';
 import { canImport, canReadBatch } from './intake.policy.js';
 import { getBatch } from './intake.queries.js';
@@ -73,7 +74,8 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
     r.get('/intake/:batchId', {
       schema: {
-        tags: ['intake'], summary: 'Get a batch report (your organisation\'s batches only)', security,
+        tags: ['intake'], summary: 'Get a batch report (your organisation\'s batches only); 409 while it is running. A batch whose server process stopped is reported as interrupted, with what it stored',
+        security,
         params: z.object({ batchId: z.string().max(64) }),
         response: { 200: batchReportSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema },
       },
@@ -84,15 +86,21 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
   });
 }
 
-/** Loads a batch the actor may read, logging the read (or the refusal, answered as 404). */
+/**
+ * Loads a batch the actor may read, logging the read (or the refusal, answered as 404). A running
+ * batch whose process has gone silent is marked interrupted first, so no one is shown progress for ever.
+ */
 export async function readableBatch(ctx: AppContext, request: FastifyRequest, batchId: string) {
   const actor = actorOf(request);
-  const batch = await getBatch(ctx.db, batchId);
+  let batch = await getBatch(ctx.db, batchId);
   const allowed = batch !== null && canReadBatch(actor, { organisation_id: batch.organisationId });
   await recordAccess(ctx.db, {
     actor, action: 'intake.report.read', route: routeOf(request), outcome: allowed ? 'allowed' : 'denied', requestId: request.id,
     detail: { batchId: /^[0-9a-f-]{36}$/i.test(batchId) ? batchId : null },
   });
   if (!allowed || !batch) throw new NotFoundError();
+  if (batch.status === 'running' && (await interruptSilentBatches(ctx.db, { batchId: batch.id })).length) {
+    batch = (await getBatch(ctx.db, batch.id))!;
+  }
   return batch;
 }

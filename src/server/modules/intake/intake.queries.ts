@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import { isUuid } from '../people/people.policy.js';
-import type { BatchReport } from './intake.report.js';
+import type { BatchReport, BatchStatus } from './intake.report.js';
 
 /** A batch as pages and the API show it. */
 export interface BatchView {
@@ -10,7 +10,7 @@ export interface BatchView {
   format: string;
   files: string[];
   via: string;
-  status: string;
+  status: BatchStatus;
   bytesTotal: number | null;
   bytesRead: number;
   recordsRead: number;
@@ -25,7 +25,7 @@ export async function getBatch(db: Kysely<Database>, batchId: string): Promise<B
   const b = await db.selectFrom('intake_batch').selectAll().where('id', '=', batchId).executeTakeFirst();
   if (!b) return null;
   return {
-    id: b.id, organisationId: b.organisation_id, format: b.format, files: b.file_names, via: b.via, status: b.status,
+    id: b.id, organisationId: b.organisation_id, format: b.format, files: b.file_names, via: b.via, status: b.status as BatchStatus,
     bytesTotal: b.bytes_total === null ? null : Number(b.bytes_total), bytesRead: Number(b.bytes_read), recordsRead: b.records_read,
     startedAt: b.started_at, finishedAt: b.finished_at, report: (typeof b.report === 'string' ? JSON.parse(b.report) : b.report) as BatchReport | null,
   };

@@ -9,6 +9,14 @@ import type { RowResult } from './commands/write-record.js';
 /** How many rejections the stored summary lists (the download has every row). */
 export const REPORT_REJECTION_LIMIT = 200;
 
+/**
+ * A batch's status: running; completed; failed (a problem with a file stopped it); or interrupted (its
+ * process stopped before it finished: what it stored is kept, and the same files can be sent again).
+ */
+export const BATCH_STATUSES = ['running', 'completed', 'failed', 'interrupted'] as const;
+/** One of the batch statuses. */
+export type BatchStatus = (typeof BATCH_STATUSES)[number];
+
 /** Counts for one table of a batch. */
 export interface TableCounts {
   table: string;
@@ -33,7 +41,7 @@ export interface BatchReport {
   organisationId: string;
   format: string;
   files: string[];
-  status: 'running' | 'completed' | 'failed';
+  status: BatchStatus;
   received: number;
   accepted: number;
   rejected: number;

@@ -9,6 +9,7 @@ import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { actorOf, routeOf } from '../people/people.guard.js';
 import { createBatch, runImport, type ImportRequest } from './commands/import-batch.js';
+import { interruptOrphanedBatches, interruptSilentBatches } from './commands/interrupt-batches.js';
 import { readableBatch } from './intake.api.js';
 import { intakeMaxBytes } from './intake.config.js';
 import { settleImports, startImport } from './intake.jobs.js';
@@ -22,6 +23,7 @@ type UploadBody = Record<string, string> & { [FILES]?: Record<string, UploadedFi
 
 async function renderUpload(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: { href: string; text: string; field: string }[], status = 200) {
   const actor = actorOf(request);
+  await interruptSilentBatches(ctx.db, { organisationId: actor.organisationId });
   const batches = await listBatches(ctx.db, actor.organisationId);
   reply.status(status);
   return reply.view('intake/views/upload.njk', {
@@ -64,6 +66,11 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
     });
     // Shutdown (and tests) wait for uploads still being imported in the background.
     sub.addHook('onClose', async () => settleImports());
+    // Batches an earlier server process left running will never finish: say so at start-up.
+    sub.addHook('onReady', async () => {
+      const interrupted = await interruptOrphanedBatches(ctx.db, ctx.engine);
+      if (interrupted.length) app.log.warn({ batchIds: interrupted }, 'imports left running by an earlier server process were marked interrupted');
+    });
     const r = sub.withTypeProvider<ZodTypeProvider>();
 
     r.get('/intake', async (request, reply) => {

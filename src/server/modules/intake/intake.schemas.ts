@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TEXT_ENCODINGS } from '../../../intake/decode.js';
 import { INTAKE_FORMATS } from '../../../intake/types.js';
+import { BATCH_STATUSES } from './intake.report.js';
 
 const problem = z.object({ field: z.string(), reason: z.string() });
 
@@ -10,7 +11,7 @@ export const batchReportSchema = z.object({
   organisationId: z.string().uuid(),
   format: z.string(),
   files: z.array(z.string()),
-  status: z.enum(['running', 'completed', 'failed']),
+  status: z.enum(BATCH_STATUSES),
   received: z.number().int(),
   accepted: z.number().int(),
   rejected: z.number().int(),

@@ -7,6 +7,7 @@ import { IntakeFileError, type IntakeFormat, type IntakeItem } from '../../../..
 import type { Actor } from '../../../actor.js';
 import { recordAccess, recordAccessMany } from '../../../audit/record-access.js';
 import { eventRecorded } from '../../chronology/after-record.js';
+import { INTAKE_OWNER, startHeartbeat } from '../intake.heartbeat.js';
 import { ReportTally, type BatchReport } from '../intake.report.js';
 import { loadBatchContext, type BatchContext } from './batch-context.js';
 import { newOverlay, sourceKey, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
@@ -32,12 +33,15 @@ export interface ImportRequest {
   onProgress?: (progress: { bytes: number; records: number }) => void;
 }
 
-/** Creates the batch row (status running) so a page can show its progress before it finishes. */
+/**
+ * Creates the batch row (status running, owned by this process, heartbeat now) so a page can show its
+ * progress before it finishes.
+ */
 export async function createBatch(db: Kysely<Database>, req: ImportRequest): Promise<string> {
   const row = await db.insertInto('intake_batch').values({
     organisation_id: req.organisationId, format: req.format, file_names: req.sources.map((s) => s.name), via: req.via,
     user_id: req.actor?.kind === 'user' ? req.actor.userId : null, api_key_id: req.actor?.kind === 'system' ? req.actor.apiKeyId : null,
-    bytes_total: req.bytesTotal ?? null, report: null,
+    bytes_total: req.bytesTotal ?? null, report: null, owner: INTAKE_OWNER,
   }).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
@@ -130,10 +134,14 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
     chunk.forEach((item, i) => tally.add(item, results[i]!));
     seq += chunk.length;
     chunk = [];
-    await db.updateTable('intake_batch').set({ bytes_read: bytes, records_read: seq }).where('id', '=', batchId).execute();
+    // Progress is also a heartbeat. A batch marked interrupted while its process was in fact alive
+    // (silent too long) is running again as soon as it commits.
+    await db.updateTable('intake_batch').set({ bytes_read: bytes, records_read: seq, heartbeat_at: sql<Date>`now()`, status: 'running', finished_at: null, report: null })
+      .where('id', '=', batchId).where('status', 'in', ['running', 'interrupted']).execute();
     for (const event of overlay.recorded) await eventRecorded(db, event);
     req.onProgress?.({ bytes, records: seq });
   };
+  const stopHeartbeat = startHeartbeat(db, batchId);
   try {
     const items = readIntake(req.sources, {
       format: req.format, organisationId: req.organisationId, mappingText: req.mappingText, encoding: req.encoding,
@@ -154,6 +162,8 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
       status = 'failed';
       tally.fileErrors.push({ code: err.code, message: err.message });
     }
+  } finally {
+    stopHeartbeat();
   }
   const report = tally.build({ batchId, organisationId: req.organisationId, format: req.format, files: req.sources.map((s) => s.name), status });
   await db.transaction().execute(async (trx) => {
