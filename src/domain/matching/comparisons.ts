@@ -1,6 +1,6 @@
 import { areNicknames } from './nicknames.js';
 import type { PreparedName, PreparedRecord } from './prepare.js';
-import { editDistance, jaroWinkler } from './strings.js';
+import { isOneEdit, jaroWinkler } from './strings.js';
 
 /** One comparison level: its code and a plain description. Levels are listed strongest agreement first. */
 export interface LevelDefinition {
@@ -115,35 +115,38 @@ const DEFAULT_NAME_WEIGHTS: NameWeights = {
   surname: [7.4, 4.6, 2.9, 0, 4.3, -4.6],
 };
 
+const DOB_ONE_DIGIT = L('date_of_birth', 'one_digit');
+const DOB_SWAPPED = L('date_of_birth', 'day_month_swapped');
+const DOB_YEAR = L('date_of_birth', 'year_differs');
+const DOB_DIFFERENT = L('date_of_birth', 'different');
+
 function dobLevel(a: PreparedRecord, b: PreparedRecord): number {
   if (!a.dob || !b.dob) return -1;
   if (a.dob.text === b.dob.text) return 0;
-  const c = 'date_of_birth';
-  if (editDistance(a.dob.text, b.dob.text) === 1) return L(c, 'one_digit');
-  if (a.dob.y === b.dob.y && a.dob.m === b.dob.d && a.dob.d === b.dob.m) return L(c, 'day_month_swapped');
-  if (a.dob.m === b.dob.m && a.dob.d === b.dob.d) return L(c, 'year_differs');
-  return L(c, 'different');
+  if (isOneEdit(a.dob.text, b.dob.text)) return DOB_ONE_DIGIT;
+  if (a.dob.y === b.dob.y && a.dob.m === b.dob.d && a.dob.d === b.dob.m) return DOB_SWAPPED;
+  if (a.dob.m === b.dob.m && a.dob.d === b.dob.d) return DOB_YEAR;
+  return DOB_DIFFERENT;
 }
 
-// The outward code of a UK postcode (before the three-character inward code); otherwise the first two characters.
-function district(p: string): string {
-  return /^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(p) ? p.slice(0, -3) : p.slice(0, 2);
-}
-
-function postcodeLevel(a: string | null, b: string | null): number {
+function postcodeLevel(x: PreparedRecord, y: PreparedRecord): number {
+  const a = x.postcode;
+  const b = y.postcode;
   if (!a || !b) return -1;
   if (a === b) return 0;
-  if (editDistance(a, b) === 1) return 1;
-  if (district(a) === district(b)) return 2;
+  if (isOneEdit(a, b)) return 1;
+  if (x.postcodeDistrict === y.postcodeDistrict) return 2;
   return 3;
 }
 
-function addressLevel(a: string | null, b: string | null): number {
+function addressLevel(x: PreparedRecord, y: PreparedRecord): number {
+  const a = x.address;
+  const b = y.address;
   if (!a || !b) return -1;
   if (a === b) return 0;
   if (jaroWinkler(a, b) >= 0.92) return 1;
-  const ta = new Set(a.split(' '));
-  const tb = new Set(b.split(' '));
+  const ta = x.addressWords ?? new Set<string>();
+  const tb = y.addressWords ?? new Set<string>();
   let shared = 0;
   for (const t of ta) if (tb.has(t)) shared += 1;
   if (shared * 2 >= Math.min(ta.size, tb.size) && shared > 0) return 2;
@@ -165,7 +168,7 @@ function identifierLevel(a: PreparedRecord, b: PreparedRecord): number {
       seen = true;
       for (const x of xs) for (const y of ys) {
         if (x === y) agree = true;
-        else if (editDistance(x, y) === 1) typo = true;
+        else if (isOneEdit(x, y)) typo = true;
       }
     }
     return { seen, agree, typo };
@@ -201,18 +204,16 @@ export function compareRecords(a: PreparedRecord, b: PreparedRecord, nameWeights
   const [na, nb, fl, sl] = best;
   const dob = dobLevel(a, b);
   const sex = a.sex && b.sex ? (a.sex === b.sex ? 0 : 1) : -1;
-  const fmtDob = (r: PreparedRecord) => (r.dob ? `${r.dob.y}-${r.dob.m}-${r.dob.d}` : null);
-  const ids = (r: PreparedRecord) => (r.identifiers.size ? [...r.identifiers].flatMap(([k, vs]) => vs.map((v) => `${k}:${v}`)).sort().join(' ') : null);
   return {
-    levels: [fl, sl, dob, sex, postcodeLevel(a.postcode, b.postcode), addressLevel(a.address, b.address), identifierLevel(a, b)],
+    levels: [fl, sl, dob, sex, postcodeLevel(a, b), addressLevel(a, b), identifierLevel(a, b)],
     values: [
       { left: na?.given ?? null, right: nb?.given ?? null },
       { left: na?.family ?? null, right: nb?.family ?? null },
-      { left: fmtDob(a), right: fmtDob(b) },
+      { left: a.dobDisplay, right: b.dobDisplay },
       { left: a.sex, right: b.sex },
       { left: a.postcode, right: b.postcode },
       { left: a.address, right: b.address },
-      { left: ids(a), right: ids(b) },
+      { left: a.identifiersDisplay, right: b.identifiersDisplay },
     ],
     viaOtherName: Boolean(na && nb && (!na.primary || !nb.primary)),
   };

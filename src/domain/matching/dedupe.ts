@@ -1,25 +1,47 @@
 import { blockedPairs } from './blocking.js';
 import { compareRecords } from './comparisons.js';
-import { buildModel, estimateM, estimateU, randomVectors, seededRandom, termFrequencies } from './estimate.js';
+import { buildModel, estimateMBySessions, estimateU, lambdaFromDobSession, seededRandom, termFrequencies } from './estimate.js';
 import { defaultModel, nameWeightsOf, scoreVector, type ModelParameters } from './model.js';
 import { prepareRecord, type PreparedRecord } from './prepare.js';
 import type { MatchRecord } from './types.js';
 
-/** Trains a model on a set of records without any labels: u by random sampling, m and lambda by EM over blocked pairs. */
+/** Pairs of records (i < j) sharing a value: the records grouped by key, every pair within a group. */
+function pairsSharing(records: PreparedRecord[], keysOf: (r: PreparedRecord) => string[], maxGroup = 2_000): [number, number][] {
+  const groups = new Map<string, number[]>();
+  records.forEach((r, i) => { for (const k of keysOf(r)) { const g = groups.get(k); if (g) g.push(i); else groups.set(k, [i]); } });
+  const seen = new Set<number>();
+  const out: [number, number][] = [];
+  for (const g of groups.values()) {
+    if (g.length < 2 || g.length > maxGroup) continue;
+    for (let x = 0; x < g.length; x += 1) for (let y = x + 1; y < g.length; y += 1) {
+      const id = g[x]! * records.length + g[y]!;
+      if (!seen.has(id)) { seen.add(id); out.push([g[x]!, g[y]!]); }
+    }
+  }
+  return out;
+}
+
+/**
+ * Trains a model on a set of records without any labels: u by random sampling; m by EM in two
+ * sessions, one over pairs sharing a date of birth (which learns every other comparison) and one over
+ * pairs sharing an identifier (which learns the date of birth); lambda from the first.
+ */
 export function trainModel(
   records: PreparedRecord[],
-  opts: { version: string; seed?: number; uSamples?: number; base?: ModelParameters; pairs?: [number, number][] },
+  opts: { version: string; seed?: number; uSamples?: number; base?: ModelParameters },
 ): ModelParameters {
   const base = opts.base ?? defaultModel();
   const random = seededRandom(opts.seed ?? 1);
   const u = estimateU(records, opts.uSamples ?? 100_000, random);
-  const pairs = opts.pairs ?? blockedPairs(records);
-  const vectors = pairs.map(([i, j]) => compareRecords(records[i]!, records[j]!));
-  const n = records.length;
-  const { m, expectedMatches } = estimateM(vectors, base, u, randomVectors(records, Math.min(200_000, 3 * vectors.length + 1000), random));
-  // The prior: the chance that two records drawn at random are the same person, from EM's count of
-  // matches among the blocked pairs (blocking is built to miss almost none).
-  const lambda = Math.max(1e-12, expectedMatches / Math.max(1, (n * (n - 1)) / 2));
+  const vectorsOf = (pairs: [number, number][]) => pairs.map(([i, j]) => compareRecords(records[i]!, records[j]!));
+  const byDob = pairsSharing(records, (r) => (r.dob ? [r.dob.text] : []));
+  const byId = pairsSharing(records, (r) => [...r.identifiers].flatMap(([s, vs]) => vs.map((v) => `${s}:${v}`)));
+  const { m, sessions } = estimateMBySessions([
+    { name: 'date_of_birth', blockedOn: ['date_of_birth'], vectors: vectorsOf(byDob) },
+    { name: 'identifier', blockedOn: ['identifier'], vectors: vectorsOf(byId) },
+  ], base, u);
+  const withDob = records.filter((r) => r.dob).length;
+  const lambda = lambdaFromDobSession(sessions[0]!, m, (withDob * (withDob - 1)) / 2);
   return buildModel(base, opts.version, m, u, lambda, termFrequencies(records));
 }
 
@@ -44,7 +66,7 @@ export interface Deduplication {
 export function deduplicate(input: MatchRecord[], opts: { version?: string; seed?: number; threshold?: number } = {}): Deduplication {
   const records = input.map(prepareRecord);
   const pairs = blockedPairs(records);
-  const model = trainModel(records, { version: opts.version ?? 'dedupe', seed: opts.seed ?? 1, pairs });
+  const model = trainModel(records, { version: opts.version ?? 'dedupe', seed: opts.seed ?? 1 });
   const threshold = opts.threshold ?? model.linkThreshold;
   const names = nameWeightsOf(model);
   const scored: ScoredPair[] = pairs.map(([i, j]) => ({ i, j, weight: scoreVector(model, compareRecords(records[i]!, records[j]!, names)).total }));

@@ -110,6 +110,78 @@ export function estimateM(
   return { m, lambda, expectedMatches };
 }
 
+/** The least m any level may have after training (see estimateMBySessions). */
+export const M_FLOOR = 0.002;
+
+/** Pairs found by one blocking rule for training, and the comparisons that rule chose them on. */
+export interface TrainingSession {
+  name: string;
+  /**
+   * The comparisons the pairs were chosen on (for example date_of_birth when every pair shares a
+   * date of birth): among these pairs they say nothing about matching, so they are left out of this
+   * session's estimate and their m comes from another session.
+   */
+  blockedOn: readonly ComparisonName[];
+  vectors: ComparisonVector[];
+}
+
+/** What one training session estimated. */
+export interface SessionResult {
+  name: string;
+  blockedOn: readonly ComparisonName[];
+  pairs: number;
+  /** EM's expected number of matching pairs among the session's pairs. */
+  expectedMatches: number;
+  m: Partial<Record<ComparisonName, number[]>>;
+}
+
+/**
+ * m by EM in sessions, as Splink trains: each session uses the pairs of one blocking rule and
+ * estimates m only for the comparisons that rule did not choose the pairs on (u stays at its sampled
+ * values). Each comparison's m is then the mean over the sessions that estimated it; one estimated by
+ * none keeps the starting model's m. Without this, pairs chosen on a shared date of birth look alike
+ * in a way random pairs do not, and EM takes all of them for matches.
+ */
+export function estimateMBySessions(
+  sessions: TrainingSession[],
+  start: ModelParameters,
+  u: Record<ComparisonName, number[]>,
+  iterations = 40,
+): { m: Record<ComparisonName, number[]>; sessions: SessionResult[] } {
+  const results: SessionResult[] = sessions.map((session) => {
+    const ignore = new Set(session.blockedOn);
+    const active = COMPARISONS.map((c) => !ignore.has(c));
+    const vectors = session.vectors.map((v) => ({ ...v, levels: v.levels.map((l, i) => (active[i] ? l : -1)) }));
+    const { m, expectedMatches } = estimateM(vectors, start, u, [], iterations);
+    const mine: Partial<Record<ComparisonName, number[]>> = {};
+    COMPARISONS.forEach((c, i) => { if (active[i]) mine[c] = m[c]; });
+    return { name: session.name, blockedOn: session.blockedOn, pairs: session.vectors.length, expectedMatches, m: mine };
+  });
+  const m = {} as Record<ComparisonName, number[]>;
+  for (const c of COMPARISONS) {
+    // A session with (almost) no matches among its pairs has nothing to say about m.
+    const from = results.filter((r) => r.m[c] && r.expectedMatches >= 5).map((r) => r.m[c]!);
+    const mean = from.length ? LEVELS[c].map((_, i) => from.reduce((s, x) => s + x[i]!, 0) / from.length) : start.comparisons[c].map((l) => l.m);
+    // No level is impossible for the same person: a few records in a thousand carry any given error,
+    // whatever one sample showed, so no single disagreement can outweigh everything else.
+    const floored = mean.map((x) => Math.max(M_FLOOR, x));
+    const sum = floored.reduce((a, b) => a + b, 0);
+    m[c] = floored.map((x) => x / sum);
+  }
+  return { m, sessions: results };
+}
+
+/**
+ * The prior (lambda): the chance that an incoming record and one person, drawn at random, are the
+ * same. Read off the date-of-birth session: its expected matches, divided by the share of true matches
+ * whose dates of birth agree exactly (m of the exact level, learnt in another session), are the
+ * matches among all pairs of those records; divide by the number of such pairs.
+ */
+export function lambdaFromDobSession(dob: SessionResult, m: Record<ComparisonName, number[]>, possiblePairs: number): number {
+  const exact = Math.max(0.05, m.date_of_birth[0] ?? 1);
+  return Math.min(0.5, Math.max(1e-12, dob.expectedMatches / exact / Math.max(1, possiblePairs)));
+}
+
 /** Term frequencies of the commonest values of the name and postcode fields (share of records with the value). */
 export function termFrequencies(records: PreparedRecord[], top = 1000): ModelParameters['termFrequencies'] {
   const pick: Record<string, (r: PreparedRecord) => string | null> = {

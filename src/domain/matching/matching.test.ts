@@ -2,11 +2,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockingKeys } from './blocking.js';
 import { compareRecords, COMPARISONS, LEVELS } from './comparisons.js';
-import { deduplicate } from './dedupe.js';
+import { deduplicate, trainModel } from './dedupe.js';
+import { seededRandom } from './estimate.js';
 import { defaultModel, nameWeightsOf, scoreVector } from './model.js';
 import { areNicknames } from './nicknames.js';
 import { prepareRecord } from './prepare.js';
-import { editDistance, jaroWinkler, metaphone } from './strings.js';
+import { editDistance, isOneEdit, jaroWinkler, metaphone } from './strings.js';
 import type { MatchRecord } from './types.js';
 
 const name = fc.stringMatching(/^[a-z]{0,10}$/);
@@ -30,6 +31,18 @@ describe('string comparators', () => {
       expect(x).toBeLessThanOrEqual(1 + 1e-12);
       expect(jaroWinkler(a, a)).toBe(a.length ? 1 : 1);
     }));
+  });
+
+  it('isOneEdit agrees with the edit distance being exactly one', () => {
+    const short = fc.stringMatching(/^[abc]{0,6}$/);
+    fc.assert(fc.property(short, short, (a, b) => {
+      expect(isOneEdit(a, b)).toBe(editDistance(a, b) === 1);
+    }), { numRuns: 3000 });
+    expect(isOneEdit('9434765919', '9434765991')).toBe(true);
+    expect(isOneEdit('SE154AB', 'SE154BA')).toBe(true);
+    expect(isOneEdit('SE154AB', 'SE15AB')).toBe(true);
+    expect(isOneEdit('SE154AB', 'SE154AB')).toBe(false);
+    expect(isOneEdit('20100314', '20100143')).toBe(false);
   });
 
   it('gives the textbook values', () => {
@@ -156,5 +169,32 @@ describe('deduplication without labels', () => {
     const clusters = new Set(result.clusterOf.slice(0, 200));
     expect(clusters.size).toBeGreaterThanOrEqual(195);
     expect(result.model.comparisons.date_of_birth[0]!.m).toBeGreaterThan(0.5);
+  });
+
+  it('trains in sessions: pairs chosen on a shared date of birth do not all look like matches', () => {
+    // 4,000 people and 1,000 second records of some of them, 10% with a wrong date of birth; many
+    // different people share a date of birth, so the date-of-birth session is mostly non-matches.
+    const random = seededRandom(11);
+    const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+    const given = ['Kemi', 'Ashton', 'Zara', 'Tobias', 'Maryam', 'Oliver', 'Hodan', 'Rayyan', 'Lily', 'Kai', 'Amara', 'Theo', 'Nia', 'Idris', 'Mila'];
+    const family = ['Okafor', 'Begum', 'Nowak', 'Hassan', 'Chen', 'Ashdown', 'Farah', 'Popescu', 'Mensah', 'Patel', 'Osei', 'Kowalski', 'Reid', 'Adeyemi', 'Lind', 'Murray', 'Quinn', 'Sato', 'Varga', 'Wood'];
+    const dob = () => `2010-${String(1 + Math.floor(random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
+    const people: MatchRecord[] = Array.from({ length: 4000 }, (_, i) => ({
+      givenNames: pick(given), familyName: pick(family), otherNames: [], dateOfBirth: dob(), sex: random() < 0.5 ? 'female' : 'male',
+      postcode: `SE${1 + Math.floor(random() * 28)} ${Math.floor(random() * 9)}AB`, addressLine: `${i} Example Road`, identifiers: [{ scheme: 'local_id', value: `L${i}` }],
+    }));
+    const wrongDob = 0.1;
+    const copies = people.slice(0, 1000).map((p) => ({ ...p, dateOfBirth: random() < wrongDob ? dob() : p.dateOfBirth, postcode: null, identifiers: random() < 0.5 ? p.identifiers : [] }));
+    const model = trainModel([...people, ...copies].map(prepareRecord), { version: 'sessions', seed: 5 });
+    // The date of birth's m is learnt from the identifier session: about 90% agree exactly.
+    expect(model.comparisons.date_of_birth[0]!.m).toBeGreaterThan(0.8);
+    expect(model.comparisons.date_of_birth[0]!.m).toBeLessThan(0.97);
+    // Forenames are drawn from 15 names, so a shared forename among different people is common (u ≈ 1/15)
+    // and m (copies keep their forename) is near 1: EM must not mistake shared-dob pairs for matches.
+    expect(model.comparisons.forename[0]!.m).toBeGreaterThan(0.9);
+    // lambda: 1,000 true pairs among 5,000 × 4,999 / 2 pairs, within a factor of two.
+    const truth = 1000 / ((5000 * 4999) / 2);
+    expect(model.lambda).toBeGreaterThan(truth / 2);
+    expect(model.lambda).toBeLessThan(truth * 2);
   });
 });

@@ -122,7 +122,7 @@ export function defaultModel(): ModelParameters {
       identifier: lv('identifier', [[0.7, 0.00001], [0.15, 0.00005], [0.05, 0.0002], [0.003, 0.6], [0.097, 0.39974]]),
     },
     termFrequencies: {},
-    linkThreshold: 8,
-    reviewThreshold: 0,
+    linkThreshold: 6,
+    reviewThreshold: -4,
   };
 }

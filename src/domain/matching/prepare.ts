@@ -20,6 +20,20 @@ export interface PreparedRecord {
   address: string | null;
   /** Values per scheme: a person may hold several (a police id from two forces, local ids from several agencies). */
   identifiers: Map<MatchIdentifier['scheme'], string[]>;
+  /** Computed once per record, for comparisons and explanations: */
+  /** the postcode district (outward code), */
+  postcodeDistrict: string | null;
+  /** the address's distinct words, */
+  addressWords: Set<string> | null;
+  /** the date of birth as YYYY-MM-DD, */
+  dobDisplay: string | null;
+  /** and the identifiers as one sorted "scheme:value" list. */
+  identifiersDisplay: string | null;
+}
+
+// The outward code of a UK postcode (before the three-character inward code); otherwise the first two characters.
+function district(p: string): string {
+  return /^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(p) ? p.slice(0, -3) : p.slice(0, 2);
 }
 
 /** Upper-case, no spaces: "se15 4ab" → "SE154AB". */
@@ -57,12 +71,19 @@ export function prepareRecord(r: MatchRecord): PreparedRecord {
     const list = identifiers.get(id.scheme) ?? [];
     if (v && !list.includes(v)) identifiers.set(id.scheme, [...list, v].sort());
   }
+  const postcode = normalisePostcode(r.postcode);
+  const address = normaliseText(r.addressLine);
+  const ids = [...identifiers].flatMap(([k, vs]) => vs.map((v) => `${k}:${v}`)).sort().join(' ');
   return {
     names,
     dob: dobMatch ? { text: `${dobMatch[1]}${dobMatch[2]}${dobMatch[3]}`, y: dobMatch[1]!, m: dobMatch[2]!, d: dobMatch[3]! } : null,
     sex: r.sex === 'not_known' ? null : r.sex,
-    postcode: normalisePostcode(r.postcode),
-    address: normaliseText(r.addressLine),
+    postcode,
+    address,
     identifiers,
+    postcodeDistrict: postcode ? district(postcode) : null,
+    addressWords: address ? new Set(address.split(' ')) : null,
+    dobDisplay: dobMatch ? `${dobMatch[1]}-${dobMatch[2]}-${dobMatch[3]}` : null,
+    identifiersDisplay: ids.length > 0 ? ids : null,
   };
 }

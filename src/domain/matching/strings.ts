@@ -88,6 +88,27 @@ export function editDistance(a: string, b: string): number {
   return d[la]![lb]!;
 }
 
+/**
+ * Whether two strings are exactly one edit apart (one insertion, deletion or substitution, or two
+ * adjacent characters transposed): editDistance(a, b) === 1 without building the table.
+ */
+export function isOneEdit(a: string, b: string): boolean {
+  if (a === b) return false;
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > 1) return false;
+  let i = 0;
+  while (i < la && i < lb && a.charCodeAt(i) === b.charCodeAt(i)) i += 1;
+  if (la === lb) {
+    // One substitution: the rest agrees after position i.
+    if (a.slice(i + 1) === b.slice(i + 1)) return true;
+    // One transposition of positions i and i + 1.
+    return i + 1 < la && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2);
+  }
+  // One insertion or deletion at position i.
+  return la > lb ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
+}
+
 const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
 
 /**
