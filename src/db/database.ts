@@ -265,6 +265,13 @@ export interface PersonMatchKeyTable {
   person_id: string;
 }
 
+/** Derived: a person as the identity matcher compares them (a MatchRecord as JSON), one row per person. */
+export interface PersonMatchProfileTable {
+  person_id: string;
+  record: unknown;
+  indexed_at: Generated<Date>;
+}
+
 /** Two person records read as one (append-only; undone by a person_unmerge row). */
 export interface PersonMergeTable {
   id: Generated<string>;
@@ -627,6 +634,7 @@ export interface Database {
   source_record: SourceRecordTable;
   source_record_version: SourceRecordVersionTable;
   person_match_key: PersonMatchKeyTable;
+  person_match_profile: PersonMatchProfileTable;
   person_merge: PersonMergeTable;
   person_unmerge: PersonUnmergeTable;
   identity_review_item: IdentityReviewItemTable;

@@ -4,10 +4,12 @@
  * of 100,000 children streams through in bounded memory. The demo administrator is
  * written last and marks a finished seed: seeding a borough that already has one is
  * skipped, and a seed that stopped half way is reported rather than silently topped up.
+ * Each chunk also stores its people's blocking keys (the match index), as intake does.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { hashPassword } from '../server/modules/auth/password.js';
+import { indexPeople } from '../server/modules/identity/match-index.js';
 import { USED_EVENT_CODES } from './experiences.js';
 import { DEFAULT_BOROUGH, boroughSlug } from './places.js';
 import { DEMO_PASSWORD } from './rates.js';
@@ -71,6 +73,8 @@ async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHas
   // Corrections follow the entries they supersede in the array, so a batch never refers forward.
   for (const b of batches(chunk.events)) await trx.insertInto('event').values(b).execute();
   for (const b of batches(chunk.eventPeople)) await trx.insertInto('event_person').values(b).execute();
+  // The people's blocking keys, so that agency records arriving later find them as candidates.
+  await indexPeople(trx, chunk.people.map((p) => p.id));
 }
 
 async function assertVocabularyLoaded(db: Kysely<Database>): Promise<void> {

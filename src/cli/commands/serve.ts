@@ -1,5 +1,6 @@
 import { buildApp } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
+import { indexMissingPeople } from '../../server/modules/identity/match-index.js';
 import { describeDb, openConfiguredDb } from './open.js';
 import { seedAndReport } from './seed.js';
 
@@ -19,6 +20,9 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
     }
   }
   const app = await buildApp({ db, config });
+  // People written before the match index existed (or by other means) get their blocking keys now.
+  const indexed = await indexMissingPeople(db.db);
+  app.log.info({ indexed }, 'match index: people given blocking keys at start-up');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

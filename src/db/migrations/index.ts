@@ -11,6 +11,7 @@ import * as accessModel from './20261123140100_access_model.js';
 import * as retention from './20261123140200_retention.js';
 import * as sharingAgreements from './20261123140300_sharing_agreements.js';
 import * as intakeInterruptedAndVocabularyV2 from './20261123150100_intake_interrupted_and_vocabulary_v2.js';
+import * as personMatchProfile from './20261123150200_person_match_profile.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '20261123140200_retention': retention,
   '20261123140300_sharing_agreements': sharingAgreements,
   '20261123150100_intake_interrupted_and_vocabulary_v2': intakeInterruptedAndVocabularyV2,
+  '20261123150200_person_match_profile': personMatchProfile,
 };

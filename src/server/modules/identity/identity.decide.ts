@@ -1,5 +1,3 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../../db/database.js';
 import { compareRecords } from '../../../domain/matching/comparisons.js';
 import { nameWeightsOf, scoreVector, type ModelParameters } from '../../../domain/matching/model.js';
 import { prepareRecord } from '../../../domain/matching/prepare.js';
@@ -17,7 +15,7 @@ export function scoreCandidates(model: ModelParameters, record: MatchRecord, can
   const incoming = prepareRecord(record);
   const names = nameWeightsOf(model);
   return candidates
-    .map((c) => ({ personId: c.personId, explanation: scoreVector(model, compareRecords(incoming, prepareRecord(c.record), names)) }))
+    .map((c) => ({ personId: c.personId, explanation: scoreVector(model, compareRecords(incoming, c.prepared ?? prepareRecord(c.record), names)) }))
     .sort((a, b) => b.explanation.total - a.explanation.total || a.personId.localeCompare(b.personId));
 }
 
@@ -26,7 +24,7 @@ export function scoreCandidates(model: ModelParameters, record: MatchRecord, can
  * clearly better than the runner-up when the two are separate people: two near-equal strong candidates
  * mean the person record may itself be duplicated, which a person should look at.
  */
-export async function chooseOutcome(_db: Kysely<Database>, model: ModelParameters, record: MatchRecord, candidates: Candidate[]): Promise<Choice> {
+export function decide(model: ModelParameters, record: MatchRecord, candidates: Candidate[]): Choice {
   const scored = scoreCandidates(model, record, candidates);
   const best = scored[0];
   if (!best) return { band: 'new', best: null };

@@ -1,11 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { blockingKeys } from '../../../domain/matching/blocking.js';
-import { normaliseIdentifier, prepareRecord } from '../../../domain/matching/prepare.js';
+import { normaliseIdentifier } from '../../../domain/matching/prepare.js';
 import { normaliseName } from '../../../domain/matching/strings.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { recordFromIncoming } from './incoming.js';
 import { loadMatchRecords } from './identity.candidates.js';
+import { writeIndexEntries } from './match-index.js';
 import type { IncomingPerson } from './resolve-person.js';
 
 /** Creates a person from an agency's record: names, identifiers, address and blocking keys. */
@@ -67,17 +67,17 @@ export async function addDetailsToPerson(trx: Kysely<Database>, personId: string
       valid_from: null, valid_to: null, recorded_by_organisation_id: org,
     }).execute();
   }
-  // The keys of what was held plus what arrived cover every name now held, without reading it back.
-  await writeMatchKeys(trx, personId, recordFromIncoming(incoming), existing);
+  // The index covers every name now held, and the agency's own spelling of the address and names.
+  await writeMatchKeys(trx, personId, recordFromIncoming(incoming));
 }
 
-/** Stores the blocking keys of a person as held now, and of an agency's record of them (keys are only added: a key proposes, never decides). */
-export async function writeMatchKeys(trx: Kysely<Database>, personId: string, alsoFrom?: MatchRecord, held?: MatchRecord): Promise<void> {
-  const record = held ?? (await loadMatchRecords(trx, [personId])).get(personId);
+/**
+ * Stores the match index of a person as held now (read back, so names and identifiers just added are
+ * in it), with the keys of an agency's record of them as well (keys are only added: a key proposes,
+ * never decides).
+ */
+export async function writeMatchKeys(trx: Kysely<Database>, personId: string, alsoFrom?: MatchRecord): Promise<void> {
+  const record = (await loadMatchRecords(trx, [personId])).get(personId);
   if (!record) return;
-  const keys = new Set(blockingKeys(prepareRecord(record)));
-  if (alsoFrom) for (const k of blockingKeys(prepareRecord(alsoFrom))) keys.add(k);
-  if (keys.size === 0) return;
-  await trx.insertInto('person_match_key').values([...keys].map((key) => ({ key, person_id: personId })))
-    .onConflict((oc) => oc.columns(['key', 'person_id']).doNothing()).execute();
+  await writeIndexEntries(trx, [{ personId, record, alsoFrom }]);
 }

@@ -5,7 +5,7 @@ import { recordFromIncoming, contentHash } from './incoming.js';
 import { activeModel } from './identity.model-store.js';
 import { findCandidates } from './identity.candidates.js';
 import { addDetailsToPerson, createPersonFromIncoming } from './identity.person-writer.js';
-import { chooseOutcome } from './identity.decide.js';
+import { decide } from './identity.decide.js';
 
 export type { MatchExplanation } from '../../../domain/matching/types.js';
 
@@ -77,7 +77,7 @@ export async function resolvePerson(trx: Kysely<Database>, incoming: IncomingPer
   const model = await activeModel(trx);
   const record = recordFromIncoming(incoming);
   const candidates = await findCandidates(trx, [record]);
-  const decision = await chooseOutcome(trx, model, record, candidates[0] ?? []);
+  const decision = decide(model, record, candidates[0] ?? []);
 
   let personId: string;
   if (decision.band === 'link' && decision.best) {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../db/client.js';
 import { buildTestApp, involve, makeEvent, makeOrg, makePerson, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
+import { indexPeople } from '../identity/match-index.js';
 import { dueForReview } from './retention.queries.js';
 
 describe(`retention on ${TEST_ENGINE}`, () => {
@@ -31,6 +32,9 @@ describe(`retention on ${TEST_ENGINE}`, () => {
     const onlyOld = await makeEvent(d.db, { personId: old.id, organisationId: org.id, summary: 'Only about the old record' });
     const shared = await makeEvent(d.db, { personId: other.id, organisationId: org.id, summary: 'Shared entry' });
     await d.db.insertInto('event_person').values({ event_id: shared.id, person_id: old.id, role: 'witness' }).execute();
+    await indexPeople(d.db, [old.id, other.id]);
+    const matchKeys = (personId: string) => d.db.selectFrom('person_match_key').select('key').where('person_id', '=', personId).execute();
+    expect((await matchKeys(old.id)).length).toBeGreaterThan(0);
 
     const today = new Date().toISOString().slice(0, 10);
     const due = (await dueForReview(d.db, today, 100_000)).map((x) => x.personId);
@@ -53,6 +57,11 @@ describe(`retention on ${TEST_ENGINE}`, () => {
     expect(await d.db.selectFrom('event').select('id').where('id', '=', onlyOld.id).execute()).toHaveLength(0);
     expect(await d.db.selectFrom('event').select('id').where('id', '=', shared.id).execute()).toHaveLength(1);
     expect(await d.db.selectFrom('person_name').select('id').where('person_id', '=', old.id).execute()).toHaveLength(0);
+    // The blocking keys (derived from the date of birth and names) go with the record; other people's stay.
+    expect(await matchKeys(old.id)).toHaveLength(0);
+    expect((await matchKeys(other.id)).length).toBeGreaterThan(0);
+    const profiles = await d.db.selectFrom('person_match_profile').select('person_id').where('person_id', 'in', [old.id, other.id]).execute();
+    expect(profiles.map((p) => p.person_id)).toEqual([other.id]);
     const shell = await d.db.selectFrom('person').selectAll().where('id', '=', old.id).executeTakeFirstOrThrow();
     expect(shell.erased_at).not.toBeNull();
     expect(shell.date_of_birth).toBeNull();

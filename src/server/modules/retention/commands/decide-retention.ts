@@ -11,9 +11,10 @@ export type RetentionChoice =
 
 /**
  * Records a retention decision. "Delete" erases the person's record in the same transaction:
- * entries only about them, their links to shared entries, names, identifiers, addresses,
- * family links and involvements go; the person row stays as an erased shell so that the access
- * log and break-glass history still resolve; every removed chronology row leaves a tombstone.
+ * entries only about them, their links to shared entries, names, identifiers, addresses, the
+ * blocking keys derived from them, family links and involvements go; the person row stays as an
+ * erased shell so that the access log and break-glass history still resolve; every removed
+ * chronology row leaves a tombstone.
  */
 export async function decideRetention(
   db: Kysely<Database>,
@@ -67,6 +68,9 @@ export async function decideRetention(
       await trx.deleteFrom('person_name').where('person_id', '=', personId).execute();
       await trx.deleteFrom('person_identifier').where('person_id', '=', personId).execute();
       await trx.deleteFrom('person_address').where('person_id', '=', personId).execute();
+      // The match index is derived from the above (date of birth, initials, phonetic keys, postcodes, identifiers).
+      await trx.deleteFrom('person_match_key').where('person_id', '=', personId).execute();
+      await trx.deleteFrom('person_match_profile').where('person_id', '=', personId).execute();
       await trx.deleteFrom('person_relationship').where((eb) => eb.or([eb('person_id', '=', personId), eb('related_person_id', '=', personId)])).execute();
       await trx.deleteFrom('involvement').where('person_id', '=', personId).execute();
       await trx.updateTable('person')
