@@ -12,6 +12,8 @@ Commands:
   api-key --org ORG_ID --name NAME          issue an API key for an organisation's system (printed once)
   rules run [--as-of YYYY-MM-DD]             run the early identification rules over every chronology (a full pass)
   import FILE|DIR... --org ORG_ID [--format F] [--mapping FILE]   import agency files (jsonl, csv, cin-xml, ssda903); jigsaw import --help
+  identity reindex                          rebuild every person's stored blocking keys (after the blocking rules change)
+  identity train [--sample N] [--seed S]   train and store a new linkage model from the agency records held
 
 The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
 
@@ -25,6 +27,11 @@ async function main(argv: string[]): Promise<number> {
     // import has its own options (format, mapping, encoding), so it parses its arguments itself.
     const { runImportCommand } = await import('./commands/import.js');
     return runImportCommand(loadConfig(), rest);
+  }
+  if (command === 'identity') {
+    // identity has subcommands, each with its own options.
+    const { runIdentityCommand } = await import('./commands/identity.js');
+    return runIdentityCommand(loadConfig(), rest);
   }
   const { values, positionals } = parseArgs({
     args: rest,

@@ -19,6 +19,7 @@ export type AuditAction =
   | 'identity.review.read'
   | 'identity.review.decide'
   | 'identity.unmerge'
+  | 'identity.train'
   | 'access_log.read'
   | 'home.read'
   | 'assessment.read'

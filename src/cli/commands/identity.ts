@@ -1,0 +1,113 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../../server/config.js';
+import { rebuildMatchIndex } from '../../server/modules/identity/match-index.js';
+import { TrainingRefused, trainAndStoreModel } from '../../server/modules/identity/commands/train-model.js';
+import { describeDb, openConfiguredDb } from './open.js';
+
+const USAGE = `Usage: jigsaw identity <subcommand>
+
+Subcommands:
+  reindex   delete every person's stored blocking keys and match profiles (the match index) and
+            compute them again from the records held now; run it after the blocking rules change
+  train [--sample N] [--seed S]
+            train a new linkage model without labels from the agency records held (at most N of
+            them, 5000 unless given) against the people held, store it with a new version, and use
+            it for every later import; prints what it learnt`;
+
+type Subcommand = (config: Config, args: string[]) => Promise<number>;
+
+/** `jigsaw identity reindex`: rebuilds the match index and prints how many people and keys it holds. */
+async function reindex(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h', default: false } }, allowPositionals: true });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    console.error(`jigsaw identity reindex takes no arguments, got "${positionals.join(' ')}"`);
+    return 1;
+  }
+  const db = await openConfiguredDb(config);
+  try {
+    console.log(`Database: ${describeDb(config)}`);
+    let lastShown = 0;
+    const report = await rebuildMatchIndex(db.db, {
+      onProgress: (done, total) => {
+        if (process.stderr.isTTY && (done === total || Date.now() - lastShown > 250)) {
+          lastShown = Date.now();
+          process.stderr.write(`\rIndexing: ${done}/${total} people`);
+          if (done === total) process.stderr.write('\n');
+        }
+      },
+    });
+    console.log(`Rebuilt the match index: ${report.people} people, ${report.keys} keys in ${(report.durationMs / 1000).toFixed(1)} s`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+/** `jigsaw identity train [--sample N] [--seed S]`: trains and stores a model version, and prints its report. */
+async function train(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args, allowPositionals: true,
+    options: { sample: { type: 'string' }, seed: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false } },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length > 0) {
+    console.error(`jigsaw identity train takes only --sample and --seed, got "${positionals.join(' ')}"`);
+    return 1;
+  }
+  const whole = (name: string, v: string | undefined, min: number, max: number): number | undefined | null => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || n < min || n > max) { console.error(`--${name} must be a whole number from ${min} to ${max}, got "${v}"`); return null; }
+    return n;
+  };
+  const sample = whole('sample', values.sample, 200, 1_000_000);
+  const seed = whole('seed', values.seed, 0, 2 ** 31 - 1);
+  if (sample === null || seed === null) return 1;
+  const db = await openConfiguredDb(config);
+  try {
+    console.log(`Database: ${describeDb(config)}`);
+    const report = await trainAndStoreModel(db.db, { sample, seed });
+    console.log(`Stored and in use: model ${report.version}`);
+    console.log(`agency records: ${report.records}; people held: ${report.population}; people sampled for u: ${report.peopleSampled}`);
+    for (const s of report.sessions) console.log(`session ${s.name}: ${s.pairs} pairs, about ${s.expectedMatches} matching`);
+    console.log(`lambda (prior that a record and a person are the same): ${report.lambda.toExponential(3)}`);
+    for (const [field, w] of Object.entries(report.weights)) console.log(`${field}: agree ${w.agree}, disagree ${w.disagree}`);
+    return 0;
+  } catch (err) {
+    if (err instanceof TrainingRefused) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  } finally {
+    await db.close();
+  }
+}
+
+const SUBCOMMANDS: Record<string, Subcommand> = { reindex, train };
+
+/** `jigsaw identity <subcommand> [options]`: identity resolution maintenance; each subcommand parses its own options. */
+export async function runIdentityCommand(config: Config, args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (name === undefined) {
+    console.error(`jigsaw identity needs a subcommand.\n\n${USAGE}`);
+    return 1;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const run = Object.hasOwn(SUBCOMMANDS, name) ? SUBCOMMANDS[name] : undefined;
+  if (!run) {
+    console.error(`Unknown identity subcommand "${name}".\n\n${USAGE}`);
+    return 1;
+  }
+  return run(config, rest);
+}

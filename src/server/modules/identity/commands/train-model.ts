@@ -1,0 +1,50 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../../../db/database.js';
+import { recordAccess } from '../../../audit/record-access.js';
+import { recordFromIncoming } from '../incoming.js';
+import { activeModel, saveModel } from '../identity.model-store.js';
+import { trainLinkageModel, type TrainingReport } from '../identity.train.js';
+import type { IncomingPerson } from '../resolve-person.js';
+
+/** Fewer agency records than this cannot tell matches from coincidences reliably. */
+export const MIN_TRAINING_RECORDS = 200;
+
+/** Why training could not run, in words for the person running it. */
+export class TrainingRefused extends Error {}
+
+/**
+ * Trains a new model version from the agency records held (the latest version of each, a repeatable
+ * sample of at most `sample`) against the people held, and stores it: the newest stored model is the
+ * one intake uses. Thresholds are kept from the model in use. A pair of an agency record and the person
+ * that record itself created is left out (it would teach the model that copies agree); a record linked
+ * to an existing person keeps that pair, because it is a real match.
+ */
+export async function trainAndStoreModel(
+  db: Kysely<Database>,
+  opts: { sample?: number; seed?: number; now?: Date } = {},
+): Promise<TrainingReport> {
+  const seed = opts.seed ?? 1;
+  const rows = (await sql<{ person_id: string; outcome: string; person_data: IncomingPerson }>`
+    SELECT s.person_id, s.outcome, v.person_data FROM source_record s
+    JOIN LATERAL (SELECT person_data FROM source_record_version WHERE source_record_ref = s.id ORDER BY received_at DESC LIMIT 1) v ON true
+    ORDER BY md5(s.id::text || ${String(seed)}) LIMIT ${opts.sample ?? 5_000}`.execute(db)).rows;
+  if (rows.length < MIN_TRAINING_RECORDS) {
+    throw new TrainingRefused(`Only ${rows.length} agency records are held; training needs at least ${MIN_TRAINING_RECORDS}. Import more agency records first.`);
+  }
+  const current = await activeModel(db);
+  const stamp = (opts.now ?? new Date()).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+  const version = `trained-${stamp}`;
+  const { model, report } = await trainLinkageModel(db, rows.map((r) => recordFromIncoming(r.person_data)), {
+    base: { ...current, version }, version, seed,
+    exclude: (i, personId) => rows[i]!.outcome !== 'linked' && rows[i]!.person_id === personId,
+  });
+  await db.transaction().execute(async (trx) => {
+    await saveModel(trx, model, `Trained without labels on ${report.records} agency records against ${report.population} people: `
+      + report.sessions.map((s) => `${s.name} session ${s.pairs} pairs, about ${s.expectedMatches} matches`).join('; ') + '.');
+    await recordAccess(trx, {
+      actor: null, action: 'identity.train', route: 'cli:identity train', outcome: 'allowed',
+      detail: { version, records: report.records, peopleSampled: report.peopleSampled },
+    });
+  });
+  return report;
+}

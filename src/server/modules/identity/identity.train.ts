@@ -1,0 +1,111 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import { compareRecords, COMPARISONS, type ComparisonName } from '../../../domain/matching/comparisons.js';
+import {
+  buildModel, estimateMBySessions, estimateU, lambdaFromDobSession, seededRandom, termFrequencies, type SessionResult,
+} from '../../../domain/matching/estimate.js';
+import type { ModelParameters } from '../../../domain/matching/model.js';
+import { normaliseIdentifier, prepareRecord } from '../../../domain/matching/prepare.js';
+import type { MatchRecord } from '../../../domain/matching/types.js';
+import { loadMatchRecords } from './identity.candidates.js';
+
+/** How a model was trained: enough to judge whether to trust it, with no personal data. */
+export interface TrainingReport {
+  version: string;
+  records: number;
+  population: number;
+  peopleSampled: number;
+  uSamples: number;
+  sessions: { name: string; blockedOn: readonly ComparisonName[]; pairs: number; expectedMatches: number }[];
+  lambda: number;
+  /** The weight each comparison's strongest agreement and its disagreement carry, for a quick look. */
+  weights: Record<ComparisonName, { agree: number; disagree: number }>;
+}
+
+// Only real calendar dates reach SQL.
+const isCalendarDate = (d: string) => {
+  const t = new Date(`${d}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
+};
+
+/**
+ * Trains a linkage model for agency records against the people held, with no labels (as Splink does):
+ *  - u by comparing random pairs of a sample of the people held, and term frequencies from that sample;
+ *  - m by EM in two sessions: the records against every person sharing their date of birth (learns the
+ *    names, sex, address and identifiers), and against every person sharing an identifier (learns the
+ *    date of birth);
+ *  - lambda from the date-of-birth session (see lambdaFromDobSession).
+ * `exclude` leaves out pairs that must not count, such as an agency record and the person it created.
+ */
+export async function trainLinkageModel(
+  db: Kysely<Database>,
+  records: MatchRecord[],
+  opts: {
+    base: ModelParameters; version: string; seed?: number; peopleSample?: number; uSamples?: number;
+    dobSessionRecords?: number; exclude?: (recordIndex: number, personId: string) => boolean;
+  },
+): Promise<{ model: ModelParameters; report: TrainingReport }> {
+  const seed = opts.seed ?? 1;
+  const exclude = opts.exclude ?? (() => false);
+  const population = (await sql<{ n: number }>`SELECT count(*)::int AS n FROM person WHERE erased_at IS NULL`.execute(db)).rows[0]!.n;
+
+  // A repeatable sample of the people held: ordered by a hash of their id and the seed.
+  const sampleIds = (await sql<{ id: string }>`SELECT id FROM person WHERE erased_at IS NULL
+    ORDER BY md5(id::text || ${String(seed)}) LIMIT ${opts.peopleSample ?? 20_000}`.execute(db)).rows.map((r) => r.id);
+  const people = [...(await loadMatchRecords(db, sampleIds)).values()].map(prepareRecord);
+  const uSamples = opts.uSamples ?? 100_000;
+  const u = estimateU(people, uSamples, seededRandom(seed));
+  const prepared = records.map(prepareRecord);
+
+  // Session 1: each record against everyone sharing its date of birth.
+  const dobRecords = records.map((r, i) => ({ r, i })).filter(({ r }) => r.dateOfBirth && isCalendarDate(r.dateOfBirth))
+    .slice(0, opts.dobSessionRecords ?? 1_000);
+  const dobs = [...new Set(dobRecords.map(({ r }) => r.dateOfBirth!))];
+  const sameDob = dobs.length
+    ? await db.selectFrom('person').select(['id', sql<string>`to_char(date_of_birth, 'YYYY-MM-DD')`.as('dob')])
+      .where('date_of_birth', '=', sql<string>`ANY(${sql.val(dobs)}::date[])`).where('erased_at', 'is', null).execute()
+    : [];
+  const byDob = new Map<string, string[]>();
+  for (const row of sameDob) { const l = byDob.get(row.dob); if (l) l.push(row.id); else byDob.set(row.dob, [row.id]); }
+
+  // Session 2: each record against everyone sharing one of its identifiers.
+  const wanted = records.flatMap((r, i) => r.identifiers.map((id) => ({ i, scheme: id.scheme, value: normaliseIdentifier(id.value) })))
+    .filter((x) => x.value.length > 0);
+  const sameId = wanted.length
+    ? (await sql<{ person_id: string; scheme: string; value: string }>`SELECT pi.person_id, pi.scheme, pi.value FROM person_identifier pi
+        JOIN person p ON p.id = pi.person_id AND p.erased_at IS NULL
+        WHERE (pi.scheme, pi.value) IN (SELECT * FROM unnest(${wanted.map((w) => w.scheme)}::text[], ${wanted.map((w) => w.value)}::text[]))`.execute(db)).rows
+    : [];
+  const byIdentifier = new Map<string, string[]>();
+  for (const row of sameId) { const k = `${row.scheme}:${row.value}`; const l = byIdentifier.get(k); if (l) l.push(row.person_id); else byIdentifier.set(k, [row.person_id]); }
+
+  const dobPairs = dobRecords.flatMap(({ r, i }) => (byDob.get(r.dateOfBirth!) ?? []).filter((p) => !exclude(i, p)).map((p) => [i, p] as const));
+  const idPairs = [...new Map(wanted.flatMap((w) => (byIdentifier.get(`${w.scheme}:${w.value}`) ?? [])
+    .filter((p) => !exclude(w.i, p)).map((p) => [`${w.i}|${p}`, [w.i, p] as const]))).values()];
+  const held = await loadMatchRecords(db, [...new Set([...dobPairs, ...idPairs].map(([, p]) => p))]);
+  const preparedHeld = new Map([...held].map(([id, r]) => [id, prepareRecord(r)]));
+  const vectorsOf = (pairs: (readonly [number, string])[]) => pairs.flatMap(([i, p]) => {
+    const other = preparedHeld.get(p);
+    return other ? [compareRecords(prepared[i]!, other)] : [];
+  });
+
+  const { m, sessions } = estimateMBySessions([
+    { name: 'date_of_birth', blockedOn: ['date_of_birth'], vectors: vectorsOf(dobPairs) },
+    { name: 'identifier', blockedOn: ['identifier'], vectors: vectorsOf(idPairs) },
+  ], opts.base, u);
+  const lambda = lambdaFromDobSession(sessions[0]!, m, dobRecords.length * population);
+  const model = buildModel(opts.base, opts.version, m, u, lambda, termFrequencies(people));
+  return { model, report: reportOf(model, sessions, { records: records.length, population, peopleSampled: people.length, uSamples }) };
+}
+
+function reportOf(model: ModelParameters, sessions: SessionResult[], counts: { records: number; population: number; peopleSampled: number; uSamples: number }): TrainingReport {
+  const w = (c: ComparisonName, i: number) => {
+    const l = model.comparisons[c][i]!;
+    return Math.round(Math.log2(l.m / l.u) * 100) / 100;
+  };
+  const weights = Object.fromEntries(COMPARISONS.map((c) => [c, { agree: w(c, 0), disagree: w(c, c === 'identifier' ? 3 : model.comparisons[c].length - 1) }])) as TrainingReport['weights'];
+  return {
+    version: model.version, ...counts, lambda: model.lambda, weights,
+    sessions: sessions.map((s) => ({ name: s.name, blockedOn: s.blockedOn, pairs: s.pairs, expectedMatches: Math.round(s.expectedMatches) })),
+  };
+}
