@@ -12,7 +12,7 @@ const EXISTING = Number(process.env.IDENTITY_EXISTING ?? 1_000_000);
 const INCOMING = Number(process.env.IDENTITY_INCOMING ?? 100_000);
 
 function print(lines: Line[]): void {
-  for (const l of lines) console.log(`${l.name}: ${Number.isInteger(l.value) ? l.value : l.value.toFixed(4)} ${l.unit}`);
+  for (const l of lines) console.log(`${l.name}: ${Number.isInteger(l.value) ? l.value : Math.abs(l.value) < 0.001 ? l.value.toExponential(3) : l.value.toFixed(4)} ${l.unit}`);
 }
 
 print(benchFebrl());
