@@ -7,7 +7,7 @@ import { seededRandom } from './estimate.js';
 import { defaultModel, nameWeightsOf, scoreVector } from './model.js';
 import { areNicknames } from './nicknames.js';
 import { prepareRecord } from './prepare.js';
-import { editDistance, isOneEdit, jaroWinkler, metaphone } from './strings.js';
+import { editDistance, isOneEdit, jaroWinkler, metaphone, normaliseText } from './strings.js';
 import type { MatchRecord } from './types.js';
 
 const name = fc.stringMatching(/^[a-z]{0,10}$/);
@@ -31,6 +31,13 @@ describe('string comparators', () => {
       expect(x).toBeLessThanOrEqual(1 + 1e-12);
       expect(jaroWinkler(a, a)).toBe(a.length ? 1 : 1);
     }));
+  });
+
+  it('normalises plain text by the fast path exactly as by the full one', () => {
+    const full = (v: string) => { const o = v.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9 ]+/g, ' ').replace(/\s+/g, ' ').trim(); return o.length ? o : null; };
+    fc.assert(fc.property(fc.stringMatching(/^[A-Za-z0-9 ]{0,12}$/), (v) => { expect(normaliseText(v)).toBe(full(v)); }), { numRuns: 2000 });
+    expect(normaliseText('  Zoë  O\'Neil ')).toBe('zoe o neil');
+    expect(normaliseText('   ')).toBeNull();
   });
 
   it('isOneEdit agrees with the edit distance being exactly one', () => {

@@ -3,9 +3,16 @@
  * adjacent transpositions, and a Metaphone phonetic key. Pure functions; no I/O.
  */
 
+const PLAIN = /^[A-Za-z0-9 ]*$/;
+
 /** Lower-cases, strips accents and anything but letters, digits and single spaces. */
 export function normaliseText(value: string | null | undefined): string | null {
   if (value === null || value === undefined) return null;
+  // Most values are plain letters, digits and spaces: only case and spacing change (same result, faster).
+  if (PLAIN.test(value)) {
+    const plain = value.toLowerCase().replace(/ {2,}/g, ' ').trim();
+    return plain.length > 0 ? plain : null;
+  }
   const out = value
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
