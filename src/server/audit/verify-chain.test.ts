@@ -1,41 +1,19 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../../db/client.js';
-import { migrateToLatest } from '../../db/migrate.js';
+import type { Db } from '../../db/client.js';
 import { TEST_ENGINE } from '../../../test/helpers.js';
 import { recordAccess } from './record-access.js';
 import { verifyAccessLog } from './verify-chain.js';
-import { createScratchDatabase } from '../../db/scratch.js';
+import { openIsolatedTestDb } from '../../../test/isolated-db.js';
 
 // Tampering needs a database of its own: the shared test database's log must stay intact.
-async function scratch(): Promise<{ d: Db; drop: () => Promise<void> }> {
-  if (TEST_ENGINE !== 'postgres') {
-    const d = await openDb({ memory: true });
-    await migrateToLatest(d.db);
-    return { d, drop: async () => {} };
-  }
-  const scratch = await createScratchDatabase(process.env.DATABASE_URL!, `jigsaw_chain_${process.pid}`);
-  const d = await openDb({ databaseUrl: scratch.url });
-  await migrateToLatest(d.db);
-  return {
-    d,
-    drop: async () => {
-      await d.close();
-      await scratch.drop();
-    },
-  };
-}
-
 describe(`tamper-evident access log on ${TEST_ENGINE}`, () => {
   let d: Db;
   let drop: () => Promise<void>;
   beforeAll(async () => {
-    ({ d, drop } = await scratch());
+    ({ d, drop } = await openIsolatedTestDb('jigsaw_chain'));
   });
-  afterAll(async () => {
-    if (TEST_ENGINE === 'postgres') await drop();
-    else await d.close();
-  });
+  afterAll(async () => { await drop(); });
 
   const write = (n: number) =>
     Promise.all(
