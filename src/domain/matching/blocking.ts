@@ -38,13 +38,13 @@ export function blockingKeys(r: PreparedRecord): string[] {
 }
 
 /**
- * Candidate pairs (i < j) among records, by shared blocking key. Keys shared by more than maxBlock
+ * Pairs of records (i < j) sharing at least one key, each pair once. Keys shared by more than maxBlock
  * records are skipped: they carry little evidence and would make the pairs intractable.
  */
-export function blockedPairs(records: PreparedRecord[], maxBlock = 400): [number, number][] {
+export function pairsSharingKey(records: PreparedRecord[], keysOf: (r: PreparedRecord) => string[], maxBlock: number): [number, number][] {
   const byKey = new Map<string, number[]>();
   records.forEach((r, i) => {
-    for (const k of blockingKeys(r)) {
+    for (const k of new Set(keysOf(r))) {
       const list = byKey.get(k);
       if (list) list.push(i);
       else byKey.set(k, [i]);
@@ -55,10 +55,11 @@ export function blockedPairs(records: PreparedRecord[], maxBlock = 400): [number
   const n = records.length;
   for (const members of byKey.values()) {
     if (members.length < 2 || members.length > maxBlock) continue;
+    // Members are in record order, so i < j.
     for (let x = 0; x < members.length; x += 1) {
       for (let y = x + 1; y < members.length; y += 1) {
-        const i = Math.min(members[x]!, members[y]!);
-        const j = Math.max(members[x]!, members[y]!);
+        const i = members[x]!;
+        const j = members[y]!;
         const id = i * n + j;
         if (seen.has(id)) continue;
         seen.add(id);
@@ -67,4 +68,9 @@ export function blockedPairs(records: PreparedRecord[], maxBlock = 400): [number
     }
   }
   return out;
+}
+
+/** Candidate pairs (i < j) among records, by shared blocking key. */
+export function blockedPairs(records: PreparedRecord[], maxBlock = 400): [number, number][] {
+  return pairsSharingKey(records, blockingKeys, maxBlock);
 }

@@ -1,25 +1,9 @@
-import { blockedPairs } from './blocking.js';
+import { blockedPairs, pairsSharingKey } from './blocking.js';
 import { compareRecords } from './comparisons.js';
 import { buildModel, estimateMBySessions, estimateU, lambdaFromDobSession, seededRandom, termFrequencies } from './estimate.js';
 import { defaultModel, nameWeightsOf, scoreVector, type ModelParameters } from './model.js';
 import { prepareRecord, type PreparedRecord } from './prepare.js';
 import type { MatchRecord } from './types.js';
-
-/** Pairs of records (i < j) sharing a value: the records grouped by key, every pair within a group. */
-function pairsSharing(records: PreparedRecord[], keysOf: (r: PreparedRecord) => string[], maxGroup = 2_000): [number, number][] {
-  const groups = new Map<string, number[]>();
-  records.forEach((r, i) => { for (const k of keysOf(r)) { const g = groups.get(k); if (g) g.push(i); else groups.set(k, [i]); } });
-  const seen = new Set<number>();
-  const out: [number, number][] = [];
-  for (const g of groups.values()) {
-    if (g.length < 2 || g.length > maxGroup) continue;
-    for (let x = 0; x < g.length; x += 1) for (let y = x + 1; y < g.length; y += 1) {
-      const id = g[x]! * records.length + g[y]!;
-      if (!seen.has(id)) { seen.add(id); out.push([g[x]!, g[y]!]); }
-    }
-  }
-  return out;
-}
 
 /**
  * Trains a model on a set of records without any labels: u by random sampling; m by EM in two
@@ -34,8 +18,8 @@ export function trainModel(
   const random = seededRandom(opts.seed ?? 1);
   const u = estimateU(records, opts.uSamples ?? 100_000, random);
   const vectorsOf = (pairs: [number, number][]) => pairs.map(([i, j]) => compareRecords(records[i]!, records[j]!));
-  const byDob = pairsSharing(records, (r) => (r.dob ? [r.dob.text] : []));
-  const byId = pairsSharing(records, (r) => [...r.identifiers].flatMap(([s, vs]) => vs.map((v) => `${s}:${v}`)));
+  const byDob = pairsSharingKey(records, (r) => (r.dob ? [r.dob.text] : []), 2_000);
+  const byId = pairsSharingKey(records, (r) => [...r.identifiers].flatMap(([s, vs]) => vs.map((v) => `${s}:${v}`)), 2_000);
   const { m, sessions } = estimateMBySessions([
     { name: 'date_of_birth', blockedOn: ['date_of_birth'], vectors: vectorsOf(byDob) },
     { name: 'identifier', blockedOn: ['identifier'], vectors: vectorsOf(byId) },

@@ -42,49 +42,33 @@ export function estimateU(records: PreparedRecord[], samples: number, random: Ra
   return out;
 }
 
-/** Comparison vectors of random pairs: almost all different people, they anchor EM's non-match class. */
-export function randomVectors(records: PreparedRecord[], count: number, random: Random): ComparisonVector[] {
-  const out: ComparisonVector[] = [];
-  const n = records.length;
-  for (let s = 0; s < count && n > 1; s += 1) {
-    const i = Math.floor(random() * n);
-    let j = Math.floor(random() * (n - 1));
-    if (j >= i) j += 1;
-    out.push(compareRecords(records[i]!, records[j]!));
-  }
-  return out;
-}
-
 /**
- * m by expectation maximisation over the blocked pairs' comparison vectors, with u held at its
- * sampled values (as Splink does). Also estimates lambda, the share of blocked pairs that match.
+ * m by expectation maximisation over pairs' comparison vectors, with u held at its sampled values (as
+ * Splink does). Also estimates lambda, the share of the pairs that match, and the expected number of
+ * matching pairs.
  */
 export function estimateM(
   vectors: ComparisonVector[],
   start: ModelParameters,
   u: Record<ComparisonName, number[]>,
-  background: ComparisonVector[] = [],
   iterations = 30,
 ): { m: Record<ComparisonName, number[]>; lambda: number; expectedMatches: number } {
-  // Identical level patterns share one likelihood: count them once. Blocked pairs and background
-  // (random) pairs are kept apart so the expected number of matches among blocked pairs can be read off.
-  const patterns = new Map<string, { levels: number[]; count: number; blocked: number }>();
-  const add = (v: ComparisonVector, blocked: number) => {
+  // Identical level patterns share one likelihood: count them once.
+  const patterns = new Map<string, { levels: number[]; count: number }>();
+  for (const v of vectors) {
     const key = v.levels.join(',');
     const p = patterns.get(key);
-    if (p) { p.count += 1; p.blocked += blocked; } else patterns.set(key, { levels: v.levels, count: 1, blocked });
-  };
-  for (const v of vectors) add(v, 1);
-  for (const v of background) add(v, 0);
+    if (p) p.count += 1;
+    else patterns.set(key, { levels: v.levels, count: 1 });
+  }
   let expectedMatches = 0;
   let m = Object.fromEntries(COMPARISONS.map((c) => [c, start.comparisons[c].map((l) => l.m)])) as Record<ComparisonName, number[]>;
   let lambda = 0.1;
-  const total = vectors.length + background.length;
+  const total = vectors.length;
   for (let it = 0; it < iterations && total > 0; it += 1) {
     const acc = COMPARISONS.map((c) => new Array<number>(LEVELS[c].length).fill(0));
-    let sumP = 0;
     expectedMatches = 0;
-    for (const { levels, count, blocked } of patterns.values()) {
+    for (const { levels, count } of patterns.values()) {
       let lm = Math.log(lambda);
       let lu = Math.log(1 - lambda);
       levels.forEach((l, ci) => {
@@ -94,11 +78,10 @@ export function estimateM(
         lu += Math.log(Math.max(1e-9, u[c][l]!));
       });
       const p = 1 / (1 + Math.exp(lu - lm));
-      sumP += p * count;
-      expectedMatches += p * blocked;
+      expectedMatches += p * count;
       levels.forEach((l, ci) => { if (l >= 0) acc[ci]![l]! += p * count; });
     }
-    lambda = Math.min(0.999, Math.max(1e-6, sumP / total));
+    lambda = Math.min(0.999, Math.max(1e-6, expectedMatches / total));
     const next = {} as Record<ComparisonName, number[]>;
     COMPARISONS.forEach((c, ci) => {
       const row = acc[ci]!;
@@ -152,7 +135,7 @@ export function estimateMBySessions(
     const ignore = new Set(session.blockedOn);
     const active = COMPARISONS.map((c) => !ignore.has(c));
     const vectors = session.vectors.map((v) => ({ ...v, levels: v.levels.map((l, i) => (active[i] ? l : -1)) }));
-    const { m, expectedMatches } = estimateM(vectors, start, u, [], iterations);
+    const { m, expectedMatches } = estimateM(vectors, start, u, iterations);
     const mine: Partial<Record<ComparisonName, number[]>> = {};
     COMPARISONS.forEach((c, i) => { if (active[i]) mine[c] = m[c]; });
     return { name: session.name, blockedOn: session.blockedOn, pairs: session.vectors.length, expectedMatches, m: mine };

@@ -24,8 +24,8 @@ export async function createPersonFromIncoming(trx: Kysely<Database>, incoming: 
 
 /**
  * Adds what an agency knows and the person record lacks: names, identifiers and an address it does
- * not already hold (each marked with the organisation that recorded it), then refreshes the blocking
- * keys. Nothing already held is changed.
+ * not already hold (each marked with the organisation that recorded it), then refreshes the match
+ * index. Nothing already held is changed.
  */
 export async function addDetailsToPerson(trx: Kysely<Database>, personId: string, incoming: IncomingPerson): Promise<void> {
   const existing = (await loadMatchRecords(trx, [personId])).get(personId);
@@ -61,23 +61,25 @@ export async function addDetailsToPerson(trx: Kysely<Database>, personId: string
   }
   // The person record holds one current address; another agency's address stays in its source record
   // (and in the blocking keys below), so no agency's claim silently replaces another's.
-  if ((incoming.postcode || incoming.addressLine) && existing.postcode === null && existing.addressLine === null) {
+  const addressAdded = Boolean((incoming.postcode || incoming.addressLine) && existing.postcode === null && existing.addressLine === null);
+  if (addressAdded) {
     await trx.insertInto('person_address').values({
       person_id: personId, line1: incoming.addressLine, postcode: incoming.postcode, borough: incoming.borough, town: null,
       valid_from: null, valid_to: null, recorded_by_organisation_id: org,
     }).execute();
   }
-  // The index covers every name now held, and the agency's own spelling of the address and names.
-  await writeMatchKeys(trx, personId, recordFromIncoming(incoming));
-}
-
-/**
- * Stores the match index of a person as held now (read back, so names and identifiers just added are
- * in it), with the keys of an agency's record of them as well (keys are only added: a key proposes,
- * never decides).
- */
-export async function writeMatchKeys(trx: Kysely<Database>, personId: string, alsoFrom?: MatchRecord): Promise<void> {
-  const record = (await loadMatchRecords(trx, [personId])).get(personId);
-  if (!record) return;
-  await writeIndexEntries(trx, [{ personId, record, alsoFrom }]);
+  // The person as held now (what was read plus what was just added, so no second read), indexed with
+  // the keys of the agency's own record too: each spelling an agency used finds the person (keys only
+  // propose, never decide).
+  const legal = !hasLegal && names[0]?.kind === 'legal' ? names[0] : null;
+  const now: MatchRecord = {
+    ...existing,
+    givenNames: legal ? legal.given_names : existing.givenNames,
+    familyName: legal ? legal.family_name : existing.familyName,
+    otherNames: [...existing.otherNames, ...names.filter((n) => n !== legal).map((n) => ({ givenNames: n.given_names, familyName: n.family_name }))],
+    identifiers: [...existing.identifiers, ...ids.map((i) => ({ scheme: i.scheme, value: normaliseIdentifier(i.value) }))],
+    postcode: addressAdded ? incoming.postcode : existing.postcode,
+    addressLine: addressAdded ? incoming.addressLine : existing.addressLine,
+  };
+  await writeIndexEntries(trx, [{ personId, record: now, alsoFrom: recordFromIncoming(incoming) }]);
 }

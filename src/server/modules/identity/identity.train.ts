@@ -7,6 +7,7 @@ import {
 import type { ModelParameters } from '../../../domain/matching/model.js';
 import { normaliseIdentifier, prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
+import { parseIsoDate } from '../../../intake/dates.js';
 import { loadMatchRecords } from './identity.candidates.js';
 
 /** How a model was trained: enough to judge whether to trust it, with no personal data. */
@@ -21,12 +22,6 @@ export interface TrainingReport {
   /** The weight each comparison's strongest agreement and its disagreement carry, for a quick look. */
   weights: Record<ComparisonName, { agree: number; disagree: number }>;
 }
-
-// Only real calendar dates reach SQL.
-const isCalendarDate = (d: string) => {
-  const t = new Date(`${d}T00:00:00Z`);
-  return /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
-};
 
 /**
  * Trains a linkage model for agency records against the people held, with no labels (as Splink does):
@@ -57,8 +52,8 @@ export async function trainLinkageModel(
   const u = estimateU(people, uSamples, seededRandom(seed));
   const prepared = records.map(prepareRecord);
 
-  // Session 1: each record against everyone sharing its date of birth.
-  const dobRecords = records.map((r, i) => ({ r, i })).filter(({ r }) => r.dateOfBirth && isCalendarDate(r.dateOfBirth))
+  // Session 1: each record against everyone sharing its date of birth (only real, past dates reach SQL).
+  const dobRecords = records.map((r, i) => ({ r, i })).filter(({ r }) => r.dateOfBirth !== null && parseIsoDate(r.dateOfBirth).ok)
     .slice(0, opts.dobSessionRecords ?? 1_000);
   const dobs = [...new Set(dobRecords.map(({ r }) => r.dateOfBirth!))];
   const sameDob = dobs.length

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../db/client.js';
 import { makeOrg, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
 import { incomingPerson, oneDigitAway } from '../../../../test/identity-helpers.js';
+import type { MatchRecord } from '../../../domain/matching/types.js';
+import { loadMatchRecords } from './identity.candidates.js';
 import { resolvePerson } from './resolve-person.js';
 
 describe(`resolvePerson on ${TEST_ENGINE}`, () => {
@@ -74,5 +76,28 @@ describe(`resolvePerson on ${TEST_ENGINE}`, () => {
     const res = await d.db.transaction().execute((trx) => resolvePerson(trx, other));
     expect(res.outcome).toBe('new');
     expect(res.personId).not.toBe(first.personId);
+  });
+
+  it('keeps the match profile equal to the person as held, as records arrive and add to them', async () => {
+    const school = await makeOrg(d.db, 'school');
+    const police = await makeOrg(d.db, 'police');
+    const base = incomingPerson(school.id, { postcode: null, addressLine: null, identifiers: [{ scheme: 'upn', value: 'A123456789013' }] });
+    const first = await d.db.transaction().execute((trx) => resolvePerson(trx, base));
+    // The police know the child by a nickname too, hold an NHS number and an address the school did not.
+    const more = { ...base, organisationId: police.id, sourceRecordId: 'pol-1', givenNames: 'Ashtun', postcode: 'SE15 4AB', addressLine: '12 Example Road',
+      otherNames: [{ kind: 'nickname' as const, givenNames: 'Ash', familyName: null }], identifiers: [{ scheme: 'nhs_number' as const, value: '943 476 5919' }, ...base.identifiers] };
+    const second = await d.db.transaction().execute((trx) => resolvePerson(trx, more));
+    expect(second.personId).toBe(first.personId);
+    const profile = (await d.db.selectFrom('person_match_profile').select('record').where('person_id', '=', first.personId).executeTakeFirstOrThrow()).record as MatchRecord;
+    const held = (await loadMatchRecords(d.db, [first.personId])).get(first.personId)!;
+    const sorted = (r: MatchRecord) => ({
+      ...r,
+      otherNames: [...r.otherNames].sort((a, b) => `${a.givenNames}|${a.familyName}`.localeCompare(`${b.givenNames}|${b.familyName}`)),
+      identifiers: [...r.identifiers].sort((a, b) => `${a.scheme}:${a.value}`.localeCompare(`${b.scheme}:${b.value}`)),
+    });
+    expect(sorted(profile)).toEqual(sorted(held));
+    expect(held.otherNames).toHaveLength(2);
+    expect(held.identifiers).toHaveLength(2);
+    expect(held.postcode).toBe('SE15 4AB');
   });
 });
