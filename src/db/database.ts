@@ -589,6 +589,32 @@ export interface EventGradingTable {
   handling_conditions: string | null;
 }
 
+/** Work to do after a committed change, dispatched at least once by the outbox worker. */
+export interface OutboxTable {
+  id: Generated<number>;
+  kind: string;
+  payload: ColumnType<unknown, string, string>;
+  dedupe_key: string | null;
+  status: Generated<'pending' | 'done' | 'dead'>;
+  attempts: Generated<number>;
+  max_attempts: Generated<number>;
+  created_at: CreatedAt;
+  available_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: Date | null;
+  locked_by: string | null;
+  last_error: string | null;
+  done_at: Date | null;
+}
+
+/** An uploaded file held until its import has read it. */
+export interface IntakeUploadFileTable {
+  batch_id: string;
+  seq: number;
+  purpose: 'data' | 'mapping';
+  file_name: string;
+  content: Uint8Array;
+}
+
 /** Every table, by its SQL name. */
 export interface Database {
   factor_version: FactorVersionTable;
@@ -645,6 +671,8 @@ export interface Database {
   intake_record: IntakeRecordTable;
   agency_code_mapping: AgencyCodeMappingTable;
   event_grading: EventGradingTable;
+  outbox: OutboxTable;
+  intake_upload_file: IntakeUploadFileTable;
 }
 
 export type AppUserRow = Selectable<AppUserTable>;

@@ -12,6 +12,7 @@ import * as retention from './20261123140200_retention.js';
 import * as sharingAgreements from './20261123140300_sharing_agreements.js';
 import * as intakeInterruptedAndVocabularyV2 from './20261123150100_intake_interrupted_and_vocabulary_v2.js';
 import * as personMatchProfile from './20261123150200_person_match_profile.js';
+import * as createOutbox from './20261126100000_create_outbox.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '20261123140300_sharing_agreements': sharingAgreements,
   '20261123150100_intake_interrupted_and_vocabulary_v2': intakeInterruptedAndVocabularyV2,
   '20261123150200_person_match_profile': personMatchProfile,
+  '20261126100000_create_outbox': createOutbox,
 };
