@@ -250,11 +250,11 @@ DROP FUNCTION IF EXISTS reject_append_only_change();
 `;
 
 /** Creates the core model: organisations, users, people, involvements, the chronology and the access log. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes the core model (extensions stay: other schemas may use them). */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

@@ -1,17 +1,28 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Kysely } from 'kysely';
-import type { Database } from '../database.js';
-import { loadVocabulary } from '../../domain/vocabulary.js';
+
+// Frozen in time: never edit a migration that has shipped; add a new one instead. The vocabulary it
+// loads is its own copy (vocabulary/vocabulary.v1.json, byte for byte the published version 1), so it
+// loads the same rows for ever, whatever later happens to the application's vocabulary files.
 
 const VERSION = '1';
 
+/** The parts of a published vocabulary file this migration loads. */
+interface VocabularyFile {
+  publishedOn: string;
+  factors: { code: string; kind: string; label: string; definition: string }[];
+  eventTypes: {
+    code: string; category: string; label: string; definition: string;
+    agencyKinds: string[]; impliesFactors: string[]; significant: boolean;
+  }[];
+}
+
 /** Loads version 1 of the common vocabulary (event types and factors) from its data file. */
-export async function up(raw: Kysely<unknown>): Promise<void> {
-  const db = raw as Kysely<Database>;
-  const vocabulary = loadVocabulary(VERSION);
-  const file = new URL(`../../domain/vocabulary/vocabulary.v${VERSION}.json`, import.meta.url);
-  const checksum = createHash('sha256').update(readFileSync(file)).digest('hex');
+export async function up(db: Kysely<any>): Promise<void> {
+  const bytes = readFileSync(new URL(`./vocabulary/vocabulary.v${VERSION}.json`, import.meta.url));
+  const vocabulary = JSON.parse(bytes.toString('utf8')) as VocabularyFile;
+  const checksum = createHash('sha256').update(bytes).digest('hex');
   await db
     .insertInto('vocabulary_version')
     .values({ version: VERSION, published_on: vocabulary.publishedOn, checksum })
@@ -46,8 +57,7 @@ export async function up(raw: Kysely<unknown>): Promise<void> {
 }
 
 /** Removes version 1 of the vocabulary. */
-export async function down(raw: Kysely<unknown>): Promise<void> {
-  const db = raw as Kysely<Database>;
+export async function down(db: Kysely<any>): Promise<void> {
   await db.deleteFrom('event_type').where('vocabulary_version', '=', VERSION).execute();
   await db.deleteFrom('factor').where('vocabulary_version', '=', VERSION).execute();
   await db.deleteFrom('vocabulary_version').where('version', '=', VERSION).execute();

@@ -128,11 +128,11 @@ DROP TABLE IF EXISTS person_non_match, identity_decision, identity_review_item, 
 `;
 
 /** Creates the identity-resolution tables: source records, links, model versions, review queue, merges. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes the identity-resolution tables. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

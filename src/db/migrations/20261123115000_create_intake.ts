@@ -111,11 +111,11 @@ DROP FUNCTION IF EXISTS reject_event_grading_change();
 `;
 
 /** Creates the intake tables: batches and their rows, record versions, code mappings and intelligence grading. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes the intake tables. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

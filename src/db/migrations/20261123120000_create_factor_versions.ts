@@ -1,8 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../database.js';
-import { loadVocabulary } from '../../domain/vocabulary.js';
 
-// Frozen in time: never edit a migration that has shipped; add a new one instead.
+// Frozen in time: never edit a migration that has shipped; add a new one instead. The factors come
+// from this folder's own copy of vocabulary version 1 (vocabulary/vocabulary.v1.json), not the application's.
 
 const UP = `
 CREATE TABLE factor_version (
@@ -30,10 +30,11 @@ CREATE TRIGGER factor_version_truncate_refused BEFORE TRUNCATE ON factor_version
 `;
 
 /** Versioned, audited factor definitions; version 1 of each factor comes from vocabulary v1 as published. */
-export async function up(raw: Kysely<unknown>): Promise<void> {
-  await sql.raw(UP).execute(raw);
-  const db = raw as Kysely<Database>;
-  const vocabulary = loadVocabulary('1');
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql.raw(UP).execute(db);
+  const vocabulary = JSON.parse(readFileSync(new URL('./vocabulary/vocabulary.v1.json', import.meta.url), 'utf8')) as {
+    factors: { code: string; kind: string; label: string; definition: string; evidence: string; cinFactors: string[] }[];
+  };
   await db
     .insertInto('factor_version')
     .values(
@@ -56,6 +57,6 @@ export async function up(raw: Kysely<unknown>): Promise<void> {
 }
 
 /** Removes factor versions. */
-export async function down(raw: Kysely<unknown>): Promise<void> {
-  await sql.raw('DROP TABLE IF EXISTS factor_version').execute(raw);
+export async function down(db: Kysely<any>): Promise<void> {
+  await sql.raw('DROP TABLE IF EXISTS factor_version').execute(db);
 }

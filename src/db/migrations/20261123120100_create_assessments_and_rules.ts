@@ -238,7 +238,7 @@ const STARTER_RULES: { code: string; name: string; rationale: string; definition
 ];
 
 /** Risk and vulnerability assessments, early identification rules and considerations, front doors and the fairness baseline. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
   for (const r of STARTER_RULES) {
     await sql`
@@ -249,7 +249,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 /** Removes assessments, rules, considerations and the baseline. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(`
     DROP TABLE IF EXISTS population_baseline, consideration_decision, consideration, front_door, rule_version, rule,
       panel_referral_due, assessment_version, assessment;

@@ -57,11 +57,11 @@ ALTER TABLE app_session DROP COLUMN IF EXISTS awaiting_second_factor;
 `;
 
 /** Adds second factors, sign-in limits and organisation sign-in providers. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes them. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

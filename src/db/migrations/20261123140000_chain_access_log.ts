@@ -68,11 +68,11 @@ ALTER TABLE access_log DROP COLUMN seq;
 `;
 
 /** Chains the access log: seq, prev_hash and hash on every entry. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes the chain. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

@@ -50,11 +50,11 @@ DROP TABLE IF EXISTS event_restriction_grant, event_restriction, break_glass_rev
 `;
 
 /** Break-glass access, restricted-entry grants and protected addresses. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes them. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

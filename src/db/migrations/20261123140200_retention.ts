@@ -77,11 +77,11 @@ DROP TABLE IF EXISTS deletion_tombstone, retention_decision, retention_rule;
 `;
 
 /** Retention rules, recorded decisions, tombstones, and deletion only under a decision. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes retention. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

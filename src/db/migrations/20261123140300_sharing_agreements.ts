@@ -27,11 +27,11 @@ VALUES ('Partnership safeguarding arrangements', '{}', 'Safeguarding children at
 const DOWN = `DROP TABLE IF EXISTS sharing_agreement;`;
 
 /** Organisation-level information sharing agreements. */
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
 /** Removes them. */
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw(DOWN).execute(db);
 }

@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../database.js';
-import { loadVocabulary } from '../../domain/vocabulary.js';
 
-// Frozen in time: never edit a migration that has shipped; add a new one instead.
+// Frozen in time: never edit a migration that has shipped; add a new one instead. The vocabulary it
+// loads is its own copy (vocabulary/vocabulary.v2.json, byte for byte the published version 2).
 
 const VERSION = '2';
+
+/** The parts of a published vocabulary file this migration loads. */
+interface VocabularyFile {
+  publishedOn: string;
+  factors: { code: string }[];
+  eventTypes: {
+    code: string; category: string; label: string; definition: string;
+    agencyKinds: string[]; impliesFactors: string[]; significant: boolean;
+  }[];
+}
 
 const UP = `
 -- Which server process runs a batch, and when it was last heard from, so a batch whose process
@@ -37,18 +46,17 @@ ALTER TABLE intake_batch DROP COLUMN owner;
  * process stopped); and version 2 of the common vocabulary is loaded: the event types it adds to
  * version 1 (looked_after_review). Entries already loaded keep the version that introduced them.
  */
-export async function up(raw: Kysely<unknown>): Promise<void> {
-  await sql.raw(UP).execute(raw);
-  const db = raw as Kysely<Database>;
-  const vocabulary = loadVocabulary(VERSION);
-  const file = new URL(`../../domain/vocabulary/vocabulary.v${VERSION}.json`, import.meta.url);
-  const checksum = createHash('sha256').update(readFileSync(file)).digest('hex');
+export async function up(db: Kysely<any>): Promise<void> {
+  await sql.raw(UP).execute(db);
+  const bytes = readFileSync(new URL(`./vocabulary/vocabulary.v${VERSION}.json`, import.meta.url));
+  const vocabulary = JSON.parse(bytes.toString('utf8')) as VocabularyFile;
+  const checksum = createHash('sha256').update(bytes).digest('hex');
   await db.insertInto('vocabulary_version').values({ version: VERSION, published_on: vocabulary.publishedOn, checksum }).execute();
   // Version 2 adds event types only; its factors are version 1's (a new factor would also need its factor_version row).
-  const knownFactors = new Set((await db.selectFrom('factor').select('code').execute()).map((r) => r.code));
+  const knownFactors = new Set((await db.selectFrom('factor').select('code').execute()).map((r: { code: string }) => r.code));
   const newFactors = vocabulary.factors.filter((f) => !knownFactors.has(f.code)).map((f) => f.code);
   if (newFactors.length) throw new Error(`Vocabulary version ${VERSION} adds factors this migration does not load: ${newFactors.join(', ')}`);
-  const knownTypes = new Set((await db.selectFrom('event_type').select('code').execute()).map((r) => r.code));
+  const knownTypes = new Set((await db.selectFrom('event_type').select('code').execute()).map((r: { code: string }) => r.code));
   const newTypes = vocabulary.eventTypes.filter((t) => !knownTypes.has(t.code));
   if (newTypes.length) {
     await db.insertInto('event_type').values(newTypes.map((t) => ({
@@ -59,9 +67,8 @@ export async function up(raw: Kysely<unknown>): Promise<void> {
 }
 
 /** Removes what version 2 of the vocabulary added, and the batch owner and heartbeat (interrupted batches become failed). */
-export async function down(raw: Kysely<unknown>): Promise<void> {
-  const db = raw as Kysely<Database>;
+export async function down(db: Kysely<any>): Promise<void> {
   await db.deleteFrom('event_type').where('vocabulary_version', '=', VERSION).execute();
   await db.deleteFrom('vocabulary_version').where('version', '=', VERSION).execute();
-  await sql.raw(DOWN).execute(raw);
+  await sql.raw(DOWN).execute(db);
 }

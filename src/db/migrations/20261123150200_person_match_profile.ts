@@ -14,10 +14,10 @@ CREATE TABLE person_match_profile (
 COMMENT ON TABLE person_match_profile IS 'Derived: each person as the identity matcher compares them (see match-index.ts)';
 `;
 
-export async function up(db: Kysely<unknown>): Promise<void> {
+export async function up(db: Kysely<any>): Promise<void> {
   await sql.raw(UP).execute(db);
 }
 
-export async function down(db: Kysely<unknown>): Promise<void> {
+export async function down(db: Kysely<any>): Promise<void> {
   await sql.raw('DROP TABLE IF EXISTS person_match_profile;').execute(db);
 }
