@@ -8,6 +8,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import type { IntakeFormat } from '../src/intake/types.js';
 import { importBatch } from '../src/server/modules/intake/commands/import-batch.js';
 import '../src/server/hooks.js';
+import { createLogger } from '../src/server/logging.js';
 import { print, type Line } from './report.js';
 import { sharedDataDir } from '../test/shared-data.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
@@ -26,7 +27,7 @@ async function pass(d: Db, organisationId: string, label: string, pass: string):
   for (const [name, format, paths] of BATCHES) {
     const started = performance.now();
     const report = await importBatch(d.db, {
-      organisationId, format, via: 'cli', actor: null, route: 'bench', maxBytes: 100 * 1024 * 1024,
+      organisationId, format, via: 'cli', actor: null, route: 'bench', maxBytes: 100 * 1024 * 1024, log: createLogger('warn'),
       sources: paths.map((p) => ({ name: basename(p), bytes: createReadStream(p) })),
     });
     const seconds = (performance.now() - started) / 1000;

@@ -6,6 +6,7 @@ import type { Database } from '../src/db/database.js';
 import type { IntakeFormat } from '../src/intake/types.js';
 import { importBatch, type ImportRequest } from '../src/server/modules/intake/commands/import-batch.js';
 import type { BatchReport } from '../src/server/modules/intake/intake.report.js';
+import { createLogger } from '../src/server/logging.js';
 import { sharedDataDir } from './shared-data.js';
 
 /** The DfE sample files shared by every engineer. */
@@ -39,10 +40,13 @@ export async function tableCounts(db: Kysely<Database>, organisationId: string):
   };
 }
 
+/** Imports log nowhere in tests. */
+export const silentLog = createLogger('silent');
+
 /** Imports files from disk as the command line does. */
 export async function importFiles(db: Kysely<Database>, organisationId: string, format: IntakeFormat, paths: string[], extra: Partial<ImportRequest> = {}): Promise<BatchReport> {
   return importBatch(db, {
-    organisationId, format, via: 'cli', actor: null, route: 'CLI import', maxBytes: 50 * 1024 * 1024,
+    organisationId, format, via: 'cli', actor: null, route: 'CLI import', maxBytes: 50 * 1024 * 1024, log: silentLog,
     sources: paths.map((p) => ({ name: basename(p), bytes: createReadStream(p) })), ...extra,
   });
 }
@@ -54,7 +58,7 @@ export async function importText(db: Kysely<Database>, organisationId: string, f
   const pieces: Buffer[] = [];
   for (let i = 0; i < bytes.length; i += 4096) pieces.push(bytes.subarray(i, i + 4096));
   return importBatch(db, {
-    organisationId, format, via: 'cli', actor: null, route: 'CLI import', maxBytes: 50 * 1024 * 1024,
+    organisationId, format, via: 'cli', actor: null, route: 'CLI import', maxBytes: 50 * 1024 * 1024, log: silentLog,
     sources: [{ name, bytes: Readable.from(pieces) }], ...extra,
   });
 }

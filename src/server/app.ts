@@ -34,7 +34,7 @@ import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
 import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/views.js';
-import { LOG_REDACT_PATHS, serializeRequest } from './logging.js';
+import { loggerOptions } from './logging.js';
 import './hooks.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -49,11 +49,7 @@ export interface AppOptions {
 /** Builds the Fastify app (does not listen): tests call it with inject(), main.ts listens. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? {
-      level: opts.config.LOG_LEVEL,
-      redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' },
-      serializers: { req: serializeRequest },
-    },
+    logger: opts.logger ?? loggerOptions(opts.config.LOG_LEVEL),
     genReqId: () => randomUUID(),
     bodyLimit: 1_048_576,
     routerOptions: { ignoreTrailingSlash: true },

@@ -1,13 +1,13 @@
 import { Writable } from 'node:stream';
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { LOG_REDACT_PATHS, serializeRequest } from './logging.js';
+import { createLogger } from './logging.js';
 
 describe('logging', () => {
   it('never writes a search query string, and redacts personal fields', () => {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
-    const log = pino({ redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } }, sink);
+    // The logger the command line and background work are given, configured as the server's.
+    const log = createLogger('info', sink);
     log.info({ req: { method: 'GET', url: '/people?name=Aurelio+Quint&dob-year=2011', id: 'r1' } }, 'request');
     log.info({ person: { givenNames: 'Aurelio', familyName: 'Quint', dateOfBirth: '2011-01-01', summary: 'x' } }, 'oops');
     const text = lines.join('');

@@ -6,6 +6,7 @@ import { TEXT_ENCODINGS, formatBytes, type TextEncodingName } from '../../intake
 import { detectFormat } from '../../intake/read.js';
 import { INTAKE_FORMATS, type IntakeFormat } from '../../intake/types.js';
 import type { Config } from '../../server/config.js';
+import { createLogger } from '../../server/logging.js';
 import { importBatch } from '../../server/modules/intake/commands/import-batch.js';
 import { intakeMaxBytes } from '../../server/modules/intake/intake.config.js';
 import type { BatchReport } from '../../server/modules/intake/intake.report.js';
@@ -106,7 +107,7 @@ export async function runImportCommand(config: Config, args: string[]): Promise<
       organisationId: org.id, format, via: 'cli', actor: null, route: 'CLI import',
       sources: files.map((f) => ({ name: basename(f), bytes: createReadStream(f) })),
       mappingText, encoding: values.encoding as TextEncodingName | undefined, sourceSystem: values['source-system'],
-      maxBytes, bytesTotal: total, onProgress: (p) => bar(p),
+      maxBytes, bytesTotal: total, onProgress: (p) => bar(p), log: createLogger(config.LOG_LEVEL),
     });
     bar({ bytes: total, records: report.received }, true);
     printReport(report);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../db/client.js';
 import { makeOrg, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
-import { DFE_SAMPLES, importText, policeRecord, toJsonl } from '../../../../test/intake-helpers.js';
+import { DFE_SAMPLES, importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
 import type { BatchReport } from './intake.report.js';
 
 // Each kind of bad input gets a clear reason (line, field, why) and every valid record beside it is kept.
@@ -154,7 +154,7 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
       yield Buffer.from(`${jsonl('DROP-1')}\n${jsonl('DROP-2')}\n`);
       throw new Error('aborted');
     }
-    const r = await importBatch(d.db, { organisationId: org.id, format: 'jsonl', via: 'api', actor: null, route: 'test', maxBytes: 1e6, sources: [{ name: 'stream', bytes: dropped() }] });
+    const r = await importBatch(d.db, { organisationId: org.id, format: 'jsonl', via: 'api', actor: null, route: 'test', maxBytes: 1e6, sources: [{ name: 'stream', bytes: dropped() }], log: silentLog });
     expect(r).toMatchObject({ status: 'failed', accepted: 2, rejected: 0 });
     expect(r.fileErrors).toEqual([{ code: 'upload_interrupted', message: 'The upload stopped before the end of the file: send the file again (records already imported will not be imported twice)' }]);
   });

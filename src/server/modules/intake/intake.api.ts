@@ -66,7 +66,7 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       const report = await importBatch(ctx.db, {
         organisationId: actor.organisationId, format, via: 'api', actor, route: routeOf(request), requestId: request.id,
         sources: [{ name: request.query.fileName ?? `api-${format}`, bytes }], encoding: request.query.encoding,
-        sourceSystem: request.query.sourceSystem, maxBytes, bytesTotal: Number.isFinite(declared) ? declared : null,
+        sourceSystem: request.query.sourceSystem, maxBytes, bytesTotal: Number.isFinite(declared) ? declared : null, log: request.log,
       });
       reply.status(201).header('location', `/api/v1/intake/${report.batchId}`);
       return report;
@@ -99,7 +99,7 @@ export async function readableBatch(ctx: AppContext, request: FastifyRequest, ba
     detail: { batchId: /^[0-9a-f-]{36}$/i.test(batchId) ? batchId : null },
   });
   if (!allowed || !batch) throw new NotFoundError();
-  if (batch.status === 'running' && (await interruptSilentBatches(ctx.db, { batchId: batch.id })).length) {
+  if (batch.status === 'running' && (await interruptSilentBatches(ctx.db, { batchId: batch.id }, request.log)).length) {
     batch = (await getBatch(ctx.db, batch.id))!;
   }
   return batch;

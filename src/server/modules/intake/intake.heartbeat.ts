@@ -8,10 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { sql, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
-import pino from 'pino';
 import type { Database } from '../../../db/database.js';
-
-const log = pino({ name: 'intake', level: process.env.LOG_LEVEL ?? 'info' });
+import type { Log } from '../../logging.js';
 
 /** This process's owner token: host, process id and a random part (a restarted process never reuses one). */
 export const INTAKE_OWNER = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
@@ -36,8 +34,8 @@ export async function beat(db: Kysely<Database>, batchId: string): Promise<void>
     .where('id', '=', batchId).where('owner', '=', INTAKE_OWNER).where('status', '=', 'running').execute();
 }
 
-/** Refreshes the batch's heartbeat on a timer until the returned function is called. */
-export function startHeartbeat(db: Kysely<Database>, batchId: string, intervalMs = HEARTBEAT_INTERVAL_MS): () => void {
+/** Refreshes the batch's heartbeat on a timer until the returned function is called; a failed beat is logged to `log`. */
+export function startHeartbeat(db: Kysely<Database>, batchId: string, log: Log, intervalMs = HEARTBEAT_INTERVAL_MS): () => void {
   const timer = setInterval(() => {
     beat(db, batchId).catch((err: unknown) => log.warn({ batchId, errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an import heartbeat could not be stored'));
   }, intervalMs);

@@ -23,7 +23,7 @@ type UploadBody = Record<string, string> & { [FILES]?: Record<string, UploadedFi
 
 async function renderUpload(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, values: Record<string, string>, errors: { href: string; text: string; field: string }[], status = 200) {
   const actor = actorOf(request);
-  await interruptSilentBatches(ctx.db, { organisationId: actor.organisationId });
+  await interruptSilentBatches(ctx.db, { organisationId: actor.organisationId }, request.log);
   const batches = await listBatches(ctx.db, actor.organisationId);
   reply.status(status);
   return reply.view('intake/views/upload.njk', {
@@ -68,7 +68,7 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
     sub.addHook('onClose', async () => settleImports());
     // Batches an earlier server process left running will never finish: say so at start-up.
     sub.addHook('onReady', async () => {
-      const interrupted = await interruptOrphanedBatches(ctx.db, ctx.engine);
+      const interrupted = await interruptOrphanedBatches(ctx.db, ctx.engine, app.log);
       if (interrupted.length) app.log.warn({ batchIds: interrupted }, 'imports left running by an earlier server process were marked interrupted');
     });
     const r = sub.withTypeProvider<ZodTypeProvider>();
@@ -101,7 +101,7 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
         organisationId: actor.organisationId, format: format as IntakeFormat, via: 'upload', actor, route: routeOf(request), requestId: request.id,
         sources: files.map((f) => ({ name: f.fileName || 'upload', bytes: Readable.from([f.data]) })),
         mappingText: mapping?.data.toString('utf8'), encoding: values.encoding as TextEncodingName, sourceSystem: values.sourceSystem || undefined,
-        maxBytes: intakeMaxBytes(), bytesTotal: files.reduce((n, f) => n + f.data.length, 0),
+        maxBytes: intakeMaxBytes(), bytesTotal: files.reduce((n, f) => n + f.data.length, 0), log: request.log,
       };
       const batchId = await createBatch(ctx.db, req);
       startImport(batchId, () => runImport(ctx.db, batchId, req));

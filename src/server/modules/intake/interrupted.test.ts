@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../db/client.js';
 import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, makeTeam, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
-import { importText, policeRecord, toJsonl } from '../../../../test/intake-helpers.js';
+import { importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
 import { createApiKey } from '../api/api-key.js';
 import { createBatch } from './commands/import-batch.js';
 import { interruptOrphanedBatches } from './commands/interrupt-batches.js';
@@ -160,7 +160,7 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
       await d.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', recent).execute();
     }
     await d.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', live).execute();
-    expect(await interruptOrphanedBatches(d.db, TEST_ENGINE === 'pglite' ? 'pglite' : 'postgres')).not.toContain(silent);
+    expect(await interruptOrphanedBatches(d.db, TEST_ENGINE === 'pglite' ? 'pglite' : 'postgres', silentLog)).not.toContain(silent);
   });
 
   it('refreshes the heartbeat of this process\'s running batches only, on a timer while an import runs', async () => {
@@ -177,7 +177,7 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
     expect(await ageOf(mine)).toBeLessThan(60);
 
     await d.db.updateTable('intake_batch').set({ heartbeat_at: backdate }).where('id', '=', mine).execute();
-    const stop = startHeartbeat(d.db, mine, 20);
+    const stop = startHeartbeat(d.db, mine, silentLog, 20);
     try {
       await expect.poll(() => ageOf(mine), { timeout: 5000, interval: 20 }).toBeLessThan(60);
     } finally {

@@ -1,18 +1,16 @@
 import { sql, type Kysely } from 'kysely';
-import pino from 'pino';
 import type { Database } from '../../../../db/database.js';
 import type { TextEncodingName } from '../../../../intake/decode.js';
 import { readIntake, type IntakeSource } from '../../../../intake/read.js';
 import { IntakeFileError, type IntakeFormat, type IntakeItem } from '../../../../intake/types.js';
 import type { Actor } from '../../../actor.js';
+import type { Log } from '../../../logging.js';
 import { recordAccess, recordAccessMany } from '../../../audit/record-access.js';
 import { eventRecorded } from '../../chronology/after-record.js';
 import { INTAKE_OWNER, startHeartbeat } from '../intake.heartbeat.js';
 import { ReportTally, type BatchReport } from '../intake.report.js';
 import { loadBatchContext, type BatchContext } from './batch-context.js';
 import { newOverlay, sourceKey, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
-
-const log = pino({ name: 'intake', level: process.env.LOG_LEVEL ?? 'info' });
 
 /** Everything needed to run one import. */
 export interface ImportRequest {
@@ -31,13 +29,15 @@ export interface ImportRequest {
   bytesTotal?: number | null;
   chunkSize?: number;
   onProgress?: (progress: { bytes: number; records: number }) => void;
+  /** Where the import logs what goes wrong: the caller's logger (a request's, the app's or the command line's). */
+  log: Log;
 }
 
 /**
  * Creates the batch row (status running, owned by this process, heartbeat now) so a page can show its
  * progress before it finishes.
  */
-export async function createBatch(db: Kysely<Database>, req: ImportRequest): Promise<string> {
+export async function createBatch(db: Kysely<Database>, req: Omit<ImportRequest, 'log'>): Promise<string> {
   const row = await db.insertInto('intake_batch').values({
     organisation_id: req.organisationId, format: req.format, file_names: req.sources.map((s) => s.name), via: req.via,
     user_id: req.actor?.kind === 'user' ? req.actor.userId : null, api_key_id: req.actor?.kind === 'system' ? req.actor.apiKeyId : null,
@@ -82,7 +82,7 @@ async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (Intak
   });
 }
 
-async function writeChunkSafely(db: Kysely<Database>, ctx: BatchContext, items: (IntakeItem & { file: string })[], firstSeq: number) {
+async function writeChunkSafely(db: Kysely<Database>, ctx: BatchContext, items: (IntakeItem & { file: string })[], firstSeq: number, log: Log) {
   try {
     return await writeChunk(db, ctx, items, firstSeq);
   } catch (err) {
@@ -97,7 +97,7 @@ async function writeChunkSafely(db: Kysely<Database>, ctx: BatchContext, items: 
     const results: RowResult[] = [];
     const overlay = newOverlay();
     for (let i = 0; i < items.length; i++) {
-      const one = await writeChunkSafely(db, ctx, [items[i]!], firstSeq + i);
+      const one = await writeChunkSafely(db, ctx, [items[i]!], firstSeq + i, log);
       results.push(...one.results);
       mergeOverlay(ctx, one.overlay, overlay);
     }
@@ -129,7 +129,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
   let chunk: (IntakeItem & { file: string })[] = [];
   const flush = async () => {
     if (!chunk.length) return;
-    const { results, overlay } = await writeChunkSafely(db, ctx, chunk, seq);
+    const { results, overlay } = await writeChunkSafely(db, ctx, chunk, seq, req.log);
     mergeOverlay(ctx, overlay);
     chunk.forEach((item, i) => tally.add(item, results[i]!));
     seq += chunk.length;
@@ -141,7 +141,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
     for (const event of overlay.recorded) await eventRecorded(db, event);
     req.onProgress?.({ bytes, records: seq });
   };
-  const stopHeartbeat = startHeartbeat(db, batchId);
+  const stopHeartbeat = startHeartbeat(db, batchId, req.log);
   try {
     const items = readIntake(req.sources, {
       format: req.format, organisationId: req.organisationId, mappingText: req.mappingText, encoding: req.encoding,
@@ -157,7 +157,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
     if (!(err instanceof IntakeFileError)) {
       status = 'failed';
       tally.fileErrors.push({ code: 'internal_error', message: `The import stopped because of an unexpected error (batch ${batchId}); every record stored before it is kept` });
-      log.error({ err, batchId }, 'an import stopped unexpectedly');
+      req.log.error({ err, batchId }, 'an import stopped unexpectedly');
     } else {
       status = 'failed';
       tally.fileErrors.push({ code: err.code, message: err.message });

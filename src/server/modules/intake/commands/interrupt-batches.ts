@@ -4,13 +4,11 @@
  * What the batch committed stays; its report is rebuilt from the rows it stored, with the reason.
  */
 import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
-import pino from 'pino';
 import type { Database } from '../../../../db/database.js';
 import type { Engine } from '../../../../db/client.js';
+import type { Log } from '../../../logging.js';
 import { heartbeatIsStale, INTAKE_OWNER, SILENT_AFTER_TEXT } from '../intake.heartbeat.js';
 import { REPORT_REJECTION_LIMIT, type BatchReport, type TableCounts } from '../intake.report.js';
-
-const log = pino({ name: 'intake', level: process.env.LOG_LEVEL ?? 'info' });
 
 /** Why a batch was interrupted: its process is known to have stopped, or it has been silent too long. */
 export type InterruptCause = 'process_stopped' | 'silent';
@@ -77,7 +75,7 @@ async function reportFromRows(trx: Kysely<Database>, batch: { id: string; organi
 }
 
 /** Interrupts each running batch matching the condition (re-checked under a row lock, so a live batch is never caught mid-beat). */
-async function interruptWhere(db: Kysely<Database>, cause: InterruptCause, filter: { organisationId?: string; batchId?: string }, condition: () => Expression<SqlBool>): Promise<string[]> {
+async function interruptWhere(db: Kysely<Database>, log: Log, cause: InterruptCause, filter: { organisationId?: string; batchId?: string }, condition: () => Expression<SqlBool>): Promise<string[]> {
   let q = db.selectFrom('intake_batch').select('id').where('status', '=', 'running').where(condition());
   if (filter.organisationId) q = q.where('organisation_id', '=', filter.organisationId);
   if (filter.batchId) q = q.where('id', '=', filter.batchId);
@@ -104,14 +102,14 @@ async function interruptWhere(db: Kysely<Database>, cause: InterruptCause, filte
  * locked to one process, so every running batch another process started has lost it. A database
  * server may be shared by several live processes, so there only batches whose heartbeat is stale.
  */
-export async function interruptOrphanedBatches(db: Kysely<Database>, engine: Engine): Promise<string[]> {
+export async function interruptOrphanedBatches(db: Kysely<Database>, engine: Engine, log: Log): Promise<string[]> {
   if (engine === 'pglite') {
-    return interruptWhere(db, 'process_stopped', {}, () => sql<SqlBool>`owner IS DISTINCT FROM ${INTAKE_OWNER}`);
+    return interruptWhere(db, log, 'process_stopped', {}, () => sql<SqlBool>`owner IS DISTINCT FROM ${INTAKE_OWNER}`);
   }
-  return interruptWhere(db, 'silent', {}, () => heartbeatIsStale());
+  return interruptWhere(db, log, 'silent', {}, () => heartbeatIsStale());
 }
 
 /** When batches are read: interrupts the running ones (one batch, or an organisation's) whose heartbeat is stale. */
-export async function interruptSilentBatches(db: Kysely<Database>, filter: { organisationId?: string; batchId?: string }): Promise<string[]> {
-  return interruptWhere(db, 'silent', filter, () => heartbeatIsStale());
+export async function interruptSilentBatches(db: Kysely<Database>, filter: { organisationId?: string; batchId?: string }, log: Log): Promise<string[]> {
+  return interruptWhere(db, log, 'silent', filter, () => heartbeatIsStale());
 }
