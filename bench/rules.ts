@@ -9,10 +9,11 @@ import { openDb, type Db } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { codesUsed } from '../src/domain/rules/rule-language.js';
 import type { Actor } from '../src/server/actor.js';
-import { recordEvent } from '../src/server/modules/chronology/commands/record-event.js';
+import { appendEntry } from '../src/server/modules/chronology/commands/append-entry.js';
 import { loadActiveRules } from '../src/server/modules/considerations/rules.queries.js';
 import { runFullPass } from '../src/server/modules/considerations/run-rules.js';
-import '../src/server/hooks.js';
+import { outboxProcessors } from '../src/server/outbox/processors.js';
+import { startOutboxWorker } from '../src/server/outbox/worker.js';
 import { percentile, print as printFigures, type Line } from './report.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
 
@@ -121,12 +122,17 @@ async function stream(d: Db, who: { userId: string; orgId: string }): Promise<nu
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     pending.push((async () => {
       const t0 = performance.now();
-      const e = await recordEvent(d.db, actor, {
+      const e = await d.db.transaction().execute((trx) => appendEntry(trx, actor, {
         personId, eventTypeCode: 'witness_to_serious_violence', occurredAt: new Date(Date.now() - 3_600_000), occurredPrecision: 'time',
         summary: 'Synthetic benchmark: witnessed a serious assault', sourceSystem: 'BenchSystem',
-      }, { via: 'api', route: 'bench', requestId: `bench-${i}` });
-      const found = await d.rawQuery('SELECT 1 FROM consideration WHERE person_id = $1 AND $2 = ANY(matched_event_ids)', [personId, e.id]);
-      if (found.rows.length === 0) throw new Error('no consideration was raised for a benchmark event');
+      }, { via: 'api', route: 'bench', requestId: `bench-${i}` }));
+      // The rules run in the outbox worker after the commit: wait for the consideration to appear.
+      for (let tries = 0; ; tries++) {
+        const found = await d.rawQuery('SELECT 1 FROM consideration WHERE person_id = $1 AND $2 = ANY(matched_event_ids)', [personId, e.id]);
+        if (found.rows.length > 0) break;
+        if (tries > 6000) throw new Error('no consideration was raised for a benchmark event');
+        await new Promise((r) => setTimeout(r, 5));
+      }
       latencies.push(performance.now() - t0);
     })());
   }
@@ -171,7 +177,8 @@ async function run(d: Db): Promise<void> {
     { name: `rules.${label}.full_pass_every_event.events_read`, value: every.eventsRead, unit: 'events' },
   ]);
   log(`steady stream: ${STREAM} events at ${RATE} per second`);
-  const latencies = await stream(d, who);
+  const worker = await startOutboxWorker(d, { processors: outboxProcessors(), log: { info: () => {}, warn: console.warn, error: console.error } });
+  const latencies = await stream(d, who).finally(() => worker.stop());
   print([
     { name: `rules.${label}.event_to_consideration.p50`, value: percentile(latencies, 50), unit: 'ms' },
     { name: `rules.${label}.event_to_consideration.p95`, value: percentile(latencies, 95), unit: 'ms' },

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../src/db/database.js';
 import type { Actor } from '../src/server/actor.js';
-import { recordEvent } from '../src/server/modules/chronology/commands/record-event.js';
+import { appendEntry } from '../src/server/modules/chronology/commands/append-entry.js';
 import { reviseRule } from '../src/server/modules/considerations/commands/revise-rule.js';
+import { drainOutbox } from './drain-outbox.js';
 import { makeUser } from './helpers.js';
 
 /** A borough name no other test uses, so front-door routing is isolated on a shared database. */
@@ -24,8 +25,15 @@ export async function makeRule(db: Kysely<Database>, organisationId: string, opt
   return { code, ruleId, ruleVersionId: v.id, version, actor };
 }
 
-/** Records an event through the real command (so the after-record listeners run), as a user of an organisation. */
+/**
+ * Records an event through the real command, as a user of an organisation, then drains the outbox
+ * so the rules have run on it (as the server's worker does shortly after the commit).
+ */
 export async function recordAs(db: Kysely<Database>, user: { id: string; organisationId: string }, personId: string, type: string, occurredAt: Date) {
   const actor: Actor = { kind: 'user', userId: user.id, name: 'Test', email: 't@test', organisationId: user.organisationId, organisationName: 'Test', teamId: null, roles: ['practitioner'] };
-  return recordEvent(db, actor, { personId, eventTypeCode: type, occurredAt, occurredPrecision: 'date', summary: `A synthetic ${type.replaceAll('_', ' ')}`, sourceSystem: 'TestSystem' }, { via: 'form', route: 'TEST', requestId: 'test' });
+  const entry = await db.transaction().execute((trx) => appendEntry(trx, actor, {
+    personId, eventTypeCode: type, occurredAt, occurredPrecision: 'date', summary: `A synthetic ${type.replaceAll('_', ' ')}`, sourceSystem: 'TestSystem',
+  }, { via: 'form', route: 'TEST', requestId: 'test' }));
+  await drainOutbox(db);
+  return entry;
 }

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.js';
-import '../server/hooks.js';
 
 const USAGE = `Usage: jigsaw <command> [options]
 

@@ -17,6 +17,8 @@ export interface Db {
   engine: Engine;
   /** Runs SQL straight on the driver, bypassing Kysely (benchmarks compare our layers against it). */
   rawQuery(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** Calls back on each NOTIFY on a channel (sent at commit); resolves with the function that stops listening. */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,25 @@ async function openEmbedded(dataDir: string | undefined): Promise<Db> {
         conn();
       }
     },
+    // LISTEN goes through the same queue, so it never lands inside another holder's transaction.
+    listen: async (channel, onNotify) => {
+      const conn = await driverQueue.acquire();
+      let unlisten: () => Promise<void>;
+      try {
+        unlisten = await client.listen(channel, () => onNotify());
+      } finally {
+        conn();
+      }
+      return async () => {
+        if (closed) return;
+        const c = await driverQueue.acquire();
+        try {
+          await unlisten();
+        } finally {
+          c();
+        }
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;
@@ -90,6 +111,19 @@ async function openServer(url: string): Promise<Db> {
     db,
     engine: 'postgres',
     rawQuery: async (text, params = []) => pool.query(text, params),
+    // A connection of its own, outside the pool, held for as long as the listener lives.
+    listen: async (channel, onNotify) => {
+      const client = new pg.Client({ connectionString: url });
+      client.on('error', () => {}); // a lost listener only slows wake-ups: the worker also polls
+      await client.connect();
+      client.on('notification', (n) => {
+        if (n.channel === channel) onNotify();
+      });
+      await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
+      return async () => {
+        await client.end().catch(() => {});
+      };
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -35,7 +35,6 @@ import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js'
 import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/views.js';
 import { loggerOptions } from './logging.js';
-import './hooks.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 

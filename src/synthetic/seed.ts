@@ -4,11 +4,14 @@
  * of 100,000 children streams through in bounded memory. The demo administrator is
  * written last and marks a finished seed: seeding a borough that already has one is
  * skipped, and a seed that stopped half way is reported rather than silently topped up.
- * Each chunk also stores its people's blocking keys (the match index), as intake does.
+ * Each chunk also stores its people's blocking keys (the match index), as intake does. Entries go
+ * through the chronology's one writer, so each chunk also queues the outbox work that follows new
+ * entries (the early identification rules), run by the server's worker or by `jigsaw seed` itself.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { hashPassword } from '../server/modules/auth/password.js';
+import { appendEntries, type NewEntry } from '../server/modules/chronology/commands/append-entry.js';
 import { indexPeople } from '../server/modules/identity/match-index.js';
 import { USED_EVENT_CODES } from './experiences.js';
 import { DEFAULT_BOROUGH, boroughSlug } from './places.js';
@@ -59,7 +62,7 @@ export function demoUsersFor(borough = DEFAULT_BOROUGH): DemoUser[] {
   return demoUsersOf(borough);
 }
 
-async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string, heldBack: string): Promise<void> {
+async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string, heldBack: string, organisationNames: Map<string, string>, source: string): Promise<void> {
   for (const b of batches(chunk.organisations)) await trx.insertInto('organisation').values(b).execute();
   for (const b of batches(chunk.teams)) await trx.insertInto('team').values(b).execute();
   const users = chunk.users.filter((u) => u.email !== heldBack).map((u) => ({ ...u, password_hash: passwordHash }));
@@ -71,10 +74,30 @@ async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHas
   for (const b of batches(chunk.relationships)) await trx.insertInto('person_relationship').values(b).execute();
   for (const b of batches(chunk.involvements)) await trx.insertInto('involvement').values(b).execute();
   // Corrections follow the entries they supersede in the array, so a batch never refers forward.
-  for (const b of batches(chunk.events)) await trx.insertInto('event').values(b).execute();
-  for (const b of batches(chunk.eventPeople)) await trx.insertInto('event_person').values(b).execute();
+  await appendEntries(trx, chunk.events.length ? entriesOf(chunk, organisationNames) : [], {
+    audit: [{ actor: null, action: 'event.record', route: 'jigsaw seed', outcome: 'allowed', detail: { via: 'synthetic', source, entries: chunk.events.length, children: chunk.childIds.length } }],
+  });
   // The people's blocking keys, so that agency records arriving later find them as candidates.
   await indexPeople(trx, chunk.people.map((p) => p.id));
+}
+
+/** The chunk's entries as the chronology's writer takes them (restricted entries name their organisation to ask). */
+function entriesOf(chunk: WorldChunk, organisationNames: Map<string, string>): NewEntry[] {
+  const people = new Map<string, { personId: string; role: string }[]>();
+  for (const ep of chunk.eventPeople) {
+    const list = people.get(ep.event_id) ?? [];
+    list.push({ personId: ep.person_id, role: ep.role });
+    people.set(ep.event_id, list);
+  }
+  return chunk.events.map((e) => ({
+    id: e.id, organisationId: e.organisation_id, eventTypeCode: e.event_type_code, vocabularyVersion: e.vocabulary_version,
+    occurredAt: e.occurred_at, occurredPrecision: e.occurred_precision, recordedAt: e.recorded_at, recordedByUserId: e.recorded_by_user_id,
+    apiKeyId: e.api_key_id, recordedVia: e.recorded_via, sourceSystem: e.source_system, sourceRecordId: e.source_record_id, summary: e.summary,
+    narrative: e.narrative, place: e.place, factorCodes: e.factor_codes, sensitivity: e.sensitivity, reliability: e.reliability,
+    supersedes: e.supersedes, correctionReason: e.correction_reason, people: people.get(e.id) ?? [],
+    restriction: e.sensitivity === 'restricted' ? { contact: organisationNames.get(e.organisation_id) ?? 'The recording organisation', reason: 'Restricted by the recording organisation' } : null,
+    audit: null,
+  }));
 }
 
 async function assertVocabularyLoaded(db: Kysely<Database>): Promise<void> {
@@ -108,10 +131,12 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   const passwordHash = await hashPassword(DEMO_PASSWORD); // argon2 is slow by design: hash once, share it
   let admin: WorldChunk['users'][number] | undefined;
   let first = true;
+  const organisationNames = new Map<string, string>();
   for (const chunk of generateChildrenChunks({ children: opts.children, seed: opts.seed, borough }, opts.chunkSize ?? 1000)) {
     admin ??= chunk.users.find((u) => u.email === adminEmail);
+    for (const o of chunk.organisations) organisationNames.set(o.id, o.name);
     try {
-      await db.transaction().execute((trx) => insertChunk(trx, chunk, passwordHash, adminEmail));
+      await db.transaction().execute((trx) => insertChunk(trx, chunk, passwordHash, adminEmail, organisationNames, `${borough} (seed ${opts.seed})`));
     } catch (err) {
       if (first) {
         const leftover = await db.selectFrom('organisation').select('id').where('id', '=', chunk.organisations[0]?.id ?? '').executeTakeFirst();

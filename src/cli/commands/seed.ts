@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { Config } from '../../server/config.js';
+import { createLogger } from '../../server/logging.js';
+import { runOutboxUntilIdle } from '../../server/outbox/outbox.js';
+import { outboxProcessors } from '../../server/outbox/processors.js';
 import { seedBorough, type SeedReport } from '../../synthetic/seed.js';
 import { describeDb, openConfiguredDb } from './open.js';
 
@@ -26,13 +29,17 @@ export async function seedAndReport(db: Kysely<Database>, opts: { children: numb
   return report;
 }
 
-/** `jigsaw seed --children N --seed S`. */
+/** `jigsaw seed --children N --seed S`: seeds, then runs the work the new entries queued (the early identification rules). */
 export async function runSeed(config: Config, opts: { children: number; seed: number }): Promise<number> {
   const db = await openConfiguredDb(config);
   try {
     console.log(`Database: ${describeDb(config)}`);
     await seedAndReport(db.db, opts);
-    return 0;
+    const started = performance.now();
+    const work = await runOutboxUntilIdle(db.db, { processors: outboxProcessors(), log: createLogger(config.LOG_LEVEL) });
+    const considerations = await db.db.selectFrom('consideration').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    console.log(`Early identification rules ran on the new entries (${work.done} outbox item(s), ${((performance.now() - started) / 1000).toFixed(1)} s): ${Number(considerations.n)} considerations in all`);
+    return work.dead > 0 ? 1 : 0;
   } finally {
     await db.close();
   }

@@ -1,6 +1,8 @@
 import { buildApp } from '../../server/app.js';
 import type { Config } from '../../server/config.js';
 import { indexMissingPeople } from '../../server/modules/identity/match-index.js';
+import { outboxProcessors } from '../../server/outbox/processors.js';
+import { startOutboxWorker } from '../../server/outbox/worker.js';
 import { describeDb, openConfiguredDb } from './open.js';
 import { seedAndReport } from './seed.js';
 
@@ -23,6 +25,9 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
   // People written before the match index existed (or by other means) get their blocking keys now.
   const indexed = await indexMissingPeople(db.db);
   app.log.info({ indexed }, 'match index: people given blocking keys at start-up');
+  // The outbox worker runs what follows each committed change (rules, uploaded imports) until the app closes.
+  const worker = await startOutboxWorker(db, { processors: outboxProcessors(), log: app.log });
+  app.addHook('onClose', async () => worker.stop());
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

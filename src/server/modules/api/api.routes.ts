@@ -7,7 +7,7 @@ import { NotFoundError } from '../../errors.js';
 import { presentChronology } from '../chronology/chronology.presenter.js';
 import { getChronology } from '../chronology/chronology.queries.js';
 import { chronologyQuerySchema, toFilter } from '../chronology/chronology.schemas.js';
-import { recordEvent } from '../chronology/commands/record-event.js';
+import { appendEntry } from '../chronology/commands/append-entry.js';
 import { guardPerson, routeOf } from '../people/people.guard.js';
 import { sharingGrants } from '../people/people.policy.js';
 import { presentPerson } from '../people/people.presenter.js';
@@ -60,7 +60,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
     const actor = await guardPerson(ctx, request, request.body.supersedes ? 'event.correct' : 'event.record', request.params.personId);
     const b = request.body;
     const occurredAt = new Date(b.occurredAt.length === 10 ? `${b.occurredAt}T00:00:00Z` : b.occurredAt);
-    const result = await recordEvent(ctx.db, actor, {
+    const result = await ctx.db.transaction().execute((trx) => appendEntry(trx, actor, {
       personId: request.params.personId,
       eventTypeCode: b.eventTypeCode,
       occurredAt,
@@ -80,7 +80,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       restriction: b.restriction
         ? { contact: b.restriction.contact, reason: b.restriction.reason ?? null, grantUserIds: b.restriction.grantUserIds ?? [], grantRoles: b.restriction.grantRoles ?? [] }
         : null,
-    }, { via: 'api', route: routeOf(request), requestId: request.id });
+    }, { via: 'api', route: routeOf(request), requestId: request.id }));
     reply.status(201);
     return result;
   });

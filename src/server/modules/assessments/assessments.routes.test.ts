@@ -167,7 +167,7 @@ describe(`risk and vulnerability assessments on ${TEST_ENGINE}`, () => {
     expect(panel).toContain('Excluded from school');
     expect(panel).toContain('implied by the event type');
     expect(panel).not.toContain('County lines involvement'); // restricted by another agency
-    expect(panel).toContain('1 restricted entry is not included here.');
+    expect(panel).toContain('1 entry withheld from you is not included here.');
     expect(panel).toContain(`href="/assessments/${id}"`);
   });
 

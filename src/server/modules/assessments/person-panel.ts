@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database.js';
 import { versionAt } from '../../../domain/factors/factor-versions.js';
 import { RISK_LEVEL_LABELS, type RiskLevel } from '../../../domain/factors/risk-levels.js';
 import type { Actor } from '../../actor.js';
-import { canSeeRestricted } from '../people/people.policy.js';
+import { entryScope } from '../chronology/chronology.policy.js';
 import { decideAssessment } from './assessments.policy.js';
 import { listAssessments, type AssessmentSummary } from './assessments.queries.js';
 
@@ -44,26 +44,24 @@ const EVENT_LIMIT = 1000;
 
 /**
  * Loads the risk panel for a person the actor has already been authorised to read (the person
- * page's own access-log row covers it). Restricted entries the actor may not see are left out
- * of the factor list, since a factor would reveal what they are about.
+ * page's own access-log row covers it). Entries withheld from the actor (restricted, or not shared
+ * with their organisation) are left out of the factor list, since a factor would reveal what they are about.
  */
 export async function loadRiskPanel(db: Kysely<Database>, actor: Actor, personId: string): Promise<RiskPanel> {
-  const [assessments, events] = await Promise.all([
+  const [assessments, entries] = await Promise.all([
     listAssessments(db, personId),
+    // Merged records are read as one child; an entry withheld from the actor has no factors here.
     db
-      .selectFrom('event as e')
-      .innerJoin('event_type as t', 't.code', 'e.event_type_code')
-      .innerJoin('organisation as o', 'o.id', 'e.organisation_id')
-      .select(['e.id', 't.label', 'e.occurred_at', 'e.occurred_precision', 'e.recorded_at', 'e.organisation_id', 'o.name as organisation_name', 'e.sensitivity', 'e.factor_codes', 't.implies_factors'])
-      .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', '=', personId))
-      .where(sql<boolean>`NOT EXISTS (SELECT 1 FROM event s WHERE s.supersedes = e.id)`)
-      .where(sql<boolean>`(cardinality(e.factor_codes) > 0 OR cardinality(t.implies_factors) > 0)`)
-      .orderBy('e.occurred_at', 'desc')
+      .selectFrom(entryScope(actor, { ids: [personId] }).as('v'))
+      .select(['v.id', 'v.type_label', 'v.occurred_at', 'v.occurred_precision', 'v.recorded_at', 'v.organisation_name', 'v.access', 'v.factor_codes', 'v.implied_factors'])
+      .where('v.current', '=', true)
+      .where(sql<boolean>`(v.access <> 'full' OR cardinality(v.factor_codes) > 0 OR cardinality(v.implied_factors) > 0)`)
+      .orderBy('v.occurred_at', 'desc')
       .limit(EVENT_LIMIT)
       .execute(),
   ]);
-  const visible = events.filter((e) => e.sensitivity !== 'restricted' || canSeeRestricted(actor, e.organisation_id));
-  const codes = [...new Set(visible.flatMap((e) => [...e.factor_codes, ...e.implies_factors]))];
+  const visible = entries.filter((e): e is typeof e & { recorded_at: Date; type_label: string } => e.access === 'full');
+  const codes = [...new Set(visible.flatMap((e) => [...e.factor_codes, ...e.implied_factors]))];
   const versions = codes.length
     ? await db.selectFrom('factor_version').selectAll().where('code', 'in', codes).orderBy('code').orderBy('version').execute()
     : [];
@@ -73,7 +71,7 @@ export async function loadRiskPanel(db: Kysely<Database>, actor: Actor, personId
   const factors = new Map<string, FactorSeen>();
   for (const e of visible) {
     const explicit = new Set(e.factor_codes);
-    for (const code of new Set([...e.factor_codes, ...e.implies_factors])) {
+    for (const code of new Set([...e.factor_codes, ...e.implied_factors])) {
       const history = (byCode.get(code) ?? []).map((v) => ({ ...v, effectiveFrom: v.effective_from }));
       const latest = history[history.length - 1];
       const then = versionAt(history, e.recorded_at) ?? latest;
@@ -82,7 +80,7 @@ export async function loadRiskPanel(db: Kysely<Database>, actor: Actor, personId
         code, label: latest.label, kind: latest.kind, currentVersion: latest.version, definition: latest.definition, cinFactors: latest.cin_factors, events: [],
       };
       seen.events.push({
-        eventId: e.id, label: e.label, occurredAt: e.occurred_at, occurredPrecision: e.occurred_precision, organisationName: e.organisation_name,
+        eventId: e.id, label: e.type_label, occurredAt: e.occurred_at, occurredPrecision: e.occurred_precision, organisationName: e.organisation_name,
         implied: !explicit.has(code), factorVersion: then.version, definitionAtRecording: then.definition,
       });
       factors.set(code, seen);
@@ -97,7 +95,7 @@ export async function loadRiskPanel(db: Kysely<Database>, actor: Actor, personId
     personId,
     current: currentSigned ? { ...currentSigned, levelLabel: label(currentSigned.level), overdue: currentSigned.reviewOn !== null && currentSigned.reviewOn < today } : null,
     factors: [...factors.values()].sort((a, b) => (order[a.kind] ?? 9) - (order[b.kind] ?? 9) || b.events.length - a.events.length || a.label.localeCompare(b.label)),
-    hiddenRestricted: events.length - visible.length,
+    hiddenRestricted: entries.length - visible.length,
     assessments: readable.map((a) => ({ ...a, levelLabel: label(a.level) })),
     canStart: decideAssessment(actor, 'assessment.create', null, true),
   };

@@ -1,5 +1,4 @@
-import type { Actor } from '../../actor.js';
-import { canSeeRestricted, isShared, type SharingAgreementGrant } from '../people/people.policy.js';
+import type { EntryAccess } from './chronology.policy.js';
 import type { ChronologyEntry, ChronologyPage } from './chronology.queries.js';
 
 /** An entry as shown to one actor: an explicit whitelist, with restricted content withheld. */
@@ -32,48 +31,59 @@ export interface PresentedEntry {
   earlierVersions: PresentedEntry[];
 }
 
-/** Presents one entry; content of a restricted entry is withheld from other organisations, its existence is not. */
-export function presentEntry(entry: ChronologyEntry & { earlierVersions?: ChronologyEntry[] }, actor: Actor, sharing: SharingAgreementGrant[]): PresentedEntry {
-  const notShared = !isShared(actor, entry.organisationId, entry.category, sharing);
-  const withheld = notShared || (entry.sensitivity === 'restricted' && !canSeeRestricted(actor, entry.organisationId, entry.restriction?.grants));
+/** Presents one entry. What is withheld was decided in SQL (chronology.policy.ts); this only shapes the fields. */
+export function presentEntry(entry: ChronologyEntry & { earlierVersions?: ChronologyEntry[] }): PresentedEntry {
+  const withheld = entry.access === 'full' ? null : entry.access;
+  const full = withheld === null;
   return {
     id: entry.id,
     restricted: entry.sensitivity === 'restricted',
-    withheld: notShared ? 'not_shared' : withheld ? 'restricted' : null,
-    restrictedContact: entry.sensitivity === 'restricted' ? entry.restriction?.contact ?? null : null,
-    eventType: withheld
-      ? notShared
-        ? { code: 'not_shared', label: 'Entry not shared with your organisation', category: entry.category, vocabularyVersion: entry.vocabularyVersion }
-        : { code: 'restricted', label: 'Restricted entry', category: entry.category, vocabularyVersion: entry.vocabularyVersion }
-      : { code: entry.eventTypeCode, label: entry.eventTypeLabel, category: entry.category, vocabularyVersion: entry.vocabularyVersion },
-    occurredAt: entry.occurredAt.toISOString(),
-    occurredPrecision: entry.occurredPrecision,
-    organisation: { id: entry.organisationId, name: entry.organisationName, kind: entry.organisationKind },
-    provenance: withheld
-      ? null
-      : {
-          recordedAt: entry.recordedAt.toISOString(),
-          recordedBy: entry.recordedByName,
-          recordedVia: entry.recordedVia,
-          sourceSystem: entry.sourceSystem,
-          sourceRecordId: entry.sourceRecordId,
-          reliability: entry.reliability,
-        },
-    summary: withheld ? null : entry.summary,
-    narrative: withheld ? null : entry.narrative,
-    place: withheld ? null : entry.place,
-    factorCodes: withheld ? [] : entry.factorCodes,
-    impliedFactorCodes: withheld ? [] : entry.impliedFactors,
+    withheld,
+    restrictedContact: entry.restricted_contact,
+    eventType: withheld === 'not_shared'
+      ? { code: 'not_shared', label: WITHHELD_LABELS.not_shared, category: entry.category, vocabularyVersion: entry.vocabulary_version }
+      : withheld === 'restricted'
+        ? { code: 'restricted', label: WITHHELD_LABELS.restricted, category: entry.category, vocabularyVersion: entry.vocabulary_version }
+        : { code: entry.event_type_code ?? '', label: entry.type_label ?? '', category: entry.category, vocabularyVersion: entry.vocabulary_version },
+    occurredAt: entry.occurred_at.toISOString(),
+    occurredPrecision: entry.occurred_precision,
+    organisation: { id: entry.organisation_id, name: entry.organisation_name, kind: entry.organisation_kind },
+    provenance: full && entry.recorded_at
+      ? {
+          recordedAt: entry.recorded_at.toISOString(),
+          recordedBy: entry.recorded_by_name,
+          recordedVia: entry.recorded_via ?? '',
+          sourceSystem: entry.source_system ?? '',
+          sourceRecordId: entry.source_record_id,
+          reliability: entry.reliability ?? '',
+        }
+      : null,
+    summary: entry.summary,
+    narrative: entry.narrative,
+    place: entry.place,
+    factorCodes: entry.factor_codes,
+    impliedFactorCodes: entry.implied_factors,
     personRoles: entry.roles,
-    correction: entry.supersedes && !withheld ? { supersedes: entry.supersedes, reason: entry.correctionReason ?? '' } : null,
-    earlierVersions: withheld ? [] : (entry.earlierVersions ?? []).map((e) => presentEntry(e, actor, sharing)),
+    correction: entry.supersedes ? { supersedes: entry.supersedes, reason: entry.correction_reason ?? '' } : null,
+    earlierVersions: full ? (entry.earlierVersions ?? []).map((e) => presentEntry(e)) : [],
   };
 }
 
+/** How a withheld entry is named wherever it appears (chronology, timeline, home page, evidence). */
+export const WITHHELD_LABELS = {
+  restricted: 'Restricted entry',
+  not_shared: 'Entry not shared with your organisation',
+} as const;
+
+/** The label of an entry for this reader: its type, or why it is withheld. */
+export function entryLabel(entry: { access: EntryAccess; type_label: string | null }): string {
+  return entry.access === 'full' ? entry.type_label ?? '' : WITHHELD_LABELS[entry.access];
+}
+
 /** Presents a page of the chronology. */
-export function presentChronology(page: ChronologyPage, actor: Actor, sharing: SharingAgreementGrant[]) {
+export function presentChronology(page: ChronologyPage) {
   return {
-    entries: page.entries.map((e) => presentEntry(e, actor, sharing)),
+    entries: page.entries.map((e) => presentEntry(e)),
     page: page.page,
     pageSize: page.pageSize,
     total: page.total,

@@ -9,7 +9,7 @@ import type { Actor } from '../../actor.js';
 import { guardPerson, routeOf } from '../people/people.guard.js';
 import { getPersonSummary } from '../people/people.queries.js';
 import { CATEGORY_LABELS } from './categories.js';
-import { recordEvent } from './commands/record-event.js';
+import { appendEntry } from './commands/append-entry.js';
 
 const params = z.object({ personId: z.string().max(64) });
 const many = z.union([z.string().max(60), z.array(z.string().max(60)).max(40)]).optional()
@@ -120,14 +120,14 @@ export async function chronologyRoutes(app: FastifyInstance, ctx: AppContext): P
     const precision = v.approximate ? 'approximate' : time ? 'time' : date.precision;
     const occurredAt = new Date(`${date.date}T${time ? time.padStart(5, '0') : '00:00'}:00Z`);
     try {
-      const result = await recordEvent(ctx.db, actor, {
+      const result = await ctx.db.transaction().execute((trx) => appendEntry(trx, actor, {
         personId, eventTypeCode: v.eventTypeCode, occurredAt, occurredPrecision: precision, summary,
         narrative: v.narrative, place: v.place, factorCodes: v.factorCodes,
         sensitivity: v.sensitivity as 'standard' | 'restricted', reliability: v.reliability as 'confirmed' | 'reported' | 'unverified',
         sourceSystem: 'jigsaw', sourceRecordId: null,
         supersedes: v.supersedes || null, correctionReason: v.correctionReason || null,
         restriction: v.sensitivity === 'restricted' ? { contact: v.restrictionContact } : null,
-      }, { via: 'form', route: routeOf(request), requestId: request.id });
+      }, { via: 'form', route: routeOf(request), requestId: request.id }));
       return reply.redirect(`/people/${personId}?recorded=${result.id}#event-${result.id}`, 303);
     } catch (err) {
       if (err instanceof AppError && err.details) {

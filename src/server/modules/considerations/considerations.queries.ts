@@ -2,7 +2,8 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import { RuleDefinitionSchema, describeRule } from '../../../domain/rules/rule-language.js';
 import type { Actor } from '../../actor.js';
-import { canSeeRestricted } from '../people/people.policy.js';
+import { entryScope } from '../chronology/chronology.policy.js';
+import { entryLabel } from '../chronology/chronology.presenter.js';
 import { displayNames } from '../people/people.queries.js';
 import type { ConsiderationAddress } from './considerations.policy.js';
 import { visibleConsiderationIds } from './considerations.policy.js';
@@ -70,14 +71,12 @@ export async function getConsideration(db: Kysely<Database>, actor: Actor, id: s
     .where('c.id', '=', id)
     .executeTakeFirst();
   if (!c) return null;
+  // The evidence as the actor may see it: withheld entries keep their date and organisation only.
   const events = await db
-    .selectFrom('event as e')
-    .innerJoin('event_type as t', 't.code', 'e.event_type_code')
-    .innerJoin('organisation as o', 'o.id', 'e.organisation_id')
-    .select(['e.id', 't.label', 'e.occurred_at', 'e.occurred_precision', 'e.organisation_id', 'o.name as organisation_name', 'e.summary', 'e.sensitivity',
-      sql<boolean>`EXISTS (SELECT 1 FROM event s WHERE s.supersedes = e.id)`.as('superseded')])
-    .where('e.id', 'in', c.matched_event_ids)
-    .orderBy('e.occurred_at')
+    .selectFrom(entryScope(actor, { ids: [c.person_id] }).as('v'))
+    .select(['v.id', 'v.type_label', 'v.access', 'v.occurred_at', 'v.occurred_precision', 'v.organisation_name', 'v.summary', 'v.current'])
+    .where('v.id', 'in', c.matched_event_ids)
+    .orderBy('v.occurred_at')
     .execute();
   const parsed = RuleDefinitionSchema.safeParse(typeof c.definition === 'string' ? JSON.parse(c.definition) : c.definition);
   const names = await displayNames(db, [c.person_id]);
@@ -86,13 +85,10 @@ export async function getConsideration(db: Kysely<Database>, actor: Actor, id: s
     explanation: c.explanation, recipientKind: c.recipient_kind, recipientUserId: c.recipient_user_id, recipientTeamId: c.recipient_team_id,
     recipientOrganisationId: c.recipient_organisation_id, recipientOrganisationName: c.recipient_organisation_name, decided: c.decision !== null,
     rule: { code: c.code, version: c.version, name: c.name, rationale: c.rationale, description: parsed.success ? describeRule(parsed.data) : 'Definition not readable' },
-    events: events.map((e) => {
-      const restricted = e.sensitivity === 'restricted' && !canSeeRestricted(actor, e.organisation_id);
-      return {
-        id: e.id, label: restricted ? 'Restricted entry' : e.label, occurredAt: e.occurred_at, occurredPrecision: e.occurred_precision,
-        organisationName: e.organisation_name, summary: restricted ? null : e.summary, restricted, superseded: e.superseded,
-      };
-    }),
+    events: events.map((e) => ({
+      id: e.id, label: entryLabel(e), occurredAt: e.occurred_at, occurredPrecision: e.occurred_precision,
+      organisationName: e.organisation_name, summary: e.summary, restricted: e.access !== 'full', superseded: !e.current,
+    })),
     decision: c.decision ? { decision: c.decision, service: c.service, reason: c.reason, decidedAt: c.decided_at!, decidedByName: c.decided_by_name ?? '' } : null,
   };
 }

@@ -3,6 +3,7 @@ import type { ConsiderationTable, Database } from '../../../db/database.js';
 import { evaluateRule, evidenceKey, type Labels, type RuleEvent } from '../../../domain/rules/evaluate.js';
 import { codesUsed, cooldownDays, lookbackDays } from '../../../domain/rules/rule-language.js';
 import { recordAccessMany } from '../../audit/record-access.js';
+import { entryScope } from '../chronology/chronology.policy.js';
 import { loadActiveRules, type ActiveRule } from './rules.queries.js';
 
 const DAY = 86_400_000;
@@ -38,24 +39,24 @@ interface EventRow {
 
 /**
  * The events rules can see, as SQL: current (not superseded) entries in the longest rule period,
- * of children (under 18 or age unknown), whose type or factors some rule looks at.
+ * of children (under 18 or age unknown), whose type or factors some rule looks at. Entries come
+ * through the chronology's scope, so merged records are read as one child (the surviving record),
+ * and a child's part in an entry only as a parent does not count.
  */
 function eventsSql(rules: ActiveRule[], asOf: Date, personIds: string[] | null) {
   const from = new Date(asOf.getTime() - Math.max(...rules.map((r) => lookbackDays(r.definition))) * DAY);
   const types = [...new Set(rules.flatMap((r) => codesUsed(r.definition).eventTypes))];
   const factors = [...new Set(rules.flatMap((r) => codesUsed(r.definition).factors))];
+  const scope = entryScope({ kind: 'partnership', purpose: 'rules' }, personIds ? { ids: personIds } : { all: true });
   return sql<EventRow>`
-    SELECT ep.person_id, e.id, e.event_type_code, e.occurred_at, e.factor_codes, t.implies_factors
-    FROM event e
-    JOIN event_person ep ON ep.event_id = e.id AND ep.role <> 'parent'
-    JOIN event_type t ON t.code = e.event_type_code
-    JOIN person p ON p.id = ep.person_id
-    WHERE e.occurred_at > ${from} AND e.occurred_at <= ${asOf}
-      ${personIds ? sql`AND ep.person_id = ANY(${sql.val(personIds)}::uuid[])` : sql``}
+    SELECT v.person_id, v.id, v.event_type_code, v.occurred_at, v.factor_codes, v.implied_factors AS implies_factors
+    FROM ${scope} v
+    JOIN person p ON p.id = v.person_id
+    WHERE v.current AND v.occurred_at > ${from} AND v.occurred_at <= ${asOf}
+      AND NOT v.roles <@ ARRAY['parent']::text[]
       AND (p.date_of_birth IS NULL OR p.date_of_birth > (${asOf}::timestamptz - interval '18 years')::date)
-      AND (e.event_type_code = ANY(${sql.val(types)}::text[]) OR e.factor_codes && ${sql.val(factors)}::text[] OR t.implies_factors && ${sql.val(factors)}::text[])
-      AND NOT EXISTS (SELECT 1 FROM event s WHERE s.supersedes = e.id)
-    ORDER BY ep.person_id, e.occurred_at, e.id`;
+      AND (v.event_type_code = ANY(${sql.val(types)}::text[]) OR v.factor_codes && ${sql.val(factors)}::text[] OR v.implied_factors && ${sql.val(factors)}::text[])
+    ORDER BY v.person_id, v.occurred_at, v.id`;
 }
 
 function toRuleEvent(r: EventRow): RuleEvent {

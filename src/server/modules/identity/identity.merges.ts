@@ -4,7 +4,7 @@ import { AppError, NotFoundError } from '../../errors.js';
 
 // Merges in force: every merge row without an unmerge row. Merged people are read through this
 // indirection, because event_person (like the rest of the chronology) is never rewritten.
-const ACTIVE_MERGES = sql`SELECT m.survivor_person_id AS a, m.merged_person_id AS b FROM person_merge m
+export const ACTIVE_MERGES = sql`SELECT m.survivor_person_id AS a, m.merged_person_id AS b FROM person_merge m
   WHERE NOT EXISTS (SELECT 1 FROM person_unmerge u WHERE u.merge_id = m.id)`;
 
 /** The ids of every person record currently merged with this one (itself included), as a subquery (plain SQL, so no handle is needed). */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../db/client.js';
 import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, makeTeam, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
 import { INTAKE_FIXTURES, multipartBody } from '../../../../test/intake-helpers.js';
-import { settleImports } from './intake.jobs.js';
+import { drainOutbox } from '../../../../test/drain-outbox.js';
 
 describe(`intake pages on ${TEST_ENGINE}`, () => {
   let d: Db;
@@ -76,7 +76,7 @@ describe(`intake pages on ${TEST_ENGINE}`, () => {
     expect(res.statusCode).toBe(303);
     const location = res.headers.location as string;
     expect(location).toMatch(/^\/intake\/batches\/[0-9a-f-]{36}$/);
-    await settleImports();
+    await drainOutbox(d.db);
 
     const page = await app.inject({ method: 'GET', url: location, headers: { cookie: w.dslSession.cookie } });
     expect(page.statusCode).toBe(200);
@@ -117,7 +117,7 @@ describe(`intake pages on ${TEST_ENGINE}`, () => {
     const w = await world();
     const other = await world();
     const res = await upload(w.dslSession, { format: 'jsonl' }, [{ field: 'file', name: 'a.jsonl', content: 'not json\n' }]);
-    await settleImports();
+    await drainOutbox(d.db);
     const since = await lastAuditId(d.db);
     const theirs = await app.inject({ method: 'GET', url: res.headers.location as string, headers: { cookie: other.dslSession.cookie } });
     expect(theirs.statusCode).toBe(404);

@@ -8,11 +8,10 @@ import { INTAKE_FORMATS, type IntakeFormat } from '../../../intake/types.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { actorOf, routeOf } from '../people/people.guard.js';
-import { createBatch, runImport, type ImportRequest } from './commands/import-batch.js';
 import { interruptOrphanedBatches, interruptSilentBatches } from './commands/interrupt-batches.js';
 import { readableBatch } from './intake.api.js';
 import { intakeMaxBytes } from './intake.config.js';
-import { settleImports, startImport } from './intake.jobs.js';
+import { queueUpload } from './intake.processor.js';
 import { batchRows, listBatches } from './intake.queries.js';
 import { guardIntake } from './intake.guard.js';
 import { mappingRoutes } from './mappings.routes.js';
@@ -64,8 +63,6 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
       body[FILES] = parsed.files;
       return body;
     });
-    // Shutdown (and tests) wait for uploads still being imported in the background.
-    sub.addHook('onClose', async () => settleImports());
     // Batches an earlier server process left running will never finish: say so at start-up.
     sub.addHook('onReady', async () => {
       const interrupted = await interruptOrphanedBatches(ctx.db, ctx.engine, app.log);
@@ -97,14 +94,16 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
       }
       if (!errors.length && format === 'csv' && !mapping) errors.push({ field: 'mapping', href: '#mapping', text: 'A CSV file needs its column-mapping file' });
       if (errors.length) return renderUpload(ctx, request, reply, values, errors, 400);
-      const req: ImportRequest = {
-        organisationId: actor.organisationId, format: format as IntakeFormat, via: 'upload', actor, route: routeOf(request), requestId: request.id,
-        sources: files.map((f) => ({ name: f.fileName || 'upload', bytes: Readable.from([f.data]) })),
-        mappingText: mapping?.data.toString('utf8'), encoding: values.encoding as TextEncodingName, sourceSystem: values.sourceSystem || undefined,
-        maxBytes: intakeMaxBytes(), bytesTotal: files.reduce((n, f) => n + f.data.length, 0), log: request.log,
-      };
-      const batchId = await createBatch(ctx.db, req);
-      startImport(batchId, () => runImport(ctx.db, batchId, req));
+      // The batch, its files and the queued import commit together; the outbox worker runs the import.
+      const batchId = await ctx.db.transaction().execute((trx) => queueUpload(trx, {
+        request: {
+          organisationId: actor.organisationId, format: format as IntakeFormat, via: 'upload', actor, route: routeOf(request), requestId: request.id,
+          encoding: values.encoding as TextEncodingName, sourceSystem: values.sourceSystem || undefined,
+          maxBytes: intakeMaxBytes(), bytesTotal: files.reduce((n, f) => n + f.data.length, 0),
+        },
+        files: files.map((f) => ({ name: f.fileName || 'upload', data: f.data })),
+        mapping: mapping ? { name: mapping.fileName || 'mapping', data: mapping.data } : undefined,
+      }));
       return reply.redirect(`/intake/batches/${batchId}`, 303);
     });
 

@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import type { Actor } from '../../actor.js';
+import { childRecordSql, entryScope } from '../chronology/chronology.policy.js';
+import { entryLabel } from '../chronology/chronology.presenter.js';
 import { visiblePersonIds } from './people.policy.js';
 
 /** A person's name as recorded, of one kind. */
@@ -165,32 +167,40 @@ export interface MyChild {
   latest: { occurredAt: Date; precision: string; label: string; organisationName: string; restricted: boolean } | null;
 }
 
-/** The people the actor is involved with (personally or through their team), newest activity first. */
+/**
+ * The children the actor may see (personally, through their team or organisation), newest activity
+ * first. Merged records are one child, listed once under the surviving record; the latest entry is
+ * shown as the actor may see it (its type, or that it is withheld).
+ */
 export async function myChildren(db: Kysely<Database>, actor: Actor & { kind: 'user' }, limit = 100): Promise<MyChild[]> {
-  const people = await db
+  const visible = await db
+    .selectFrom('person')
+    .select('person.id')
+    .where('person.id', 'in', visiblePersonIds(db, actor))
+    .execute();
+  if (visible.length === 0) return [];
+  const records = await db.selectFrom(childRecordSql(visible.map((p) => p.id)).as('c')).select(['c.seed', 'c.anchor']).execute();
+  const childOf = new Map(records.map((r) => [r.seed, r.anchor]));
+  const children = await db
     .selectFrom('person')
     .select(['person.id', 'person.date_of_birth'])
-    .where('person.id', 'in', visiblePersonIds(db, actor))
+    .where('person.id', 'in', [...new Set(records.map((r) => r.anchor))])
+    .orderBy('person.id')
     .limit(limit)
     .execute();
-  if (people.length === 0) return [];
-  const ids = people.map((p) => p.id);
+  const ids = children.map((p) => p.id);
   const [names, roles, latest] = await Promise.all([
     displayNames(db, ids),
-    db.selectFrom('involvement').select(['person_id', 'role']).where('user_id', '=', actor.userId).where('person_id', 'in', ids)
+    db.selectFrom('involvement').select(['person_id', 'role']).where('user_id', '=', actor.userId).where('person_id', 'in', visible.map((p) => p.id))
       .where('ended_on', 'is', null).execute(),
     db
       .selectFrom((eb) =>
         eb
-          .selectFrom('event_person as ep')
-          .innerJoin('event as e', 'e.id', 'ep.event_id')
-          .innerJoin('event_type as t', 't.code', 'e.event_type_code')
-          .innerJoin('organisation as o', 'o.id', 'e.organisation_id')
-          .where('ep.person_id', 'in', ids)
-          .where(({ not, exists, selectFrom }) => not(exists(selectFrom('event as s').select('s.id').whereRef('s.supersedes', '=', 'e.id'))))
+          .selectFrom(entryScope(actor, { ids }).as('v'))
+          .where('v.current', '=', true)
           .select([
-            'ep.person_id', 'e.occurred_at', 'e.occurred_precision', 'e.sensitivity', 'e.organisation_id', 't.label', 'o.name as organisation_name',
-            sql<number>`row_number() over (partition by ep.person_id order by e.occurred_at desc, e.recorded_at desc)`.as('rn'),
+            'v.person_id', 'v.occurred_at', 'v.occurred_precision', 'v.access', 'v.type_label', 'v.organisation_name',
+            sql<number>`row_number() over (partition by v.person_id order by v.occurred_at desc, v.sort_recorded_at desc)`.as('rn'),
           ])
           .as('x'),
       )
@@ -198,19 +208,19 @@ export async function myChildren(db: Kysely<Database>, actor: Actor & { kind: 'u
       .where('x.rn', '=', 1)
       .execute(),
   ]);
-  const roleOf = new Map(roles.map((r) => [r.person_id, r.role]));
+  // A role on any record of the child is the actor's role with the child.
+  const roleOf = new Map(roles.map((r) => [childOf.get(r.person_id) ?? r.person_id, r.role]));
   const latestOf = new Map(latest.map((l) => [l.person_id, l]));
-  return people
+  return children
     .map((p) => {
       const l = latestOf.get(p.id);
-      const restricted = l ? l.sensitivity === 'restricted' && l.organisation_id !== actor.organisationId : false;
       return {
         id: p.id,
         displayName: names.get(p.id) ?? '',
         dateOfBirth: p.date_of_birth,
         myRole: roleOf.get(p.id) ?? null,
         latest: l
-          ? { occurredAt: l.occurred_at, precision: l.occurred_precision, label: restricted ? 'Restricted entry' : l.label, organisationName: l.organisation_name, restricted }
+          ? { occurredAt: l.occurred_at, precision: l.occurred_precision, label: entryLabel(l), organisationName: l.organisation_name, restricted: l.access !== 'full' }
           : null,
       };
     })

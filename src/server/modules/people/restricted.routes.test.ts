@@ -43,10 +43,12 @@ describe(`restricted entries and protected addresses on ${TEST_ENGINE}`, () => {
     expect(seenBySocialSystem.entries[0]).toMatchObject({ restricted: true, summary: null, provenance: null, restrictedContact: 'DS Example, Exploitation Unit', eventType: { code: 'restricted' } });
     const seenByPolice = (await app.inject({ method: 'GET', url: `/api/v1/people/${child.id}/chronology`, headers: { authorization: `Bearer ${policeKey}` } })).json();
     expect(seenByPolice.entries[0]).toMatchObject({ restricted: true, summary: 'Arrest linked to an active investigation' });
-    const { canSeeRestricted } = await import('./people.policy.js');
-    const grants = { userIds: [named.id], roles: [] };
-    expect(canSeeRestricted({ kind: 'user', userId: named.id, name: '', email: '', organisationId: social.id, organisationName: '', teamId: null, roles: ['practitioner'] }, police.id, grants)).toBe(true);
-    expect(canSeeRestricted({ kind: 'user', userId: '00000000-0000-4000-8000-000000000009', name: '', email: '', organisationId: social.id, organisationName: '', teamId: null, roles: ['practitioner'] }, police.id, grants)).toBe(false);
+    // The named user sees it in full; a colleague in the same organisation, named by no grant, does not.
+    const { entryScope } = await import('../chronology/chronology.policy.js');
+    const accessOf = async (userId: string) => (await d.db.selectFrom(entryScope({ kind: 'user', userId, name: '', email: '', organisationId: social.id, organisationName: '', teamId: null, roles: ['practitioner'] }, { ids: [child.id] }).as('v'))
+      .select(['v.access', 'v.summary']).execute());
+    expect(await accessOf(named.id)).toEqual([{ access: 'full', summary: 'Arrest linked to an active investigation' }]);
+    expect(await accessOf('00000000-0000-4000-8000-000000000009')).toEqual([{ access: 'restricted', summary: null }]);
   });
 
   it('withholds a protected address from those who do not need it', async () => {

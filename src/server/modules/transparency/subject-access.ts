@@ -4,6 +4,7 @@ import { ethnicityLabel } from '../../../domain/ethnicity.js';
 import { getPersonSummary } from '../people/people.queries.js';
 import { accessHistory } from './transparency.queries.js';
 import { samePersonIds } from '../identity/identity.merges.js';
+import { entryScope } from '../chronology/chronology.policy.js';
 import { considerationsHeld } from '../considerations/held.js';
 
 /** Why an item is marked for review before the export is released to the person. */
@@ -39,31 +40,27 @@ export interface SubjectAccessExport {
 export async function buildSubjectAccessExport(db: Kysely<Database>, personId: string): Promise<SubjectAccessExport | null> {
   const summary = await getPersonSummary(db, personId);
   if (!summary) return null;
+  // Every entry of the child (merged records included, earlier versions too), in full: the data
+  // protection officer reviews the marked items before release.
   const events = await db
-    .selectFrom('event as e')
-    .innerJoin('event_type as t', 't.code', 'e.event_type_code')
-    .innerJoin('organisation as o', 'o.id', 'e.organisation_id')
-    .leftJoin('app_user as u', 'u.id', 'e.recorded_by_user_id')
-    .leftJoin('event_restriction as r', 'r.event_id', 'e.id')
+    .selectFrom(entryScope({ kind: 'partnership', purpose: 'subject_access' }, { ids: [personId] }).as('e'))
     .select((eb) => [
-      'e.id', 't.label', 't.category', 'e.occurred_at', 'e.occurred_precision', 'o.name as organisation_name', 'e.summary', 'e.narrative', 'e.place',
-      'e.factor_codes', 'e.recorded_at', 'u.name as recorded_by', 'e.recorded_via', 'e.source_system', 'e.source_record_id', 'e.reliability',
-      'e.supersedes', 'e.correction_reason', 'e.sensitivity', 'r.contact',
+      'e.id', 'e.type_label as label', 'e.category', 'e.occurred_at', 'e.occurred_precision', 'e.organisation_name', 'e.summary', 'e.narrative', 'e.place',
+      'e.factor_codes', 'e.recorded_at', 'e.recorded_by_name as recorded_by', 'e.recorded_via', 'e.source_system', 'e.source_record_id', 'e.reliability',
+      'e.supersedes', 'e.correction_reason', 'e.sensitivity', 'e.restricted_contact as contact', 'e.roles',
       eb.selectFrom('event as s').select('s.id').whereRef('s.supersedes', '=', 'e.id').limit(1).as('superseded_by'),
       eb.selectFrom('event_person as ep').select((x) => x.fn.countAll<number>().as('n')).whereRef('ep.event_id', '=', 'e.id').where('ep.person_id', 'not in', samePersonIds(db, personId)).as('others'),
     ])
-    .where('e.id', 'in', db.selectFrom('event_person').select('event_id').where('person_id', 'in', samePersonIds(db, personId)))
     .orderBy('e.occurred_at')
     .execute();
-  const roles = await db.selectFrom('event_person').select(['event_id', 'role']).where('person_id', 'in', samePersonIds(db, personId)).execute();
   const access = await accessHistory(db, personId, 10_000);
 
   const chronology = events.map((e) => ({
-    id: e.id, type: e.label, category: e.category, occurredAt: e.occurred_at.toISOString(), precision: e.occurred_precision,
-    organisation: e.organisation_name, summary: e.summary, narrative: e.narrative, place: e.place, factorCodes: e.factor_codes,
-    recordedAt: e.recorded_at.toISOString(), recordedBy: e.recorded_by, recordedVia: e.recorded_via, sourceSystem: e.source_system,
-    sourceRecordId: e.source_record_id, reliability: e.reliability, supersedes: e.supersedes, correctionReason: e.correction_reason,
-    supersededBy: (e.superseded_by as string | null) ?? null, roleOfPerson: roles.filter((r) => r.event_id === e.id).map((r) => r.role),
+    id: e.id, type: e.label ?? '', category: e.category, occurredAt: e.occurred_at.toISOString(), precision: e.occurred_precision,
+    organisation: e.organisation_name, summary: e.summary ?? '', narrative: e.narrative, place: e.place, factorCodes: e.factor_codes,
+    recordedAt: (e.recorded_at ?? new Date(0)).toISOString(), recordedBy: e.recorded_by, recordedVia: e.recorded_via ?? '', sourceSystem: e.source_system ?? '',
+    sourceRecordId: e.source_record_id, reliability: e.reliability ?? '', supersedes: e.supersedes, correctionReason: e.correction_reason,
+    supersededBy: (e.superseded_by as string | null) ?? null, roleOfPerson: e.roles,
     forReview: e.sensitivity === 'restricted'
       ? `Restricted by ${e.organisation_name}${e.contact ? ` (ask ${e.contact})` : ''}: agree with them before release, as release may prejudice an investigation or put someone at risk`
       : Number(e.others ?? 0) > 0

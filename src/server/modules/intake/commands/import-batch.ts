@@ -6,7 +6,7 @@ import { IntakeFileError, type IntakeFormat, type IntakeItem } from '../../../..
 import type { Actor } from '../../../actor.js';
 import type { Log } from '../../../logging.js';
 import { recordAccess, recordAccessMany } from '../../../audit/record-access.js';
-import { eventRecorded } from '../../chronology/after-record.js';
+import { announceEntries } from '../../chronology/commands/append-entry.js';
 import { INTAKE_OWNER, startHeartbeat } from '../intake.heartbeat.js';
 import { ReportTally, type BatchReport } from '../intake.report.js';
 import { loadBatchContext, type BatchContext } from './batch-context.js';
@@ -28,6 +28,8 @@ export interface ImportRequest {
   maxBytes: number;
   bytesTotal?: number | null;
   chunkSize?: number;
+  /** The sequence number of the batch's first row (after rows an interrupted attempt stored). */
+  firstSeq?: number;
   onProgress?: (progress: { bytes: number; records: number }) => void;
   /** Where the import logs what goes wrong: the caller's logger (a request's, the app's or the command line's). */
   log: Log;
@@ -78,6 +80,8 @@ async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (Intak
       warnings: item.warnings.length ? JSON.stringify(item.warnings) : null,
     }))).execute();
     await recordAccessMany(trx, overlay.access);
+    // The rules (and whatever else follows new entries) run once the chunk has committed.
+    await announceEntries(trx, overlay.announcement);
     return { results, overlay };
   });
 }
@@ -99,23 +103,22 @@ async function writeChunkSafely(db: Kysely<Database>, ctx: BatchContext, items: 
     for (let i = 0; i < items.length; i++) {
       const one = await writeChunkSafely(db, ctx, [items[i]!], firstSeq + i, log);
       results.push(...one.results);
-      mergeOverlay(ctx, one.overlay, overlay);
+      mergeOverlay(ctx, one.overlay);
     }
     return { results, overlay };
   }
 }
 
-function mergeOverlay(ctx: BatchContext, from: ChunkOverlay, into?: ChunkOverlay): void {
+function mergeOverlay(ctx: BatchContext, from: ChunkOverlay): void {
   for (const [k, v] of from.latest) ctx.latest.set(k, v);
   for (const [k, v] of from.seen) ctx.seen.set(k, v);
   for (const p of from.involved) ctx.involved.add(p);
   for (const s of from.knownSources) ctx.knownSources.add(s);
-  if (into) into.recorded.push(...from.recorded);
 }
 
 /**
  * Runs an import into an existing batch: reads every file, stores valid records in chunks (one
- * transaction each, listeners told after each commit), and stores the report. A problem with a
+ * transaction each, with the outbox row for its new entries), and stores the report. A problem with a
  * file as a whole ends the batch as failed, keeping every record stored before it.
  */
 export async function runImport(db: Kysely<Database>, batchId: string, req: ImportRequest): Promise<BatchReport> {
@@ -124,7 +127,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
   const tally = new ReportTally();
   const chunkSize = req.chunkSize ?? 200;
   let bytes = 0;
-  let seq = 0;
+  let seq = req.firstSeq ?? 0;
   let status: BatchReport['status'] = 'completed';
   let chunk: (IntakeItem & { file: string })[] = [];
   const flush = async () => {
@@ -138,7 +141,6 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
     // (silent too long) is running again as soon as it commits.
     await db.updateTable('intake_batch').set({ bytes_read: bytes, records_read: seq, heartbeat_at: sql<Date>`now()`, status: 'running', finished_at: null, report: null })
       .where('id', '=', batchId).where('status', 'in', ['running', 'interrupted']).execute();
-    for (const event of overlay.recorded) await eventRecorded(db, event);
     req.onProgress?.({ bytes, records: seq });
   };
   const stopHeartbeat = startHeartbeat(db, batchId, req.log);

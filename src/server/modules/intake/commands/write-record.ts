@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
 import type { FieldProblem, IncomingPersonData, IntakeItem, IntakeRecord } from '../../../../intake/types.js';
 import type { AccessRecord } from '../../../audit/record-access.js';
-import type { RecordedEvent } from '../../chronology/after-record.js';
+import { appendEntries, newAnnouncement, type EntryAnnouncement } from '../../chronology/commands/append-entry.js';
 import { resolvePerson, type IncomingPerson, type Resolution } from '../../identity/resolve-person.js';
 import type { BatchContext } from './batch-context.js';
 
@@ -32,13 +32,14 @@ export interface ChunkOverlay {
   seen: Map<string, { hash: string; row: number }>;
   involved: Set<string>;
   knownSources: Set<string>;
-  recorded: RecordedEvent[];
+  /** The chunk's new entries, announced (one outbox row) when the chunk is written. */
+  announcement: EntryAnnouncement;
   access: AccessRecord[];
 }
 
 /** A fresh overlay for one chunk. */
 export function newOverlay(): ChunkOverlay {
-  return { latest: new Map(), seen: new Map(), involved: new Set(), knownSources: new Set(), recorded: [], access: [] };
+  return { latest: new Map(), seen: new Map(), involved: new Set(), knownSources: new Set(), announcement: newAnnouncement(), access: [] };
 }
 
 /** The key of a source record within an organisation. */
@@ -143,35 +144,33 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
     // The earlier entry may have been erased under a retention decision: then this one stands alone.
     const earlierEntry = latest?.eventId ? await trx.selectFrom('event').select('id').where('id', '=', latest.eventId).executeTakeFirst() : undefined;
     const supersedes = earlierEntry?.id ?? null;
-    const inserted = await trx.insertInto('event').values({
-      event_type_code: typed.code, vocabulary_version: typed.version, occurred_at: e.occurredAt, occurred_precision: e.precision,
-      recorded_by_user_id: ctx.actor?.kind === 'user' ? ctx.actor.userId : null, api_key_id: ctx.actor?.kind === 'system' ? ctx.actor.apiKeyId : null,
-      recorded_via: 'import', organisation_id: ctx.organisationId, source_system: record.sourceSystem, source_record_id: record.recordId,
-      summary: e.summary, narrative: e.narrative, place: e.place, factor_codes: typed.factors, sensitivity: e.sensitivity, reliability: e.reliability,
-      supersedes, correction_reason: supersedes ? 'Updated by source system' : null,
-    }).returning('id').executeTakeFirstOrThrow();
-    eventId = inserted.id;
-    const people = new Map<string, { event_id: string; person_id: string; role: string }>();
-    for (const p of [{ personId: subject.personId, role: record.role }, ...others]) people.set(`${p.personId}:${p.role}`, { event_id: eventId, person_id: p.personId, role: p.role });
-    await trx.insertInto('event_person').values([...people.values()]).execute();
-    if (e.sensitivity === 'restricted') {
-      await trx.insertInto('event_restriction').values({ event_id: eventId, contact: `${ctx.organisationName} (${record.sourceSystem})`, reason: 'Marked restricted by the source system' }).execute();
-    }
-    if (e.grading) {
-      await trx.insertInto('event_grading').values({
-        event_id: eventId, grading_system: e.grading.system, source_evaluation: e.grading.sourceEvaluation,
-        intelligence_evaluation: e.grading.intelligenceEvaluation, handling_code: e.grading.handlingCode, handling_conditions: e.grading.handlingConditions,
-      }).execute();
-    }
-    overlay.recorded.push({ eventId, organisationId: ctx.organisationId, eventTypeCode: typed.code, personIds: [...new Set([...people.values()].map((p) => p.person_id))], supersedes });
+    const people = [{ personId: subject.personId, role: record.role }, ...others.map((o) => ({ personId: o.personId, role: o.role }))];
+    const [entry] = await appendEntries(trx, [{
+      organisationId: ctx.organisationId, eventTypeCode: typed.code, vocabularyVersion: typed.version, occurredAt: e.occurredAt, occurredPrecision: e.precision,
+      recordedByUserId: ctx.actor?.kind === 'user' ? ctx.actor.userId : null, apiKeyId: ctx.actor?.kind === 'system' ? ctx.actor.apiKeyId : null,
+      recordedVia: 'import', sourceSystem: record.sourceSystem, sourceRecordId: record.recordId,
+      summary: e.summary, narrative: e.narrative, place: e.place, factorCodes: typed.factors, sensitivity: e.sensitivity, reliability: e.reliability,
+      supersedes, correctionReason: supersedes ? 'Updated by source system' : null, people,
+      restriction: e.sensitivity === 'restricted' ? { contact: `${ctx.organisationName} (${record.sourceSystem})`, reason: 'Marked restricted by the source system' } : null,
+      grading: e.grading
+        ? { system: e.grading.system, sourceEvaluation: e.grading.sourceEvaluation, intelligenceEvaluation: e.grading.intelligenceEvaluation, handlingCode: e.grading.handlingCode, handlingConditions: e.grading.handlingConditions }
+        : null,
+      audit: {
+        actor: ctx.actor, action: latest?.eventId ? 'event.correct' : 'event.record', personId: subject.personId,
+        route: ctx.route, outcome: 'allowed', ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        detail: { via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, otherPersonIds: others.map((o) => o.personId) },
+      },
+    }], { announce: overlay.announcement });
+    eventId = entry!.id;
   }
   await trx.insertInto('intake_record').values({
     organisation_id: ctx.organisationId, source_system: record.sourceSystem, source_record_id: record.recordId,
     content_hash: hash, person_id: subject.personId, event_id: eventId, batch_id: ctx.batchId,
   }).execute();
   overlay.latest.set(key, { hash, personId: subject.personId, eventId: eventId ?? latest?.eventId ?? null });
-  overlay.access.push({
-    actor: ctx.actor, action: eventId ? (latest?.eventId ? 'event.correct' : 'event.record') : 'intake.person', personId: subject.personId,
+  // An entry's access-log row is written with the entry; a record naming only a person is logged here.
+  if (!eventId) overlay.access.push({
+    actor: ctx.actor, action: 'intake.person', personId: subject.personId,
     route: ctx.route, outcome: 'allowed', ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
     detail: { via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, eventId, otherPersonIds: others.map((o) => o.personId) },
   });

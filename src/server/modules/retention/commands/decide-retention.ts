@@ -3,6 +3,7 @@ import type { Database } from '../../../../db/database.js';
 import type { Actor } from '../../../actor.js';
 import { recordAccess } from '../../../audit/record-access.js';
 import { ValidationError } from '../../../errors.js';
+import { samePersonIds } from '../../identity/identity.merges.js';
 
 /** A retention decision as the data protection officer records it. */
 export type RetentionChoice =
@@ -98,6 +99,10 @@ const OTHER_HOLDINGS: { table: 'intake_record' | 'source_record' | 'assessment' 
 
 async function heldElsewhere(db: Kysely<Database>, personId: string): Promise<string[]> {
   const found: string[] = [];
+  // A record merged with others is one child with them: erasing one record would leave the child's
+  // other records (and entries linking them) behind, so the merge is undone or decided first.
+  const merged = await db.selectFrom('person').select(sql<number>`1`.as('x')).where('id', 'in', samePersonIds(db, personId)).where('id', '!=', personId).limit(1).executeTakeFirst();
+  if (merged) found.push('other records of the same child (merged)');
   for (const h of OTHER_HOLDINGS) {
     const row = await db.selectFrom(h.table).select(sql<number>`1`.as('x')).where('person_id', '=', personId).limit(1).executeTakeFirst();
     if (row) found.push(h.label);

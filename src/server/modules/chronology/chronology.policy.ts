@@ -1,0 +1,183 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { Actor } from '../../actor.js';
+import { ACTIVE_MERGES } from '../identity/identity.merges.js';
+
+/**
+ * What a reader may see of a chronology entry, and which person records are one child, decided
+ * once, in SQL. Every reader of entries (the chronology page and API, the timeline, the risk panel,
+ * the home page, considerations and their evidence, the rules, "what we hold", subject access,
+ * retention) selects from `entryScope`, never from the event table directly, so a rule about
+ * visibility or merged records is changed here and nowhere else.
+ */
+
+/** How much of an entry the reader may see: all of it, or only that it exists (and why not more). */
+export type EntryAccess = 'full' | 'restricted' | 'not_shared';
+
+/**
+ * Who is reading. An actor (a signed-in user or an organisation's system) sees entries under the
+ * partnership's sharing agreements and restrictions. The partnership itself reads whole entries
+ * for its own duties: the early identification rules, a subject access export prepared by the data
+ * protection officer (every item, marked for review), and retention.
+ */
+export type EntryReader = Actor | { kind: 'partnership'; purpose: 'rules' | 'subject_access' | 'retention' };
+
+/** Whose entries: these person records (each read with every record merged with it), or every child. */
+export type EntryPeople = { ids: readonly string[] } | { all: true };
+
+/** One entry of one child as the reader may see it. Content columns are null (or empty) unless access is 'full'. */
+export interface VisibleEntry {
+  /** The child: the surviving record of merged records, so merged records read as one child. */
+  person_id: string;
+  id: string;
+  access: EntryAccess;
+  /** False for an entry a correction has superseded (an earlier version). */
+  current: boolean;
+  occurred_at: Date;
+  occurred_precision: string;
+  organisation_id: string;
+  organisation_name: string;
+  organisation_kind: string;
+  category: string;
+  vocabulary_version: string;
+  sensitivity: string;
+  /** For a restricted entry: whom to ask (shown to everyone who may see the child). */
+  restricted_contact: string | null;
+  /** This child's roles in the entry (across all their records). */
+  roles: string[];
+  /** For ordering only: when the entry was recorded. */
+  sort_recorded_at: Date;
+  // Content: withheld unless access is 'full'.
+  event_type_code: string | null;
+  type_label: string | null;
+  summary: string | null;
+  narrative: string | null;
+  place: string | null;
+  factor_codes: string[];
+  implied_factors: string[];
+  recorded_at: Date | null;
+  recorded_by_name: string | null;
+  recorded_via: string | null;
+  source_system: string | null;
+  source_record_id: string | null;
+  reliability: string | null;
+  supersedes: string | null;
+  correction_reason: string | null;
+}
+
+/**
+ * The person records that are one child: each given id mapped to the surviving record of its merge
+ * group (`anchor`), with every record in the group (`person_id`). A group's surviving record is the
+ * lowest id among its records that no merge has folded into another (a merge tree always has one).
+ */
+function membersCte(ids: readonly string[]): RawBuilder<unknown> {
+  return sql`grp(seed, person_id) AS (
+      SELECT s, s FROM unnest(${sql.val([...ids])}::uuid[]) s
+      UNION
+      SELECT g.seed, CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END
+      FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
+    ),
+    canon AS (
+      SELECT seed, (min(person_id::text) FILTER (WHERE person_id NOT IN (SELECT b FROM active)))::uuid AS anchor FROM grp GROUP BY seed
+    ),
+    members AS (SELECT DISTINCT c.anchor, g.person_id FROM grp g JOIN canon c USING (seed)),
+    links AS (
+      SELECT m.anchor, ep.event_id, array_agg(DISTINCT ep.role ORDER BY ep.role) AS roles
+      FROM members m JOIN event_person ep ON ep.person_id = m.person_id
+      GROUP BY m.anchor, ep.event_id
+    )`;
+}
+
+/** Every child: each record that a merge folded into another is read as the group's surviving record. */
+function allCte(): RawBuilder<unknown> {
+  return sql`grp(seed, person_id) AS (
+      SELECT x, x FROM (SELECT a AS x FROM active UNION SELECT b FROM active) s
+      UNION
+      SELECT g.seed, CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END
+      FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
+    ),
+    canon AS (
+      SELECT seed, (min(person_id::text) FILTER (WHERE person_id NOT IN (SELECT b FROM active)))::uuid AS anchor FROM grp GROUP BY seed
+    ),
+    links AS (
+      SELECT coalesce(c.anchor, ep.person_id) AS anchor, ep.event_id, array_agg(DISTINCT ep.role ORDER BY ep.role) AS roles
+      FROM event_person ep LEFT JOIN canon c ON c.seed = ep.person_id
+      GROUP BY 1, ep.event_id
+    )`;
+}
+
+/** The access column for a reader, as SQL over `e` (event) and `t` (event_type). */
+function accessSql(reader: EntryReader): RawBuilder<EntryAccess> {
+  if (reader.kind === 'partnership') return sql<EntryAccess>`'full'`;
+  const org = reader.organisationId;
+  // An entry is shared with the reader's organisation when it recorded it, or under an agreement in force.
+  const shared = sql`(e.organisation_id = ${org}::uuid OR EXISTS (
+      SELECT 1 FROM sharing_agreement a
+      WHERE (a.recipient_organisation_id IS NULL OR a.recipient_organisation_id = ${org}::uuid)
+        AND a.valid_from <= current_date AND (a.valid_to IS NULL OR a.valid_to >= current_date)
+        AND (a.provider_organisation_id IS NULL OR a.provider_organisation_id = e.organisation_id)
+        AND (cardinality(a.categories) = 0 OR t.category = ANY(a.categories))))`;
+  // A restricted entry's content: its recording organisation, and the users and roles it names (never a system).
+  const granted = reader.kind === 'user'
+    ? sql`(e.organisation_id = ${org}::uuid OR EXISTS (
+        SELECT 1 FROM event_restriction_grant g WHERE g.event_id = e.id
+          AND (g.user_id = ${reader.userId}::uuid
+            OR (g.role = ANY(${sql.val([...reader.roles])}::text[]) AND (g.organisation_id IS NULL OR g.organisation_id = ${org}::uuid)))))`
+    : sql`(e.organisation_id = ${org}::uuid)`;
+  return sql<EntryAccess>`CASE WHEN NOT ${shared} THEN 'not_shared'
+    WHEN e.sensitivity = 'restricted' AND NOT ${granted} THEN 'restricted' ELSE 'full' END`;
+}
+
+/**
+ * The entries of some children as one reader may see them, as a derived table: select from
+ * `entryScope(...).as('v')`. Merged records are read as one child; superseded versions are included
+ * with `current` false (filter on it for the current chronology). Content is withheld in SQL, so
+ * a reader cannot show, filter or count by what it may not see.
+ */
+export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder<VisibleEntry> {
+  const membership = 'all' in people ? allCte() : membersCte(people.ids);
+  return sql<VisibleEntry>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${membership},
+    scoped AS (
+      SELECT l.anchor, l.roles, e.*, t.label AS t_label, t.category AS t_category, t.implies_factors AS t_implies,
+        o.name AS o_name, o.kind AS o_kind, ${accessSql(reader)} AS access
+      FROM links l
+      JOIN event e ON e.id = l.event_id
+      JOIN event_type t ON t.code = e.event_type_code
+      JOIN organisation o ON o.id = e.organisation_id
+    )
+    SELECT s.anchor AS person_id, s.id, s.access,
+      NOT EXISTS (SELECT 1 FROM event x WHERE x.supersedes = s.id) AS current,
+      s.occurred_at, s.occurred_precision, s.organisation_id, s.o_name AS organisation_name, s.o_kind AS organisation_kind,
+      s.t_category AS category, s.vocabulary_version, s.sensitivity,
+      CASE WHEN s.sensitivity = 'restricted' THEN (SELECT r.contact FROM event_restriction r WHERE r.event_id = s.id) END AS restricted_contact,
+      s.roles, s.recorded_at AS sort_recorded_at,
+      CASE WHEN s.access = 'full' THEN s.event_type_code END AS event_type_code,
+      CASE WHEN s.access = 'full' THEN s.t_label END AS type_label,
+      CASE WHEN s.access = 'full' THEN s.summary END AS summary,
+      CASE WHEN s.access = 'full' THEN s.narrative END AS narrative,
+      CASE WHEN s.access = 'full' THEN s.place END AS place,
+      CASE WHEN s.access = 'full' THEN s.factor_codes ELSE '{}'::text[] END AS factor_codes,
+      CASE WHEN s.access = 'full' THEN s.t_implies ELSE '{}'::text[] END AS implied_factors,
+      CASE WHEN s.access = 'full' THEN s.recorded_at END AS recorded_at,
+      CASE WHEN s.access = 'full' THEN (SELECT u.name FROM app_user u WHERE u.id = s.recorded_by_user_id) END AS recorded_by_name,
+      CASE WHEN s.access = 'full' THEN s.recorded_via END AS recorded_via,
+      CASE WHEN s.access = 'full' THEN s.source_system END AS source_system,
+      CASE WHEN s.access = 'full' THEN s.source_record_id END AS source_record_id,
+      CASE WHEN s.access = 'full' THEN s.reliability END AS reliability,
+      CASE WHEN s.access = 'full' THEN s.supersedes END AS supersedes,
+      CASE WHEN s.access = 'full' THEN s.correction_reason END AS correction_reason
+    FROM scoped s)`;
+}
+
+/**
+ * The surviving record of each given person record's merge group (itself when not merged), so
+ * lists show a merged child once. Plain SQL over a uuid array; returns (seed, anchor).
+ */
+export function childRecordSql(ids: readonly string[]): RawBuilder<{ seed: string; anchor: string }> {
+  return sql<{ seed: string; anchor: string }>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), grp(seed, person_id) AS (
+      SELECT s, s FROM unnest(${sql.val([...ids])}::uuid[]) s
+      UNION
+      SELECT g.seed, CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END
+      FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
+    )
+    SELECT seed, (min(person_id::text) FILTER (WHERE person_id NOT IN (SELECT b FROM active)))::uuid AS anchor FROM grp GROUP BY seed)`;
+}

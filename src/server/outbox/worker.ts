@@ -1,0 +1,72 @@
+import type { Db } from '../../db/client.js';
+import { OUTBOX_CHANNEL, pruneDone, releaseStaleClaims, runOutboxOnce, type OutboxLog, type OutboxProcessor } from './outbox.js';
+
+/** A running worker. */
+export interface OutboxWorker {
+  /** Runs a pass soon (as a NOTIFY does). */
+  wake(): void;
+  /** Stops after the pass in progress; resolves when it has. */
+  stop(): Promise<void>;
+}
+
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * Runs the outbox in this process until stopped: a pass whenever a committed row is announced
+ * (LISTEN/NOTIFY, on both engines), and at least every pollMs in case an announcement was missed
+ * or a retry has fallen due. Several processes may run one each against the same server.
+ */
+export async function startOutboxWorker(d: Db, opts: { processors: readonly OutboxProcessor[]; log: OutboxLog; pollMs?: number }): Promise<OutboxWorker> {
+  const pollMs = opts.pollMs ?? 1000;
+  if (d.engine === 'pglite') {
+    const released = await releaseStaleClaims(d.db);
+    if (released) opts.log.warn({ released }, 'outbox work claimed by an earlier process was released to run again');
+  }
+  let stopped = false;
+  let wakeUp: (() => void) | null = null;
+  let pending = false;
+  const wake = () => {
+    pending = true;
+    wakeUp?.();
+  };
+  let unlisten: (() => Promise<void>) | null = null;
+  try {
+    unlisten = await d.listen(OUTBOX_CHANNEL, wake);
+  } catch (err) {
+    opts.log.warn({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'the outbox worker cannot listen for new work, so it polls');
+  }
+  let lastPrune = 0;
+  const loop = (async () => {
+    while (!stopped) {
+      pending = false;
+      let claimed = 0;
+      try {
+        claimed = (await runOutboxOnce(d.db, { processors: opts.processors, log: opts.log })).claimed;
+        if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
+          lastPrune = Date.now();
+          await pruneDone(d.db);
+        }
+      } catch (err) {
+        opts.log.error({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an outbox pass failed');
+      }
+      if (stopped || claimed > 0 || pending) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wakeUp = null;
+    }
+  })();
+  return {
+    wake,
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await loop;
+      await unlisten?.().catch(() => {});
+    },
+  };
+}
