@@ -1,0 +1,56 @@
+import type { KyselyPlugin } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../../db/client.js';
+import { buildTestApp, involve, makeEvent, makeOrg, makePerson, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
+
+/**
+ * The person page is the most read page: the number of SQL statements one request issues is kept
+ * from growing as areas are added to it (30 when the risk panel and identity records joined it).
+ */
+describe(`SQL statements behind the person page on ${TEST_ENGINE}`, () => {
+  let d: Db;
+  let statements = 0;
+  const counter: KyselyPlugin = {
+    transformQuery: (args) => {
+      statements += 1;
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+  beforeAll(async () => {
+    d = await openTestDb();
+  });
+  afterAll(async () => {
+    await d.close();
+  });
+
+  it('reads a child with corrections and restricted entries from several agencies in at most 30 statements', async () => {
+    const app = await buildTestApp({ ...d, db: d.db.withPlugin(counter) });
+    try {
+      const org = await makeOrg(d.db, 'childrens_social_care');
+      const police = await makeOrg(d.db, 'police');
+      const worker = await makeUser(d.db, { organisationId: org.id });
+      const child = await makePerson(d.db, { given: 'Tobin', family: 'Testcount' });
+      await involve(d.db, { personId: child.id, organisationId: org.id, userId: worker.id });
+      const original = await makeEvent(d.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', summary: 'First wording' });
+      const type = await d.db.selectFrom('event_type').select(['code', 'vocabulary_version']).where('code', '=', 'missing_episode').executeTakeFirstOrThrow();
+      const correction = await d.db.insertInto('event').values({
+        event_type_code: type.code, vocabulary_version: type.vocabulary_version, occurred_at: '2025-03-02T10:00:00Z', occurred_precision: 'time', recorded_via: 'form',
+        organisation_id: org.id, source_system: 'Jigsaw', summary: 'Corrected wording', factor_codes: [], sensitivity: 'standard', supersedes: original.id, correction_reason: 'Wrong day',
+      }).returning('id').executeTakeFirstOrThrow();
+      await d.db.insertInto('event_person').values({ event_id: correction.id, person_id: child.id, role: 'subject' }).execute();
+      await makeEvent(d.db, { personId: child.id, organisationId: police.id, type: 'arrest', summary: 'Arrested' });
+      const restricted = await makeEvent(d.db, { personId: child.id, organisationId: police.id, type: 'weapon_incident', summary: 'Restricted detail', sensitivity: 'restricted' });
+      await d.db.insertInto('event_restriction').values({ event_id: restricted.id, contact: 'DS Example', reason: null }).execute();
+      const { cookie } = await signIn(app, worker.email);
+      statements = 0;
+      const res = await app.inject({ method: 'GET', url: `/people/${child.id}`, headers: { cookie } });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('Corrected wording');
+      console.log(`person page statements (${TEST_ENGINE}): ${statements}`);
+      expect(statements).toBeLessThanOrEqual(30);
+    } finally {
+      await app.close();
+    }
+  });
+});
