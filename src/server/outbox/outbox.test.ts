@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../../db/client.js';
+import type { Database } from '../../db/database.js';
+import { drainOutbox, silentLog } from '../../../test/drain-outbox.js';
+import { involve, makeOrg, makePerson, makeUser, openTestDb, TEST_ENGINE } from '../../../test/helpers.js';
+import { openIsolatedTestDb } from '../../../test/isolated-db.js';
+import type { Actor } from '../actor.js';
+import { appendEntry, ENTRIES_RECORDED } from '../modules/chronology/commands/append-entry.js';
+import { rulesProcessor } from '../modules/considerations/rules.processor.js';
+import {
+  backoffMs, claim, enqueue, LEASE_MS, outboxStatus, retryDead, runOutboxOnce, type OutboxMessage, type OutboxProcessor,
+} from './outbox.js';
+import { startOutboxWorker } from './worker.js';
+
+const SECOND = 1000;
+const at = (base: Date, ms: number) => new Date(base.getTime() + ms);
+
+/** A kind no other test file uses, so workers elsewhere on a shared database never take these rows. */
+const uniqueKind = () => `test.${randomUUID().slice(0, 8)}`;
+
+/** A processor that records what it was given, failing its first `failures` deliveries of each row. */
+function recorder(kind: string, failures = 0) {
+  const seen: OutboxMessage[] = [];
+  const tries = new Map<number, number>();
+  const processor: OutboxProcessor = {
+    name: 'test recorder',
+    kinds: [kind],
+    async handle(message) {
+      const n = (tries.get(message.id) ?? 0) + 1;
+      tries.set(message.id, n);
+      if (n <= failures) throw Object.assign(new Error(`synthetic failure ${n}`), { code: 'TEST' });
+      seen.push(message);
+    },
+  };
+  return { processor, seen, tries };
+}
+
+const rowOf = (db: Kysely<Database>, kind: string) => db.selectFrom('outbox').selectAll().where('kind', '=', kind).executeTakeFirstOrThrow();
+
+describe(`outbox on ${TEST_ENGINE}`, () => {
+  let d: Db;
+  beforeAll(async () => {
+    d = await openTestDb();
+  });
+  afterAll(async () => {
+    await d.close();
+  });
+
+  it('keeps a row only when its transaction commits', async () => {
+    const kind = uniqueKind();
+    await expect(d.db.transaction().execute(async (trx) => {
+      await enqueue(trx, kind, { n: 1 });
+      throw new Error('the change fails');
+    })).rejects.toThrow('the change fails');
+    expect(await d.db.selectFrom('outbox').select('id').where('kind', '=', kind).execute()).toEqual([]);
+    await d.db.transaction().execute((trx) => enqueue(trx, kind, { n: 2 }));
+    const row = await rowOf(d.db, kind);
+    expect(row).toMatchObject({ status: 'pending', attempts: 0, payload: { n: 2 }, locked_until: null });
+  });
+
+  it('retries a failing processor with exponential back-off, then marks the row done', async () => {
+    const kind = uniqueKind();
+    const t0 = new Date(Date.now() - 60 * SECOND);
+    await d.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'flaky' }, { availableAt: t0 }));
+    const { processor, seen } = recorder(kind, 2);
+    const run = (now: Date) => runOutboxOnce(d.db, { processors: [processor], log: silentLog, now });
+
+    expect(await run(t0)).toMatchObject({ claimed: 1, failed: 1, done: 0 });
+    let row = await rowOf(d.db, kind);
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, locked_until: null, last_error: 'Error [TEST]: synthetic failure 1' });
+    expect(row.available_at.getTime()).toBe(at(t0, backoffMs(1)).getTime());
+
+    // Not due until the back-off has passed.
+    expect((await run(at(t0, backoffMs(1) - 1))).claimed).toBe(0);
+    const second = at(t0, backoffMs(1));
+    expect(await run(second)).toMatchObject({ claimed: 1, failed: 1 });
+    row = await rowOf(d.db, kind);
+    expect(row.attempts).toBe(2);
+    expect(backoffMs(2)).toBe(2 * backoffMs(1));
+    expect(row.available_at.getTime()).toBe(at(second, backoffMs(2)).getTime());
+    expect((await run(at(second, backoffMs(2) - 1))).claimed).toBe(0);
+
+    expect(await run(at(second, backoffMs(2)))).toMatchObject({ claimed: 1, done: 1 });
+    row = await rowOf(d.db, kind);
+    expect(row).toMatchObject({ status: 'done', attempts: 3, last_error: null, locked_until: null });
+    expect(seen.map((m) => m.payload)).toEqual([{ job: 'flaky' }]);
+    // Done is done: a later pass delivers nothing.
+    expect((await run(at(second, 10 * backoffMs(8)))).claimed).toBe(0);
+  });
+
+  it('leaves a row dead after its last attempt, visible to operators, until it is retried', async () => {
+    const kind = uniqueKind();
+    const t0 = new Date(Date.now() - 60 * SECOND);
+    await d.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'poison' }, { availableAt: t0, maxAttempts: 3 }));
+    const failing = recorder(kind, Number.POSITIVE_INFINITY);
+    let now = t0;
+    const results = [];
+    for (let i = 0; i < 3; i++) {
+      results.push(await runOutboxOnce(d.db, { processors: [failing.processor], log: silentLog, now }));
+      now = at(now, backoffMs(i + 1));
+    }
+    expect(results.map((r) => [r.failed, r.dead])).toEqual([[1, 0], [1, 0], [0, 1]]);
+    const row = await rowOf(d.db, kind);
+    expect(row).toMatchObject({ status: 'dead', attempts: 3, last_error: 'Error [TEST]: synthetic failure 3' });
+    // Dead rows are never claimed again, however late it is.
+    expect((await runOutboxOnce(d.db, { processors: [failing.processor], log: silentLog, now: at(now, 86_400_000) })).claimed).toBe(0);
+
+    const status = await outboxStatus(d.db);
+    expect(status.counts).toContainEqual(expect.objectContaining({ kind, status: 'dead', n: 1 }));
+    expect(status.dead).toContainEqual(expect.objectContaining({ id: row.id, kind, attempts: 3, last_error: 'Error [TEST]: synthetic failure 3' }));
+
+    // An operator retries it (after fixing the cause): fresh attempts, due now.
+    expect(await retryDead(d.db, [row.id])).toBe(1);
+    const fixed = recorder(kind);
+    expect(await runOutboxOnce(d.db, { processors: [fixed.processor], log: silentLog })).toMatchObject({ claimed: 1, done: 1 });
+    expect(await rowOf(d.db, kind)).toMatchObject({ status: 'done', attempts: 1 });
+  });
+
+  it('claims a row again once the lease of a worker that died has passed, and not before', async () => {
+    const kind = uniqueKind();
+    const t0 = new Date(Date.now() - 60 * SECOND);
+    await d.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'orphaned' }, { availableAt: t0 }));
+    // A worker claims the row and dies without finishing it.
+    const taken = await claim(d.db, [kind], { now: t0, workerId: 'a worker that died' });
+    expect(taken.map((m) => m.attempts)).toEqual([1]);
+    const { processor, seen } = recorder(kind);
+    expect((await runOutboxOnce(d.db, { processors: [processor], log: silentLog, now: at(t0, LEASE_MS - 1) })).claimed).toBe(0);
+    expect(await runOutboxOnce(d.db, { processors: [processor], log: silentLog, now: at(t0, LEASE_MS) })).toMatchObject({ claimed: 1, done: 1 });
+    expect(seen).toHaveLength(1);
+    expect(await rowOf(d.db, kind)).toMatchObject({ status: 'done', attempts: 2 });
+  });
+
+  it('delivers each row once to workers running at the same time', async () => {
+    const kind = uniqueKind();
+    const t0 = new Date(Date.now() - 60 * SECOND);
+    await d.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 30; i++) await enqueue(trx, kind, { i }, { availableAt: t0 });
+    });
+    // On the server each worker has its own pool, as separate processes would.
+    const other = d.engine === 'postgres' ? await openDb({ databaseUrl: process.env.DATABASE_URL! }) : d;
+    try {
+      const byWorker = new Map<string, number[]>();
+      const worker = (name: string, db: Kysely<Database>) => {
+        const processor: OutboxProcessor = {
+          name, kinds: [kind],
+          async handle(m) {
+            byWorker.set(name, [...(byWorker.get(name) ?? []), (m.payload as { i: number }).i]);
+            await new Promise((r) => setTimeout(r, 5));
+          },
+        };
+        return (async () => {
+          while ((await runOutboxOnce(db, { processors: [processor], log: silentLog, limit: 3, workerId: name })).claimed > 0) { /* until none is left */ }
+        })();
+      };
+      await Promise.all([worker('one', d.db), worker('two', other.db), worker('three', d.db)]);
+      const all = [...byWorker.values()].flat().sort((a, b) => a - b);
+      expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      expect((await d.db.selectFrom('outbox').select('status').where('kind', '=', kind).execute()).every((r) => r.status === 'done')).toBe(true);
+      if (d.engine === 'postgres') expect(byWorker.size).toBeGreaterThan(1);
+    } finally {
+      if (other !== d) await other.close();
+    }
+  });
+
+  if (TEST_ENGINE === 'postgres') {
+    it('skips a row another process holds locked instead of waiting for it (FOR UPDATE SKIP LOCKED)', async () => {
+      const kind = uniqueKind();
+      const t0 = new Date(Date.now() - 60 * SECOND);
+      await d.db.transaction().execute(async (trx) => {
+        await enqueue(trx, kind, { i: 1 }, { availableAt: t0 });
+        await enqueue(trx, kind, { i: 2 }, { availableAt: t0 });
+      });
+      const ids = (await d.db.selectFrom('outbox').select('id').where('kind', '=', kind).orderBy('id').execute()).map((r) => r.id);
+      const other = await openDb({ databaseUrl: process.env.DATABASE_URL! });
+      try {
+        let release!: () => void;
+        const held = new Promise<void>((r) => { release = r; });
+        let locked!: () => void;
+        const isLocked = new Promise<void>((r) => { locked = r; });
+        // Another process is in the middle of claiming the first row.
+        const holder = other.db.transaction().execute(async (trx) => {
+          await sql`SELECT id FROM outbox WHERE id = ${ids[0]} FOR UPDATE`.execute(trx);
+          locked();
+          await held;
+        });
+        await isLocked;
+        const { processor, seen } = recorder(kind);
+        const result = await runOutboxOnce(d.db, { processors: [processor], log: silentLog, limit: 2 });
+        expect(result).toMatchObject({ claimed: 1, done: 1 });
+        expect(seen.map((m) => m.id)).toEqual([ids[1]]);
+        release();
+        await holder;
+        expect(await runOutboxOnce(d.db, { processors: [processor], log: silentLog, limit: 2 })).toMatchObject({ claimed: 1, done: 1 });
+        expect(seen.map((m) => m.id)).toEqual([ids[1], ids[0]]);
+      } finally {
+        await other.close();
+      }
+    });
+  }
+
+  it('wakes the running worker when a row commits', async () => {
+    const kind = uniqueKind();
+    const { processor, seen } = recorder(kind);
+    // A long poll: only the notification at commit can make the worker run within the test's time.
+    const worker = await startOutboxWorker(d, { processors: [processor], log: silentLog, pollMs: 600_000 });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await d.db.transaction().execute((trx) => enqueue(trx, kind, { woken: true }));
+      for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(seen.map((m) => m.payload)).toEqual([{ woken: true }]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});
+
+describe(`entries and the rules processor on ${TEST_ENGINE}`, () => {
+  let iso: Awaited<ReturnType<typeof openIsolatedTestDb>>;
+  beforeAll(async () => {
+    iso = await openIsolatedTestDb('jigsaw_outbox_rules');
+  });
+  afterAll(async () => {
+    await iso.drop();
+  });
+
+  it('queues the rules with the entry, answers before they run, and raises one consideration however often the row is delivered', async () => {
+    const db = iso.d.db;
+    const police = await makeOrg(db, 'police', 'Outboxvale');
+    const officer = await makeUser(db, { organisationId: police.id });
+    const child = await makePerson(db, { dob: '2012-02-02' });
+    await involve(db, { personId: child.id, organisationId: police.id, userId: officer.id });
+    const actor: Actor = { kind: 'user', userId: officer.id, name: officer.name, email: officer.email, organisationId: police.id, organisationName: police.name, teamId: null, roles: ['practitioner'] };
+    const entry = await db.transaction().execute((trx) => appendEntry(trx, actor, {
+      personId: child.id, eventTypeCode: 'witness_to_serious_violence', occurredAt: new Date(Date.now() - 3 * 86_400_000), occurredPrecision: 'date',
+      summary: 'Synthetic: saw a serious assault', sourceSystem: 'TestSystem',
+    }, { via: 'form', route: 'TEST', requestId: 'test' }));
+
+    // Committed with the entry: the outbox row, the access-log row; no consideration yet.
+    const queued = await db.selectFrom('outbox').selectAll().where('kind', '=', ENTRIES_RECORDED).execute();
+    expect(queued).toHaveLength(1);
+    expect(queued[0]).toMatchObject({ status: 'pending', payload: { eventIds: [entry.id], personIds: [child.id] } });
+    const logged = await db.selectFrom('access_log').select(['action', 'person_id']).where(sql<string>`detail->>'eventId'`, '=', entry.id).execute();
+    expect(logged).toEqual([{ action: 'event.record', person_id: child.id }]);
+    const considerations = () => db.selectFrom('consideration').select(['id', 'matched_event_ids']).where('person_id', '=', child.id).execute();
+    expect(await considerations()).toEqual([]);
+
+    await drainOutbox(db);
+    const first = await considerations();
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.every((c) => c.matched_event_ids.includes(entry.id))).toBe(true);
+
+    // Delivered again (a worker died after the rules ran, before marking the row done): nothing more is raised.
+    await db.updateTable('outbox').set({ status: 'pending', done_at: null }).where('id', '=', queued[0]!.id).execute();
+    expect(await runOutboxOnce(db, { processors: [rulesProcessor], log: silentLog })).toMatchObject({ claimed: 1, done: 1 });
+    expect(await considerations()).toEqual(first);
+  });
+});
