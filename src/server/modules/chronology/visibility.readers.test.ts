@@ -172,6 +172,11 @@ describe(`one visibility rule for every reader of entries on ${TEST_ENGINE}`, ()
     const home = await app.inject({ method: 'GET', url: '/', headers: { cookie: me.cookie } });
     expect(home.body).not.toContain('Arrest');
     expect(home.body.split('Rowan Testfield').length - 1).toBe(1);
+    // Finding the child by name gives one hit, the surviving record, though both records match.
+    const found = await app.inject({ method: 'GET', url: '/people?name=Rowan+Testfield', headers: { cookie: me.cookie } });
+    expect(found.statusCode).toBe(200);
+    expect(found.body.split(`href="/people/${childA}"`).length - 1).toBe(1);
+    expect(found.body).not.toContain(`href="/people/${childB}"`);
   });
 
   it('the rules read the merged records as one child, and the evidence withholds what the chronology withholds', async () => {

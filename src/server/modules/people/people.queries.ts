@@ -144,9 +144,15 @@ export async function searchPeople(db: Kysely<Database>, actor: Actor, criteria:
     q = q.where('person.id', 'in', db.selectFrom('person_identifier').select('person_id').where(sql`upper(replace(value, ' ', ''))`, '=', value));
   }
   const rows = await q.orderBy('score', 'desc').limit(limit * 4).execute();
-  // One hit per person: the best-matching of their names.
+  // One hit per child: the best-matching of their names, on any of their records (merged records
+  // are one child, found under the surviving record).
+  const records = rows.length
+    ? await db.selectFrom(childRecordSql([...new Set(rows.map((r) => r.id))]).as('c')).select(['c.seed', 'c.anchor']).execute()
+    : [];
+  const childOf = new Map(records.map((r) => [r.seed, r.anchor]));
   const best = new Map<string, (typeof rows)[number]>();
-  for (const r of rows) {
+  for (const row of rows) {
+    const r = { ...row, id: childOf.get(row.id) ?? row.id };
     const seen = best.get(r.id);
     if (!seen || Number(r.score) > Number(seen.score)) best.set(r.id, r);
   }
