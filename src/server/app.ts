@@ -32,6 +32,7 @@ import { sharingRoutes } from './modules/sharing/sharing.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
+import { declareScopeAccess, registerRouteAccess } from './plugins/route-access.js';
 import { applySecurityHeaders, registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerViews } from './plugins/views.js';
 import { loggerOptions } from './logging.js';
@@ -60,16 +61,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       (reply as FastifyReply).status(status).send({ error: { code: String(error.code ?? 'bad_request').toLowerCase(), message: 'The address of this request is not valid', requestId: request.id } });
     },
   });
-  // Every route, as registered: the authorisation matrix test checks each one is covered.
-  const routeTable: { method: string; url: string }[] = [];
-  app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routeTable.push({ method: String(method), url: route.url });
-  });
-  app.decorate('routeTable', routeTable);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
   const ctx: AppContext = { db: opts.db.db, engine: opts.db.engine, config: opts.config };
+  // Every route declares its access rule (config.access); one pre-handler enforces it.
+  registerRouteAccess(app, ctx);
   app.decorateRequest('actor', null);
   app.decorateRequest('csrfToken', null);
 
@@ -82,15 +79,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await registerApiDocs(app);
 
   // Static assets: our built bundle and GOV.UK's fonts and images. Cacheable, as they hold no personal data.
-  await app.register(fastifyStatic, {
-    root: [here('../../public/build'), here('../../node_modules/govuk-frontend/dist/govuk/assets')],
-    prefix: '/assets/',
-    cacheControl: false,
+  await app.register(async (assets) => {
+    declareScopeAccess(assets, { kind: 'public' });
+    await assets.register(fastifyStatic, {
+      root: [here('../../public/build'), here('../../node_modules/govuk-frontend/dist/govuk/assets')],
+      prefix: '/assets/',
+      cacheControl: false,
+    });
   });
 
   // Public context: no session needed.
   await app.register(async (pub) => {
-    pub.get('/health', async () => {
+    pub.get('/health', { config: { access: { kind: 'public' } } }, async () => {
       await ctx.db.selectFrom('organisation').select('id').limit(1).execute();
       return { status: 'ok', database: ctx.engine };
     });

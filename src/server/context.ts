@@ -15,10 +15,6 @@ export interface AppContext {
 }
 
 declare module 'fastify' {
-  interface FastifyInstance {
-    /** Every registered route (method and URL pattern). */
-    routeTable: { method: string; url: string }[];
-  }
   interface FastifyRequest {
     actor: Actor | null;
     csrfToken: string | null;

@@ -1,56 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import type { Action } from '../actions.js';
 import type { Actor } from '../actor.js';
-
-/** Every audited action. A typed union, so a misspelt action does not compile. */
-export type AuditAction =
-  | 'session.create'
-  | 'session.end'
-  | 'person.read'
-  | 'person.search'
-  | 'chronology.read'
-  | 'event.record'
-  | 'event.correct'
-  | 'intake.import'
-  | 'intake.person'
-  | 'intake.report.read'
-  | 'intake.mapping.write'
-  | 'identity.review.list'
-  | 'identity.review.read'
-  | 'identity.review.decide'
-  | 'identity.unmerge'
-  | 'identity.train'
-  | 'access_log.read'
-  | 'home.read'
-  | 'assessment.read'
-  | 'assessment.create'
-  | 'assessment.update'
-  | 'assessment.submit'
-  | 'assessment.sign_off'
-  | 'assessment.return'
-  | 'consideration.list'
-  | 'consideration.read'
-  | 'consideration.create'
-  | 'consideration.decide'
-  | 'factor.revise'
-  | 'rule.change'
-  | 'fairness.read'
-  | 'baseline.change'
-  | 'break_glass.open'
-  | 'break_glass.list'
-  | 'break_glass.review'
-  | 'subject_access.export'
-  | 'what_we_hold.read'
-  | 'retention.read'
-  | 'retention.decide'
-  | 'sharing.manage'
-  | 'users.manage'
-  | 'request.refused';
 
 /** One access-log row to write. */
 export interface AccessRecord {
   actor: Actor | null;
-  action: AuditAction;
+  /** One action of the union that policies decide on (src/server/actions.ts). */
+  action: Action;
   personId?: string | null;
   route: string;
   outcome: 'allowed' | 'denied';

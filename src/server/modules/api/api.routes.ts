@@ -3,13 +3,12 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
+import { refuseRecord } from '../../access.js';
 import { presentChronology } from '../chronology/chronology.presenter.js';
 import { getChronology } from '../chronology/chronology.queries.js';
 import { chronologyQuerySchema, toFilter } from '../chronology/chronology.schemas.js';
 import { appendEntry } from '../chronology/commands/append-entry.js';
-import { guardPerson, routeOf } from '../people/people.guard.js';
-import { sharingGrants } from '../people/people.policy.js';
+import { actorOf, routeOf } from '../../request.js';
 import { presentPerson } from '../people/people.presenter.js';
 import { getPersonSummary } from '../people/people.queries.js';
 import { chronologySchema, errorSchema, personSchema, recordEventBodySchema } from './api.schemas.js';
@@ -26,10 +25,11 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       tags: ['people'], summary: 'Get a person', security, params: personParams,
       response: { 200: personSchema, 401: errorSchema, 404: errorSchema },
     },
+    config: { access: { kind: 'api_person', action: 'person.read' } },
   }, async (request) => {
-    const actor = await guardPerson(ctx, request, 'person.read', request.params.personId);
+    const actor = actorOf(request);
     const person = await getPersonSummary(ctx.db, request.params.personId);
-    if (!person) throw new NotFoundError();
+    if (!person) return refuseRecord(ctx, request, { personId: request.params.personId });
     await recordAccess(ctx.db, { actor, action: 'person.read', personId: person.id, route: routeOf(request), outcome: 'allowed', requestId: request.id });
     return presentPerson(person, actor);
   });
@@ -40,14 +40,15 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       params: personParams, querystring: chronologyQuerySchema,
       response: { 200: chronologySchema, 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
+    config: { access: { kind: 'api_person', action: 'chronology.read' } },
   }, async (request) => {
-    const actor = await guardPerson(ctx, request, 'chronology.read', request.params.personId);
-    const page = await getChronology(ctx.db, request.params.personId, toFilter(request.query), request.query.page, request.query.pageSize);
+    const actor = actorOf(request);
+    const page = await getChronology(ctx.db, actor, request.params.personId, toFilter(request.query), request.query.page, request.query.pageSize);
     await recordAccess(ctx.db, {
       actor, action: 'chronology.read', personId: request.params.personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
       detail: { page: page.page, entries: page.entries.length },
     });
-    return presentChronology(page, actor, await sharingGrants(ctx.db, actor.organisationId));
+    return presentChronology(page);
   });
 
   r.post('/people/:personId/events', {
@@ -56,8 +57,9 @@ export async function apiRoutes(app: FastifyInstance, ctx: AppContext): Promise<
       params: personParams, body: recordEventBodySchema,
       response: { 201: z.object({ id: z.string().uuid() }), 400: errorSchema, 401: errorSchema, 404: errorSchema },
     },
+    config: { access: { kind: 'api_person', action: (request) => ((request.body as { supersedes?: string } | undefined)?.supersedes ? 'event.correct' : 'event.record') } },
   }, async (request, reply) => {
-    const actor = await guardPerson(ctx, request, request.body.supersedes ? 'event.correct' : 'event.record', request.params.personId);
+    const actor = actorOf(request);
     const b = request.body;
     const occurredAt = new Date(b.occurredAt.length === 10 ? `${b.occurredAt}T00:00:00Z` : b.occurredAt);
     const result = await ctx.db.transaction().execute((trx) => appendEntry(trx, actor, {

@@ -16,5 +16,5 @@ export async function registerApiDocs(app: FastifyInstance): Promise<void> {
       return documented ? out : { ...out, schema: { ...out.schema, hide: true } };
     },
   });
-  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/openapi.json', { schema: { hide: true }, config: { access: { kind: 'public' } } }, async () => app.swagger());
 }

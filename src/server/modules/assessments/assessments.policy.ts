@@ -1,15 +1,14 @@
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
+import { refuseRecord } from '../../access.js';
+import type { AssessmentAction } from '../../actions.js';
 import type { Actor, Role } from '../../actor.js';
-import { recordAccess, type AuditAction } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
-import { authorizePerson, isUuid } from '../people/people.policy.js';
+import { actorOf, isUuid } from '../../request.js';
+import { authorizePerson } from '../people/people.policy.js';
 
-/** Actions on a risk and vulnerability assessment. */
-export type AssessmentAction = 'assessment.read' | 'assessment.create' | 'assessment.update' | 'assessment.submit' | 'assessment.sign_off';
+export type { AssessmentAction } from '../../actions.js';
 
 /** Roles that may write an assessment of a child they have a relationship with. */
 export const ASSESSOR_ROLES: readonly Role[] = ['practitioner', 'team_manager', 'designated_safeguarding_lead'];
@@ -58,30 +57,15 @@ export async function getAssessmentHeader(db: Kysely<Database>, assessmentId: st
 }
 
 /**
- * Authorises an action on an assessment for a request. Missing and forbidden both write a
- * "denied" row and answer 404.
+ * Authorises an action on an assessment for a request. Missing and forbidden both refuse through
+ * refuseRecord: a "denied" row and 404.
  */
 export async function guardAssessment(
-  ctx: AppContext, request: FastifyRequest, action: AssessmentAction & AuditAction, assessmentId: string,
+  ctx: AppContext, request: FastifyRequest, action: AssessmentAction, assessmentId: string,
 ): Promise<{ actor: Actor & { kind: 'user' }; assessment: AssessmentHeader }> {
   const actor = actorOf(request);
   const a = await getAssessmentHeader(ctx.db, assessmentId);
   const visible = a ? await authorizePerson(ctx.db, actor, 'person.read', a.personId) : false;
   if (a && actor.kind === 'user' && decideAssessment(actor, action, a, visible)) return { actor, assessment: a };
-  await recordAccess(ctx.db, {
-    actor, action, personId: a?.personId ?? null, route: routeOf(request), outcome: 'denied', requestId: request.id,
-    detail: { assessmentId: isUuid(assessmentId) ? assessmentId : null },
-  });
-  throw new NotFoundError();
-}
-
-/** Authorises starting an assessment of a person. */
-export async function guardNewAssessment(ctx: AppContext, request: FastifyRequest, personId: string): Promise<Actor & { kind: 'user' }> {
-  const actor = actorOf(request);
-  const visible = await authorizePerson(ctx.db, actor, 'person.read', personId);
-  if (actor.kind === 'user' && decideAssessment(actor, 'assessment.create', null, visible)) return actor;
-  await recordAccess(ctx.db, {
-    actor, action: 'assessment.create', personId: isUuid(personId) ? personId : null, route: routeOf(request), outcome: 'denied', requestId: request.id,
-  });
-  throw new NotFoundError();
+  return refuseRecord(ctx, request, { action, personId: a?.personId ?? null, detail: { assessmentId: isUuid(assessmentId) ? assessmentId : null } });
 }

@@ -5,12 +5,13 @@ import { isRiskLevel, RISK_LEVEL_LABELS, RISK_LEVELS } from '../../../domain/fac
 import type { Actor } from '../../actor.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { refuseRecord } from '../../access.js';
+import { AppError, ValidationError } from '../../errors.js';
 import { parseDateParts } from '../../forms.js';
-import { routeOf } from '../people/people.guard.js';
+import { routeOf, userOf } from '../../request.js';
 import { displayNames } from '../people/people.queries.js';
 import { checkContent } from './assessment-checks.js';
-import { decideAssessment, guardAssessment, guardNewAssessment } from './assessments.policy.js';
+import { ASSESSOR_ROLES, decideAssessment, guardAssessment } from './assessments.policy.js';
 import { getAssessment, type AssessmentContent } from './assessments.queries.js';
 import { saveAssessment } from './commands/save-assessment.js';
 import { signOffAssessment } from './commands/sign-off-assessment.js';
@@ -72,7 +73,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
 
   async function renderForm(request: FastifyRequest, reply: FastifyReply, actor: Actor, assessmentId: string, values: Partial<FormValues>, errors: { field: string; href: string; text: string }[], status = 200) {
     const a = await getAssessment(ctx.db, assessmentId);
-    if (!a) throw new NotFoundError();
+    if (!a) return refuseRecord(ctx, request, { detail: { assessmentId } });
     const names = await displayNames(ctx.db, [a.personId]);
     reply.status(status);
     return reply.view('assessments/views/edit.njk', {
@@ -82,18 +83,23 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     });
   }
 
-  r.post('/people/:personId/assessments', { schema: { params: z.object({ personId: z.string().max(64) }), body: z.object({ _csrf: z.string().max(200).optional() }) } }, async (request, reply) => {
-    const actor = await guardNewAssessment(ctx, request, request.params.personId);
+  r.post('/people/:personId/assessments', {
+    schema: { params: z.object({ personId: z.string().max(64) }), body: z.object({ _csrf: z.string().max(200).optional() }) },
+    config: { access: { kind: 'person', action: 'assessment.create', roles: ASSESSOR_ROLES } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
     const started = await startAssessment(ctx.db, actor, request.params.personId, meta(request));
     return reply.redirect(`/assessments/${started.id}/edit`, 303);
   });
 
-  r.get('/assessments/:assessmentId', { schema: { params: idParams, querystring: z.object({ version: z.coerce.number().int().min(1).optional(), saved: z.string().max(20).optional() }) } }, async (request, reply) => {
+  r.get('/assessments/:assessmentId', {
+    schema: { params: idParams, querystring: z.object({ version: z.coerce.number().int().min(1).optional(), saved: z.string().max(20).optional() }) },
+    config: { access: { kind: 'record', action: 'assessment.read' } },
+  }, async (request, reply) => {
     const { actor, assessment: header } = await guardAssessment(ctx, request, 'assessment.read', request.params.assessmentId);
     const a = await getAssessment(ctx.db, header.id);
-    if (!a) throw new NotFoundError();
-    const shown = request.query.version ? a.versions.find((v) => v.version === request.query.version) : a.versions[0];
-    if (!shown) throw new NotFoundError();
+    const shown = request.query.version ? a?.versions.find((v) => v.version === request.query.version) : a?.versions[0];
+    if (!a || !shown) return refuseRecord(ctx, request, { personId: header.personId, detail: { assessmentId: header.id, version: request.query.version ?? null } });
     await recordAccess(ctx.db, { actor, action: 'assessment.read', personId: a.personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { assessmentId: a.id, version: shown.version } });
     const names = await displayNames(ctx.db, [a.personId]);
     return reply.view('assessments/views/assessment.njk', {
@@ -105,7 +111,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     });
   });
 
-  r.get('/assessments/:assessmentId/edit', { schema: { params: idParams } }, async (request, reply) => {
+  r.get('/assessments/:assessmentId/edit', { schema: { params: idParams }, config: { access: { kind: 'record', action: 'assessment.update' } } }, async (request, reply) => {
     const { actor, assessment } = await guardAssessment(ctx, request, 'assessment.update', request.params.assessmentId);
     const a = await getAssessment(ctx.db, assessment.id);
     // The form shows the draft's content: a read of the child's assessment.
@@ -113,7 +119,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
     return renderForm(request, reply, actor, assessment.id, toFormValues(a!.versions[0]!), []);
   });
 
-  r.post('/assessments/:assessmentId', { schema: { params: idParams, body: formBody } }, async (request, reply) => {
+  r.post('/assessments/:assessmentId', { schema: { params: idParams, body: formBody }, config: { access: { kind: 'record', action: 'assessment.update' } } }, async (request, reply) => {
     const submit = request.body.action === 'submit';
     const { actor, assessment } = await guardAssessment(ctx, request, submit ? 'assessment.submit' : 'assessment.update', request.params.assessmentId);
     const { content, errors } = toContentFromForm(request.body);
@@ -135,6 +141,7 @@ export async function assessmentRoutes(app: FastifyInstance, ctx: AppContext): P
 
   r.post('/assessments/:assessmentId/sign-off', {
     schema: { params: idParams, body: z.object({ _csrf: z.string().max(200).optional(), decision: z.string().max(20).default(''), returnNote: z.string().max(5000).default('') }) },
+    config: { access: { kind: 'record', action: 'assessment.sign_off' } },
   }, async (request, reply) => {
     const { actor, assessment } = await guardAssessment(ctx, request, 'assessment.sign_off', request.params.assessmentId);
     const approve = request.body.decision === 'approve';

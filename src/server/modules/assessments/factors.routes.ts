@@ -2,16 +2,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { loadVocabulary } from '../../../domain/vocabulary.js';
-import type { Actor } from '../../actor.js';
-import { recordAccess } from '../../audit/record-access.js';
+import { holdsRole, refuseRecord } from '../../access.js';
+import type { Actor, Role } from '../../actor.js';
 import type { AppContext } from '../../context.js';
-import { AppError, NotFoundError } from '../../errors.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
+import { AppError } from '../../errors.js';
+import { actorOf, routeOf, userOf } from '../../request.js';
 import { reviseFactor } from './commands/revise-factor.js';
 
 /** Only partnership administrators revise factor definitions; the vocabulary is readable by everyone signed in. */
+export const FACTOR_EDITOR_ROLES: readonly Role[] = ['partnership_admin'];
+
 export function canReviseFactors(actor: Actor): boolean {
-  return actor.kind === 'user' && actor.roles.includes('partnership_admin');
+  return holdsRole(actor, FACTOR_EDITOR_ROLES);
 }
 
 const reviseBody = z.object({
@@ -28,7 +30,7 @@ export async function factorRoutes(app: FastifyInstance, ctx: AppContext): Promi
   const r = app.withTypeProvider<ZodTypeProvider>();
   const cinLabels = new Map(loadVocabulary('1').cinFactorCodes.map((c) => [c.code, c.label]));
 
-  r.get('/factors', async (request, reply) => {
+  r.get('/factors', { config: { access: { kind: 'signed_in' } } }, async (request, reply) => {
     const actor = actorOf(request);
     const rows = await ctx.db
       .selectFrom('factor_version as v')
@@ -44,7 +46,7 @@ export async function factorRoutes(app: FastifyInstance, ctx: AppContext): Promi
   async function renderFactor(request: FastifyRequest, reply: FastifyReply, actor: Actor, code: string, values: Record<string, string> | null, errors: { field: string; message: string }[], status = 200) {
     const versions = await ctx.db.selectFrom('factor_version as v').leftJoin('app_user as u', 'u.id', 'v.changed_by_user_id').selectAll('v').select('u.name as changed_by_name')
       .where('v.code', '=', code).orderBy('v.version', 'desc').execute();
-    if (!versions.length) throw new NotFoundError();
+    if (!versions.length) return refuseRecord(ctx, request, { detail: { code } });
     const current = versions[0]!;
     reply.status(status);
     return reply.view('assessments/views/factor.njk', {
@@ -55,14 +57,18 @@ export async function factorRoutes(app: FastifyInstance, ctx: AppContext): Promi
     });
   }
 
-  r.get('/factors/:code', { schema: { params: z.object({ code: z.string().max(80) }) } }, async (request, reply) => renderFactor(request, reply, actorOf(request), request.params.code, null, []));
+  r.get('/factors/:code', {
+    schema: { params: z.object({ code: z.string().max(80) }) },
+    config: { access: { kind: 'record', action: 'factor.read' } },
+  }, async (request, reply) => renderFactor(request, reply, actorOf(request), request.params.code, null, []));
 
-  r.post('/factors/:code', { schema: { params: z.object({ code: z.string().max(80) }), body: reviseBody } }, async (request, reply) => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user' || !canReviseFactors(actor)) {
-      await recordAccess(ctx.db, { actor, action: 'factor.revise', route: routeOf(request), outcome: 'denied', requestId: request.id, detail: { code: request.params.code } });
-      throw new NotFoundError();
-    }
+  r.post('/factors/:code', {
+    schema: { params: z.object({ code: z.string().max(80) }), body: reviseBody },
+    config: { access: { kind: 'record', action: 'factor.revise', roles: FACTOR_EDITOR_ROLES } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
+    const known = await ctx.db.selectFrom('factor_version').select('code').where('code', '=', request.params.code).limit(1).executeTakeFirst();
+    if (!known) return refuseRecord(ctx, request, { detail: { code: request.params.code } });
     const b = request.body;
     const cinFactors = b.cinFactors.split(/[\s,]+/).map((c) => c.trim().toUpperCase()).filter(Boolean);
     try {

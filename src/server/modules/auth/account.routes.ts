@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import type { Actor } from '../../actor.js';
 import { SESSION_COOKIE, type AppContext } from '../../context.js';
-import { actorOf } from '../people/people.guard.js';
+import { actorOf } from '../../request.js';
 import { ACCOUNT_MAX_FAILURES, emailAccountKey, isLimited, recordFailure } from './limits.js';
 import { requiresTotp } from './mfa.js';
 import { hashPassword, verifyPassword } from './password.js';
@@ -31,7 +31,7 @@ function renderPassword(request: FastifyRequest, reply: FastifyReply, errors: Er
 export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/account', { schema: { querystring: z.object({ changed: z.enum(['password']).optional() }) } }, async (request, reply) => {
+  r.get('/account', { config: { access: { kind: 'signed_in' } }, schema: { querystring: z.object({ changed: z.enum(['password']).optional() }) } }, async (request, reply) => {
     const actor = userOf(request);
     const [sessions, totp, org] = await Promise.all([
       ctx.db.selectFrom('app_session').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', actor.userId).where('expires_at', '>', new Date()).executeTakeFirstOrThrow(),
@@ -45,7 +45,7 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     });
   });
 
-  r.post('/account/sign-out-everywhere', { schema: { body: z.object({ _csrf: z.string().max(200) }) } }, async (request, reply) => {
+  r.post('/account/sign-out-everywhere', { config: { access: { kind: 'signed_in', endsSession: true } }, schema: { body: z.object({ _csrf: z.string().max(200) }) } }, async (request, reply) => {
     const actor = userOf(request);
     const ended = await endAllSessions(ctx.db, actor.userId);
     await recordAccess(ctx.db, {
@@ -56,9 +56,10 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.redirect('/sign-in', 303);
   });
 
-  r.get('/account/password', (request, reply) => renderPassword(request, reply, []));
+  r.get('/account/password', { config: { access: { kind: 'signed_in' } } }, (request, reply) => renderPassword(request, reply, []));
 
   r.post('/account/password', {
+    config: { access: { kind: 'signed_in' } },
     schema: {
       body: z.object({
         currentPassword: z.string().max(1000).default(''),

@@ -60,13 +60,14 @@ export async function renderSignIn(
 /** Public routes: sign in with a password or with an organisation's own provider. */
 export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  r.get('/sign-in', { schema: { querystring: z.object({ returnTo: z.string().max(500).optional() }) } }, (request, reply) =>
+  r.get('/sign-in', { config: { access: { kind: 'public' } }, schema: { querystring: z.object({ returnTo: z.string().max(500).optional() }) } }, (request, reply) =>
     renderSignIn(request, reply, ctx, { returnTo: request.query.returnTo ?? '' }),
   );
 
   r.post(
     '/sign-in',
     {
+      config: { access: { kind: 'public' } },
       schema: {
         body: z.object({
           email: z.string().max(320).default(''),
@@ -123,7 +124,7 @@ export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): P
 
 /** Signed-in routes: sign out, the second factor, and the account pages. */
 export async function authRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.post('/sign-out', { config: { allowAwaitingSecondFactor: true } }, async (request, reply) => {
+  app.post('/sign-out', { config: { allowAwaitingSecondFactor: true, access: { kind: 'signed_in', endsSession: true } } }, async (request, reply) => {
     const token = request.cookies[SESSION_COOKIE];
     if (token) await endSession(ctx.db, token);
     await recordAccess(ctx.db, {

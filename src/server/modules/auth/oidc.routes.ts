@@ -35,6 +35,7 @@ export async function oidcPublicRoutes(app: FastifyInstance, ctx: AppContext): P
   };
 
   r.get('/sign-in/organisation/:providerId', {
+    config: { access: { kind: 'public' } },
     schema: { params: z.object({ providerId: z.string().max(64) }), querystring: z.object({ returnTo: z.string().max(500).optional() }) },
   }, async (request, reply) => {
     const { providerId } = request.params;
@@ -63,6 +64,7 @@ export async function oidcPublicRoutes(app: FastifyInstance, ctx: AppContext): P
   });
 
   r.get(CALLBACK_PATH, {
+    config: { access: { kind: 'public' } },
     schema: {
       querystring: z.object({
         code: z.string().max(2000).optional(), state: z.string().max(200).optional(), error: z.string().max(200).optional(),

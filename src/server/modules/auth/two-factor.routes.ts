@@ -4,14 +4,15 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import { SESSION_COOKIE, type AppContext } from '../../context.js';
-import { actorOf } from '../people/people.guard.js';
+import { actorOf } from '../../request.js';
 import { clearFailures, FAILURE_WINDOW_MINUTES, isLimited, recordFailure, TOTP_MAX_FAILURES, totpAccountKey } from './limits.js';
 import { requiresTotp } from './mfa.js';
 import { resolveSession, rotateSession } from './session.js';
 import { safeReturn, sessionPolicy, setSessionCookie, TWO_FACTOR_PATH, TWO_FACTOR_SETUP_PATH } from './sign-in-flow.js';
 import { generateTotpSecret, groupSecret, otpauthUri, verifyTotp } from './totp.js';
 
-const pending = { allowAwaitingSecondFactor: true };
+// Signed in, and usable by a session that has passed the password but not yet the second factor.
+const pending = { allowAwaitingSecondFactor: true, access: { kind: 'signed_in' } } as const;
 const returnQuery = z.object({ returnTo: z.string().max(500).optional() });
 const codeBody = z.object({ code: z.string().max(100).default(''), returnTo: z.string().max(500).optional(), _csrf: z.string().max(200).default('') });
 

@@ -2,11 +2,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { refuseRecord } from '../../access.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
-import { canBreakGlass, isUuid } from '../people/people.policy.js';
+import { isUuid, routeOf, userOf } from '../../request.js';
+import { BREAK_GLASS_ROLES } from '../people/people.policy.js';
 import { displayNames } from '../people/people.queries.js';
 
 /** How long break-glass access lasts. */
@@ -16,9 +16,11 @@ export const BREAK_GLASS_MINUTES = 120;
 export async function breakGlassRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/break-glass', { schema: { querystring: z.object({ person: z.string().max(64).optional() }) } }, async (request, reply) => {
-    const actor = actorOf(request);
-    if (!canBreakGlass(actor)) throw new NotFoundError();
+  r.get('/break-glass', {
+    schema: { querystring: z.object({ person: z.string().max(64).optional() }) },
+    config: { access: { kind: 'roles', roles: BREAK_GLASS_ROLES, action: 'break_glass.open' } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
     return reply.view('break-glass/views/open.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find',
       values: { person: request.query.person ?? '', reason: '' }, errors: [], minutes: BREAK_GLASS_MINUTES,
@@ -27,9 +29,9 @@ export async function breakGlassRoutes(app: FastifyInstance, ctx: AppContext): P
 
   r.post('/break-glass', {
     schema: { body: z.object({ _csrf: z.string().optional(), person: z.string().max(200).default(''), reason: z.string().max(5000).default('') }) },
+    config: { access: { kind: 'roles', roles: BREAK_GLASS_ROLES, action: 'break_glass.open' } },
   }, async (request, reply) => {
-    const actor = actorOf(request);
-    if (!canBreakGlass(actor) || actor.kind !== 'user') throw new NotFoundError();
+    const actor = userOf(request);
     const person = request.body.person.trim();
     const reason = request.body.reason.trim();
     const errors: { href: string; text: string }[] = [];
@@ -57,12 +59,13 @@ export async function breakGlassRoutes(app: FastifyInstance, ctx: AppContext): P
     return reply.redirect(`/people/${person}`, 303);
   });
 
-  r.get('/admin/break-glass', async (request, reply) => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user' || !actor.roles.includes('data_protection_officer')) {
-      await recordAccess(ctx.db, { actor, action: 'break_glass.list', route: routeOf(request), outcome: 'denied', requestId: request.id });
-      throw new NotFoundError();
-    }
+  r.get('/admin/break-glass', {
+    config: {
+      access: { kind: 'roles', roles: ['data_protection_officer'], action: 'break_glass.list' },
+      nav: { text: 'Emergency access', key: 'break-glass', order: 80 },
+    },
+  }, async (request, reply) => {
+    const actor = userOf(request);
     const rows = await ctx.db
       .selectFrom('break_glass as b')
       .innerJoin('app_user as u', 'u.id', 'b.user_id')
@@ -81,7 +84,7 @@ export async function breakGlassRoutes(app: FastifyInstance, ctx: AppContext): P
       detail: { personIds: [...new Set(rows.map((x) => x.person_id))] },
     });
     return reply.view('break-glass/views/review-list.njk', {
-      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin', canReadAccessLog: true,
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin',
       rows: rows.map((x) => ({ ...x, person_name: names.get(x.person_id) ?? '' })),
       unreviewed: rows.filter((x) => !x.reviewed_at).length, errors: [],
     });
@@ -89,11 +92,11 @@ export async function breakGlassRoutes(app: FastifyInstance, ctx: AppContext): P
 
   r.post('/admin/break-glass/:id/review', {
     schema: { params: z.object({ id: z.string().max(64) }), body: z.object({ _csrf: z.string().optional(), note: z.string().max(2000).default('') }) },
+    config: { access: { kind: 'record', roles: ['data_protection_officer'], action: 'break_glass.review' } },
   }, async (request, reply) => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user' || !actor.roles.includes('data_protection_officer') || !isUuid(request.params.id)) throw new NotFoundError();
-    const use = await ctx.db.selectFrom('break_glass').select(['id', 'person_id']).where('id', '=', request.params.id).executeTakeFirst();
-    if (!use) throw new NotFoundError();
+    const actor = userOf(request);
+    const use = isUuid(request.params.id) ? await ctx.db.selectFrom('break_glass').select(['id', 'person_id']).where('id', '=', request.params.id).executeTakeFirst() : undefined;
+    if (!use) return refuseRecord(ctx, request, { detail: { breakGlassId: isUuid(request.params.id) ? request.params.id : null } });
     await ctx.db.transaction().execute(async (trx) => {
       await trx.insertInto('break_glass_review').values({ break_glass_id: use.id, reviewed_by: actor.userId, note: request.body.note.trim() || null })
         .onConflict((oc) => oc.column('break_glass_id').doNothing()).execute();

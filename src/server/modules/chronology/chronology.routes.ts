@@ -3,10 +3,11 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { recordAccess } from '../../audit/record-access.js';
-import { AppError, NotFoundError } from '../../errors.js';
+import { refuseRecord } from '../../access.js';
+import { AppError } from '../../errors.js';
 import { parseDateParts } from '../../forms.js';
 import type { Actor } from '../../actor.js';
-import { guardPerson, routeOf } from '../people/people.guard.js';
+import { actorOf, routeOf } from '../../request.js';
 import { getPersonSummary } from '../people/people.queries.js';
 import { CATEGORY_LABELS } from './categories.js';
 import { appendEntry } from './commands/append-entry.js';
@@ -50,7 +51,7 @@ async function renderForm(
   values: Partial<FormValues>, errors: { href: string; text: string; field: string }[], status = 200,
 ) {
   const person = await getPersonSummary(ctx.db, personId);
-  if (!person) throw new NotFoundError();
+  if (!person) return refuseRecord(ctx, request, { personId });
   await recordAccess(ctx.db, { actor, action: 'person.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { view: 'record-event-form' } });
   const fieldErrors = Object.fromEntries(errors.map((e) => [e.field, { text: e.text }]));
   reply.status(status);
@@ -72,8 +73,9 @@ export async function chronologyRoutes(app: FastifyInstance, ctx: AppContext): P
 
   r.get('/people/:personId/events/new', {
     schema: { params, querystring: z.object({ supersedes: z.string().uuid().optional() }) },
+    config: { access: { kind: 'person', action: 'event.record' } },
   }, async (request, reply) => {
-    const actor = await guardPerson(ctx, request, 'event.record', request.params.personId);
+    const actor = actorOf(request);
     const values: Partial<FormValues> = { sensitivity: 'standard', reliability: 'reported' };
     if (request.query.supersedes) {
       const original = await ctx.db
@@ -82,7 +84,8 @@ export async function chronologyRoutes(app: FastifyInstance, ctx: AppContext): P
         .where('organisation_id', '=', actor.organisationId)
         .where('id', 'in', ctx.db.selectFrom('event_person').select('event_id').where('person_id', '=', request.params.personId))
         .executeTakeFirst();
-      if (!original) throw new NotFoundError();
+      // Only an entry of this person that the actor's organisation recorded can be corrected.
+      if (!original) return refuseRecord(ctx, request, { action: 'event.correct', personId: request.params.personId, detail: { supersedes: request.query.supersedes } });
       const d = original.occurred_at;
       Object.assign(values, {
         supersedes: original.id, eventTypeCode: original.event_type_code, summary: original.summary,
@@ -97,10 +100,13 @@ export async function chronologyRoutes(app: FastifyInstance, ctx: AppContext): P
     return renderForm(ctx, request, reply, actor, request.params.personId, values, []);
   });
 
-  r.post('/people/:personId/events', { schema: { params, body: formBody } }, async (request, reply) => {
+  r.post('/people/:personId/events', {
+    schema: { params, body: formBody },
+    config: { access: { kind: 'person', action: (request) => ((request.body as FormValues).supersedes ? 'event.correct' : 'event.record') } },
+  }, async (request, reply) => {
     const v = request.body;
     const personId = request.params.personId;
-    const actor = await guardPerson(ctx, request, v.supersedes ? 'event.correct' : 'event.record', personId);
+    const actor = actorOf(request);
     const errors: { href: string; text: string; field: string }[] = [];
     if (!v.eventTypeCode) errors.push({ field: 'eventTypeCode', href: '#eventTypeCode', text: 'Select what happened' });
     const date = parseDateParts(v['occurred-day'], v['occurred-month'], v['occurred-year']);

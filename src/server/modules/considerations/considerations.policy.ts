@@ -2,8 +2,9 @@ import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import type { Actor, Role } from '../../actor.js';
 
-/** Actions on a consideration. */
-export type ConsiderationAction = 'consideration.read' | 'consideration.decide';
+import type { ConsiderationAction } from '../../actions.js';
+
+export type { ConsiderationAction } from '../../actions.js';
 
 /** Roles that receive considerations: those who can offer or arrange help. */
 export const RECIPIENT_ROLES: readonly Role[] = ['practitioner', 'team_manager', 'designated_safeguarding_lead'];

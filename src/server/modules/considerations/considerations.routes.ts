@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { refuseRecord } from '../../access.js';
 import type { Actor } from '../../actor.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { AppError, NotFoundError } from '../../errors.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
-import { isUuid } from '../people/people.policy.js';
+import { AppError } from '../../errors.js';
+import { actorOf, isUuid, routeOf } from '../../request.js';
 import { decideConsideration as recordDecision, checkDecision } from './commands/decide-consideration.js';
 import { decideConsideration, type ConsiderationAction } from './considerations.policy.js';
 import { getConsideration, inbox, type ConsiderationDetail } from './considerations.queries.js';
@@ -30,11 +30,7 @@ export async function considerationRoutes(app: FastifyInstance, ctx: AppContext)
     const actor = actorOf(request);
     const c = isUuid(id) ? await getConsideration(ctx.db, actor, id) : null;
     if (c && actor.kind === 'user' && decideConsideration(actor, action, c)) return { actor, c };
-    await recordAccess(ctx.db, {
-      actor, action, personId: c?.personId ?? null, route: routeOf(request), outcome: 'denied', requestId: request.id,
-      detail: { considerationId: isUuid(id) ? id : null },
-    });
-    throw new NotFoundError();
+    return refuseRecord(ctx, request, { action, personId: c?.personId ?? null, detail: { considerationId: isUuid(id) ? id : null } });
   }
 
   function render(request: FastifyRequest, reply: FastifyReply, actor: Actor, c: ConsiderationDetail, extra: Record<string, unknown> = {}) {
@@ -44,7 +40,10 @@ export async function considerationRoutes(app: FastifyInstance, ctx: AppContext)
     });
   }
 
-  r.get('/considerations', { schema: { querystring: z.object({ show: z.enum(['open', 'decided']).default('open') }) } }, async (request, reply) => {
+  r.get('/considerations', {
+    schema: { querystring: z.object({ show: z.enum(['open', 'decided']).default('open') }) },
+    config: { access: { kind: 'signed_in' }, nav: { text: 'Considerations', key: 'considerations', order: 30 } },
+  }, async (request, reply) => {
     const actor = actorOf(request);
     const items = await inbox(ctx.db, actor, request.query.show);
     if (items.length) {
@@ -58,7 +57,10 @@ export async function considerationRoutes(app: FastifyInstance, ctx: AppContext)
     });
   });
 
-  r.get('/considerations/:considerationId', { schema: { params: idParams, querystring: z.object({ decided: z.string().max(5).optional() }) } }, async (request, reply) => {
+  r.get('/considerations/:considerationId', {
+    schema: { params: idParams, querystring: z.object({ decided: z.string().max(5).optional() }) },
+    config: { access: { kind: 'record', action: 'consideration.read' } },
+  }, async (request, reply) => {
     const { actor, c } = await guard(request, 'consideration.read', request.params.considerationId);
     await recordAccess(ctx.db, {
       actor, action: 'consideration.read', personId: c.personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
@@ -67,7 +69,10 @@ export async function considerationRoutes(app: FastifyInstance, ctx: AppContext)
     return render(request, reply, actor, c, { justDecided: request.query.decided === 'yes' });
   });
 
-  r.post('/considerations/:considerationId/decision', { schema: { params: idParams, body: decisionBody } }, async (request, reply) => {
+  r.post('/considerations/:considerationId/decision', {
+    schema: { params: idParams, body: decisionBody },
+    config: { access: { kind: 'record', action: 'consideration.decide' } },
+  }, async (request, reply) => {
     const { actor, c } = await guard(request, 'consideration.decide', request.params.considerationId);
     const problems = checkDecision(request.body);
     const show = (list: { field: string; message: string }[]) => {

@@ -2,17 +2,19 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { describeRule, RuleDefinitionSchema } from '../../../domain/rules/rule-language.js';
-import type { Actor } from '../../actor.js';
-import { recordAccess } from '../../audit/record-access.js';
+import { holdsRole } from '../../access.js';
+import type { Actor, Role } from '../../actor.js';
 import type { AppContext } from '../../context.js';
-import { AppError, NotFoundError } from '../../errors.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
+import { AppError } from '../../errors.js';
+import { actorOf, routeOf, userOf } from '../../request.js';
 import { checkRuleChange, reviseRule } from './commands/revise-rule.js';
 import { listRules } from './rules.queries.js';
 
 /** Only partnership administrators change rules; everyone signed in may read them, because rules must be transparent. */
+export const RULE_EDITOR_ROLES: readonly Role[] = ['partnership_admin'];
+
 export function canChangeRules(actor: Actor): boolean {
-  return actor.kind === 'user' && actor.roles.includes('partnership_admin');
+  return holdsRole(actor, RULE_EDITOR_ROLES);
 }
 
 const ruleBody = z.object({
@@ -29,13 +31,6 @@ const ruleBody = z.object({
 export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  async function guardChange(request: FastifyRequest): Promise<Actor & { kind: 'user' }> {
-    const actor = actorOf(request);
-    if (actor.kind === 'user' && canChangeRules(actor)) return actor;
-    await recordAccess(ctx.db, { actor, action: 'rule.change', route: routeOf(request), outcome: 'denied', requestId: request.id });
-    throw new NotFoundError();
-  }
-
   function form(request: FastifyRequest, reply: FastifyReply, actor: Actor, values: Record<string, unknown>, errors: { field: string; message: string }[], status = 200) {
     reply.status(status);
     return reply.view('considerations/views/rule-form.njk', {
@@ -45,7 +40,7 @@ export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise
     });
   }
 
-  r.get('/rules', async (request, reply) => {
+  r.get('/rules', { config: { access: { kind: 'signed_in' } } }, async (request, reply) => {
     const actor = actorOf(request);
     const rules = (await listRules(ctx.db)).map((rule) => ({
       ...rule,
@@ -59,8 +54,11 @@ export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise
     });
   });
 
-  r.get('/rules/edit', { schema: { querystring: z.object({ code: z.string().max(60).optional() }) } }, async (request, reply) => {
-    const actor = await guardChange(request);
+  r.get('/rules/edit', {
+    schema: { querystring: z.object({ code: z.string().max(60).optional() }) },
+    config: { access: { kind: 'roles', roles: RULE_EDITOR_ROLES, action: 'rule.change' } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
     const rule = request.query.code ? (await listRules(ctx.db)).find((x) => x.code === request.query.code) : undefined;
     const v = rule?.versions[0];
     const values = v
@@ -69,8 +67,8 @@ export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return form(request, reply, actor, values, []);
   });
 
-  r.post('/rules', { schema: { body: ruleBody } }, async (request, reply) => {
-    const actor = await guardChange(request);
+  r.post('/rules', { schema: { body: ruleBody }, config: { access: { kind: 'roles', roles: RULE_EDITOR_ROLES, action: 'rule.change' } } }, async (request, reply) => {
+    const actor = userOf(request);
     const b = request.body;
     const change = { code: b.code.trim(), name: b.name, rationale: b.rationale, definition: b.definition, changeReason: b.changeReason, active: b.active === 'yes' };
     const { problems } = await checkRuleChange(ctx.db, change);

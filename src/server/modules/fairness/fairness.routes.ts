@@ -1,31 +1,26 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Actor } from '../../actor.js';
+import { holdsRole } from '../../access.js';
+import type { Actor, Role } from '../../actor.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
+import { routeOf, userOf } from '../../request.js';
 import { fairnessSections, loadBaseline, parseBaseline } from './fairness.queries.js';
 
 /** Analysts and partnership administrators see the fairness page (aggregates only). */
-export function canReadFairness(actor: Actor): boolean {
-  return actor.kind === 'user' && actor.roles.some((r) => r === 'analyst' || r === 'partnership_admin');
-}
+export const FAIRNESS_ROLES: readonly Role[] = ['analyst', 'partnership_admin'];
 
 /** Only partnership administrators set the local population baseline. */
+export const BASELINE_ROLES: readonly Role[] = ['partnership_admin'];
+
 export function canSetBaseline(actor: Actor): boolean {
-  return actor.kind === 'user' && actor.roles.includes('partnership_admin');
+  return holdsRole(actor, BASELINE_ROLES);
 }
 
 /** The fairness page: children considered and relative rates against the local child population. */
 export async function fairnessRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
-
-  async function deny(request: FastifyRequest, actor: Actor, action: 'fairness.read' | 'baseline.change'): Promise<never> {
-    await recordAccess(ctx.db, { actor, action, route: routeOf(request), outcome: 'denied', requestId: request.id });
-    throw new NotFoundError();
-  }
 
   async function render(request: FastifyRequest, reply: FastifyReply, actor: Actor, extra: Record<string, unknown> = {}, status = 200) {
     const baseline = await loadBaseline(ctx.db);
@@ -39,17 +34,15 @@ export async function fairnessRoutes(app: FastifyInstance, ctx: AppContext): Pro
     });
   }
 
-  r.get('/fairness', async (request, reply) => {
-    const actor = actorOf(request);
-    if (!canReadFairness(actor)) return deny(request, actor, 'fairness.read');
-    return render(request, reply, actor);
-  });
+  r.get('/fairness', {
+    config: { access: { kind: 'roles', roles: FAIRNESS_ROLES, action: 'fairness.read' }, nav: { text: 'Fairness', key: 'fairness', order: 50 } },
+  }, async (request, reply) => render(request, reply, userOf(request)));
 
   r.post('/fairness/baseline', {
     schema: { body: z.object({ _csrf: z.string().max(200).optional(), baseline: z.string().max(20_000).default(''), source: z.string().max(500).default('') }) },
+    config: { access: { kind: 'roles', roles: BASELINE_ROLES, action: 'baseline.change' } },
   }, async (request, reply) => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user' || !canSetBaseline(actor)) return deny(request, actor, 'baseline.change');
+    const actor = userOf(request);
     const { rows, problems } = parseBaseline(request.body.baseline);
     const errors = problems.map((p) => ({ href: '#baseline', text: p.row ? `Row ${p.row}: ${p.message}` : p.message }));
     if (!request.body.source.trim()) errors.push({ href: '#source', text: 'Enter where the population figures come from' });

@@ -1,16 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
+import { routeOf, userOf } from '../../request.js';
 import { canReadAccessLog } from '../people/people.policy.js';
 import { myChildren } from '../people/people.queries.js';
 import { loadAssessmentWork } from '../assessments/home-section.js';
 
 /** Home: "my children" and their latest events. */
 export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get('/', async (request, reply) => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user') throw new Error('pages are for signed-in users');
+  app.get('/', { config: { access: { kind: 'signed_in' }, nav: { text: 'My children', key: 'home', order: 10 } } }, async (request, reply) => {
+    const actor = userOf(request);
     const children = await myChildren(ctx.db, actor);
     const assessmentWork = await loadAssessmentWork(ctx.db, actor, routeOf(request), request.id);
     if (children.length) {

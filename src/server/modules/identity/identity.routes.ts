@@ -1,15 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { refuseRecord } from '../../access.js';
 import type { Actor } from '../../actor.js';
 import { recordAccess, recordAccessMany } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
-import { actorOf, guardPerson, routeOf } from '../people/people.guard.js';
-import { isUuid } from '../people/people.policy.js';
+import { isUuid, routeOf, userOf } from '../../request.js';
 import { decideReview } from './commands/decide-review.js';
 import { unmergePersons } from './identity.merges.js';
-import { canReviewIdentity } from './identity.policy.js';
+import { IDENTITY_REVIEW_ROLES } from './identity.policy.js';
 import { presentExplanation } from './identity.presenter.js';
 import { getPersonRecords, getReview, listOpenReviews } from './identity.queries.js';
 
@@ -25,23 +24,19 @@ const DECISIONS = ['same', 'different', 'unsure'] as const;
 export async function identityRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  // Refusals are logged and answered as "not found", like every other record.
-  async function reviewer(request: FastifyRequest, action: 'identity.review.list' | 'identity.review.read' | 'identity.review.decide' | 'identity.unmerge'): Promise<Actor & { kind: 'user' }> {
-    const actor = actorOf(request);
-    if (actor.kind === 'user' && canReviewIdentity(actor)) return actor;
-    await recordAccess(ctx.db, { actor, action, route: routeOf(request), outcome: 'denied', requestId: request.id });
-    throw new NotFoundError();
-  }
-
-  async function loadItem(request: FastifyRequest, actor: Actor & { kind: 'user' }, itemId: string, action: 'identity.review.read' | 'identity.review.decide') {
+  // Items are their own organisation's only: any other is refused as "not found", with its denied row.
+  async function loadItem(request: FastifyRequest, actor: Actor & { kind: 'user' }, itemId: string) {
     const item = isUuid(itemId) ? await getReview(ctx.db, itemId, actor.organisationId) : null;
-    if (item) return item;
-    await recordAccess(ctx.db, { actor, action, route: routeOf(request), outcome: 'denied', requestId: request.id, detail: { reviewItemId: isUuid(itemId) ? itemId : null } });
-    throw new NotFoundError();
+    return item ?? refuseRecord(ctx, request, { detail: { reviewItemId: isUuid(itemId) ? itemId : null } });
   }
 
-  r.get('/identity/review', async (request, reply) => {
-    const actor = await reviewer(request, 'identity.review.list');
+  r.get('/identity/review', {
+    config: {
+      access: { kind: 'roles', roles: IDENTITY_REVIEW_ROLES, action: 'identity.review.list' },
+      nav: { text: 'Possible matches', key: 'identity', order: 110 },
+    },
+  }, async (request, reply) => {
+    const actor = userOf(request);
     const items = await listOpenReviews(ctx.db, actor.organisationId);
     await recordAccess(ctx.db, { actor, action: 'identity.review.list', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { items: items.length } });
     return reply.view('identity/views/review-queue.njk', { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'identity', items });
@@ -55,15 +50,21 @@ export async function identityRoutes(app: FastifyInstance, ctx: AppContext): Pro
     return { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'identity', item, comparison: presentExplanation(item.explanation), ...form };
   }
 
-  r.get('/identity/review/:itemId', { schema: { params: itemParams } }, async (request, reply) => {
-    const actor = await reviewer(request, 'identity.review.read');
-    const item = await loadItem(request, actor, request.params.itemId, 'identity.review.read');
+  r.get('/identity/review/:itemId', {
+    schema: { params: itemParams },
+    config: { access: { kind: 'record', roles: IDENTITY_REVIEW_ROLES, action: 'identity.review.read' } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
+    const item = await loadItem(request, actor, request.params.itemId);
     return reply.view('identity/views/review-item.njk', await renderItem(request, actor, item, { errors: [], values: {} }));
   });
 
-  r.post('/identity/review/:itemId', { schema: { params: itemParams, body: decisionBody } }, async (request, reply) => {
-    const actor = await reviewer(request, 'identity.review.decide');
-    const item = await loadItem(request, actor, request.params.itemId, 'identity.review.decide');
+  r.post('/identity/review/:itemId', {
+    schema: { params: itemParams, body: decisionBody },
+    config: { access: { kind: 'record', roles: IDENTITY_REVIEW_ROLES, action: 'identity.review.decide' } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
+    const item = await loadItem(request, actor, request.params.itemId);
     const decision = DECISIONS.find((x) => x === request.body.decision);
     const note = request.body.note?.trim() || null;
     const errors: { href: string; text: string }[] = [];
@@ -87,16 +88,14 @@ export async function identityRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   r.post('/identity/merges/:mergeId/unmerge', {
     schema: { params: z.object({ mergeId: z.string().max(64) }), body: z.object({ _csrf: z.string().optional(), personId: z.string().max(64).optional(), reason: z.string().max(1000).optional() }) },
+    // A reviewer undoes a merge from the page of a person they may see (the person is in the form).
+    config: { access: { kind: 'person', action: 'identity.unmerge', roles: IDENTITY_REVIEW_ROLES, personIdFrom: 'body' } },
   }, async (request, reply) => {
-    const actor = await reviewer(request, 'identity.unmerge');
+    const actor = userOf(request);
     const personId = request.body.personId ?? '';
-    await guardPerson(ctx, request, 'person.read', personId);
     const records = await getPersonRecords(ctx.db, personId);
     const merge = records.merges.find((m) => m.id === request.params.mergeId);
-    if (!merge) {
-      await recordAccess(ctx.db, { actor, action: 'identity.unmerge', personId, route: routeOf(request), outcome: 'denied', requestId: request.id });
-      throw new NotFoundError();
-    }
+    if (!merge) return refuseRecord(ctx, request, { personId, detail: { mergeId: isUuid(request.params.mergeId) ? request.params.mergeId : null } });
     const reason = request.body.reason?.trim() || 'Undone from the person page';
     await ctx.db.transaction().execute(async (trx) => {
       await unmergePersons(trx, { mergeId: merge.id, reason, userId: actor.userId });

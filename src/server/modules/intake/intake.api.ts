@@ -4,15 +4,16 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { formatBytes } from '../../../intake/decode.js';
 import type { IntakeFormat } from '../../../intake/types.js';
+import { refuseRecord } from '../../access.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { AppError, ValidationError } from '../../errors.js';
+import { actorOf, isUuid, routeOf } from '../../request.js';
 import { errorSchema } from '../api/api.schemas.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
 import { importBatch } from './commands/import-batch.js';
 import { interruptSilentBatches } from './commands/interrupt-batches.js';
 import { intakeMaxBytes } from './intake.config.js';
-import { canImport, canReadBatch } from './intake.policy.js';
+import { canReadBatch } from './intake.policy.js';
 import { getBatch } from './intake.queries.js';
 import { batchReportSchema, intakeQuerySchema, jsonBatchSchema } from './intake.schemas.js';
 
@@ -40,16 +41,16 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const r = sub.withTypeProvider<ZodTypeProvider>();
 
     r.post('/intake', {
-      bodyLimit: intakeMaxBytes(),
+      bodyLimit: intakeMaxBytes(ctx.config),
       schema: {
         tags: ['intake'], security, querystring: intakeQuerySchema,
         summary: 'Send agency records: a JSON batch ({"records": [...]}) or a stream of JSON Lines (application/x-ndjson), or a CIN census (application/xml) or SSDA903 table (text/csv)',
         response: { 201: batchReportSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema, 413: errorSchema, 415: errorSchema },
       },
+      config: { access: { kind: 'api_org', action: 'intake.import' } },
     }, async (request, reply) => {
       const actor = actorOf(request);
-      if (!canImport(actor)) throw new NotFoundError();
-      const maxBytes = intakeMaxBytes();
+      const maxBytes = intakeMaxBytes(ctx.config);
       const declared = Number(request.headers['content-length'] ?? NaN);
       if (declared > maxBytes) throw new AppError(413, 'file_too_large', `The upload is larger than the limit of ${formatBytes(maxBytes)}: send it in smaller batches`);
       const contentType = request.headers['content-type'] ?? '';
@@ -79,6 +80,7 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         params: z.object({ batchId: z.string().max(64) }),
         response: { 200: batchReportSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema },
       },
+      config: { access: { kind: 'record', api: true, action: 'intake.report.read' } },
     }, async (request) => readableBatch(ctx, request, request.params.batchId).then((b) => {
       if (!b.report) throw new AppError(409, 'batch_running', 'The batch is still running');
       return b.report;
@@ -93,12 +95,9 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 export async function readableBatch(ctx: AppContext, request: FastifyRequest, batchId: string) {
   const actor = actorOf(request);
   let batch = await getBatch(ctx.db, batchId);
-  const allowed = batch !== null && canReadBatch(actor, { organisation_id: batch.organisationId });
-  await recordAccess(ctx.db, {
-    actor, action: 'intake.report.read', route: routeOf(request), outcome: allowed ? 'allowed' : 'denied', requestId: request.id,
-    detail: { batchId: /^[0-9a-f-]{36}$/i.test(batchId) ? batchId : null },
-  });
-  if (!allowed || !batch) throw new NotFoundError();
+  const detail = { batchId: isUuid(batchId) ? batchId : null };
+  if (!batch || !canReadBatch(actor, { organisation_id: batch.organisationId })) return refuseRecord(ctx, request, { action: 'intake.report.read', detail });
+  await recordAccess(ctx.db, { actor, action: 'intake.report.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail });
   if (batch.status === 'running' && (await interruptSilentBatches(ctx.db, { batchId: batch.id }, request.log)).length) {
     batch = (await getBatch(ctx.db, batch.id))!;
   }

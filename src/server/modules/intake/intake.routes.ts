@@ -7,13 +7,13 @@ import { detectFormat } from '../../../intake/read.js';
 import { INTAKE_FORMATS, type IntakeFormat } from '../../../intake/types.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
+import { actorOf, routeOf, userOf } from '../../request.js';
 import { interruptOrphanedBatches, interruptSilentBatches } from './commands/interrupt-batches.js';
 import { readableBatch } from './intake.api.js';
 import { intakeMaxBytes } from './intake.config.js';
 import { queueUpload } from './intake.processor.js';
 import { batchRows, listBatches } from './intake.queries.js';
-import { guardIntake } from './intake.guard.js';
+import { INTAKE_ROLES } from './intake.policy.js';
 import { mappingRoutes } from './mappings.routes.js';
 import { boundaryOf, parseMultipart, type UploadedFile } from './multipart.js';
 
@@ -28,7 +28,7 @@ async function renderUpload(ctx: AppContext, request: FastifyRequest, reply: Fas
   return reply.view('intake/views/upload.njk', {
     user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'intake', values, errors,
     fieldErrors: Object.fromEntries(errors.map((e) => [e.field, { text: e.text }])), batches,
-    maxSize: formatBytes(intakeMaxBytes()), encodings: TEXT_ENCODINGS,
+    maxSize: formatBytes(intakeMaxBytes(ctx.config)), encodings: TEXT_ENCODINGS,
   });
 }
 
@@ -43,12 +43,12 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
   await app.register(async (sub) => {
     // No multipart package is installed: the upload form's body is read here, within the size limit.
     sub.addContentTypeParser('multipart/form-data', async (request: FastifyRequest, payload: NodeJS.ReadableStream) => {
-      const limit = intakeMaxBytes() + 64 * 1024;
+      const limit = intakeMaxBytes(ctx.config) + 64 * 1024;
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of payload as Readable) {
         size += (chunk as Buffer).length;
-        if (size > limit) throw new AppError(413, 'file_too_large', `The file is larger than the limit of ${formatBytes(intakeMaxBytes())}: split it into smaller files`);
+        if (size > limit) throw new AppError(413, 'file_too_large', `The file is larger than the limit of ${formatBytes(intakeMaxBytes(ctx.config))}: split it into smaller files`);
         chunks.push(chunk as Buffer);
       }
       const boundary = boundaryOf(request.headers['content-type']);
@@ -70,13 +70,14 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
     });
     const r = sub.withTypeProvider<ZodTypeProvider>();
 
-    r.get('/intake', async (request, reply) => {
-      await guardIntake(ctx, request, 'intake.report.read');
+    r.get('/intake', {
+      config: { access: { kind: 'roles', roles: INTAKE_ROLES, action: 'intake.report.read' }, nav: { text: 'Import records', key: 'intake', order: 120 } },
+    }, async (request, reply) => {
       return renderUpload(ctx, request, reply, { format: 'auto', encoding: 'utf-8' }, []);
     });
 
-    r.post('/intake/uploads', async (request, reply) => {
-      const actor = await guardIntake(ctx, request, 'intake.import');
+    r.post('/intake/uploads', { config: { access: { kind: 'roles', roles: INTAKE_ROLES, action: 'intake.import' } } }, async (request, reply) => {
+      const actor = userOf(request);
       const body = (request.body ?? {}) as UploadBody;
       const values = { format: body.format ?? 'auto', encoding: body.encoding ?? 'utf-8', sourceSystem: (body.sourceSystem ?? '').trim() };
       const files = body[FILES]?.file ?? [];
@@ -99,7 +100,7 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
         request: {
           organisationId: actor.organisationId, format: format as IntakeFormat, via: 'upload', actor, route: routeOf(request), requestId: request.id,
           encoding: values.encoding as TextEncodingName, sourceSystem: values.sourceSystem || undefined,
-          maxBytes: intakeMaxBytes(), bytesTotal: files.reduce((n, f) => n + f.data.length, 0),
+          maxBytes: intakeMaxBytes(ctx.config), bytesTotal: files.reduce((n, f) => n + f.data.length, 0),
         },
         files: files.map((f) => ({ name: f.fileName || 'upload', data: f.data })),
         mapping: mapping ? { name: mapping.fileName || 'mapping', data: mapping.data } : undefined,
@@ -107,8 +108,10 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
       return reply.redirect(`/intake/batches/${batchId}`, 303);
     });
 
-    r.get('/intake/batches/:batchId', { schema: { params: z.object({ batchId: z.string().max(64) }) } }, async (request, reply) => {
-      await guardIntake(ctx, request, 'intake.report.read');
+    r.get('/intake/batches/:batchId', {
+      schema: { params: z.object({ batchId: z.string().max(64) }) },
+      config: { access: { kind: 'record', roles: INTAKE_ROLES, action: 'intake.report.read' } },
+    }, async (request, reply) => {
       const batch = await readableBatch(ctx, request, request.params.batchId);
       const percent = batch.bytesTotal ? Math.min(100, Math.round((batch.bytesRead / batch.bytesTotal) * 100)) : null;
       return reply.view('intake/views/batch.njk', {
@@ -117,8 +120,10 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
       });
     });
 
-    r.get('/intake/batches/:batchId/report.csv', { schema: { params: z.object({ batchId: z.string().max(64) }) } }, async (request, reply) => {
-      await guardIntake(ctx, request, 'intake.report.read');
+    r.get('/intake/batches/:batchId/report.csv', {
+      schema: { params: z.object({ batchId: z.string().max(64) }) },
+      config: { access: { kind: 'record', roles: INTAKE_ROLES, action: 'intake.report.read' } },
+    }, async (request, reply) => {
       const batch = await readableBatch(ctx, request, request.params.batchId);
       const rows = await batchRows(ctx.db, batch.id);
       const header = ['seq', 'file', 'table', 'line', 'position', 'record_id', 'outcome', 'person_outcome', 'person_id', 'event_id', 'review_item_id', 'errors', 'warnings'];

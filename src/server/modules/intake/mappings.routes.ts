@@ -3,8 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
-import { guardIntake } from './intake.guard.js';
+import type { RouteAccess } from '../../access.js';
+import { actorOf, routeOf, userOf } from '../../request.js';
+import { INTAKE_ROLES } from './intake.policy.js';
 import { listMappings } from './intake.queries.js';
 
 const many = z.union([z.string().max(60), z.array(z.string().max(60)).max(30)]).optional()
@@ -32,17 +33,19 @@ async function render(ctx: AppContext, request: FastifyRequest, reply: FastifyRe
   });
 }
 
+/** Who keeps the code table: the people who import for their organisation. */
+const keepers: RouteAccess = { kind: 'roles', roles: INTAKE_ROLES, action: 'intake.mapping.write' };
+
 /** The organisation's code table: its own event codes mapped to the vocabulary, used by every import. */
 export async function mappingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/intake/mappings', async (request, reply) => {
-    await guardIntake(ctx, request, 'intake.mapping.write');
+  r.get('/intake/mappings', { config: { access: keepers } }, async (request, reply) => {
     return render(ctx, request, reply, {}, []);
   });
 
-  r.post('/intake/mappings', { schema: { body: saveBody } }, async (request, reply) => {
-    const actor = await guardIntake(ctx, request, 'intake.mapping.write');
+  r.post('/intake/mappings', { schema: { body: saveBody }, config: { access: keepers } }, async (request, reply) => {
+    const actor = userOf(request);
     const v = request.body;
     const code = v.agencyCode.trim();
     const errors: { href: string; text: string; field: string }[] = [];
@@ -66,8 +69,11 @@ export async function mappingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.redirect('/intake/mappings?saved=1', 303);
   });
 
-  r.post('/intake/mappings/delete', { schema: { body: z.object({ _csrf: z.string().max(200).optional(), agencyCode: z.string().max(200).default('') }) } }, async (request, reply) => {
-    const actor = await guardIntake(ctx, request, 'intake.mapping.write');
+  r.post('/intake/mappings/delete', {
+    schema: { body: z.object({ _csrf: z.string().max(200).optional(), agencyCode: z.string().max(200).default('') }) },
+    config: { access: keepers },
+  }, async (request, reply) => {
+    const actor = userOf(request);
     await ctx.db.transaction().execute(async (trx) => {
       await trx.deleteFrom('agency_code_mapping').where('organisation_id', '=', actor.organisationId).where('agency_code', '=', request.body.agencyCode).execute();
       await recordAccess(trx, { actor, action: 'intake.mapping.write', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { agencyCode: request.body.agencyCode, removed: true } });

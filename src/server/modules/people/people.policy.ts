@@ -1,10 +1,12 @@
 import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../../db/database.js';
+import type { PersonAction } from '../../actions.js';
 import type { Actor, Role } from '../../actor.js';
+import { isUuid } from '../../request.js';
 import { withMergedPersons } from '../identity/identity.merges.js';
 
-/** Actions on a person's record. A typed union, so a typo does not compile. */
-export type PersonAction = 'person.read' | 'chronology.read' | 'event.record' | 'event.correct';
+// Kept for the chronology writer, which still imports it from here; new code imports src/server/request.ts.
+export { isUuid } from '../../request.js';
 
 /** Roles that work with children and so may hold a relationship that grants access. */
 const CASE_ROLES: readonly Role[] = [
@@ -13,13 +15,6 @@ const CASE_ROLES: readonly Role[] = [
 
 /** Roles that may see who has accessed a record (not the record itself). */
 export const ACCESS_LOG_ROLES: readonly Role[] = ['partnership_admin', 'data_protection_officer'];
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** True when the value could be a record id at all (anything else is simply "not found"). */
-export function isUuid(value: string): boolean {
-  return UUID.test(value);
-}
 
 function mayHoldCases(actor: Actor): boolean {
   return actor.kind === 'system' || actor.roles.some((r) => CASE_ROLES.includes(r));
@@ -83,24 +78,6 @@ export async function authorizePerson(
   return row !== undefined;
 }
 
-/** Who else may see a restricted entry's content, besides its recording organisation. */
-export interface RestrictionGrants {
-  userIds: string[];
-  roles: { role: string; organisationId: string | null }[];
-}
-
-/**
- * Whether the actor may see the content of a restricted entry: users of the recording
- * organisation, and the people and roles it names. Everyone else with access to the child sees
- * only that a restricted entry exists and whom to ask.
- */
-export function canSeeRestricted(actor: Actor, eventOrganisationId: string, grants?: RestrictionGrants): boolean {
-  if (actor.organisationId === eventOrganisationId) return true;
-  if (!grants || actor.kind !== 'user') return false;
-  if (grants.userIds.includes(actor.userId)) return true;
-  return grants.roles.some((g) => actor.roles.includes(g.role as Role) && (g.organisationId === null || g.organisationId === actor.organisationId));
-}
-
 /** Whether the actor may see a protected address: its recording organisation and the child's lead professional. */
 export function canSeeProtectedAddress(actor: Actor, recordedByOrganisationId: string | null, isLeadProfessional: boolean): boolean {
   return isLeadProfessional || (recordedByOrganisationId !== null && actor.organisationId === recordedByOrganisationId);
@@ -109,38 +86,7 @@ export function canSeeProtectedAddress(actor: Actor, recordedByOrganisationId: s
 /** Roles that may open a record with break-glass access. */
 export const BREAK_GLASS_ROLES: readonly Role[] = ['practitioner', 'team_manager', 'designated_safeguarding_lead'];
 
-/** Whether the actor may use break-glass access at all. */
-export function canBreakGlass(actor: Actor): boolean {
-  return actor.kind === 'user' && actor.roles.some((r) => BREAK_GLASS_ROLES.includes(r));
-}
-
 /** Whether the actor may read the access log of a record. */
 export function canReadAccessLog(actor: Actor): boolean {
   return actor.kind === 'user' && actor.roles.some((r) => ACCESS_LOG_ROLES.includes(r));
-}
-
-/** An active agreement under which the actor's organisation receives entries. */
-export interface SharingAgreementGrant {
-  providerOrganisationId: string | null;
-  categories: string[];
-}
-
-/** The agreements under which an organisation currently receives information (one query per request). */
-export async function sharingGrants(db: Kysely<Database>, recipientOrganisationId: string): Promise<SharingAgreementGrant[]> {
-  const rows = await db
-    .selectFrom('sharing_agreement')
-    .select(['provider_organisation_id', 'categories'])
-    .where((eb) => eb.or([eb('recipient_organisation_id', 'is', null), eb('recipient_organisation_id', '=', recipientOrganisationId)]))
-    .where('valid_from', '<=', sql<string>`current_date`)
-    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', sql<string>`current_date`)]))
-    .execute();
-  return rows.map((r) => ({ providerOrganisationId: r.provider_organisation_id, categories: r.categories }));
-}
-
-/** Whether an entry recorded by one organisation, in one category, is shared with the actor's organisation. */
-export function isShared(actor: Actor, providerOrganisationId: string, category: string, grants: SharingAgreementGrant[]): boolean {
-  if (actor.organisationId === providerOrganisationId) return true;
-  return grants.some(
-    (g) => (g.providerOrganisationId === null || g.providerOrganisationId === providerOrganisationId) && (g.categories.length === 0 || g.categories.includes(category)),
-  );
 }

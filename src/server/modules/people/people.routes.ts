@@ -3,15 +3,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
+import { refuseRecord } from '../../access.js';
 import { ethnicityLabel } from '../../../domain/ethnicity.js';
-import { presentChronology } from '../chronology/chronology.presenter.js';
+import { entryLabel, presentChronology } from '../chronology/chronology.presenter.js';
 import { getChronology, getFilterOptions, getTimelineMarks } from '../chronology/chronology.queries.js';
 import { chronologyQuerySchema, toFilter } from '../chronology/chronology.schemas.js';
 import { renderTimelineSvg } from '../chronology/timeline-svg.js';
 import { CATEGORY_LABELS } from '../chronology/categories.js';
-import { actorOf, guardPerson, routeOf } from './people.guard.js';
-import { canSeeRestricted, isShared, sharingGrants } from './people.policy.js';
+import { actorOf, routeOf } from '../../request.js';
 import { presentPerson } from './people.presenter.js';
 import { getPersonSummary, searchPeople } from './people.queries.js';
 import { personRecordsView } from '../identity/identity.person-panel.js';
@@ -31,7 +30,10 @@ const searchQuery = z.object({
 export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  r.get('/people', { schema: { querystring: searchQuery } }, async (request, reply) => {
+  r.get('/people', {
+    schema: { querystring: searchQuery },
+    config: { access: { kind: 'signed_in' }, nav: { text: 'Find a person', key: 'find', order: 20 } },
+  }, async (request, reply) => {
     const actor = actorOf(request);
     const q = request.query;
     const errors: { href: string; text: string }[] = [];
@@ -61,17 +63,18 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
 
   r.get('/people/:personId', {
     schema: { params: z.object({ personId: z.string().max(64) }), querystring: chronologyQuerySchema.extend({ recorded: z.string().uuid().optional() }) },
+    config: { access: { kind: 'person', action: 'chronology.read' } },
   }, async (request, reply) => {
-    const actor = await guardPerson(ctx, request, 'chronology.read', request.params.personId);
+    const actor = actorOf(request);
     const personId = request.params.personId;
     const filter = toFilter(request.query);
     const [summary, chronology, marks, options] = await Promise.all([
       getPersonSummary(ctx.db, personId),
-      getChronology(ctx.db, personId, filter, request.query.page, request.query.pageSize),
-      getTimelineMarks(ctx.db, personId, filter),
-      getFilterOptions(ctx.db, personId),
+      getChronology(ctx.db, actor, personId, filter, request.query.page, request.query.pageSize),
+      getTimelineMarks(ctx.db, actor, personId, filter),
+      getFilterOptions(ctx.db, actor, personId),
     ]);
-    if (!summary) throw new NotFoundError();
+    if (!summary) return refuseRecord(ctx, request, { personId });
     const emergencyUntil = actor.kind === 'user' ? await breakGlassUntil(ctx, actor.userId, personId) : null;
     const riskPanel = await loadRiskPanel(ctx.db, actor, personId);
     await recordAccess(ctx.db, {
@@ -79,7 +82,6 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       detail: { page: chronology.page, entries: chronology.entries.length },
     });
     const person = presentPerson(summary, actor);
-    const sharing = await sharingGrants(ctx.db, actor.organisationId);
     const now = new Date();
     const first = marks[0]?.occurred_at;
     const from = first ? new Date(Math.min(first.getTime(), now.getTime() - 30 * 86_400_000)) : new Date(now.getTime() - 365 * 86_400_000);
@@ -89,20 +91,17 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       from,
       to: now,
       lanes,
-      events: marks.map((m) => {
-        const restricted = !isShared(actor, m.organisation_id, m.category, sharing) || (m.sensitivity === 'restricted' && !canSeeRestricted(actor, m.organisation_id, m.restriction?.grants));
-        return {
-          id: m.id, laneKey: m.organisation_id, category: m.category as never, occurredAt: m.occurred_at,
-          label: `${restricted ? 'Restricted entry' : m.label} (${m.organisation_name})`, restricted, href: `#event-${m.id}`,
-        };
-      }),
+      events: marks.map((m) => ({
+        id: m.id, laneKey: m.organisation_id, category: m.category as never, occurredAt: m.occurred_at,
+        label: `${entryLabel(m)} (${m.organisation_name})`, restricted: m.access !== 'full', href: `#event-${m.id}`,
+      })),
     });
     const query = request.query;
     const identityRecords = await personRecordsView(ctx.db, actor, personId);
     return reply.view('people/views/person.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find',
       person, ethnicity: person.ethnicity ? ethnicityLabel(person.ethnicity) : null,
-      chronology: presentChronology(chronology, actor, sharing), svg, options, categoryLabels: CATEGORY_LABELS,
+      chronology: presentChronology(chronology), svg, options, categoryLabels: CATEGORY_LABELS,
       filter: { agency: query.agency ?? [], category: query.category ?? [], factor: query.factor ?? [], from: query.from ?? '', to: query.to ?? '' },
       filtered: Object.keys(filter).length > 0,
       recorded: request.query.recorded ?? null,

@@ -1,12 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { refuseRecord } from '../../access.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { AppError, NotFoundError } from '../../errors.js';
+import { AppError } from '../../errors.js';
 import { parseDateParts } from '../../forms.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
-import { isUuid } from '../people/people.policy.js';
+import { isUuid, routeOf, userOf } from '../../request.js';
 import { displayNames } from '../people/people.queries.js';
 import { decideRetention } from './commands/decide-retention.js';
 import { dueForReview } from './retention.queries.js';
@@ -15,16 +15,7 @@ import { dueForReview } from './retention.queries.js';
 export async function retentionRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  const dpo = async (request: Parameters<typeof actorOf>[0], action: 'retention.read' | 'retention.decide') => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user' || !actor.roles.includes('data_protection_officer')) {
-      await recordAccess(ctx.db, { actor, action, route: routeOf(request), outcome: 'denied', requestId: request.id });
-      throw new NotFoundError();
-    }
-    return actor;
-  };
-
-  async function renderList(request: Parameters<typeof actorOf>[0], reply: import('fastify').FastifyReply, actor: Awaited<ReturnType<typeof dpo>>, errors: { href: string; text: string }[] = [], status = 200) {
+  async function renderList(request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply, actor: ReturnType<typeof userOf>, errors: { href: string; text: string }[] = [], status = 200) {
     const today = new Date().toISOString().slice(0, 10);
     const due = await dueForReview(ctx.db, today);
     const names = await displayNames(ctx.db, due.map((d) => d.personId));
@@ -32,12 +23,17 @@ export async function retentionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     await recordAccess(ctx.db, { actor, action: 'retention.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { personIds: due.map((d) => d.personId) } });
     reply.status(status);
     return reply.view('retention/views/due.njk', {
-      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin', canReadAccessLog: true,
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin',
       due: due.map((d) => ({ ...d, name: names.get(d.personId) ?? '' })), rules, errors,
     });
   }
 
-  r.get('/admin/retention', async (request, reply) => renderList(request, reply, await dpo(request, 'retention.read')));
+  r.get('/admin/retention', {
+    config: {
+      access: { kind: 'roles', roles: ['data_protection_officer'], action: 'retention.read' },
+      nav: { text: 'Retention', key: 'retention', order: 100 },
+    },
+  }, async (request, reply) => renderList(request, reply, userOf(request)));
 
   r.post('/admin/retention/:personId/decision', {
     schema: {
@@ -48,11 +44,12 @@ export async function retentionRoutes(app: FastifyInstance, ctx: AppContext): Pr
         'next-day': z.string().max(4).default(''), 'next-month': z.string().max(4).default(''), 'next-year': z.string().max(6).default(''),
       }),
     },
+    config: { access: { kind: 'record', roles: ['data_protection_officer'], action: 'retention.decide' } },
   }, async (request, reply) => {
-    const actor = await dpo(request, 'retention.decide');
+    const actor = userOf(request);
     const personId = request.params.personId;
     const exists = isUuid(personId) && (await ctx.db.selectFrom('person').select('id').where('id', '=', personId).where('erased_at', 'is', null).executeTakeFirst());
-    if (!exists) throw new NotFoundError();
+    if (!exists) return refuseRecord(ctx, request, { personId });
     const b = request.body;
     const ruleId = isUuid(b.ruleId) ? b.ruleId : null;
     const errors: { href: string; text: string }[] = [];
@@ -62,7 +59,7 @@ export async function retentionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     if (next && !next.ok) errors.push({ href: `#next-${personId}-day`, text: `The next review date ${next.error}` });
     if (errors.length) return renderList(request, reply, actor, errors, 400);
     try {
-      await decideRetention(ctx.db, actor as typeof actor & { kind: 'user' }, personId,
+      await decideRetention(ctx.db, actor, personId,
         b.decision === 'retain' ? { decision: 'retain', reason: b.reason, nextReviewOn: (next as { date: string }).date, ruleId } : { decision: 'delete', reason: b.reason, ruleId },
         { route: routeOf(request), requestId: request.id });
     } catch (err) {

@@ -2,12 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { refuseRecord, type RouteAccess } from '../../access.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
 import { CATEGORY_LABELS } from '../chronology/categories.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
-import { isUuid } from '../people/people.policy.js';
+import { isUuid, routeOf, userOf } from '../../request.js';
 
 const many = z.union([z.string().max(60), z.array(z.string().max(60)).max(20)]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 
@@ -15,16 +14,11 @@ const many = z.union([z.string().max(60), z.array(z.string().max(60)).max(20)]).
 export async function sharingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  const admin = async (request: FastifyRequest) => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user' || !actor.roles.includes('partnership_admin')) {
-      await recordAccess(ctx.db, { actor, action: 'sharing.manage', route: routeOf(request), outcome: 'denied', requestId: request.id });
-      throw new NotFoundError();
-    }
-    return actor;
-  };
+  // The partnership administrator's pages; one of their records (by its id) is refused through refuseRecord.
+  const admin: RouteAccess = { kind: 'roles', roles: ['partnership_admin'], action: 'sharing.manage' };
+  const adminRecord: RouteAccess = { kind: 'record', roles: ['partnership_admin'], action: 'sharing.manage' };
 
-  async function render(request: FastifyRequest, reply: FastifyReply, actor: Awaited<ReturnType<typeof admin>>, errors: { href: string; text: string }[] = [], values: Record<string, unknown> = {}) {
+  async function render(request: FastifyRequest, reply: FastifyReply, actor: ReturnType<typeof userOf>, errors: { href: string; text: string }[] = [], values: Record<string, unknown> = {}) {
     const [agreements, organisations] = await Promise.all([
       ctx.db.selectFrom('sharing_agreement as a')
         .leftJoin('organisation as p', 'p.id', 'a.provider_organisation_id')
@@ -36,13 +30,15 @@ export async function sharingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     ]);
     reply.status(errors.length ? 400 : 200);
     return reply.view('sharing/views/agreements.njk', {
-      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin', canReadAccessLog: true,
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin',
       agreements, organisations, categoryLabels: CATEGORY_LABELS, errors, values,
       err: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])),
     });
   }
 
-  r.get('/admin/sharing-agreements', async (request, reply) => render(request, reply, await admin(request)));
+  r.get('/admin/sharing-agreements', {
+    config: { access: admin, nav: { text: 'Sharing agreements', key: 'sharing', order: 60 } },
+  }, async (request, reply) => render(request, reply, userOf(request)));
 
   r.post('/admin/sharing-agreements', {
     schema: {
@@ -51,8 +47,9 @@ export async function sharingRoutes(app: FastifyInstance, ctx: AppContext): Prom
         provider: z.string().max(64).default(''), recipient: z.string().max(64).default(''), categories: many,
       }),
     },
+    config: { access: admin },
   }, async (request, reply) => {
-    const actor = await admin(request);
+    const actor = userOf(request);
     const b = request.body;
     const errors: { href: string; text: string }[] = [];
     if (!b.name.trim()) errors.push({ href: '#name', text: 'Enter a name for the agreement' });
@@ -76,14 +73,14 @@ export async function sharingRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   r.post('/admin/sharing-agreements/:id/end', {
     schema: { params: z.object({ id: z.string().max(64) }), body: z.object({ _csrf: z.string().optional() }) },
+    config: { access: adminRecord },
   }, async (request, reply) => {
-    const actor = await admin(request);
-    if (!isUuid(request.params.id)) throw new NotFoundError();
+    const actor = userOf(request);
     // Ending an agreement stops sharing from today; the agreement and its dates stay on record.
-    const ended = await ctx.db.updateTable('sharing_agreement').set({ valid_to: sql<string>`greatest(valid_from, current_date - 1)` as never })
+    const ended = !isUuid(request.params.id) ? null : await ctx.db.updateTable('sharing_agreement').set({ valid_to: sql<string>`greatest(valid_from, current_date - 1)` as never })
       .where('id', '=', request.params.id).where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', sql<string>`current_date`)]))
       .executeTakeFirst();
-    if (Number(ended.numUpdatedRows) === 0) throw new NotFoundError();
+    if (!ended || Number(ended.numUpdatedRows) === 0) return refuseRecord(ctx, request, { detail: { agreementId: isUuid(request.params.id) ? request.params.id : null } });
     await recordAccess(ctx.db, { actor, action: 'sharing.manage', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { ended: request.params.id } });
     return reply.redirect('/admin/sharing-agreements', 303);
   });

@@ -2,14 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { refuseRecord, type RouteAccess } from '../../access.js';
 import { recordAccess } from '../../audit/record-access.js';
 import { ROLES, type Role } from '../../actor.js';
 import type { AppContext } from '../../context.js';
-import { NotFoundError } from '../../errors.js';
 import { checkNewPassword } from '../auth/password-policy.js';
 import { hashPassword } from '../auth/password.js';
-import { actorOf, routeOf } from '../people/people.guard.js';
-import { isUuid } from '../people/people.policy.js';
+import { isUuid, routeOf, userOf } from '../../request.js';
 
 const many = z.union([z.string().max(60), z.array(z.string().max(60)).max(10)]).optional().transform((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]));
 
@@ -17,16 +16,11 @@ const many = z.union([z.string().max(60), z.array(z.string().max(60)).max(10)]).
 export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  const admin = async (request: FastifyRequest) => {
-    const actor = actorOf(request);
-    if (actor.kind !== 'user' || !actor.roles.includes('partnership_admin')) {
-      await recordAccess(ctx.db, { actor, action: 'users.manage', route: routeOf(request), outcome: 'denied', requestId: request.id });
-      throw new NotFoundError();
-    }
-    return actor;
-  };
+  // The partnership administrator's pages; one of their records (by its id) is refused through refuseRecord.
+  const admin: RouteAccess = { kind: 'roles', roles: ['partnership_admin'], action: 'users.manage' };
+  const adminRecord: RouteAccess = { kind: 'record', roles: ['partnership_admin'], action: 'users.manage' };
 
-  async function render(request: FastifyRequest, reply: FastifyReply, actor: Awaited<ReturnType<typeof admin>>, errors: { href: string; text: string }[] = [], values: Record<string, unknown> = {}) {
+  async function render(request: FastifyRequest, reply: FastifyReply, actor: ReturnType<typeof userOf>, errors: { href: string; text: string }[] = [], values: Record<string, unknown> = {}) {
     const [users, organisations, teams] = await Promise.all([
       ctx.db.selectFrom('app_user as u').innerJoin('organisation as o', 'o.id', 'u.organisation_id').leftJoin('team as t', 't.id', 'u.team_id')
         .select(['u.id', 'u.name', 'u.email', 'u.roles', 'u.active', 'o.name as organisation_name', 't.name as team_name'])
@@ -36,12 +30,14 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
     ]);
     reply.status(errors.length ? 400 : 200);
     return reply.view('users/views/users.njk', {
-      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin', canReadAccessLog: true,
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin',
       users, organisations, teams, roles: ROLES, errors, values, err: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])),
     });
   }
 
-  r.get('/admin/users', async (request, reply) => render(request, reply, await admin(request)));
+  r.get('/admin/users', {
+    config: { access: admin, nav: { text: 'Users', key: 'users', order: 70 } },
+  }, async (request, reply) => render(request, reply, userOf(request)));
 
   r.post('/admin/users', {
     schema: {
@@ -51,8 +47,9 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
         jobTitle: z.string().max(200).default(''), password: z.string().max(256).default(''),
       }),
     },
+    config: { access: admin },
   }, async (request, reply) => {
-    const actor = await admin(request);
+    const actor = userOf(request);
     const b = request.body;
     const errors: { href: string; text: string }[] = [];
     const email = b.email.trim().toLowerCase();
@@ -79,11 +76,13 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   r.post('/admin/users/:id/deactivate', {
     schema: { params: z.object({ id: z.string().max(64) }), body: z.object({ _csrf: z.string().optional() }) },
+    config: { access: adminRecord },
   }, async (request, reply) => {
-    const actor = await admin(request);
-    if (!isUuid(request.params.id) || request.params.id === actor.userId) throw new NotFoundError();
-    const res = await ctx.db.updateTable('app_user').set({ active: false }).where('id', '=', request.params.id).executeTakeFirst();
-    if (Number(res.numUpdatedRows) === 0) throw new NotFoundError();
+    const actor = userOf(request);
+    // An administrator cannot deactivate themselves: their own account is not one of the records here.
+    const target = isUuid(request.params.id) && request.params.id !== actor.userId ? request.params.id : null;
+    const res = target ? await ctx.db.updateTable('app_user').set({ active: false }).where('id', '=', target).executeTakeFirst() : null;
+    if (!res || Number(res.numUpdatedRows) === 0) return refuseRecord(ctx, request, { detail: { userId: target } });
     // A deactivated user is signed out everywhere at once.
     await ctx.db.deleteFrom('app_session').where('user_id', '=', request.params.id).execute();
     await recordAccess(ctx.db, { actor, action: 'users.manage', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { deactivated: request.params.id } });
