@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { afterAll, beforeAll } from 'vitest';
 import { openDb, type Db } from '../src/db/client.js';
 import type { Database } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -24,10 +25,70 @@ export async function openTestDb(): Promise<Db> {
   return db;
 }
 
-/** The app as tests see it: real plugins, silent logs. */
-export async function buildTestApp(db: Db): Promise<FastifyInstance> {
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' });
+/** The app as tests see it: real plugins, silent logs; `env` sets configuration as the environment would. */
+export async function buildTestApp(db: Db, env: Record<string, string> = {}): Promise<FastifyInstance> {
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
   return buildApp({ db, config, logger: false });
+}
+
+/** A test file's database, open from before its first test until after its last. */
+export interface TestDb {
+  /** The open database (its engine, and close for tests that reopen it). */
+  readonly d: Db;
+  /** The database's query builder. */
+  readonly db: Kysely<Database>;
+}
+
+/** A test file's database and app, ready from before its first test until after its last. */
+export interface TestApp extends TestDb {
+  readonly app: FastifyInstance;
+}
+
+function opened<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`The test ${what} is opened in beforeAll: use it inside a test or hook`);
+  return value;
+}
+
+/**
+ * Opens the test database before the file's tests and closes it after them (registers its own
+ * beforeAll and afterAll). Call it in a describe block (or at the top of the file) and read
+ * `.db` inside tests and hooks.
+ */
+export function useTestDb(): TestDb {
+  let d: Db | undefined;
+  beforeAll(async () => {
+    d = await openTestDb();
+  });
+  afterAll(async () => {
+    await d?.close();
+  });
+  return {
+    get d() { return opened(d, 'database'); },
+    get db() { return opened(d, 'database').db; },
+  };
+}
+
+/**
+ * Opens the test database and builds the app on it before the file's tests; closes both after them
+ * (registers its own beforeAll and afterAll). `env` sets configuration as the environment would.
+ */
+export function useTestApp(opts: { env?: Record<string, string> } = {}): TestApp {
+  let d: Db | undefined;
+  let app: FastifyInstance | undefined;
+  beforeAll(async () => {
+    d = await openTestDb();
+    app = await buildTestApp(d, opts.env);
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await d?.close();
+  });
+  return {
+    get d() { return opened(d, 'database'); },
+    get db() { return opened(d, 'database').db; },
+    get app() { return opened(app, 'app'); },
+  };
 }
 
 /** The password every test user has. */

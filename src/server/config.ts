@@ -16,12 +16,17 @@ const configSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** The largest file (or batch of files) one import accepts, in megabytes. */
+  INTAKE_MAX_MB: z.coerce.number().positive('must be a positive number of megabytes').default(50),
 });
 
 /** Validated runtime configuration. */
 export type Config = z.infer<typeof configSchema>;
 
-/** Parses configuration from the environment, failing with every problem listed. */
+/**
+ * Parses configuration from the environment, failing with every problem listed. This is the one place
+ * the application reads environment variables: everything else is given the Config.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
   const result = configSchema.safeParse(cleaned);

@@ -88,7 +88,7 @@ export async function runImportCommand(config: Config, args: string[]): Promise<
     format = detectFormat(files[0]!, head, Boolean(mappingText)) ?? undefined;
     if (!format) throw new Error(`Cannot tell the format of ${basename(files[0]!)}: give --format (${INTAKE_FORMATS.join(', ')})`);
   }
-  const maxBytes = intakeMaxBytes();
+  const maxBytes = intakeMaxBytes(config);
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
   const total = sizes.reduce((a, b) => a + b, 0);
   if (total > maxBytes) {

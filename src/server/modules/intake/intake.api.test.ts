@@ -1,45 +1,34 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { policeRecord, syntheticPerson, tableCounts, toJsonl } from '../../../../test/intake-helpers.js';
 import { createApiKey } from '../api/api-key.js';
 
 describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-  });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
+  const t = useTestApp();
 
   async function world() {
-    const police = await makeOrg(d.db, 'police');
-    const other = await makeOrg(d.db, 'housing');
-    const key = (await createApiKey(d.db, police.id, 'Niche')).key;
-    const otherKey = (await createApiKey(d.db, other.id, 'Housing')).key;
-    const rowsSince = async (since: number) => (await auditRowsFor(d.db, { since })).filter((r) => r.organisation_id === police.id || r.organisation_id === other.id);
+    const police = await makeOrg(t.db, 'police');
+    const other = await makeOrg(t.db, 'housing');
+    const key = (await createApiKey(t.db, police.id, 'Niche')).key;
+    const otherKey = (await createApiKey(t.db, other.id, 'Housing')).key;
+    const rowsSince = async (since: number) => (await auditRowsFor(t.db, { since })).filter((r) => r.organisation_id === police.id || r.organisation_id === other.id);
     return { police, other, rowsSince, auth: { authorization: `Bearer ${key}` }, otherAuth: { authorization: `Bearer ${otherKey}` } };
   }
 
   it('answers 401 without a key and with an unknown key, and stores nothing', async () => {
     const w = await world();
-    const before = await tableCounts(d.db, w.police.id);
+    const before = await tableCounts(t.db, w.police.id);
     for (const headers of [{}, { authorization: `Bearer jgs_00000000_${'a'.repeat(43)}` }]) {
-      const res = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...headers, 'content-type': 'application/x-ndjson' }, payload: toJsonl([policeRecord(w.police.id, 'NOKEY-1')]) });
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...headers, 'content-type': 'application/x-ndjson' }, payload: toJsonl([policeRecord(w.police.id, 'NOKEY-1')]) });
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('unauthenticated');
     }
-    expect(await tableCounts(d.db, w.police.id)).toEqual(before);
+    expect(await tableCounts(t.db, w.police.id)).toEqual(before);
   });
 
   it('imports a JSON batch, gives the importing organisation an involvement, and logs every write', async () => {
     const w = await world();
-    const since = await lastAuditId(d.db);
+    const since = await lastAuditId(t.db);
     const witness = syntheticPerson('NOM-W1');
     const records = [
       policeRecord(w.police.id, 'API-1', { otherPeople: [{ role: 'witness', person: witness }] }),
@@ -49,25 +38,25 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
       }),
       { ...policeRecord(w.police.id, 'API-3'), event: { code: 'no_such_type', occurredAt: '2026-01-01', summary: 'x' } },
     ];
-    const res = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: w.auth, payload: { records } });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: w.auth, payload: { records } });
     expect(res.statusCode).toBe(201);
     const report = res.json();
     expect(res.headers.location).toBe(`/api/v1/intake/${report.batchId}`);
     expect(report).toMatchObject({ status: 'completed', received: 3, accepted: 2, rejected: 1, reconciled: true, outcomes: { new: 2, updated: 0, unchanged: 0 } });
     expect(report.rejections).toEqual([{ file: 'api-jsonl', table: 'records', row: 3, ref: null, recordId: 'API-3', errors: [{ field: 'event.code', reason: '"no_such_type" is not an event type in the vocabulary' }] }]);
 
-    const events = await d.db.selectFrom('event').selectAll().where('organisation_id', '=', w.police.id).orderBy('source_record_id').execute();
+    const events = await t.db.selectFrom('event').selectAll().where('organisation_id', '=', w.police.id).orderBy('source_record_id').execute();
     expect(events.map((e) => [e.source_record_id, e.event_type_code, e.recorded_via, e.sensitivity, e.api_key_id !== null])).toEqual([
       ['API-1', 'stop_and_search', 'import', 'standard', true], ['API-2', 'criminal_exploitation_concern', 'import', 'restricted', true],
     ]);
-    const grading = await d.db.selectFrom('event_grading').selectAll().where('event_id', '=', events[1]!.id).executeTakeFirstOrThrow();
+    const grading = await t.db.selectFrom('event_grading').selectAll().where('event_id', '=', events[1]!.id).executeTakeFirstOrThrow();
     expect(grading).toMatchObject({ grading_system: '3x5x2', source_evaluation: '2', intelligence_evaluation: 'B', handling_code: 'C', handling_conditions: 'Not to be shared with the family' });
     // The grading is as fixed as the entry it grades.
-    await expect(d.db.updateTable('event_grading').set({ handling_code: 'P' }).where('event_id', '=', events[1]!.id).execute()).rejects.toThrow(/append-only/);
-    await expect(d.db.deleteFrom('event_grading').where('event_id', '=', events[1]!.id).execute()).rejects.toThrow(/append-only/);
-    const roles = await d.db.selectFrom('event_person').select('role').where('event_id', '=', events[0]!.id).orderBy('role').execute();
+    await expect(t.db.updateTable('event_grading').set({ handling_code: 'P' }).where('event_id', '=', events[1]!.id).execute()).rejects.toThrow(/append-only/);
+    await expect(t.db.deleteFrom('event_grading').where('event_id', '=', events[1]!.id).execute()).rejects.toThrow(/append-only/);
+    const roles = await t.db.selectFrom('event_person').select('role').where('event_id', '=', events[0]!.id).orderBy('role').execute();
     expect(roles.map((r) => r.role)).toEqual(['subject', 'witness']);
-    const involved = await d.db.selectFrom('involvement').select(['person_id', 'role', 'team_id', 'user_id']).where('organisation_id', '=', w.police.id).execute();
+    const involved = await t.db.selectFrom('involvement').select(['person_id', 'role', 'team_id', 'user_id']).where('organisation_id', '=', w.police.id).execute();
     // The subjects only: being named as a witness does not give the sender a relationship.
     expect(involved).toHaveLength(2);
     expect(involved.every((i) => i.role === 'other' && i.team_id === null && i.user_id === null)).toBe(true);
@@ -79,7 +68,7 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     expect(rows.slice(0, 2).map((r) => r.person_id).sort()).toEqual(involved.map((i) => i.person_id).sort());
 
     // The sending system now sees the child it reported, through the ordinary API.
-    const person = await app.inject({ method: 'GET', url: `/api/v1/people/${rows[0]!.person_id}`, headers: w.auth });
+    const person = await t.app.inject({ method: 'GET', url: `/api/v1/people/${rows[0]!.person_id}`, headers: w.auth });
     expect(person.statusCode).toBe(200);
   });
 
@@ -88,35 +77,35 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     const s1 = policeRecord(w.police.id, 'S-1');
     const s2 = policeRecord(w.police.id, 'S-2');
     const lines = toJsonl([s1, s2]);
-    const send = (payload: string) => app.inject({ method: 'POST', url: '/api/v1/intake?sourceSystem=ignored-for-jsonl', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload });
+    const send = (payload: string) => t.app.inject({ method: 'POST', url: '/api/v1/intake?sourceSystem=ignored-for-jsonl', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload });
     const first = await send(lines);
     expect(first.statusCode).toBe(201);
     expect(first.json()).toMatchObject({ received: 2, accepted: 2, outcomes: { new: 2 }, people: { new: 2, linked: 0, review: 0 } });
-    const before = await tableCounts(d.db, w.police.id);
-    const since = await lastAuditId(d.db);
+    const before = await tableCounts(t.db, w.police.id);
+    const since = await lastAuditId(t.db);
     const again = await send(lines);
     expect(again.json()).toMatchObject({ received: 2, accepted: 2, rejected: 0, outcomes: { new: 0, updated: 0, unchanged: 2 }, people: { new: 0, linked: 0, review: 0 } });
-    expect(await tableCounts(d.db, w.police.id)).toEqual(before);
+    expect(await tableCounts(t.db, w.police.id)).toEqual(before);
     expect((await w.rowsSince(since)).map((r) => r.action)).toEqual(['intake.import']);
 
     const changed = { ...s2, event: { code: 'stop_and_search', occurredAt: '2026-03-01T21:15:00Z', summary: 'Stopped and searched; a knife was found' } };
     const third = await send(toJsonl([s1, changed]));
     expect(third.json()).toMatchObject({ outcomes: { new: 0, updated: 1, unchanged: 1 } });
-    const versions = await d.db.selectFrom('event').select(['id', 'summary', 'supersedes', 'correction_reason']).where('organisation_id', '=', w.police.id).where('source_record_id', '=', 'S-2').orderBy('recorded_at').execute();
+    const versions = await t.db.selectFrom('event').select(['id', 'summary', 'supersedes', 'correction_reason']).where('organisation_id', '=', w.police.id).where('source_record_id', '=', 'S-2').orderBy('recorded_at').execute();
     expect(versions).toHaveLength(2);
     expect(versions[1]).toMatchObject({ summary: 'Stopped and searched; a knife was found', supersedes: versions[0]!.id, correction_reason: 'Updated by source system' });
   });
 
   it('reads a batch report for its own organisation only; another organisation gets 404 and a denied row', async () => {
     const w = await world();
-    const res = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload: toJsonl([policeRecord(w.police.id, 'R-1')]) });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload: toJsonl([policeRecord(w.police.id, 'R-1')]) });
     const batchId = res.json().batchId as string;
-    const since = await lastAuditId(d.db);
-    const own = await app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
+    const since = await lastAuditId(t.db);
+    const own = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
     expect(own.statusCode).toBe(200);
     expect(own.json()).toMatchObject({ batchId, received: 1, accepted: 1 });
-    const theirs = await app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.otherAuth });
-    const missing = await app.inject({ method: 'GET', url: '/api/v1/intake/00000000-0000-4000-8000-000000000000', headers: w.otherAuth });
+    const theirs = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.otherAuth });
+    const missing = await t.app.inject({ method: 'GET', url: '/api/v1/intake/00000000-0000-4000-8000-000000000000', headers: w.otherAuth });
     expect([theirs.statusCode, missing.statusCode]).toEqual([404, 404]);
     expect(theirs.json().error.code).toBe(missing.json().error.code);
     const rows = await w.rowsSince(since);
@@ -127,25 +116,26 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
 
   it('refuses a record naming another organisation, and an unsupported content type', async () => {
     const w = await world();
-    const res = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: w.auth, payload: { records: [policeRecord(w.other.id, 'X-1')] } });
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: w.auth, payload: { records: [policeRecord(w.other.id, 'X-1')] } });
     expect(res.json()).toMatchObject({ accepted: 0, rejected: 1 });
     expect(res.json().rejections[0].errors[0].field).toBe('organisation');
-    const pdf = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/pdf' }, payload: '%PDF' });
+    const pdf = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/pdf' }, payload: '%PDF' });
     expect(pdf.statusCode).toBe(415);
   });
 
   it('refuses a body declared larger than the configured limit (413) without storing anything', async () => {
     const w = await world();
-    process.env.INTAKE_MAX_MB = '0.01';
+    // A server configured with a limit of 0.01 MB, on the same database.
+    const small = await buildTestApp(t.d, { INTAKE_MAX_MB: '0.01' });
     try {
-      const before = await tableCounts(d.db, w.police.id);
+      const before = await tableCounts(t.db, w.police.id);
       const payload = toJsonl(Array.from({ length: 40 }, (_, i) => policeRecord(w.police.id, `L-${i}`)));
-      const res = await app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload });
+      const res = await small.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload });
       expect(res.statusCode).toBe(413);
       expect(res.json().error).toMatchObject({ code: 'file_too_large', message: 'The upload is larger than the limit of 10.2 KB: send it in smaller batches' });
-      expect(await tableCounts(d.db, w.police.id)).toEqual(before);
+      expect(await tableCounts(t.db, w.police.id)).toEqual(before);
     } finally {
-      delete process.env.INTAKE_MAX_MB;
+      await small.close();
     }
   });
 });
