@@ -127,7 +127,18 @@ async function openServer(url: string): Promise<Db> {
     async close() {
       if (closed) return;
       closed = true;
+      // The pool's end resolves before its connections have closed: wait for each to go, so a
+      // database dropped straight after never cuts off a connection this process still holds.
+      let open = pool.totalCount;
+      const gone = new Promise<void>((resolve) => {
+        if (open === 0) resolve();
+        pool.on('remove', () => {
+          open -= 1;
+          if (open <= 0) resolve();
+        });
+      });
       await db.destroy();
+      await gone;
     },
   };
 }
