@@ -13,6 +13,7 @@ Commands:
   import FILE|DIR... --org ORG_ID [--format F] [--mapping FILE]   import agency files (jsonl, csv, cin-xml, ssda903); jigsaw import --help
   identity reindex                          rebuild every person's stored blocking keys (after the blocking rules change)
   identity train [--sample N] [--seed S]   train and store a new linkage model from the agency records held
+  outbox status | retry (ID...|--all) | run   work queued after changes (rules, uploaded imports): counts, dead items, retry
 
 The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
 
@@ -26,6 +27,10 @@ async function main(argv: string[]): Promise<number> {
     // import has its own options (format, mapping, encoding), so it parses its arguments itself.
     const { runImportCommand } = await import('./commands/import.js');
     return runImportCommand(loadConfig(), rest);
+  }
+  if (command === 'outbox') {
+    const { runOutboxCommand } = await import('./commands/outbox.js');
+    return runOutboxCommand(loadConfig(), rest);
   }
   if (command === 'identity') {
     // identity has subcommands, each with its own options.

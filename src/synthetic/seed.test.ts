@@ -3,7 +3,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../db/client.js';
 import { migrateToLatest } from '../db/migrate.js';
+import type { Actor, Role } from '../server/actor.js';
 import { verifyPassword } from '../server/modules/auth/password.js';
+import { ENTRIES_RECORDED } from '../server/modules/chronology/commands/append-entry.js';
+import { inbox } from '../server/modules/considerations/considerations.queries.js';
+import { drainOutbox } from '../../test/drain-outbox.js';
 import { DEMO_PASSWORD } from './rates.js';
 import { seedBorough, type SeedReport } from './seed.js';
 import { generateWorld } from './world.js';
@@ -96,6 +100,34 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(await verifyPassword(user.password_hash, DEMO_PASSWORD)).toBe(true);
     const hashes = await d.db.selectFrom('app_user').select('password_hash').where('email', 'like', `%@${slug}.jigsaw.test`).distinct().execute();
     expect(hashes).toHaveLength(1); // hashed once and shared
+  });
+
+  it('writes entries through the chronology writer: restrictions, an access-log row and an outbox row per chunk', async () => {
+    const world = generateWorld(options);
+    const ids = new Set(world.events.map((e) => e.id));
+    const queued = (await d.db.selectFrom('outbox').select(['payload', 'status']).where('kind', '=', ENTRIES_RECORDED).execute())
+      .map((r) => r.payload as { eventIds: string[]; personIds: string[] })
+      .filter((p) => p.eventIds.some((id) => ids.has(id)));
+    expect(queued.length).toBeGreaterThan(1);
+    expect(queued.flatMap((p) => p.eventIds).sort()).toEqual([...ids].sort());
+    expect(new Set(queued.flatMap((p) => p.personIds))).toEqual(new Set(world.eventPeople.map((ep) => ep.person_id)));
+    const logged = await d.db.selectFrom('access_log').select('id').where('route', '=', 'jigsaw seed')
+      .where(sql<string>`detail->>'source'`, '=', `${borough} (seed ${options.seed})`).execute();
+    expect(logged).toHaveLength(queued.length);
+    const restricted = world.events.filter((e) => e.sensitivity === 'restricted').map((e) => e.id);
+    expect(restricted.length).toBeGreaterThan(0);
+    const withContact = await d.db.selectFrom('event_restriction').select('event_id').where('event_id', 'in', restricted).execute();
+    expect(withContact).toHaveLength(restricted.length);
+  });
+
+  it('gives the demo practitioner considerations in their inbox once the queued rules have run', async () => {
+    const u = await d.db.selectFrom('app_user as u').innerJoin('organisation as o', 'o.id', 'u.organisation_id')
+      .select(['u.id', 'u.name', 'u.email', 'u.organisation_id', 'o.name as organisation', 'u.team_id', 'u.roles'])
+      .where('u.email', '=', `practitioner@${slug}.jigsaw.test`).executeTakeFirstOrThrow();
+    const actor: Actor = { kind: 'user', userId: u.id, name: u.name, email: u.email, organisationId: u.organisation_id, organisationName: u.organisation, teamId: u.team_id, roles: u.roles as Role[] };
+    expect(await inbox(d.db, actor, 'open')).toEqual([]);
+    await drainOutbox(d.db);
+    expect((await inbox(d.db, actor, 'open')).length).toBeGreaterThan(0);
   });
 
   it('skips a borough that is already seeded, and says so', async () => {

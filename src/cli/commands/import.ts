@@ -10,6 +10,8 @@ import { createLogger } from '../../server/logging.js';
 import { importBatch } from '../../server/modules/intake/commands/import-batch.js';
 import { intakeMaxBytes } from '../../server/modules/intake/intake.config.js';
 import type { BatchReport } from '../../server/modules/intake/intake.report.js';
+import { rulesProcessor } from '../../server/modules/considerations/rules.processor.js';
+import { runOutboxUntilIdle } from '../../server/outbox/outbox.js';
 import { openConfiguredDb } from './open.js';
 
 /** Usage of `jigsaw import`. */
@@ -111,6 +113,9 @@ export async function runImportCommand(config: Config, args: string[]): Promise<
     });
     bar({ bytes: total, records: report.received }, true);
     printReport(report);
+    // The early identification rules on the new entries run here, before the command returns, as the server's worker would.
+    const rules = await runOutboxUntilIdle(db.db, { processors: [rulesProcessor], log: createLogger(config.LOG_LEVEL) });
+    if (rules.claimed) console.log(`  early identification rules ran on the new entries (${rules.done} of ${rules.claimed} outbox item(s) done${rules.failed + rules.dead ? `; ${rules.failed + rules.dead} failed: see jigsaw outbox status` : ''})`);
     return report.status === 'completed' ? 0 : 2;
   } finally {
     await db.close();

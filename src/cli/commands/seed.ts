@@ -3,7 +3,7 @@ import type { Database } from '../../db/database.js';
 import type { Config } from '../../server/config.js';
 import { createLogger } from '../../server/logging.js';
 import { runOutboxUntilIdle } from '../../server/outbox/outbox.js';
-import { outboxProcessors } from '../../server/outbox/processors.js';
+import { rulesProcessor } from '../../server/modules/considerations/rules.processor.js';
 import { seedBorough, type SeedReport } from '../../synthetic/seed.js';
 import { describeDb, openConfiguredDb } from './open.js';
 
@@ -36,7 +36,7 @@ export async function runSeed(config: Config, opts: { children: number; seed: nu
     console.log(`Database: ${describeDb(config)}`);
     await seedAndReport(db.db, opts);
     const started = performance.now();
-    const work = await runOutboxUntilIdle(db.db, { processors: outboxProcessors(), log: createLogger(config.LOG_LEVEL) });
+    const work = await runOutboxUntilIdle(db.db, { processors: [rulesProcessor], log: createLogger(config.LOG_LEVEL) });
     const considerations = await db.db.selectFrom('consideration').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     console.log(`Early identification rules ran on the new entries (${work.done} outbox item(s), ${((performance.now() - started) / 1000).toFixed(1)} s): ${Number(considerations.n)} considerations in all`);
     return work.dead > 0 ? 1 : 0;
