@@ -219,6 +219,38 @@ describe(`authorisation matrix over every declared route × role × relationship
     expect(refusalsChecked).toBeGreaterThan(100);
   });
 
+  it('logs the refusals that used to answer 404 without a row: break-glass and its review, an API import by a non-system actor', async () => {
+    const latestDenied = async (route: string) =>
+      d.db.selectFrom('access_log').select(['action', 'person_id', 'detail', 'user_id', 'api_key_id']).where('route', '=', route).where('outcome', '=', 'denied')
+        .orderBy('id', 'desc').limit(1).executeTakeFirst();
+    const analyst = sessions.get('analyst')!;
+    const res = await app.inject({ method: 'GET', url: '/break-glass', headers: { cookie: analyst.cookie } });
+    expect(res.statusCode).toBe(404);
+    expect(await latestDenied('GET /break-glass')).toMatchObject({ action: 'break_glass.open', detail: { reason: 'role' } });
+
+    const dpo = sessions.get('data_protection_officer')!;
+    const review = await app.inject({
+      method: 'POST', url: `/admin/break-glass/${RANDOM_ID}/review`,
+      headers: { cookie: dpo.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(dpo.csrf)}`,
+    });
+    expect(review.statusCode).toBe(404);
+    expect(await latestDenied('POST /admin/break-glass/:id/review')).toMatchObject({ action: 'break_glass.review', detail: { reason: 'record', breakGlassId: RANDOM_ID } });
+
+    // An import is for an organisation's system: anyone else reaching it is refused with a row.
+    const bare = Fastify({ logger: false });
+    registerRouteAccess(bare, { db: d.db, engine: d.engine, config: {} as never });
+    bare.decorateRequest('actor', null);
+    bare.addHook('onRequest', async (request) => {
+      request.actor = { kind: 'user', userId: RANDOM_ID, name: 'n', email: 'e', organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: ['designated_safeguarding_lead'] };
+    });
+    bare.post('/api/v1/intake', { config: { access: { kind: 'api_org', action: 'intake.import' } } }, async () => ({ imported: true }));
+    await bare.ready();
+    const imported = await bare.inject({ method: 'POST', url: '/api/v1/intake', payload: {} });
+    await bare.close();
+    expect(imported.statusCode).toBe(404);
+    expect(await latestDenied('POST /api/v1/intake')).toMatchObject({ action: 'intake.import', detail: { reason: 'actor' } });
+  });
+
   it('derives the navigation from the same rules: each item is a page the user may open', async () => {
     for (const role of ROLES) {
       const s = sessions.get(role)!;
