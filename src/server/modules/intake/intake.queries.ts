@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { isUuid } from '../people/people.policy.js';
+import { isUuid } from '../../request.js';
 import type { BatchReport, BatchStatus } from './intake.report.js';
 
 /** A batch as pages and the API show it. */
