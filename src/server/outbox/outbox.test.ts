@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../db/client.js';
 import type { Database } from '../../db/database.js';
 import { drainOutbox, silentLog } from '../../../test/drain-outbox.js';
-import { involve, makeOrg, makePerson, makeUser, openTestDb, TEST_ENGINE } from '../../../test/helpers.js';
+import { buildTestApp, involve, makeOrg, makePerson, makeUser, openTestDb, TEST_ENGINE } from '../../../test/helpers.js';
 import { openIsolatedTestDb } from '../../../test/isolated-db.js';
 import type { Actor } from '../actor.js';
+import { createApiKey } from '../modules/api/api-key.js';
 import { appendEntry, ENTRIES_RECORDED } from '../modules/chronology/commands/append-entry.js';
 import { rulesProcessor } from '../modules/considerations/rules.processor.js';
 import {
@@ -255,5 +256,32 @@ describe(`entries and the rules processor on ${TEST_ENGINE}`, () => {
     await db.updateTable('outbox').set({ status: 'pending', done_at: null }).where('id', '=', queued[0]!.id).execute();
     expect(await runOutboxOnce(db, { processors: [rulesProcessor], log: silentLog })).toMatchObject({ claimed: 1, done: 1 });
     expect(await considerations()).toEqual(first);
+  });
+
+  it('answers an API write once the entry has committed; the rules follow from the outbox', async () => {
+    const db = iso.d.db;
+    const school = await makeOrg(db, 'school', 'Outboxvale');
+    const child = await makePerson(db, { dob: '2011-04-04' });
+    await involve(db, { personId: child.id, organisationId: school.id });
+    const { key } = await createApiKey(db, school.id, 'Outbox test MIS');
+    const app = await buildTestApp(iso.d);
+    try {
+      const res = await app.inject({
+        method: 'POST', url: `/api/v1/people/${child.id}/events`, headers: { authorization: `Bearer ${key}` },
+        payload: { eventTypeCode: 'witness_to_serious_violence', occurredAt: new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), occurredPrecision: 'date', summary: 'Synthetic: saw a stabbing', sourceSystem: 'MIS' },
+      });
+      expect(res.statusCode).toBe(201);
+      const { id } = res.json<{ id: string }>();
+      const rows = await db.selectFrom('outbox').select(['status', 'payload']).where('kind', '=', ENTRIES_RECORDED).execute();
+      expect(rows.filter((r) => (r.payload as { eventIds: string[] }).eventIds.includes(id))).toEqual([{ status: 'pending', payload: { eventIds: [id], personIds: [child.id] } }]);
+      const raised = () => db.selectFrom('consideration').select('matched_event_ids').where('person_id', '=', child.id).execute();
+      expect(await raised()).toEqual([]);
+      await drainOutbox(db);
+      const after = await raised();
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.every((c) => c.matched_event_ids.includes(id))).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });
