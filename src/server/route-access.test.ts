@@ -271,6 +271,10 @@ describe(`authorisation matrix over every declared route × role × relationship
     const admin = navigationFor({ kind: 'user', userId: RANDOM_ID, name: 'n', email: 'e', organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: ['partnership_admin'] }, app.declaredRoutes);
     expect(admin.map((i) => i.href)).toEqual(expect.arrayContaining(['/admin/users', '/admin/sharing-agreements', '/fairness', '/admin/access-log']));
     expect(admin.map((i) => i.href)).not.toContain('/admin/retention');
+    // A page that fails before its access check (here, invalid input) still shows the user's navigation.
+    const invalid = await app.inject({ method: 'GET', url: '/considerations?show=bogus', headers: { cookie: sessions.get('partnership_admin')!.cookie } });
+    expect(invalid.statusCode).toBe(400);
+    expect(invalid.body).toContain('href="/admin/users"');
   });
 });
 

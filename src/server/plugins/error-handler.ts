@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
+import { navigationFor } from './route-access.js';
 
 interface Problem {
   statusCode: number;
@@ -39,7 +40,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
     reply.status(problem.statusCode);
     if (wantsHtml(request)) {
       const template = problem.statusCode === 404 ? 'errors/not-found.njk' : problem.statusCode >= 500 ? 'errors/server-error.njk' : 'errors/problem.njk';
-      return reply.view(template, { problem, user: request.actor?.kind === 'user' ? request.actor : null, csrfToken: request.csrfToken, cspNonce: request.cspNonce });
+      const user = request.actor?.kind === 'user' ? request.actor : null;
+      // The navigation of a signed-in user, even when the request failed before its access check.
+      const navigation = user ? navigationFor(user, request.server.declaredRoutes ?? []) : [];
+      return reply.view(template, { problem, user, navigation, csrfToken: request.csrfToken, cspNonce: request.cspNonce });
     }
     return reply.send({ error: { code: problem.code, message: problem.message, ...(problem.details ? { details: problem.details } : {}), requestId: request.id } });
   });
