@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../db/client.js';
 import { drainOutbox, silentLog } from '../../../../test/drain-outbox.js';
@@ -8,6 +9,7 @@ import type { Actor } from '../../actor.js';
 import { runOutboxOnce } from '../../outbox/outbox.js';
 import { ENTRIES_RECORDED } from '../chronology/commands/append-entry.js';
 import { runImport } from './commands/import-batch.js';
+import { interruptSilentBatches } from './commands/interrupt-batches.js';
 import { INTAKE_IMPORT, intakeImportProcessor, queueUpload } from './intake.processor.js';
 import type { BatchReport } from './intake.report.js';
 
@@ -63,6 +65,18 @@ describe(`uploaded imports as outbox work on ${TEST_ENGINE}`, () => {
     expect(await runOutboxOnce(d.db, { processors: [intakeImportProcessor], log: silentLog })).toMatchObject({ claimed: 1, done: 1 });
     expect((await eventsOf(w.police.id)).length).toBe(3);
     expect((await batchOf(batchId)).report).toEqual(batch.report);
+  });
+
+  it('does not call a batch interrupted while its import is still queued, and does once its import is dead', async () => {
+    const w = await world();
+    const batchId = await queue(w.actor, toJsonl([policeRecord(w.police.id, 'Q-1')]));
+    // Its process went silent long ago (the server was down), but the import waits in the outbox.
+    await d.db.updateTable('intake_batch').set({ heartbeat_at: sql<Date>`now() - interval '1 hour'`, owner: 'a process that stopped' }).where('id', '=', batchId).execute();
+    expect(await interruptSilentBatches(d.db, { batchId }, silentLog)).toEqual([]);
+    expect((await batchOf(batchId)).status).toBe('running');
+    await d.db.updateTable('outbox').set({ status: 'dead' }).where('kind', '=', INTAKE_IMPORT).where('dedupe_key', '=', batchId).execute();
+    expect(await interruptSilentBatches(d.db, { batchId }, silentLog)).toEqual([batchId]);
+    expect((await batchOf(batchId)).status).toBe('interrupted');
   });
 
   it('runs an import again after its process died part way, storing the rest once', async () => {

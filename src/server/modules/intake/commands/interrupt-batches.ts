@@ -10,6 +10,10 @@ import type { Log } from '../../../logging.js';
 import { heartbeatIsStale, INTAKE_OWNER, SILENT_AFTER_TEXT } from '../intake.heartbeat.js';
 import { REPORT_REJECTION_LIMIT, type BatchReport, type TableCounts } from '../intake.report.js';
 
+/** An uploaded batch whose import is still queued in the outbox is not lost: a worker will run (or resume) it. */
+const noQueuedImport = () => sql<SqlBool>`NOT EXISTS (
+  SELECT 1 FROM outbox o WHERE o.kind = 'intake.import' AND o.dedupe_key = intake_batch.id::text AND o.status = 'pending')`;
+
 /** Why a batch was interrupted: its process is known to have stopped, or it has been silent too long. */
 export type InterruptCause = 'process_stopped' | 'silent';
 
@@ -76,7 +80,7 @@ async function reportFromRows(trx: Kysely<Database>, batch: { id: string; organi
 
 /** Interrupts each running batch matching the condition (re-checked under a row lock, so a live batch is never caught mid-beat). */
 async function interruptWhere(db: Kysely<Database>, log: Log, cause: InterruptCause, filter: { organisationId?: string; batchId?: string }, condition: () => Expression<SqlBool>): Promise<string[]> {
-  let q = db.selectFrom('intake_batch').select('id').where('status', '=', 'running').where(condition());
+  let q = db.selectFrom('intake_batch').select('id').where('status', '=', 'running').where(condition()).where(noQueuedImport());
   if (filter.organisationId) q = q.where('organisation_id', '=', filter.organisationId);
   if (filter.batchId) q = q.where('id', '=', filter.batchId);
   const candidates = await q.execute();
@@ -84,7 +88,7 @@ async function interruptWhere(db: Kysely<Database>, log: Log, cause: InterruptCa
   for (const { id } of candidates) {
     const changed = await db.transaction().execute(async (trx) => {
       const batch = await trx.selectFrom('intake_batch').select(['id', 'organisation_id', 'format', 'file_names', 'records_read', 'owner'])
-        .where('id', '=', id).where('status', '=', 'running').where(condition()).forUpdate().executeTakeFirst();
+        .where('id', '=', id).where('status', '=', 'running').where(condition()).where(noQueuedImport()).forUpdate().executeTakeFirst();
       if (!batch) return false;
       const stored = n((await trx.selectFrom('intake_row').select((eb) => eb.fn.countAll().as('n')).where('batch_id', '=', id).executeTakeFirstOrThrow()).n);
       const report = await reportFromRows(trx, batch, interruptedReason(cause, stored));
