@@ -32,6 +32,8 @@ describe(`authorisation matrix over every declared route × role × relationship
   let otherKey = '';
   const checked: string[] = [];
   let refusalsChecked = 0;
+  // The matrix's own organisations: on a shared database, other tests' rows are left out.
+  const orgIds: string[] = [];
 
   beforeAll(async () => {
     d = await openTestDb();
@@ -39,6 +41,7 @@ describe(`authorisation matrix over every declared route × role × relationship
     await app.ready();
     const org = await makeOrg(d.db, 'childrens_social_care');
     const elsewhere = await makeOrg(d.db, 'housing');
+    orgIds.push(org.id, elsewhere.id);
     involvedPerson = (await makePerson(d.db)).id;
     otherPerson = (await makePerson(d.db)).id;
     for (const role of ROLES) {
@@ -95,6 +98,7 @@ describe(`authorisation matrix over every declared route × role × relationship
       .select(sql<string | null>`detail->>'reason'`.as('reason'))
       .where('route', '=', routeKey)
       .where('outcome', '=', 'denied')
+      .where('organisation_id', 'in', orgIds)
       .execute();
     return {
       route: rows.filter((r) => ROUTE_REASONS.includes(r.reason ?? '')).length,
@@ -222,7 +226,7 @@ describe(`authorisation matrix over every declared route × role × relationship
   it('logs the refusals that used to answer 404 without a row: break-glass and its review, an API import by a non-system actor', async () => {
     const latestDenied = async (route: string) =>
       d.db.selectFrom('access_log').select(['action', 'person_id', 'detail', 'user_id', 'api_key_id']).where('route', '=', route).where('outcome', '=', 'denied')
-        .orderBy('id', 'desc').limit(1).executeTakeFirst();
+        .where('organisation_id', 'in', [...orgIds, RANDOM_ID]).orderBy('id', 'desc').limit(1).executeTakeFirst();
     const analyst = sessions.get('analyst')!;
     const res = await app.inject({ method: 'GET', url: '/break-glass', headers: { cookie: analyst.cookie } });
     expect(res.statusCode).toBe(404);
