@@ -4,47 +4,41 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeEvent, makeOrg, makePerson, openTestDb, TEST_ENGINE } from '../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { makeEvent, makeOrg, makePerson, TEST_ENGINE, useTestDb } from '../../test/helpers.js';
 import { openDb, type Db } from './client.js';
 import { migrateAllDown, migrateToLatest } from './migrate.js';
 import { createScratchDatabase } from './scratch.js';
 
 describe(`database on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  beforeAll(async () => {
-    d = await openTestDb();
-  });
-  afterAll(async () => {
-    await d.close();
-  });
+  const h = useTestDb();
 
   it('refuses UPDATE and DELETE on the chronology and the access log, in the database itself', async () => {
-    const org = await makeOrg(d.db);
-    const person = await makePerson(d.db);
-    const event = await makeEvent(d.db, { personId: person.id, organisationId: org.id });
-    await expect(sql`UPDATE event SET summary = 'changed' WHERE id = ${event.id}`.execute(d.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM event WHERE id = ${event.id}`.execute(d.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM event_person WHERE event_id = ${event.id}`.execute(d.db)).rejects.toThrow(/append-only/);
-    await d.db.insertInto('access_log').values({ action: 'person.read', route: 'TEST', outcome: 'allowed', roles: [] }).execute();
-    await expect(sql`UPDATE access_log SET outcome = 'denied'`.execute(d.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM access_log`.execute(d.db)).rejects.toThrow(/append-only/);
-    await expect(sql`TRUNCATE access_log`.execute(d.db)).rejects.toThrow(/append-only/);
-    const still = await d.db.selectFrom('event').select('summary').where('id', '=', event.id).executeTakeFirstOrThrow();
+    const org = await makeOrg(h.db);
+    const person = await makePerson(h.db);
+    const event = await makeEvent(h.db, { personId: person.id, organisationId: org.id });
+    await expect(sql`UPDATE event SET summary = 'changed' WHERE id = ${event.id}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM event WHERE id = ${event.id}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM event_person WHERE event_id = ${event.id}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await h.db.insertInto('access_log').values({ action: 'person.read', route: 'TEST', outcome: 'allowed', roles: [] }).execute();
+    await expect(sql`UPDATE access_log SET outcome = 'denied'`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM access_log`.execute(h.db)).rejects.toThrow(/append-only/);
+    await expect(sql`TRUNCATE access_log`.execute(h.db)).rejects.toThrow(/append-only/);
+    const still = await h.db.selectFrom('event').select('summary').where('id', '=', event.id).executeTakeFirstOrThrow();
     expect(still.summary).toBe('A synthetic test event');
   });
 
   it('loads vocabulary v1 at migration: at least 40 event types over the nine categories', async () => {
-    const types = await d.db.selectFrom('event_type').select(['code', 'category']).where('vocabulary_version', '=', '1').execute();
+    const types = await h.db.selectFrom('event_type').select(['code', 'category']).where('vocabulary_version', '=', '1').execute();
     expect(types.length).toBeGreaterThanOrEqual(40);
     expect(new Set(types.map((t) => t.category)).size).toBe(9);
   });
 
   it('returns dates as YYYY-MM-DD text and counts as numbers on every engine', async () => {
-    const person = await makePerson(d.db, { dob: '2011-02-28' });
-    const row = await d.db.selectFrom('person').select('date_of_birth').where('id', '=', person.id).executeTakeFirstOrThrow();
+    const person = await makePerson(h.db, { dob: '2011-02-28' });
+    const row = await h.db.selectFrom('person').select('date_of_birth').where('id', '=', person.id).executeTakeFirstOrThrow();
     expect(row.date_of_birth).toBe('2011-02-28');
-    const count = await d.db.selectFrom('person').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const count = await h.db.selectFrom('person').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     expect(typeof count.n).toBe('number');
   });
 });

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../src/server/modules/api/api-key.js';
-import { buildTestApp, involve, makeEvent, makeOrg, makePerson, openTestDb, TEST_ENGINE } from '../helpers.js';
+import { involve, makeEvent, makeOrg, makePerson, TEST_ENGINE, useTestApp } from '../helpers.js';
 
 // Fuzzes every JSON route the app registers under /api/: routes are read from the app's own route
 // table, so a new endpoint is fuzzed without editing this file. Each gets arbitrary path parameters,
@@ -52,36 +51,28 @@ function encodeSegment(value: string): string {
 }
 
 describe(`fuzzing every JSON endpoint on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
+  const h = useTestApp();
   let auth: { authorization: string };
   let personId: string;
   let strangerId: string;
   let eventId: string;
   beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-    await app.ready();
-    const org = await makeOrg(d.db, 'school');
-    const child = await makePerson(d.db);
-    const stranger = await makePerson(d.db);
-    await involve(d.db, { personId: child.id, organisationId: org.id });
-    eventId = (await makeEvent(d.db, { personId: child.id, organisationId: org.id })).id;
-    auth = { authorization: `Bearer ${(await createApiKey(d.db, org.id, 'Fuzzer')).key}` };
+    const org = await makeOrg(h.db, 'school');
+    const child = await makePerson(h.db);
+    const stranger = await makePerson(h.db);
+    await involve(h.db, { personId: child.id, organisationId: org.id });
+    eventId = (await makeEvent(h.db, { personId: child.id, organisationId: org.id })).id;
+    auth = { authorization: `Bearer ${(await createApiKey(h.db, org.id, 'Fuzzer')).key}` };
     personId = child.id;
     strangerId = stranger.id;
   });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
 
   it('never answers 500: every bad input is a 400 with a clear message, or a 404', async () => {
-    const routes = routeTable(app).filter((r) => r.url.startsWith('/api/'));
+    const routes = routeTable(h.app).filter((r) => r.url.startsWith('/api/'));
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining([
       'GET /api/v1/people/:personId', 'GET /api/v1/people/:personId/chronology', 'POST /api/v1/people/:personId/events',
     ]));
-    const doc = (await app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, OpenApiOperation>> };
+    const doc = (await h.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, OpenApiOperation>> };
     const validBody = {
       eventTypeCode: 'missing_episode', occurredAt: '2025-06-01T10:00:00Z', occurredPrecision: 'time', summary: 'Fuzzed entry', sourceSystem: 'Fuzz',
     };
@@ -113,7 +104,7 @@ describe(`fuzzing every JSON endpoint on ${TEST_ENGINE}`, () => {
           const path = route.url.replace(/:(\w+)/g, () => encodeSegment(input.param));
           const url = input.withQuery ? `${path}?${input.query}` : path;
           const hasBody = route.method !== 'GET' && route.method !== 'DELETE';
-          const res = await app.inject({
+          const res = await h.app.inject({
             method: route.method as 'GET', url,
             headers: { ...auth, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
             ...(hasBody ? { payload: input.body } : {}),

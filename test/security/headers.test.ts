@@ -1,29 +1,23 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client.js';
 import { buildApp } from '../../src/server/app.js';
 import { loadConfig } from '../../src/server/config.js';
 import { createApiKey } from '../../src/server/modules/api/api-key.js';
-import { buildTestApp, involve, makeOrg, makePerson, makeUser, openTestDb, signIn, TEST_ENGINE, TEST_PASSWORD } from '../helpers.js';
+import { involve, makeOrg, makePerson, makeUser, signIn, TEST_ENGINE, TEST_PASSWORD, useTestApp } from '../helpers.js';
 
 describe(`security headers on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
+  const t = useTestApp();
   let tls: FastifyInstance;
   beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-    tls = await buildApp({ db: d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', COOKIE_SECURE: 'true' }), logger: false });
+    tls = await buildApp({ db: t.d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', COOKIE_SECURE: 'true' }), logger: false });
   });
   afterAll(async () => {
-    await app.close();
     await tls.close();
-    await d.close();
   });
 
   it('sends a CSP with a fresh nonce per answer and no unsafe-inline or unsafe-eval, and every script carries the nonce', async () => {
-    const a = await app.inject({ method: 'GET', url: '/sign-in' });
-    const b = await app.inject({ method: 'GET', url: '/sign-in' });
+    const a = await t.app.inject({ method: 'GET', url: '/sign-in' });
+    const b = await t.app.inject({ method: 'GET', url: '/sign-in' });
     const csp = String(a.headers['content-security-policy']);
     const directives = Object.fromEntries(csp.split('; ').map((d) => [d.split(' ')[0], d.split(' ').slice(1).join(' ')]));
     const nonce = /'nonce-([A-Za-z0-9+/=]+)'/.exec(csp)![1]!;
@@ -44,14 +38,14 @@ describe(`security headers on ${TEST_ENGINE}`, () => {
   });
 
   it('sends HSTS and Secure cookies only under TLS', async () => {
-    const plain = await app.inject({ method: 'GET', url: '/sign-in' });
+    const plain = await t.app.inject({ method: 'GET', url: '/sign-in' });
     expect(plain.headers['strict-transport-security']).toBeUndefined();
     expect(plain.cookies.find((c) => c.name === 'jigsaw_signin')!.secure).toBeFalsy();
     const secure = await tls.inject({ method: 'GET', url: '/sign-in' });
     expect(secure.headers['strict-transport-security']).toBe('max-age=31536000; includeSubDomains');
     expect(secure.cookies.find((c) => c.name === 'jigsaw_signin')!.secure).toBe(true);
-    const org = await makeOrg(d.db);
-    const user = await makeUser(d.db, { organisationId: org.id });
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
     const page = await tls.inject({ method: 'GET', url: '/sign-in' });
     const pre = page.cookies.find((c) => c.name === 'jigsaw_signin')!;
     const res = await tls.inject({
@@ -62,20 +56,20 @@ describe(`security headers on ${TEST_ENGINE}`, () => {
   });
 
   it('marks pages, API answers and error answers Cache-Control: no-store', async () => {
-    const org = await makeOrg(d.db);
-    const user = await makeUser(d.db, { organisationId: org.id });
-    const child = await makePerson(d.db);
-    await involve(d.db, { personId: child.id, organisationId: org.id, userId: user.id });
-    const { cookie } = await signIn(app, user.email);
-    const key = await createApiKey(d.db, org.id, 'Headers test');
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
+    const child = await makePerson(t.db);
+    await involve(t.db, { personId: child.id, organisationId: org.id, userId: user.id });
+    const { cookie } = await signIn(t.app, user.email);
+    const key = await createApiKey(t.db, org.id, 'Headers test');
     const answers = await Promise.all([
-      app.inject({ method: 'GET', url: '/', headers: { cookie } }),
-      app.inject({ method: 'GET', url: `/people/${child.id}`, headers: { cookie } }),
-      app.inject({ method: 'GET', url: '/account', headers: { cookie } }),
-      app.inject({ method: 'GET', url: `/api/v1/people/${child.id}`, headers: { authorization: `Bearer ${key.key}` } }),
-      app.inject({ method: 'GET', url: `/api/v1/people/${child.id}/chronology`, headers: { authorization: `Bearer ${key.key}` } }),
-      app.inject({ method: 'GET', url: `/api/v1/people/${child.id}` }),
-      app.inject({ method: 'GET', url: '/people/00000000-0000-4000-8000-000000000000', headers: { cookie } }),
+      t.app.inject({ method: 'GET', url: '/', headers: { cookie } }),
+      t.app.inject({ method: 'GET', url: `/people/${child.id}`, headers: { cookie } }),
+      t.app.inject({ method: 'GET', url: '/account', headers: { cookie } }),
+      t.app.inject({ method: 'GET', url: `/api/v1/people/${child.id}`, headers: { authorization: `Bearer ${key.key}` } }),
+      t.app.inject({ method: 'GET', url: `/api/v1/people/${child.id}/chronology`, headers: { authorization: `Bearer ${key.key}` } }),
+      t.app.inject({ method: 'GET', url: `/api/v1/people/${child.id}` }),
+      t.app.inject({ method: 'GET', url: '/people/00000000-0000-4000-8000-000000000000', headers: { cookie } }),
     ]);
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200, 401, 404]);
     for (const a of answers) expect(a.headers['cache-control'], a.raw.req.url).toBe('no-store');

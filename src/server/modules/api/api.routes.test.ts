@@ -1,42 +1,31 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { auditRowsFor, buildTestApp, involve, lastAuditId, makeEvent, makeOrg, makePerson, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { auditRowsFor, involve, lastAuditId, makeEvent, makeOrg, makePerson, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { createApiKey } from './api-key.js';
 
 describe(`JSON API on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-  });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
+  const t = useTestApp();
 
   async function world() {
-    const school = await makeOrg(d.db, 'school');
-    const other = await makeOrg(d.db, 'housing');
-    const child = await makePerson(d.db, { given: 'Rohan', family: 'Ashdown' });
-    await involve(d.db, { personId: child.id, organisationId: school.id });
+    const school = await makeOrg(t.db, 'school');
+    const other = await makeOrg(t.db, 'housing');
+    const child = await makePerson(t.db, { given: 'Rohan', family: 'Ashdown' });
+    await involve(t.db, { personId: child.id, organisationId: school.id });
     for (let i = 0; i < 7; i++) {
-      await makeEvent(d.db, { personId: child.id, organisationId: school.id, type: 'suspension', occurredAt: `2025-0${i + 1}-10T09:00:00Z`, summary: `Suspension ${i + 1}` });
+      await makeEvent(t.db, { personId: child.id, organisationId: school.id, type: 'suspension', occurredAt: `2025-0${i + 1}-10T09:00:00Z`, summary: `Suspension ${i + 1}` });
     }
-    const key = await createApiKey(d.db, school.id, 'School MIS');
-    const otherKey = await createApiKey(d.db, other.id, 'Housing system');
+    const key = await createApiKey(t.db, school.id, 'School MIS');
+    const otherKey = await createApiKey(t.db, other.id, 'Housing system');
     const auth = (k: string) => ({ authorization: `Bearer ${k}` });
     return { school, other, child, key: key.key, otherKey: otherKey.key, auth };
   }
 
   it('answers /health with the engine', async () => {
-    const res = await app.inject({ method: 'GET', url: '/health' });
+    const res = await t.app.inject({ method: 'GET', url: '/health' });
     expect(res.json()).toEqual({ status: 'ok', database: TEST_ENGINE });
   });
 
   it('documents the API with OpenAPI', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/openapi.json' });
+    const res = await t.app.inject({ method: 'GET', url: '/api/openapi.json' });
     const doc = res.json() as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining([
       '/api/v1/people/{personId}', '/api/v1/people/{personId}/chronology', '/api/v1/people/{personId}/events',
@@ -47,7 +36,7 @@ describe(`JSON API on ${TEST_ENGINE}`, () => {
   it('answers 401 without a key, with a malformed key and with an unknown key', async () => {
     const w = await world();
     for (const authorization of [undefined, 'Bearer nonsense', `Bearer jgs_00000000_${'a'.repeat(43)}`]) {
-      const res = await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}`, headers: authorization ? { authorization } : {} });
+      const res = await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}`, headers: authorization ? { authorization } : {} });
       expect(res.statusCode).toBe(401);
       expect(res.json().error.code).toBe('unauthenticated');
     }
@@ -55,13 +44,13 @@ describe(`JSON API on ${TEST_ENGINE}`, () => {
 
   it('answers 404 and logs a denied row for an organisation with no involvement', async () => {
     const w = await world();
-    const before = await lastAuditId(d.db);
-    const res = await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology`, headers: w.auth(w.otherKey) });
+    const before = await lastAuditId(t.db);
+    const res = await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology`, headers: w.auth(w.otherKey) });
     expect(res.statusCode).toBe(404);
-    const missing = await app.inject({ method: 'GET', url: '/api/v1/people/00000000-0000-4000-8000-000000000000/chronology', headers: w.auth(w.otherKey) });
+    const missing = await t.app.inject({ method: 'GET', url: '/api/v1/people/00000000-0000-4000-8000-000000000000/chronology', headers: w.auth(w.otherKey) });
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe(res.json().error.code);
-    const rows = await auditRowsFor(d.db, { since: before });
+    const rows = await auditRowsFor(t.db, { since: before });
     expect(rows.map((r) => [r.action, r.outcome, r.organisation_id, r.person_id])).toEqual([
       ['chronology.read', 'denied', w.other.id, w.child.id],
       ['chronology.read', 'denied', w.other.id, '00000000-0000-4000-8000-000000000000'],
@@ -70,23 +59,23 @@ describe(`JSON API on ${TEST_ENGINE}`, () => {
 
   it('returns the person and a paginated, filtered chronology to an involved organisation, logging each read', async () => {
     const w = await world();
-    const before = await lastAuditId(d.db);
-    const person = await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}`, headers: w.auth(w.key) });
+    const before = await lastAuditId(t.db);
+    const person = await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}`, headers: w.auth(w.key) });
     expect(person.statusCode).toBe(200);
     expect(person.headers['cache-control']).toBe('no-store');
     expect(person.json()).toMatchObject({ id: w.child.id, displayName: 'Rohan Ashdown', dateOfBirth: '2010-05-04' });
-    const page1 = await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?pageSize=3`, headers: w.auth(w.key) });
+    const page1 = await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?pageSize=3`, headers: w.auth(w.key) });
     const body = page1.json();
     expect(body).toMatchObject({ page: 1, pageSize: 3, total: 7, totalPages: 3 });
     expect(body.entries.map((e: { summary: string }) => e.summary)).toEqual(['Suspension 7', 'Suspension 6', 'Suspension 5']);
     expect(body.entries[0].provenance).toMatchObject({ sourceSystem: 'TestSystem', recordedVia: 'api' });
-    const page3 = await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?pageSize=3&page=3`, headers: w.auth(w.key) });
+    const page3 = await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?pageSize=3&page=3`, headers: w.auth(w.key) });
     expect(page3.json().entries.map((e: { summary: string }) => e.summary)).toEqual(['Suspension 1']);
-    const filtered = await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?from=2025-02-01&to=2025-03-31`, headers: w.auth(w.key) });
+    const filtered = await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?from=2025-02-01&to=2025-03-31`, headers: w.auth(w.key) });
     expect(filtered.json().total).toBe(2);
-    const none = await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?category=health`, headers: w.auth(w.key) });
+    const none = await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?category=health`, headers: w.auth(w.key) });
     expect(none.json().total).toBe(0);
-    const rows = await auditRowsFor(d.db, { since: before });
+    const rows = await auditRowsFor(t.db, { since: before });
     expect(rows.map((r) => [r.action, r.outcome, r.api_key_id !== null])).toEqual([
       ['person.read', 'allowed', true],
       ['chronology.read', 'allowed', true],
@@ -98,8 +87,8 @@ describe(`JSON API on ${TEST_ENGINE}`, () => {
 
   it('records an event, and a correction that keeps the original', async () => {
     const w = await world();
-    const before = await lastAuditId(d.db);
-    const res = await app.inject({
+    const before = await lastAuditId(t.db);
+    const res = await t.app.inject({
       method: 'POST', url: `/api/v1/people/${w.child.id}/events`, headers: w.auth(w.key),
       payload: {
         eventTypeCode: 'permanent_exclusion', occurredAt: '2026-02-03', occurredPrecision: 'date',
@@ -108,7 +97,7 @@ describe(`JSON API on ${TEST_ENGINE}`, () => {
     });
     expect(res.statusCode).toBe(201);
     const id = res.json().id as string;
-    const correction = await app.inject({
+    const correction = await t.app.inject({
       method: 'POST', url: `/api/v1/people/${w.child.id}/events`, headers: w.auth(w.key),
       payload: {
         eventTypeCode: 'suspension', occurredAt: '2026-02-03', occurredPrecision: 'date', summary: 'Suspended for five days (not excluded)',
@@ -116,17 +105,17 @@ describe(`JSON API on ${TEST_ENGINE}`, () => {
       },
     });
     expect(correction.statusCode).toBe(201);
-    const again = await app.inject({
+    const again = await t.app.inject({
       method: 'POST', url: `/api/v1/people/${w.child.id}/events`, headers: w.auth(w.key),
       payload: { eventTypeCode: 'suspension', occurredAt: '2026-02-03', occurredPrecision: 'date', summary: 'x', sourceSystem: 'SchoolMIS', supersedes: id, correctionReason: 'again' },
     });
     expect(again.statusCode).toBe(400);
     expect(again.json().error.details[0]).toMatchObject({ field: 'supersedes' });
-    const chronology = (await app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?from=2026-01-01`, headers: w.auth(w.key) })).json();
+    const chronology = (await t.app.inject({ method: 'GET', url: `/api/v1/people/${w.child.id}/chronology?from=2026-01-01`, headers: w.auth(w.key) })).json();
     expect(chronology.total).toBe(1);
     expect(chronology.entries[0]).toMatchObject({ summary: 'Suspended for five days (not excluded)', correction: { supersedes: id, reason: 'Recorded as the wrong sanction' } });
     expect(chronology.entries[0].earlierVersions.map((e: { id: string; summary: string }) => [e.id, e.summary])).toEqual([[id, 'Permanently excluded after an incident']]);
-    const rows = await auditRowsFor(d.db, { since: before });
+    const rows = await auditRowsFor(t.db, { since: before });
     expect(rows.map((r) => [r.action, r.outcome])).toEqual([['event.record', 'allowed'], ['event.correct', 'allowed'], ['chronology.read', 'allowed']]);
   });
 
@@ -143,23 +132,23 @@ describe(`JSON API on ${TEST_ENGINE}`, () => {
       [{ ...good, surprise: true }, 'body'],
       [{ ...good, otherPeople: [{ personId: '00000000-0000-4000-8000-000000000000', role: 'witness' }] }, 'otherPeople.0.personId'],
     ];
-    const before = await d.db.selectFrom('event').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const before = await t.db.selectFrom('event').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     for (const [payload, field] of cases) {
-      const res = await app.inject({ method: 'POST', url, headers: w.auth(w.key), payload });
+      const res = await t.app.inject({ method: 'POST', url, headers: w.auth(w.key), payload });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       const details = res.json().error.details as { field: string; message: string }[];
       expect(details.some((x) => x.field.startsWith(field)), `${field} in ${JSON.stringify(details)}`).toBe(true);
       expect(details.every((x) => x.message.length > 0)).toBe(true);
     }
-    const garbage = await app.inject({ method: 'POST', url, headers: { ...w.auth(w.key), 'content-type': 'application/json' }, payload: '{"eventTypeCode":' });
+    const garbage = await t.app.inject({ method: 'POST', url, headers: { ...w.auth(w.key), 'content-type': 'application/json' }, payload: '{"eventTypeCode":' });
     expect(garbage.statusCode).toBe(400);
-    const after = await d.db.selectFrom('event').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+    const after = await t.db.selectFrom('event').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 
   it('does not let an organisation record against a child it does not work with', async () => {
     const w = await world();
-    const res = await app.inject({
+    const res = await t.app.inject({
       method: 'POST', url: `/api/v1/people/${w.child.id}/events`, headers: w.auth(w.otherKey),
       payload: { eventTypeCode: 'eviction', occurredAt: '2026-01-05', occurredPrecision: 'date', summary: 'x', sourceSystem: 'H' },
     });

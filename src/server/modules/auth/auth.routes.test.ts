@@ -1,25 +1,14 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { buildTestApp, makeOrg, makeUser, openTestDb, signIn, TEST_ENGINE, TEST_PASSWORD } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { makeOrg, makeUser, signIn, TEST_ENGINE, TEST_PASSWORD, useTestApp } from '../../../../test/helpers.js';
 
 describe(`sign in and out on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-  });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
+  const t = useTestApp();
 
   async function attempt(email: string, password: string) {
-    const page = await app.inject({ method: 'GET', url: '/sign-in' });
+    const page = await t.app.inject({ method: 'GET', url: '/sign-in' });
     const pre = page.cookies.find((c) => c.name === 'jigsaw_signin')!;
     const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
-    return app.inject({
+    return t.app.inject({
       method: 'POST', url: '/sign-in',
       headers: { cookie: `jigsaw_signin=${pre.value}`, 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ email, password, _csrf: token }).toString(),
@@ -27,8 +16,8 @@ describe(`sign in and out on ${TEST_ENGINE}`, () => {
   }
 
   it('signs in with a new HttpOnly session cookie and a new id each time', async () => {
-    const org = await makeOrg(d.db);
-    const user = await makeUser(d.db, { organisationId: org.id });
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
     const a = await attempt(user.email.toUpperCase(), TEST_PASSWORD);
     const b = await attempt(user.email, TEST_PASSWORD);
     expect(a.statusCode).toBe(303);
@@ -37,13 +26,13 @@ describe(`sign in and out on ${TEST_ENGINE}`, () => {
     expect(ca.httpOnly).toBe(true);
     expect(ca.sameSite).toBe('Lax');
     expect(ca.value).not.toBe(cb.value);
-    const stored = await d.db.selectFrom('app_session').select('id').where('user_id', '=', user.id).execute();
+    const stored = await t.db.selectFrom('app_session').select('id').where('user_id', '=', user.id).execute();
     expect(stored.map((s) => s.id)).not.toContain(ca.value); // only a hash is stored
   });
 
   it('gives the same answer for a wrong password and an unknown email, and logs the refusal', async () => {
-    const org = await makeOrg(d.db);
-    const user = await makeUser(d.db, { organisationId: org.id });
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
     const wrong = await attempt(user.email, 'not-the-password');
     const unknown = await attempt('nobody@nowhere.jigsaw.test', 'not-the-password');
     expect(wrong.statusCode).toBe(401);
@@ -57,9 +46,9 @@ describe(`sign in and out on ${TEST_ENGINE}`, () => {
   });
 
   it('refuses a sign-in form without its CSRF token', async () => {
-    const org = await makeOrg(d.db);
-    const user = await makeUser(d.db, { organisationId: org.id });
-    const res = await app.inject({
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
+    const res = await t.app.inject({
       method: 'POST', url: '/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ email: user.email, password: TEST_PASSWORD, _csrf: 'x' }).toString(),
     });
@@ -68,26 +57,26 @@ describe(`sign in and out on ${TEST_ENGINE}`, () => {
   });
 
   it('signs out, after which the old cookie no longer works', async () => {
-    const org = await makeOrg(d.db);
-    const user = await makeUser(d.db, { organisationId: org.id });
-    const { cookie, csrf } = await signIn(app, user.email);
-    const out = await app.inject({ method: 'POST', url: '/sign-out', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${csrf}` });
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
+    const { cookie, csrf } = await signIn(t.app, user.email);
+    const out = await t.app.inject({ method: 'POST', url: '/sign-out', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${csrf}` });
     expect(out.statusCode).toBe(303);
-    const after = await app.inject({ method: 'GET', url: '/', headers: { cookie } });
+    const after = await t.app.inject({ method: 'GET', url: '/', headers: { cookie } });
     expect(after.statusCode).toBe(401);
   });
 
   it('ends a session that has been idle too long', async () => {
-    const org = await makeOrg(d.db);
-    const user = await makeUser(d.db, { organisationId: org.id });
-    const { cookie } = await signIn(app, user.email);
-    await d.db.updateTable('app_session').set({ last_seen_at: new Date(Date.now() - 31 * 60_000) }).where('user_id', '=', user.id).execute();
-    const res = await app.inject({ method: 'GET', url: '/', headers: { cookie } });
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
+    const { cookie } = await signIn(t.app, user.email);
+    await t.db.updateTable('app_session').set({ last_seen_at: new Date(Date.now() - 31 * 60_000) }).where('user_id', '=', user.id).execute();
+    const res = await t.app.inject({ method: 'GET', url: '/', headers: { cookie } });
     expect(res.statusCode).toBe(401);
   });
 
   it('sends security headers with a nonce-based CSP and no unsafe-inline', async () => {
-    const res = await app.inject({ method: 'GET', url: '/sign-in' });
+    const res = await t.app.inject({ method: 'GET', url: '/sign-in' });
     const csp = String(res.headers['content-security-policy']);
     expect(csp).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9+/=]+'/);
     expect(csp).not.toContain('unsafe-inline');
@@ -97,7 +86,7 @@ describe(`sign in and out on ${TEST_ENGINE}`, () => {
   });
 
   it('never shows a stack trace: unknown routes are a plain 404', async () => {
-    const res = await app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
+    const res = await t.app.inject({ method: 'GET', url: '/api/v1/nothing-here' });
     expect(res.statusCode).toBe(404);
     expect(res.body).not.toMatch(/at .*\.ts:\d+/);
   });

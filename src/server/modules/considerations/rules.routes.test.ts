@@ -1,43 +1,32 @@
-import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { auditRowsFor, lastAuditId, makeOrg, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { decideConsideration, visibleConsiderationIds, type ConsiderationAddress } from './considerations.policy.js';
 import type { Actor } from '../../actor.js';
 
 describe(`rules pages on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-  });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
+  const t = useTestApp();
 
-  const post = (s: { cookie: string; csrf: string }, fields: Record<string, string>) => app.inject({
+  const post = (s: { cookie: string; csrf: string }, fields: Record<string, string>) => t.app.inject({
     method: 'POST', url: '/rules',
     headers: { cookie: s.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ _csrf: s.csrf, ...fields }).toString(),
   });
 
   it('shows every rule, with its rationale, to anyone signed in; only the partnership administrator changes them', async () => {
-    expect((await app.inject({ method: 'GET', url: '/rules' })).statusCode).toBe(401);
-    const org = await makeOrg(d.db);
-    const worker = await makeUser(d.db, { organisationId: org.id });
-    const admin = await makeUser(d.db, { organisationId: org.id, roles: ['partnership_admin'] });
-    const s = await signIn(app, worker.email);
-    const page = await app.inject({ method: 'GET', url: '/rules', headers: { cookie: s.cookie } });
+    expect((await t.app.inject({ method: 'GET', url: '/rules' })).statusCode).toBe(401);
+    const org = await makeOrg(t.db);
+    const worker = await makeUser(t.db, { organisationId: org.id });
+    const admin = await makeUser(t.db, { organisationId: org.id, roles: ['partnership_admin'] });
+    const s = await signIn(t.app, worker.email);
+    const page = await t.app.inject({ method: 'GET', url: '/rules', headers: { cookie: s.cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Exclusion followed by missing episodes');
     expect(page.body).toContain('permanent exclusion or suspension, followed within 90 days by 2 or more of missing episode.');
-    const before = await lastAuditId(d.db);
+    const before = await lastAuditId(t.db);
     expect((await post(s, { code: 'anything', name: 'x' })).statusCode).toBe(404);
-    expect((await auditRowsFor(d.db, { since: before, userId: worker.id })).map((r) => [r.action, r.outcome])).toEqual([['rule.change', 'denied']]);
+    expect((await auditRowsFor(t.db, { since: before, userId: worker.id })).map((r) => [r.action, r.outcome])).toEqual([['rule.change', 'denied']]);
 
-    const a = await signIn(app, admin.email);
+    const a = await signIn(t.app, admin.email);
     const code = `test_${randomUUID().slice(0, 8)}`;
     const fields = { code, name: 'Test pattern', rationale: 'Synthetic rationale', changeReason: 'Testing', active: 'yes' };
     const badJson = await post(a, { ...fields, definition: '{ kind: ' });
@@ -51,7 +40,7 @@ describe(`rules pages on ${TEST_ENGINE}`, () => {
     expect(ok.statusCode).toBe(303);
     const again = await post(a, { ...fields, rationale: 'Changed rationale', definition: JSON.stringify({ kind: 'critical_moment', match: { eventTypes: ['arrest'] }, withinDays: 60 }) });
     expect(again.statusCode).toBe(303);
-    const versions = await d.db.selectFrom('rule_version as v').innerJoin('rule as r', 'r.id', 'v.rule_id').select(['v.version', 'v.rationale']).where('r.code', '=', code).orderBy('v.version').execute();
+    const versions = await t.db.selectFrom('rule_version as v').innerJoin('rule as r', 'r.id', 'v.rule_id').select(['v.version', 'v.rationale']).where('r.code', '=', code).orderBy('v.version').execute();
     expect(versions).toEqual([{ version: 1, rationale: 'Synthetic rationale' }, { version: 2, rationale: 'Changed rationale' }]);
   });
 });

@@ -1,16 +1,13 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { involve, makeEvent, makeOrg, makePerson, makeUser, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { involve, makeEvent, makeOrg, makePerson, makeUser, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import type { Actor } from '../../actor.js';
 import { getChronology } from '../chronology/chronology.queries.js';
 import { authorizePerson, visiblePersonIds } from '../people/people.policy.js';
 import { judgedDifferent, mergePersons, recordNonMatch, samePersonIds, unmergePersons } from './identity.merges.js';
 
 describe(`merge and unmerge on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  beforeAll(async () => { d = await openTestDb(); });
-  afterAll(async () => { await d.close(); });
+  const t = useTestDb();
 
   const actorOf = (u: { id: string; email: string }, organisationId: string): Actor => ({
     kind: 'user', userId: u.id, name: 'x', email: u.email, organisationId, organisationName: 'x', teamId: null, roles: ['practitioner'],
@@ -18,15 +15,15 @@ describe(`merge and unmerge on ${TEST_ENGINE}`, () => {
 
   /** A small world: people with events, each user involved with one person. */
   async function world(people: number) {
-    const org = await makeOrg(d.db);
+    const org = await makeOrg(t.db);
     const ids: string[] = [];
     const actors: Actor[] = [];
     for (let i = 0; i < people; i += 1) {
-      const p = await makePerson(d.db);
+      const p = await makePerson(t.db);
       ids.push(p.id);
-      await makeEvent(d.db, { personId: p.id, organisationId: org.id, occurredAt: `2025-0${(i % 9) + 1}-0${(i % 9) + 1}T10:00:00Z`, summary: `Event of person ${i}` });
-      const u = await makeUser(d.db, { organisationId: org.id });
-      await involve(d.db, { personId: p.id, organisationId: org.id, userId: u.id });
+      await makeEvent(t.db, { personId: p.id, organisationId: org.id, occurredAt: `2025-0${(i % 9) + 1}-0${(i % 9) + 1}T10:00:00Z`, summary: `Event of person ${i}` });
+      const u = await makeUser(t.db, { organisationId: org.id });
+      await involve(t.db, { personId: p.id, organisationId: org.id, userId: u.id });
       actors.push(actorOf(u, org.id));
     }
     return { org, ids, actors };
@@ -34,41 +31,41 @@ describe(`merge and unmerge on ${TEST_ENGINE}`, () => {
 
   /** Everything the merge could change, as read through the queries. */
   async function snapshot(ids: string[], actors: Actor[]) {
-    const chronologies = await Promise.all(ids.map(async (id) => (await getChronology(d.db, actors[0]!, id, {})).entries.map((e) => `${e.id}:${e.roles.join('+')}`).sort()));
-    const visible = await Promise.all(actors.map(async (a) => (await visiblePersonIds(d.db, a).execute()).map((r) => r.person_id).filter((p) => ids.includes(p)).sort()));
-    const authorised = await Promise.all(actors.flatMap((a) => ids.map((p) => authorizePerson(d.db, a, 'chronology.read', p))));
-    const groups = await Promise.all(ids.map(async (id) => (await d.db.selectFrom('person').select('id').where('id', 'in', samePersonIds(d.db, id)).execute()).map((r) => r.id).sort()));
+    const chronologies = await Promise.all(ids.map(async (id) => (await getChronology(t.db, actors[0]!, id, {})).entries.map((e) => `${e.id}:${e.roles.join('+')}`).sort()));
+    const visible = await Promise.all(actors.map(async (a) => (await visiblePersonIds(t.db, a).execute()).map((r) => r.person_id).filter((p) => ids.includes(p)).sort()));
+    const authorised = await Promise.all(actors.flatMap((a) => ids.map((p) => authorizePerson(t.db, a, 'chronology.read', p))));
+    const groups = await Promise.all(ids.map(async (id) => (await t.db.selectFrom('person').select('id').where('id', 'in', samePersonIds(t.db, id)).execute()).map((r) => r.id).sort()));
     return { chronologies, visible, authorised, groups };
   }
 
   it('reads merged records as one person: both chronologies, and access through either involvement', async () => {
     const { ids: [a, b, c], actors: [ua, ub, uc] } = await world(3);
-    await d.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: b!, reason: 'Same child', userId: null }));
-    expect((await getChronology(d.db, ua!, a!, {})).entries).toHaveLength(2);
-    expect((await getChronology(d.db, ua!, b!, {})).entries).toHaveLength(2);
-    expect(await authorizePerson(d.db, ub!, 'chronology.read', a!)).toBe(true);
-    expect(await authorizePerson(d.db, ua!, 'chronology.read', b!)).toBe(true);
-    expect(await authorizePerson(d.db, uc!, 'chronology.read', a!)).toBe(false);
+    await t.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: b!, reason: 'Same child', userId: null }));
+    expect((await getChronology(t.db, ua!, a!, {})).entries).toHaveLength(2);
+    expect((await getChronology(t.db, ua!, b!, {})).entries).toHaveLength(2);
+    expect(await authorizePerson(t.db, ub!, 'chronology.read', a!)).toBe(true);
+    expect(await authorizePerson(t.db, ua!, 'chronology.read', b!)).toBe(true);
+    expect(await authorizePerson(t.db, uc!, 'chronology.read', a!)).toBe(false);
     // A chain of merges is followed: c into b joins all three.
-    await d.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: b!, mergedPersonId: c!, reason: 'Same child', userId: null }));
-    expect((await getChronology(d.db, ua!, a!, {})).entries).toHaveLength(3);
-    expect(await authorizePerson(d.db, uc!, 'chronology.read', a!)).toBe(true);
-    await expect(d.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: c!, reason: 'again', userId: null })))
+    await t.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: b!, mergedPersonId: c!, reason: 'Same child', userId: null }));
+    expect((await getChronology(t.db, ua!, a!, {})).entries).toHaveLength(3);
+    expect(await authorizePerson(t.db, uc!, 'chronology.read', a!)).toBe(true);
+    await expect(t.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: c!, reason: 'again', userId: null })))
       .rejects.toMatchObject({ code: 'already_merged' });
   });
 
   it('never joins a pair judged different unless a person decides so again', async () => {
     const { ids: [a, b] } = await world(2);
-    await d.db.transaction().execute((trx) => recordNonMatch(trx, { personA: a!, personB: b!, reason: 'Different children', userId: null }));
-    expect(await judgedDifferent(d.db, b!, a!)).toBe(true);
-    await expect(d.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: b!, reason: 'auto', userId: null })))
+    await t.db.transaction().execute((trx) => recordNonMatch(trx, { personA: a!, personB: b!, reason: 'Different children', userId: null }));
+    expect(await judgedDifferent(t.db, b!, a!)).toBe(true);
+    await expect(t.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: b!, reason: 'auto', userId: null })))
       .rejects.toMatchObject({ code: 'judged_different' });
   });
 
   it('refuses to change merge history in the database', async () => {
     const { ids: [a, b] } = await world(2);
-    const id = await d.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: b!, reason: 'x', userId: null }));
-    await expect(d.db.deleteFrom('person_merge').where('id', '=', id).execute()).rejects.toThrow(/append-only/);
+    const id = await t.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: a!, mergedPersonId: b!, reason: 'x', userId: null }));
+    await expect(t.db.deleteFrom('person_merge').where('id', '=', id).execute()).rejects.toThrow(/append-only/);
   });
 
   it('property: any merge followed by its unmerge leaves everything read through the queries as before', async () => {
@@ -84,23 +81,23 @@ describe(`merge and unmerge on ${TEST_ENGINE}`, () => {
             for (const [p, q] of prior) {
               if (p === q) continue;
               try {
-                undo.push(await d.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: ids[p]!, mergedPersonId: ids[q]!, reason: 'prior', userId: null })));
+                undo.push(await t.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: ids[p]!, mergedPersonId: ids[q]!, reason: 'prior', userId: null })));
               } catch { /* already one person: fine */ }
             }
             const before = await snapshot(ids, actors);
             let mergeId: string;
             try {
-              mergeId = await d.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: ids[x]!, mergedPersonId: ids[y]!, reason: 'test', userId: null }));
+              mergeId = await t.db.transaction().execute((trx) => mergePersons(trx, { survivorPersonId: ids[x]!, mergedPersonId: ids[y]!, reason: 'test', userId: null }));
             } catch (e) {
               expect((e as { code?: string }).code).toBe('already_merged');
               return;
             }
             const during = await snapshot(ids, actors);
             expect(during.groups[x]).toContain(ids[y]);
-            await d.db.transaction().execute((trx) => unmergePersons(trx, { mergeId, reason: 'undo', userId: null }));
+            await t.db.transaction().execute((trx) => unmergePersons(trx, { mergeId, reason: 'undo', userId: null }));
             expect(await snapshot(ids, actors)).toEqual(before);
           } finally {
-            for (const m of undo.reverse()) await d.db.transaction().execute((trx) => unmergePersons(trx, { mergeId: m, reason: 'reset', userId: null }));
+            for (const m of undo.reverse()) await t.db.transaction().execute((trx) => unmergePersons(trx, { mergeId: m, reason: 'reset', userId: null }));
           }
         },
       ),

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../db/database.js';
 import { blockingKeys } from '../../../domain/matching/blocking.js';
 import { prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { seedBorough } from '../../../synthetic/seed.js';
 import { generateWorld } from '../../../synthetic/world.js';
-import { makePerson, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { makePerson, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { findCandidates, loadMatchRecords } from './identity.candidates.js';
 import { indexMissingPeople, indexPeople, rebuildMatchIndex } from './match-index.js';
 
@@ -31,47 +30,45 @@ const withPeopleSettled = <T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) 
   });
 
 describe(`the match index on ${TEST_ENGINE}`, () => {
-  let d: Db;
+  const t = useTestDb();
   const world = generateWorld(options);
   // A demo child with a date of birth, a legal name and an identifier.
   let demo: { id: string; record: MatchRecord };
 
   beforeAll(async () => {
-    d = await openTestDb();
-    const report = await seedBorough(d.db, options);
+    const report = await seedBorough(t.db, options);
     expect(report.people).toBe(world.people.length);
     const withId = new Set(world.identifiers.map((i) => i.person_id));
-    const records = await loadMatchRecords(d.db, world.people.filter((p) => p.date_of_birth && withId.has(p.id)).map((p) => p.id));
+    const records = await loadMatchRecords(t.db, world.people.filter((p) => p.date_of_birth && withId.has(p.id)).map((p) => p.id));
     const [id, record] = [...records].find(([, r]) => r.givenNames && r.familyName && r.identifiers.length > 0)!;
     demo = { id, record };
   });
-  afterAll(async () => { await d.close(); });
 
   it('stores the keys of every person the seeder creates', async () => {
-    const unindexed = await d.db.selectFrom('person').select('id')
+    const unindexed = await t.db.selectFrom('person').select('id')
       .where('id', 'in', world.people.map((p) => p.id))
       .where(({ not, exists, selectFrom }) => not(exists(selectFrom('person_match_key as k').select('k.person_id').whereRef('k.person_id', '=', 'person.id'))))
       .execute();
     expect(unindexed).toEqual([]);
-    expect(await keysOf(d.db, demo.id)).toEqual(blockingKeys(prepareRecord(demo.record)).sort());
+    expect(await keysOf(t.db, demo.id)).toEqual(blockingKeys(prepareRecord(demo.record)).sort());
     // And the profile the matcher reads is the person as held.
-    const profile = await d.db.selectFrom('person_match_profile').select('record').where('person_id', '=', demo.id).executeTakeFirstOrThrow();
+    const profile = await t.db.selectFrom('person_match_profile').select('record').where('person_id', '=', demo.id).executeTakeFirstOrThrow();
     expect(profile.record).toEqual(demo.record);
   });
 
   it('finds a demo person by identifier, and by date of birth and name, only once their keys are stored', async () => {
     const byIdentifier: MatchRecord = { ...blank, identifiers: [demo.record.identifiers[0]!] };
     const byBirthAndName: MatchRecord = { ...blank, givenNames: demo.record.givenNames, familyName: demo.record.familyName, dateOfBirth: demo.record.dateOfBirth };
-    const found = async () => (await findCandidates(d.db, [byIdentifier, byBirthAndName])).map((list) => list.map((c) => c.personId));
+    const found = async () => (await findCandidates(t.db, [byIdentifier, byBirthAndName])).map((list) => list.map((c) => c.personId));
 
     // A person written before the index existed: no keys or profile, so no fallback query finds them.
-    await d.db.deleteFrom('person_match_key').where('person_id', '=', demo.id).execute();
-    await d.db.deleteFrom('person_match_profile').where('person_id', '=', demo.id).execute();
+    await t.db.deleteFrom('person_match_key').where('person_id', '=', demo.id).execute();
+    await t.db.deleteFrom('person_match_profile').where('person_id', '=', demo.id).execute();
     const before = await found();
     expect(before[0]).not.toContain(demo.id);
     expect(before[1]).not.toContain(demo.id);
 
-    const [first, second] = await withPeopleSettled(d.db, async (trx) => [await indexMissingPeople(trx), await indexMissingPeople(trx)]);
+    const [first, second] = await withPeopleSettled(t.db, async (trx) => [await indexMissingPeople(trx), await indexMissingPeople(trx)]);
     expect(first).toBeGreaterThanOrEqual(1);
     expect(second).toBe(0);
     const after = await found();
@@ -79,7 +76,7 @@ describe(`the match index on ${TEST_ENGINE}`, () => {
     expect(after[1]).toContain(demo.id);
 
     // Each candidate comes prepared, once per person however many records of the batch found it.
-    const candidates = await findCandidates(d.db, [byIdentifier, byBirthAndName]);
+    const candidates = await findCandidates(t.db, [byIdentifier, byBirthAndName]);
     const a = candidates[0]!.find((c) => c.personId === demo.id)!;
     const b = candidates[1]!.find((c) => c.personId === demo.id)!;
     expect(a.prepared).toEqual(prepareRecord(demo.record));
@@ -87,40 +84,40 @@ describe(`the match index on ${TEST_ENGINE}`, () => {
   });
 
   it('skips erased people and gives keys to the people who lack them', async () => {
-    const kept = await makePerson(d.db, { given: 'Indexa', family: `Keyford${randomUUID().slice(0, 6)}`, dob: '2013-03-14' });
-    const erased = await makePerson(d.db, { given: 'Erasa', family: `Goneham${randomUUID().slice(0, 6)}`, dob: '2013-03-15' });
-    await d.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', erased.id).execute();
-    expect(await keysOf(d.db, kept.id)).toEqual([]);
+    const kept = await makePerson(t.db, { given: 'Indexa', family: `Keyford${randomUUID().slice(0, 6)}`, dob: '2013-03-14' });
+    const erased = await makePerson(t.db, { given: 'Erasa', family: `Goneham${randomUUID().slice(0, 6)}`, dob: '2013-03-15' });
+    await t.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', erased.id).execute();
+    expect(await keysOf(t.db, kept.id)).toEqual([]);
 
-    const indexed = await withPeopleSettled(d.db, (trx) => indexMissingPeople(trx));
+    const indexed = await withPeopleSettled(t.db, (trx) => indexMissingPeople(trx));
     expect(indexed).toBeGreaterThanOrEqual(1);
-    const record = (await loadMatchRecords(d.db, [kept.id])).get(kept.id)!;
-    expect(await keysOf(d.db, kept.id)).toEqual(blockingKeys(prepareRecord(record)).sort());
-    expect(await keysOf(d.db, erased.id)).toEqual([]);
+    const record = (await loadMatchRecords(t.db, [kept.id])).get(kept.id)!;
+    expect(await keysOf(t.db, kept.id)).toEqual(blockingKeys(prepareRecord(record)).sort());
+    expect(await keysOf(t.db, erased.id)).toEqual([]);
   });
 
   it('indexPeople adds the keys of the people named and keeps those already stored', async () => {
-    const p = await makePerson(d.db, { given: 'Nameda', family: `Listwell${randomUUID().slice(0, 6)}`, dob: '2014-07-01' });
-    await d.db.insertInto('person_match_key').values({ key: 'test:kept', person_id: p.id }).execute();
-    expect(await indexPeople(d.db, [p.id, p.id])).toBe(1);
-    const record = (await loadMatchRecords(d.db, [p.id])).get(p.id)!;
-    expect(await keysOf(d.db, p.id)).toEqual([...blockingKeys(prepareRecord(record)), 'test:kept'].sort());
-    expect(await indexPeople(d.db, [])).toBe(0);
+    const p = await makePerson(t.db, { given: 'Nameda', family: `Listwell${randomUUID().slice(0, 6)}`, dob: '2014-07-01' });
+    await t.db.insertInto('person_match_key').values({ key: 'test:kept', person_id: p.id }).execute();
+    expect(await indexPeople(t.db, [p.id, p.id])).toBe(1);
+    const record = (await loadMatchRecords(t.db, [p.id])).get(p.id)!;
+    expect(await keysOf(t.db, p.id)).toEqual([...blockingKeys(prepareRecord(record)), 'test:kept'].sort());
+    expect(await indexPeople(t.db, [])).toBe(0);
   });
 
   it('rebuilds every key from the records held now, leaving out stale keys and erased people', async () => {
-    const p = await makePerson(d.db, { given: 'Rebecca', family: `Rebuildly${randomUUID().slice(0, 6)}`, dob: '2011-11-11' });
-    const erased = await makePerson(d.db, { given: 'Erased', family: `Rebuildly${randomUUID().slice(0, 6)}`, dob: '2011-11-12' });
-    await indexPeople(d.db, [p.id, erased.id]);
-    await d.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', erased.id).execute();
-    await d.db.insertInto('person_match_key').values({ key: 'stale:rule', person_id: p.id }).execute();
+    const p = await makePerson(t.db, { given: 'Rebecca', family: `Rebuildly${randomUUID().slice(0, 6)}`, dob: '2011-11-11' });
+    const erased = await makePerson(t.db, { given: 'Erased', family: `Rebuildly${randomUUID().slice(0, 6)}`, dob: '2011-11-12' });
+    await indexPeople(t.db, [p.id, erased.id]);
+    await t.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', erased.id).execute();
+    await t.db.insertInto('person_match_key').values({ key: 'stale:rule', person_id: p.id }).execute();
 
     const progress: [number, number][] = [];
-    const report = await rebuildMatchIndex(d.db, { onProgress: (done, total) => progress.push([done, total]) });
-    const record = (await loadMatchRecords(d.db, [p.id])).get(p.id)!;
-    expect(await keysOf(d.db, p.id)).toEqual(blockingKeys(prepareRecord(record)).sort());
-    expect(await keysOf(d.db, erased.id)).toEqual([]);
-    expect(await keysOf(d.db, demo.id)).toEqual(blockingKeys(prepareRecord(demo.record)).sort());
+    const report = await rebuildMatchIndex(t.db, { onProgress: (done, total) => progress.push([done, total]) });
+    const record = (await loadMatchRecords(t.db, [p.id])).get(p.id)!;
+    expect(await keysOf(t.db, p.id)).toEqual(blockingKeys(prepareRecord(record)).sort());
+    expect(await keysOf(t.db, erased.id)).toEqual([]);
+    expect(await keysOf(t.db, demo.id)).toEqual(blockingKeys(prepareRecord(demo.record)).sort());
     expect(report.people).toBeGreaterThanOrEqual(world.people.length + 1);
     expect(report.keys).toBeGreaterThan(report.people);
     expect(progress.length).toBeGreaterThanOrEqual(1);

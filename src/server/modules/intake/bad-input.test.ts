@@ -1,20 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { makeOrg, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { makeOrg, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { DFE_SAMPLES, importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
 import type { BatchReport } from './intake.report.js';
 
 // Each kind of bad input gets a clear reason (line, field, why) and every valid record beside it is kept.
 describe(`bad input on ${TEST_ENGINE}`, () => {
-  let d: Db;
+  const h = useTestDb();
   let org: { id: string };
   beforeAll(async () => {
-    d = await openTestDb();
-    org = await makeOrg(d.db, 'police');
-  });
-  afterAll(async () => {
-    await d.close();
+    org = await makeOrg(h.db, 'police');
   });
 
   const reasons = (r: BatchReport) => r.rejections.map((x) => [x.row, x.errors.map((e) => `${e.field}: ${e.reason}`).join(' | ')]);
@@ -26,19 +21,19 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
 
   it('malformed lines: the broken line is named, the rest are imported', async () => {
     const text = [jsonl('M-1'), '{"organisation": "oops",', '[1, 2]', jsonl('M-2')].join('\n') + '\n';
-    const r = await importText(d.db, org.id, 'jsonl', 'malformed.jsonl', text);
+    const r = await importText(h.db, org.id, 'jsonl', 'malformed.jsonl', text);
     expect(r).toMatchObject({ received: 4, accepted: 2, rejected: 2, status: 'completed' });
     expect(reasons(r)).toEqual([[2, '(line): is not valid JSON (each line must be one complete JSON object)'], [3, '(line): must be a JSON object, one record per line']]);
   });
 
   it('Latin-1 sent as UTF-8: the mis-encoded row is refused with advice; named as latin1 it imports', async () => {
     const latin = Buffer.concat([Buffer.from(`${jsonl('E-1')}\n`), Buffer.from(`${named('E-2', 'Zoë')}\n`, 'latin1'), Buffer.from(`${jsonl('E-3')}\n`)]);
-    const r = await importText(d.db, org.id, 'jsonl', 'latin1.jsonl', latin);
+    const r = await importText(h.db, org.id, 'jsonl', 'latin1.jsonl', latin);
     expect(r).toMatchObject({ received: 3, accepted: 2, rejected: 1 });
     expect(reasons(r)[0]![1]).toMatch(/^\(encoding\): contains bytes that are not valid UTF-8 \(the file may be Latin-1/);
-    const again = await importText(d.db, org.id, 'jsonl', 'latin1.jsonl', Buffer.from(`${named('E-4', 'Zoë')}\n`, 'latin1'), { encoding: 'latin1' });
+    const again = await importText(h.db, org.id, 'jsonl', 'latin1.jsonl', Buffer.from(`${named('E-4', 'Zoë')}\n`, 'latin1'), { encoding: 'latin1' });
     expect(again).toMatchObject({ accepted: 1, rejected: 0 });
-    const name = await d.db.selectFrom('person_name').innerJoin('intake_record', 'intake_record.person_id', 'person_name.person_id')
+    const name = await h.db.selectFrom('person_name').innerJoin('intake_record', 'intake_record.person_id', 'person_name.person_id')
       .select('person_name.given_names').where('intake_record.organisation_id', '=', org.id).where('intake_record.source_record_id', '=', 'E-4').executeTakeFirstOrThrow();
     expect(name.given_names).toBe('Zoë');
   });
@@ -52,7 +47,7 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
       ['utf16-no-bom', utf16le, /UTF-16 little-endian without a byte-order mark/],
     ];
     for (const [name, bytes, note] of cases) {
-      const r = await importText(d.db, org.id, 'jsonl', `${name}.jsonl`, bytes);
+      const r = await importText(h.db, org.id, 'jsonl', `${name}.jsonl`, bytes);
       expect(r.accepted, name).toBe(1);
       expect(r.notes.join(' '), name).toMatch(note);
     }
@@ -67,7 +62,7 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
       policeRecord(org.id, 'U-4', { person: { ...person, ethnicity: 'XXXX' } }),
       policeRecord(org.id, 'U-5'),
     ]);
-    const r = await importText(d.db, org.id, 'jsonl', 'codes.jsonl', text);
+    const r = await importText(h.db, org.id, 'jsonl', 'codes.jsonl', text);
     expect(r).toMatchObject({ received: 5, accepted: 1, rejected: 4 });
     expect(reasons(r)).toEqual([
       [1, 'event.code: "knife_thing" is not an event type in the vocabulary'],
@@ -85,7 +80,7 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
       policeRecord(org.id, 'D-3', { event: { code: 'arrest', occurredAt: '1850-05-05', summary: 'x' } }),
       policeRecord(org.id, 'D-4', { event: { code: 'arrest', occurredAt: '5 May 2025', summary: 'x' } }),
     ]);
-    const r = await importText(d.db, org.id, 'jsonl', 'dates.jsonl', text);
+    const r = await importText(h.db, org.id, 'jsonl', 'dates.jsonl', text);
     expect(reasons(r)).toEqual([
       [1, 'person.dateOfBirth: is not a real date'], [2, 'event.occurredAt: is in the future'], [3, 'event.occurredAt: is before 1900'],
       [4, 'event.occurredAt: must be a date (2026-03-01) or a date and time with a time zone (2026-03-01T14:30:00Z)'],
@@ -95,21 +90,21 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
   it('invalid NHS numbers and UPNs are not used, with a warning, and the record is kept', async () => {
     const person = policeRecord(org.id, 'x').person as Record<string, unknown>;
     const ids = [{ scheme: 'nhs_number', value: '999 600 2064' }, { scheme: 'upn', value: 'A123456789123' }, { scheme: 'nhs_number', value: '9996002063' }];
-    const r = await importText(d.db, org.id, 'jsonl', 'ids.jsonl', toJsonl([policeRecord(org.id, 'I-1', { person: { ...person, identifiers: ids } })]));
+    const r = await importText(h.db, org.id, 'jsonl', 'ids.jsonl', toJsonl([policeRecord(org.id, 'I-1', { person: { ...person, identifiers: ids } })]));
     expect(r).toMatchObject({ accepted: 1, rejected: 0, warnings: 2 });
-    const row = await d.db.selectFrom('intake_row').select(['warnings', 'person_id']).where('batch_id', '=', r.batchId).executeTakeFirstOrThrow();
+    const row = await h.db.selectFrom('intake_row').select(['warnings', 'person_id']).where('batch_id', '=', r.batchId).executeTakeFirstOrThrow();
     expect(row.warnings).toEqual([
       { field: 'person.identifiers.0.value', reason: 'is not a valid NHS number (10 digits with a correct check digit), so it was not used' },
       { field: 'person.identifiers.1.value', reason: 'is not a valid UPN (13 characters with a correct check letter), so it was not used' },
     ]);
-    const stored = await d.db.selectFrom('person_identifier').select(['scheme', 'value']).where('person_id', '=', row.person_id!).execute();
+    const stored = await h.db.selectFrom('person_identifier').select(['scheme', 'value']).where('person_id', '=', row.person_id!).execute();
     expect(stored.map((s) => s.value)).toContain('9996002063');
     expect(stored.map((s) => s.value)).not.toContain('A123456789123');
   });
 
   it('duplicate rows: the repeat is refused, naming the line it repeats', async () => {
     const line = jsonl('DUP-1');
-    const r = await importText(d.db, org.id, 'jsonl', 'dups.jsonl', [line, jsonl('DUP-2'), line].join('\n'));
+    const r = await importText(h.db, org.id, 'jsonl', 'dups.jsonl', [line, jsonl('DUP-2'), line].join('\n'));
     expect(r).toMatchObject({ received: 3, accepted: 2, rejected: 1 });
     expect(reasons(r)).toEqual([[3, 'recordId: duplicates line 1 (same record id and content), so it was not imported twice']]);
   });
@@ -117,7 +112,7 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
   it('a file far too large stops at the configured limit, keeping the records read before it', async () => {
     const lines = Array.from({ length: 400 }, (_, i) => jsonl(`BIG-${i}`));
     const bytes = Buffer.from(lines.join('\n') + '\n');
-    const r = await importText(d.db, org.id, 'jsonl', 'big.jsonl', bytes, { maxBytes: 20_000, chunkSize: 50 });
+    const r = await importText(h.db, org.id, 'jsonl', 'big.jsonl', bytes, { maxBytes: 20_000, chunkSize: 50 });
     expect(r.status).toBe('failed');
     expect(r.fileErrors[0]).toMatchObject({ code: 'file_too_large' });
     expect(r.fileErrors[0]!.message).toMatch(/larger than the limit of 19\.5 KB/);
@@ -128,18 +123,18 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
 
   it('a half-written upload: a cut-off last line, a cut-off CSV row and a cut-off XML child', async () => {
     const full = jsonl('H-2');
-    const r = await importText(d.db, org.id, 'jsonl', 'half.jsonl', `${jsonl('H-1')}\n${full.slice(0, 60)}`);
+    const r = await importText(h.db, org.id, 'jsonl', 'half.jsonl', `${jsonl('H-1')}\n${full.slice(0, 60)}`);
     expect(r).toMatchObject({ accepted: 1, rejected: 1 });
     expect(reasons(r)).toEqual([[2, '(line): is incomplete: the file ends part-way through this line, so it may have been cut off during upload']]);
 
     const csv = 'CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n9001,1,01/02/2012,WBRI,,,\n9002,2,"03/04/20';
-    const c = await importText(d.db, org.id, 'ssda903', 'header.csv', csv);
+    const c = await importText(h.db, org.id, 'ssda903', 'header.csv', csv);
     expect(c).toMatchObject({ accepted: 1, rejected: 1 });
     expect(reasons(c)[0]![1]).toMatch(/the file ends inside a quoted value/);
 
     const xml = readFileSync(`${DFE_SAMPLES}fake_CIN_data.xml`, 'utf8');
     const cut = xml.slice(0, xml.indexOf('<Child>', xml.indexOf('<Child>', xml.indexOf('<Child>') + 1) + 1) + 200);
-    const x = await importText(d.db, org.id, 'cin-xml', 'cut.xml', cut);
+    const x = await importText(h.db, org.id, 'cin-xml', 'cut.xml', cut);
     expect(x.status).toBe('failed');
     expect(x.fileErrors[0]!.code).toBe('truncated_file');
     expect(x.fileErrors[0]!.message).toMatch(/may have been cut off.*Every complete child before that point was read/);
@@ -154,20 +149,20 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
       yield Buffer.from(`${jsonl('DROP-1')}\n${jsonl('DROP-2')}\n`);
       throw new Error('aborted');
     }
-    const r = await importBatch(d.db, { organisationId: org.id, format: 'jsonl', via: 'api', actor: null, route: 'test', maxBytes: 1e6, sources: [{ name: 'stream', bytes: dropped() }], log: silentLog });
+    const r = await importBatch(h.db, { organisationId: org.id, format: 'jsonl', via: 'api', actor: null, route: 'test', maxBytes: 1e6, sources: [{ name: 'stream', bytes: dropped() }], log: silentLog });
     expect(r).toMatchObject({ status: 'failed', accepted: 2, rejected: 0 });
     expect(r.fileErrors).toEqual([{ code: 'upload_interrupted', message: 'The upload stopped before the end of the file: send the file again (records already imported will not be imported twice)' }]);
   });
 
   it('malformed XML and binary files are refused with what to do instead', async () => {
     const bad = '<Message><Children><Child><ChildIdentifiers><LAchildID>Z1</LAchildID></ChildIdentifier></Child></Children></Message>';
-    const x = await importText(d.db, org.id, 'cin-xml', 'bad.xml', bad);
+    const x = await importText(h.db, org.id, 'cin-xml', 'bad.xml', bad);
     expect(x.fileErrors[0]).toMatchObject({ code: 'malformed_xml' });
     expect(x.fileErrors[0]!.message).toMatch(/<\/ChildIdentifier> at line 1 does not match <ChildIdentifiers>/);
-    const xlsx = await importText(d.db, org.id, 'csv', 'Annex_A.xlsx', readFileSync(`${DFE_SAMPLES}Annex_A.xlsx`), { mappingText: readFileSync(new URL('../../../../test/fixtures/intake/school-mapping.json', import.meta.url), 'utf8') });
+    const xlsx = await importText(h.db, org.id, 'csv', 'Annex_A.xlsx', readFileSync(`${DFE_SAMPLES}Annex_A.xlsx`), { mappingText: readFileSync(new URL('../../../../test/fixtures/intake/school-mapping.json', import.meta.url), 'utf8') });
     expect(xlsx).toMatchObject({ status: 'failed', received: 0 });
     expect(xlsx.fileErrors[0]!.message).toMatch(/ZIP archive \(an Excel workbook is one\): save the sheet as CSV/);
-    const empty = await importText(d.db, org.id, 'jsonl', 'empty.jsonl', '');
+    const empty = await importText(h.db, org.id, 'jsonl', 'empty.jsonl', '');
     expect(empty.fileErrors[0]).toEqual({ code: 'empty_file', message: 'The file is empty' });
   });
 });

@@ -1,22 +1,15 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
+import { describe, expect, it } from 'vitest';
 import { todayIso } from '../../../intake/dates.js';
 import { detectFormat } from '../../../intake/read.js';
-import { makeOrg, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { makeOrg, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { DFE_SAMPLES, importFiles, tableCounts } from '../../../../test/intake-helpers.js';
 import type { BatchReport } from './intake.report.js';
 
 // Every file in the shared DfE samples folder is accounted for: data files import with every record
 // accepted or rejected with a reason, and the counts reconcile per table; the rest are refused clearly.
 describe(`DfE sample files on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  beforeAll(async () => {
-    d = await openTestDb();
-  });
-  afterAll(async () => {
-    await d.close();
-  });
+  const h = useTestDb();
 
   const expectReconciled = (report: BatchReport) => {
     expect(report.reconciled).toBe(true);
@@ -26,7 +19,7 @@ describe(`DfE sample files on ${TEST_ENGINE}`, () => {
   };
 
   it('imports every CIN census and SSDA903 file with reconciled counts, and importing each again changes nothing', async () => {
-    const la = await makeOrg(d.db, 'childrens_social_care');
+    const la = await makeOrg(h.db, 'childrens_social_care');
     const files = readdirSync(DFE_SAMPLES).filter((f) => statSync(DFE_SAMPLES + f).isFile()).sort();
     const batches: { name: string; format: Parameters<typeof importFiles>[2]; paths: string[] }[] = [];
     const refused: string[] = [];
@@ -41,19 +34,19 @@ describe(`DfE sample files on ${TEST_ENGINE}`, () => {
 
     const first = new Map<string, BatchReport>();
     for (const b of batches) {
-      const report = await importFiles(d.db, la.id, b.format, b.paths);
+      const report = await importFiles(h.db, la.id, b.format, b.paths);
       expectReconciled(report);
       for (const r of report.rejections) expect(r.errors.length, `${b.name} line ${r.row}`).toBeGreaterThan(0);
       first.set(b.name, report);
       // Importing the same file again straight away changes nothing.
-      const before = await tableCounts(d.db, la.id);
-      const again = await importFiles(d.db, la.id, b.format, b.paths);
+      const before = await tableCounts(h.db, la.id);
+      const again = await importFiles(h.db, la.id, b.format, b.paths);
       expectReconciled(again);
       expect(again.received).toBe(report.received);
       expect(again.rejected).toBe(report.rejected);
       expect(again.outcomes).toEqual({ new: 0, updated: 0, unchanged: report.accepted });
       expect(again.people).toEqual({ new: 0, linked: 0, review: 0 });
-      expect(await tableCounts(d.db, la.id)).toEqual(before);
+      expect(await tableCounts(h.db, la.id)).toEqual(before);
     }
     const xsd = first.get('CIN_schema_2022.xsd')!;
     expect(xsd.status).toBe('failed');
@@ -79,14 +72,14 @@ describe(`DfE sample files on ${TEST_ENGINE}`, () => {
     const futureReviews = readFileSync(`${DFE_SAMPLES}ssda903/reviews.csv`, 'utf8').trim().split(/\r?\n/).slice(1)
       .map((line) => line.split(',')[2]!.split('/').reverse().join('-')).filter((iso) => iso > today).length;
     expect(t.reviews).toEqual({ table: 'reviews', received: 12582, accepted: 12582 - futureReviews - 14, rejected: futureReviews + 14 });
-    const reviewRejections = await d.db.selectFrom('intake_row').select('errors').where('batch_id', '=', ssda.batchId).where('table_name', '=', 'reviews').where('outcome', '=', 'rejected').execute();
+    const reviewRejections = await h.db.selectFrom('intake_row').select('errors').where('batch_id', '=', ssda.batchId).where('table_name', '=', 'reviews').where('outcome', '=', 'rejected').execute();
     const reasons = reviewRejections.map((r) => (r.errors as { field: string; reason: string }[]).map((e) => `${e.field}: ${e.reason.replace(/line \d+/, 'line N')}`).join('; '));
     expect(reasons.filter((r) => r === 'REVIEW: is in the future')).toHaveLength(futureReviews);
     const others = reasons.filter((r) => r !== 'REVIEW: is in the future');
     expect(others.filter((r) => r === 'recordId: duplicates line N (same record id and content), so it was not imported twice')).toHaveLength(2);
     expect(others.filter((r) => r === 'REVIEW_CODE: has the same child and review date as line N but a different participation code, so it was not imported: correct the return and import it again')).toHaveLength(12);
     expect(others).toHaveLength(14);
-    const reviewEntries = await d.db.selectFrom('event').select(['event_type_code', 'vocabulary_version', 'narrative'])
+    const reviewEntries = await h.db.selectFrom('event').select(['event_type_code', 'vocabulary_version', 'narrative'])
       .where('organisation_id', '=', la.id).where('source_record_id', 'like', '%/review/%').execute();
     expect(reviewEntries).toHaveLength(t.reviews!.accepted);
     expect(new Set(reviewEntries.map((e) => `${e.event_type_code} v${e.vocabulary_version}`))).toEqual(new Set(['looked_after_review v2']));

@@ -1,8 +1,6 @@
-import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, makeTeam, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
 import { createApiKey } from '../api/api-key.js';
 import { createBatch } from './commands/import-batch.js';
@@ -12,28 +10,19 @@ import { beat, INTAKE_OWNER, startHeartbeat } from './intake.heartbeat.js';
 const DEAD_OWNER = 'gone-host/4242/deadbeef';
 
 describe(`interrupted imports on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-  });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
+  const t = useTestApp();
 
   async function world() {
-    const org = await makeOrg(d.db, 'school');
-    const other = await makeOrg(d.db, 'school');
-    const team = await makeTeam(d.db, org.id);
-    const dsl = await makeUser(d.db, { organisationId: org.id, roles: ['designated_safeguarding_lead'], teamId: team.id });
-    const otherDsl = await makeUser(d.db, { organisationId: other.id, roles: ['designated_safeguarding_lead'] });
-    const key = (await createApiKey(d.db, org.id, 'Niche')).key;
-    const otherKey = (await createApiKey(d.db, other.id, 'Other')).key;
+    const org = await makeOrg(t.db, 'school');
+    const other = await makeOrg(t.db, 'school');
+    const team = await makeTeam(t.db, org.id);
+    const dsl = await makeUser(t.db, { organisationId: org.id, roles: ['designated_safeguarding_lead'], teamId: team.id });
+    const otherDsl = await makeUser(t.db, { organisationId: other.id, roles: ['designated_safeguarding_lead'] });
+    const key = (await createApiKey(t.db, org.id, 'Niche')).key;
+    const otherKey = (await createApiKey(t.db, other.id, 'Other')).key;
     return {
       org, other, dsl, otherDsl,
-      session: await signIn(app, dsl.email), otherSession: await signIn(app, otherDsl.email),
+      session: await signIn(t.app, dsl.email), otherSession: await signIn(t.app, otherDsl.email),
       auth: { authorization: `Bearer ${key}` }, otherAuth: { authorization: `Bearer ${otherKey}` },
     };
   }
@@ -46,25 +35,25 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
   async function abandonedBatch(organisationId: string, heartbeat = sql<Date>`now() - interval '1 hour'`) {
     const records = [policeRecord(organisationId, 'INT-1'), policeRecord(organisationId, 'INT-2'), { ...policeRecord(organisationId, 'INT-3'), event: { code: 'no_such_type', occurredAt: '2026-01-01', summary: 'x' } }];
     const file = toJsonl(records);
-    const report = await importText(d.db, organisationId, 'jsonl', 'niche-export.jsonl', file);
-    await d.db.updateTable('intake_batch').set({ status: 'running', report: null, finished_at: null, owner: DEAD_OWNER, heartbeat_at: heartbeat })
+    const report = await importText(t.db, organisationId, 'jsonl', 'niche-export.jsonl', file);
+    await t.db.updateTable('intake_batch').set({ status: 'running', report: null, finished_at: null, owner: DEAD_OWNER, heartbeat_at: heartbeat })
       .where('id', '=', report.batchId).execute();
     return { batchId: report.batchId, file };
   }
 
-  const statusOf = async (batchId: string) => (await d.db.selectFrom('intake_batch').select('status').where('id', '=', batchId).executeTakeFirstOrThrow()).status;
+  const statusOf = async (batchId: string) => (await t.db.selectFrom('intake_batch').select('status').where('id', '=', batchId).executeTakeFirstOrThrow()).status;
 
   it('reports a batch whose process went silent as interrupted through the API, with its reason and what it stored', async () => {
     const w = await world();
     const { batchId, file } = await abandonedBatch(w.org.id);
-    const since = await lastAuditId(d.db);
+    const since = await lastAuditId(t.db);
 
     // Another organisation is still answered "not found", and its attempt changes nothing.
-    const theirs = await app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.otherAuth });
+    const theirs = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.otherAuth });
     expect(theirs.statusCode).toBe(404);
     expect(await statusOf(batchId)).toBe('running');
 
-    const own = await app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
+    const own = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
     expect(own.statusCode).toBe(200);
     const report = own.json();
     expect(report).toMatchObject({
@@ -80,18 +69,18 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
       + 'Records already stored are recognised and left unchanged, so nothing is added twice.',
     );
     expect(report.rejections).toEqual([{ file: 'niche-export.jsonl', table: 'records', row: 3, ref: null, recordId: 'INT-3', errors: [{ field: 'event.code', reason: '"no_such_type" is not an event type in the vocabulary' }] }]);
-    const row = await d.db.selectFrom('intake_batch').select(['status', 'finished_at']).where('id', '=', batchId).executeTakeFirstOrThrow();
+    const row = await t.db.selectFrom('intake_batch').select(['status', 'finished_at']).where('id', '=', batchId).executeTakeFirstOrThrow();
     expect(row.status).toBe('interrupted');
     expect(row.finished_at).not.toBeNull();
 
     // Both reads are in the access log: the refusal and the allowed read.
-    const rows = (await auditRowsFor(d.db, { since })).filter((r) => r.organisation_id === w.org.id || r.organisation_id === w.other.id);
+    const rows = (await auditRowsFor(t.db, { since })).filter((r) => r.organisation_id === w.org.id || r.organisation_id === w.other.id);
     expect(rows.map((r) => [r.action, r.outcome, r.organisation_id])).toEqual([
       ['intake.report.read', 'denied', w.other.id], ['intake.report.read', 'allowed', w.org.id],
     ]);
 
     // Sending the same file again finishes the job without adding anything twice.
-    const again = await importText(d.db, w.org.id, 'jsonl', 'niche-export.jsonl', file);
+    const again = await importText(t.db, w.org.id, 'jsonl', 'niche-export.jsonl', file);
     expect(again).toMatchObject({ status: 'completed', accepted: 2, rejected: 1, outcomes: { new: 0, updated: 0, unchanged: 2 } });
   });
 
@@ -99,17 +88,17 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
     const w = await world();
     const { batchId } = await abandonedBatch(w.org.id);
 
-    const theirs = await app.inject({ method: 'GET', url: `/intake/batches/${batchId}`, headers: { cookie: w.otherSession.cookie } });
+    const theirs = await t.app.inject({ method: 'GET', url: `/intake/batches/${batchId}`, headers: { cookie: w.otherSession.cookie } });
     expect(theirs.statusCode).toBe(404);
     expect(await statusOf(batchId)).toBe('running');
 
-    const list = await app.inject({ method: 'GET', url: '/intake', headers: { cookie: w.session.cookie } });
+    const list = await t.app.inject({ method: 'GET', url: '/intake', headers: { cookie: w.session.cookie } });
     expect(list.statusCode).toBe(200);
     expect(await statusOf(batchId)).toBe('interrupted');
     const listed = list.body.slice(list.body.indexOf(`/intake/batches/${batchId}"`));
     expect(listed.slice(0, listed.indexOf('</tr>'))).toContain('Interrupted');
 
-    const page = await app.inject({ method: 'GET', url: `/intake/batches/${batchId}`, headers: { cookie: w.session.cookie } });
+    const page = await t.app.inject({ method: 'GET', url: `/intake/batches/${batchId}`, headers: { cookie: w.session.cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('govuk-tag--orange');
     expect(page.body).toContain('Interrupted');
@@ -120,29 +109,29 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
 
   it('leaves a live running batch running: this process\'s, and another process\'s that is still heard from', async () => {
     const w = await world();
-    const mine = await createBatch(d.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'slow.jsonl', bytes: (async function* () {})() }], via: 'api', actor: null, route: 'test', maxBytes: 1024 });
+    const mine = await createBatch(t.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'slow.jsonl', bytes: (async function* () {})() }], via: 'api', actor: null, route: 'test', maxBytes: 1024 });
     const { batchId: theirs } = await abandonedBatch(w.org.id, sql<Date>`now() - interval '10 seconds'`);
 
     for (const batchId of [mine, theirs]) {
-      const api = await app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
+      const api = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
       expect(api.statusCode, batchId).toBe(409);
       expect(api.json().error.code).toBe('batch_running');
-      const page = await app.inject({ method: 'GET', url: `/intake/batches/${batchId}`, headers: { cookie: w.session.cookie } });
+      const page = await t.app.inject({ method: 'GET', url: `/intake/batches/${batchId}`, headers: { cookie: w.session.cookie } });
       expect(page.body).toContain('In progress');
       expect(page.body).toContain('Check progress again');
       expect(await statusOf(batchId)).toBe('running');
     }
-    const owner = await d.db.selectFrom('intake_batch').select('owner').where('id', '=', mine).executeTakeFirstOrThrow();
+    const owner = await t.db.selectFrom('intake_batch').select('owner').where('id', '=', mine).executeTakeFirstOrThrow();
     expect(owner.owner).toBe(INTAKE_OWNER);
   });
 
   it('at start-up, interrupts batches an earlier process left running (on an embedded database at once; on a server once silent)', async () => {
     const w = await world();
-    const live = await createBatch(d.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'live.jsonl', bytes: (async function* () {})() }], via: 'api', actor: null, route: 'test', maxBytes: 1024 });
+    const live = await createBatch(t.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'live.jsonl', bytes: (async function* () {})() }], via: 'api', actor: null, route: 'test', maxBytes: 1024 });
     const { batchId: recent } = await abandonedBatch(w.org.id, sql<Date>`now()`);
     const { batchId: silent } = await abandonedBatch(w.org.id);
 
-    const restarted = await buildTestApp(d);
+    const restarted = await buildTestApp(t.d);
     await restarted.ready();
     await restarted.close();
 
@@ -151,42 +140,42 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
     if (TEST_ENGINE === 'pglite') {
       // One process at a time holds an embedded database, so the batch's process has certainly gone.
       expect(await statusOf(recent)).toBe('interrupted');
-      const report = await d.db.selectFrom('intake_batch').select('report').where('id', '=', recent).executeTakeFirstOrThrow();
+      const report = await t.db.selectFrom('intake_batch').select('report').where('id', '=', recent).executeTakeFirstOrThrow();
       const message = (report.report as { fileErrors: { message: string }[] }).fileErrors[0]!.message;
       expect(message).toMatch(/^The import was interrupted: the server process running it stopped before it finished \(the server has since restarted\)\. The 3 records stored/);
     } else {
       // A database server may be shared by live processes: only a silent batch is taken as lost.
       expect(await statusOf(recent)).toBe('running');
-      await d.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', recent).execute();
+      await t.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', recent).execute();
     }
-    await d.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', live).execute();
-    expect(await interruptOrphanedBatches(d.db, TEST_ENGINE === 'pglite' ? 'pglite' : 'postgres', silentLog)).not.toContain(silent);
+    await t.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', live).execute();
+    expect(await interruptOrphanedBatches(t.db, TEST_ENGINE === 'pglite' ? 'pglite' : 'postgres', silentLog)).not.toContain(silent);
   });
 
   it('refreshes the heartbeat of this process\'s running batches only, on a timer while an import runs', async () => {
     const w = await world();
-    const mine = await createBatch(d.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'a.jsonl', bytes: (async function* () {})() }], via: 'api', actor: null, route: 'test', maxBytes: 1024 });
+    const mine = await createBatch(t.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'a.jsonl', bytes: (async function* () {})() }], via: 'api', actor: null, route: 'test', maxBytes: 1024 });
     const { batchId: theirs } = await abandonedBatch(w.org.id);
     const backdate = sql<Date>`now() - interval '1 hour'`;
-    await d.db.updateTable('intake_batch').set({ heartbeat_at: backdate }).where('id', '=', mine).execute();
-    const ageOf = async (batchId: string) => Number((await d.db.selectFrom('intake_batch').select(sql<number>`extract(epoch from now() - heartbeat_at)`.as('age')).where('id', '=', batchId).executeTakeFirstOrThrow()).age);
+    await t.db.updateTable('intake_batch').set({ heartbeat_at: backdate }).where('id', '=', mine).execute();
+    const ageOf = async (batchId: string) => Number((await t.db.selectFrom('intake_batch').select(sql<number>`extract(epoch from now() - heartbeat_at)`.as('age')).where('id', '=', batchId).executeTakeFirstOrThrow()).age);
 
-    await beat(d.db, theirs);
+    await beat(t.db, theirs);
     expect(await ageOf(theirs)).toBeGreaterThan(3000);
-    await beat(d.db, mine);
+    await beat(t.db, mine);
     expect(await ageOf(mine)).toBeLessThan(60);
 
-    await d.db.updateTable('intake_batch').set({ heartbeat_at: backdate }).where('id', '=', mine).execute();
-    const stop = startHeartbeat(d.db, mine, silentLog, 20);
+    await t.db.updateTable('intake_batch').set({ heartbeat_at: backdate }).where('id', '=', mine).execute();
+    const stop = startHeartbeat(t.db, mine, silentLog, 20);
     try {
       await expect.poll(() => ageOf(mine), { timeout: 5000, interval: 20 }).toBeLessThan(60);
     } finally {
       stop();
     }
     // A finished batch's heartbeat is left alone.
-    await d.db.updateTable('intake_batch').set({ status: 'completed', heartbeat_at: backdate }).where('id', '=', mine).execute();
-    await beat(d.db, mine);
+    await t.db.updateTable('intake_batch').set({ status: 'completed', heartbeat_at: backdate }).where('id', '=', mine).execute();
+    await beat(t.db, mine);
     expect(await ageOf(mine)).toBeGreaterThan(3000);
-    await d.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', theirs).execute();
+    await t.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', theirs).execute();
   });
 });

@@ -1,37 +1,26 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { buildTestApp, involve, makeOrg, makePerson, makeUser, openTestDb, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { involve, makeOrg, makePerson, makeUser, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { createApiKey } from '../api/api-key.js';
 
 describe(`restricted entries and protected addresses on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-  });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
+  const t = useTestApp();
 
   it('shows a restricted entry only to its organisation and the people it names; others see whom to ask', async () => {
-    const police = await makeOrg(d.db, 'police');
-    const social = await makeOrg(d.db, 'childrens_social_care');
-    const named = await makeUser(d.db, { organisationId: social.id });
-    const child = await makePerson(d.db);
-    await involve(d.db, { personId: child.id, organisationId: police.id });
-    await involve(d.db, { personId: child.id, organisationId: social.id });
-    const policeKey = (await createApiKey(d.db, police.id, 'RMS')).key;
-    const socialKey = (await createApiKey(d.db, social.id, 'CMS')).key;
-    const missingContact = await app.inject({
+    const police = await makeOrg(t.db, 'police');
+    const social = await makeOrg(t.db, 'childrens_social_care');
+    const named = await makeUser(t.db, { organisationId: social.id });
+    const child = await makePerson(t.db);
+    await involve(t.db, { personId: child.id, organisationId: police.id });
+    await involve(t.db, { personId: child.id, organisationId: social.id });
+    const policeKey = (await createApiKey(t.db, police.id, 'RMS')).key;
+    const socialKey = (await createApiKey(t.db, social.id, 'CMS')).key;
+    const missingContact = await t.app.inject({
       method: 'POST', url: `/api/v1/people/${child.id}/events`, headers: { authorization: `Bearer ${policeKey}` },
       payload: { eventTypeCode: 'arrest', occurredAt: '2026-05-01', occurredPrecision: 'date', summary: 'Arrest linked to an active investigation', sourceSystem: 'RMS', sensitivity: 'restricted' },
     });
     expect(missingContact.statusCode).toBe(400);
     expect(missingContact.json().error.details[0]).toMatchObject({ field: 'restriction.contact' });
-    const ok = await app.inject({
+    const ok = await t.app.inject({
       method: 'POST', url: `/api/v1/people/${child.id}/events`, headers: { authorization: `Bearer ${policeKey}` },
       payload: {
         eventTypeCode: 'arrest', occurredAt: '2026-05-01', occurredPrecision: 'date', summary: 'Arrest linked to an active investigation', sourceSystem: 'RMS',
@@ -39,30 +28,30 @@ describe(`restricted entries and protected addresses on ${TEST_ENGINE}`, () => {
       },
     });
     expect(ok.statusCode).toBe(201);
-    const seenBySocialSystem = (await app.inject({ method: 'GET', url: `/api/v1/people/${child.id}/chronology`, headers: { authorization: `Bearer ${socialKey}` } })).json();
+    const seenBySocialSystem = (await t.app.inject({ method: 'GET', url: `/api/v1/people/${child.id}/chronology`, headers: { authorization: `Bearer ${socialKey}` } })).json();
     expect(seenBySocialSystem.entries[0]).toMatchObject({ restricted: true, summary: null, provenance: null, restrictedContact: 'DS Example, Exploitation Unit', eventType: { code: 'restricted' } });
-    const seenByPolice = (await app.inject({ method: 'GET', url: `/api/v1/people/${child.id}/chronology`, headers: { authorization: `Bearer ${policeKey}` } })).json();
+    const seenByPolice = (await t.app.inject({ method: 'GET', url: `/api/v1/people/${child.id}/chronology`, headers: { authorization: `Bearer ${policeKey}` } })).json();
     expect(seenByPolice.entries[0]).toMatchObject({ restricted: true, summary: 'Arrest linked to an active investigation' });
     // The named user sees it in full; a colleague in the same organisation, named by no grant, does not.
     const { entryScope } = await import('../chronology/chronology.policy.js');
-    const accessOf = async (userId: string) => (await d.db.selectFrom(entryScope({ kind: 'user', userId, name: '', email: '', organisationId: social.id, organisationName: '', teamId: null, roles: ['practitioner'] }, { ids: [child.id] }).as('v'))
+    const accessOf = async (userId: string) => (await t.db.selectFrom(entryScope({ kind: 'user', userId, name: '', email: '', organisationId: social.id, organisationName: '', teamId: null, roles: ['practitioner'] }, { ids: [child.id] }).as('v'))
       .select(['v.access', 'v.summary']).execute());
     expect(await accessOf(named.id)).toEqual([{ access: 'full', summary: 'Arrest linked to an active investigation' }]);
     expect(await accessOf('00000000-0000-4000-8000-000000000009')).toEqual([{ access: 'restricted', summary: null }]);
   });
 
   it('withholds a protected address from those who do not need it', async () => {
-    const housing = await makeOrg(d.db, 'housing');
-    const school = await makeOrg(d.db, 'school');
-    const child = await makePerson(d.db);
-    await involve(d.db, { personId: child.id, organisationId: housing.id });
-    await involve(d.db, { personId: child.id, organisationId: school.id });
-    await d.db.insertInto('person_address').values({ person_id: child.id, line1: '1 Safe Place', town: 'Elsewhere', postcode: 'ZZ9 9ZZ', borough: 'Otherborough', protected: true, recorded_by_organisation_id: housing.id, valid_from: '2026-01-01' }).execute();
-    const housingKey = (await createApiKey(d.db, housing.id, 'H')).key;
-    const schoolKey = (await createApiKey(d.db, school.id, 'S')).key;
-    const byHousing = (await app.inject({ method: 'GET', url: `/api/v1/people/${child.id}`, headers: { authorization: `Bearer ${housingKey}` } })).json();
+    const housing = await makeOrg(t.db, 'housing');
+    const school = await makeOrg(t.db, 'school');
+    const child = await makePerson(t.db);
+    await involve(t.db, { personId: child.id, organisationId: housing.id });
+    await involve(t.db, { personId: child.id, organisationId: school.id });
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '1 Safe Place', town: 'Elsewhere', postcode: 'ZZ9 9ZZ', borough: 'Otherborough', protected: true, recorded_by_organisation_id: housing.id, valid_from: '2026-01-01' }).execute();
+    const housingKey = (await createApiKey(t.db, housing.id, 'H')).key;
+    const schoolKey = (await createApiKey(t.db, school.id, 'S')).key;
+    const byHousing = (await t.app.inject({ method: 'GET', url: `/api/v1/people/${child.id}`, headers: { authorization: `Bearer ${housingKey}` } })).json();
     expect(byHousing.addresses[0]).toMatchObject({ line1: '1 Safe Place', protected: true });
-    const bySchool = await app.inject({ method: 'GET', url: `/api/v1/people/${child.id}`, headers: { authorization: `Bearer ${schoolKey}` } });
+    const bySchool = await t.app.inject({ method: 'GET', url: `/api/v1/people/${child.id}`, headers: { authorization: `Bearer ${schoolKey}` } });
     expect(bySchool.json().addresses[0]).toMatchObject({ line1: null, postcode: null, borough: null, protected: true, askOrganisation: housing.name });
     expect(bySchool.body).not.toContain('Safe Place');
     expect(bySchool.body).not.toContain('ZZ9');

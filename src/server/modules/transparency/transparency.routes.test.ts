@@ -1,58 +1,47 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { auditRowsFor, buildTestApp, involve, lastAuditId, makeEvent, makeOrg, makePerson, makeTeam, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { auditRowsFor, involve, lastAuditId, makeEvent, makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 
 describe(`transparency on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let app: FastifyInstance;
-  beforeAll(async () => {
-    d = await openTestDb();
-    app = await buildTestApp(d);
-  });
-  afterAll(async () => {
-    await app.close();
-    await d.close();
-  });
+  const t = useTestApp();
 
   async function world() {
-    const org = await makeOrg(d.db, 'childrens_social_care');
-    const police = await makeOrg(d.db, 'police');
-    const team = await makeTeam(d.db, org.id);
-    const worker = await makeUser(d.db, { organisationId: org.id, teamId: team.id });
-    const manager = await makeUser(d.db, { organisationId: org.id, teamId: team.id, roles: ['team_manager'] });
-    const otherManager = await makeUser(d.db, { organisationId: org.id, teamId: (await makeTeam(d.db, org.id)).id, roles: ['team_manager'] });
-    const dpo = await makeUser(d.db, { organisationId: org.id, roles: ['data_protection_officer'] });
-    const child = await makePerson(d.db, { given: 'Saoirse', family: 'Adeyemi-Blake' });
-    const sibling = await makePerson(d.db, { given: 'Cian', family: 'Adeyemi-Blake' });
-    await d.db.insertInto('person_relationship').values({ person_id: child.id, related_person_id: sibling.id, kind: 'sibling' }).execute();
-    await involve(d.db, { personId: child.id, organisationId: org.id, userId: worker.id });
-    await makeEvent(d.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', summary: 'Missing for two nights' });
-    const restricted = await makeEvent(d.db, { personId: child.id, organisationId: police.id, type: 'arrest', summary: 'Detail of a live operation', sensitivity: 'restricted' });
-    await d.db.insertInto('event_restriction').values({ event_id: restricted.id, contact: 'DI Example' }).execute();
+    const org = await makeOrg(t.db, 'childrens_social_care');
+    const police = await makeOrg(t.db, 'police');
+    const team = await makeTeam(t.db, org.id);
+    const worker = await makeUser(t.db, { organisationId: org.id, teamId: team.id });
+    const manager = await makeUser(t.db, { organisationId: org.id, teamId: team.id, roles: ['team_manager'] });
+    const otherManager = await makeUser(t.db, { organisationId: org.id, teamId: (await makeTeam(t.db, org.id)).id, roles: ['team_manager'] });
+    const dpo = await makeUser(t.db, { organisationId: org.id, roles: ['data_protection_officer'] });
+    const child = await makePerson(t.db, { given: 'Saoirse', family: 'Adeyemi-Blake' });
+    const sibling = await makePerson(t.db, { given: 'Cian', family: 'Adeyemi-Blake' });
+    await t.db.insertInto('person_relationship').values({ person_id: child.id, related_person_id: sibling.id, kind: 'sibling' }).execute();
+    await involve(t.db, { personId: child.id, organisationId: org.id, userId: worker.id });
+    await makeEvent(t.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', summary: 'Missing for two nights' });
+    const restricted = await makeEvent(t.db, { personId: child.id, organisationId: police.id, type: 'arrest', summary: 'Detail of a live operation', sensitivity: 'restricted' });
+    await t.db.insertInto('event_restriction').values({ event_id: restricted.id, contact: 'DI Example' }).execute();
     return { org, worker, manager, otherManager, dpo, child };
   }
 
   it('shows who has seen a record to the team manager of an involved practitioner, and not to other managers', async () => {
     const w = await world();
-    const me = await signIn(app, w.worker.email);
-    await app.inject({ method: 'GET', url: `/people/${w.child.id}`, headers: { cookie: me.cookie } });
-    const mgr = await signIn(app, w.manager.email);
-    const ok = await app.inject({ method: 'GET', url: `/admin/access-log?person=${w.child.id}`, headers: { cookie: mgr.cookie } });
+    const me = await signIn(t.app, w.worker.email);
+    await t.app.inject({ method: 'GET', url: `/people/${w.child.id}`, headers: { cookie: me.cookie } });
+    const mgr = await signIn(t.app, w.manager.email);
+    const ok = await t.app.inject({ method: 'GET', url: `/admin/access-log?person=${w.child.id}`, headers: { cookie: mgr.cookie } });
     expect(ok.statusCode).toBe(200);
     expect(ok.body).toContain(w.worker.name);
-    const other = await signIn(app, w.otherManager.email);
-    const before = await lastAuditId(d.db);
-    const no = await app.inject({ method: 'GET', url: `/admin/access-log?person=${w.child.id}`, headers: { cookie: other.cookie } });
+    const other = await signIn(t.app, w.otherManager.email);
+    const before = await lastAuditId(t.db);
+    const no = await t.app.inject({ method: 'GET', url: `/admin/access-log?person=${w.child.id}`, headers: { cookie: other.cookie } });
     expect(no.statusCode).toBe(404);
-    expect((await auditRowsFor(d.db, { since: before })).map((r) => [r.action, r.outcome])).toEqual([['access_log.read', 'denied']]);
+    expect((await auditRowsFor(t.db, { since: before })).map((r) => [r.action, r.outcome])).toEqual([['access_log.read', 'denied']]);
   });
 
   it('exports everything held to the DPO with restricted and third-party items marked for review', async () => {
     const w = await world();
-    const dpo = await signIn(app, w.dpo.email);
-    const before = await lastAuditId(d.db);
-    const json = await app.inject({ method: 'GET', url: `/admin/subject-access/${w.child.id}/export.json`, headers: { cookie: dpo.cookie } });
+    const dpo = await signIn(t.app, w.dpo.email);
+    const before = await lastAuditId(t.db);
+    const json = await t.app.inject({ method: 'GET', url: `/admin/subject-access/${w.child.id}/export.json`, headers: { cookie: dpo.cookie } });
     expect(json.statusCode).toBe(200);
     const data = json.json();
     expect(data.chronology).toHaveLength(2);
@@ -60,32 +49,32 @@ describe(`transparency on ${TEST_ENGINE}`, () => {
     expect(arrest.forReview).toMatch(/Restricted by .*ask DI Example/);
     expect(data.relationships[0]).toMatchObject({ kind: 'sibling', name: 'Cian Adeyemi-Blake', forReview: expect.stringMatching(/Third-party/) });
     expect(data.chronology[0].sourceSystem).toBe('TestSystem');
-    const doc = await app.inject({ method: 'GET', url: `/admin/subject-access/${w.child.id}/document`, headers: { cookie: dpo.cookie } });
+    const doc = await t.app.inject({ method: 'GET', url: `/admin/subject-access/${w.child.id}/document`, headers: { cookie: dpo.cookie } });
     expect(doc.statusCode).toBe(200);
     expect(doc.body).toContain('For review');
     expect(doc.body).toContain('Missing for two nights');
-    const rows = await auditRowsFor(d.db, { since: before });
+    const rows = await auditRowsFor(t.db, { since: before });
     expect(rows.map((r) => [r.action, r.outcome, r.person_id])).toEqual([
       ['subject_access.export', 'allowed', w.child.id],
       ['subject_access.export', 'allowed', w.child.id],
     ]);
-    const worker = await signIn(app, w.worker.email);
-    const denied = await app.inject({ method: 'GET', url: `/admin/subject-access/${w.child.id}/export.json`, headers: { cookie: worker.cookie } });
+    const worker = await signIn(t.app, w.worker.email);
+    const denied = await t.app.inject({ method: 'GET', url: `/admin/subject-access/${w.child.id}/export.json`, headers: { cookie: worker.cookie } });
     expect(denied.statusCode).toBe(404);
   });
 
   it('gives an involved practitioner a plain "what we hold and why" that leaves restricted entries out', async () => {
     const w = await world();
-    const me = await signIn(app, w.worker.email);
-    const res = await app.inject({ method: 'GET', url: `/people/${w.child.id}/what-we-hold`, headers: { cookie: me.cookie } });
+    const me = await signIn(t.app, w.worker.email);
+    const res = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/what-we-hold`, headers: { cookie: me.cookie } });
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('What we hold about Saoirse Adeyemi-Blake, and why');
     expect(res.body).toContain(w.org.name);
     expect(res.body).not.toContain('Detail of a live operation');
     expect(res.body).toContain('1 restricted entries are left out');
     expect(res.body).toContain('reaches 25');
-    const dpo = await signIn(app, w.dpo.email);
-    expect((await app.inject({ method: 'GET', url: `/people/${w.child.id}/what-we-hold`, headers: { cookie: dpo.cookie } })).statusCode).toBe(404);
-    expect((await app.inject({ method: 'GET', url: `/people/${w.child.id}/what-we-hold` })).statusCode).toBe(401);
+    const dpo = await signIn(t.app, w.dpo.email);
+    expect((await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/what-we-hold`, headers: { cookie: dpo.cookie } })).statusCode).toBe(404);
+    expect((await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/what-we-hold` })).statusCode).toBe(401);
   });
 });
