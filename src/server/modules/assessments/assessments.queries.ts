@@ -3,6 +3,7 @@ import type { Database } from '../../../db/database.js';
 import type { RiskLevel } from '../../../domain/factors/risk-levels.js';
 import type { Actor } from '../../actor.js';
 import { visiblePersonIds } from '../people/people.policy.js';
+import { samePersonIds } from '../identity/identity.merges.js';
 
 /** The content of one saved version of an assessment. */
 export interface AssessmentContent {
@@ -108,7 +109,7 @@ export async function latestSignedOff(db: Kysely<Database>, personId: string): P
     .innerJoin('assessment_version as v', 'v.assessment_id', 'a.id')
     .selectAll('v')
     .select(['a.id', 'a.signed_off_at'])
-    .where('a.person_id', '=', personId)
+    .where('a.person_id', 'in', samePersonIds(db, personId))
     .where('a.status', '=', 'signed_off')
     .where(sql<boolean>`v.version = (SELECT max(x.version) FROM assessment_version x WHERE x.assessment_id = a.id)`)
     .orderBy('a.signed_off_at', 'desc')
@@ -136,7 +137,7 @@ export interface AssessmentSummary {
 
 /** Assessments of a person, newest first (the caller filters by what the actor may read). */
 export async function listAssessments(db: Kysely<Database>, personId: string): Promise<AssessmentSummary[]> {
-  const rows = await summaryQuery(db).where('a.person_id', '=', personId).orderBy('a.created_at', 'desc').execute();
+  const rows = await summaryQuery(db).where('a.person_id', 'in', samePersonIds(db, personId)).orderBy('a.created_at', 'desc').execute();
   return rows.map(toSummary);
 }
 

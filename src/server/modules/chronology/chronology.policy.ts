@@ -65,20 +65,28 @@ export interface VisibleEntry {
 }
 
 /**
- * The person records that are one child: each given id mapped to the surviving record of its merge
- * group (`anchor`), with every record in the group (`person_id`). A group's surviving record is the
- * lowest id among its records that no merge has folded into another (a merge tree always has one).
+ * Which person records are one child, as CTEs over `active` (the merges in force): `grp` holds
+ * every record of each seed's merge group, and `canon` the group's surviving record for each seed
+ * (`anchor`): the lowest id among its records that no merge folded into another (a merge tree
+ * always has one). Seeds come from the given SQL (a set of uuids named `s`).
  */
-function membersCte(ids: readonly string[]): RawBuilder<unknown> {
+function mergeGroups(seeds: RawBuilder<unknown>): RawBuilder<unknown> {
   return sql`grp(seed, person_id) AS (
-      SELECT s, s FROM unnest(${sql.val([...ids])}::uuid[]) s
+      SELECT s, s FROM ${seeds}
       UNION
       SELECT g.seed, CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END
       FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
     ),
     canon AS (
       SELECT seed, (min(person_id::text) FILTER (WHERE person_id NOT IN (SELECT b FROM active)))::uuid AS anchor FROM grp GROUP BY seed
-    ),
+    )`;
+}
+
+const givenIds = (ids: readonly string[]) => sql`unnest(${sql.val([...ids])}::uuid[]) s`;
+
+/** The given records' children, each with every record of theirs, and the entries linked to them with this child's roles. */
+function membersCte(ids: readonly string[]): RawBuilder<unknown> {
+  return sql`${mergeGroups(givenIds(ids))},
     members AS (SELECT DISTINCT c.anchor, g.person_id FROM grp g JOIN canon c USING (seed)),
     links AS (
       SELECT m.anchor, ep.event_id, array_agg(DISTINCT ep.role ORDER BY ep.role) AS roles
@@ -89,15 +97,7 @@ function membersCte(ids: readonly string[]): RawBuilder<unknown> {
 
 /** Every child: each record that a merge folded into another is read as the group's surviving record. */
 function allCte(): RawBuilder<unknown> {
-  return sql`grp(seed, person_id) AS (
-      SELECT x, x FROM (SELECT a AS x FROM active UNION SELECT b FROM active) s
-      UNION
-      SELECT g.seed, CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END
-      FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
-    ),
-    canon AS (
-      SELECT seed, (min(person_id::text) FILTER (WHERE person_id NOT IN (SELECT b FROM active)))::uuid AS anchor FROM grp GROUP BY seed
-    ),
+  return sql`${mergeGroups(sql`(SELECT a AS s FROM active UNION SELECT b FROM active) merged`)},
     links AS (
       SELECT coalesce(c.anchor, ep.person_id) AS anchor, ep.event_id, array_agg(DISTINCT ep.role ORDER BY ep.role) AS roles
       FROM event_person ep LEFT JOIN canon c ON c.seed = ep.person_id
@@ -173,11 +173,6 @@ export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder
  * lists show a merged child once. Plain SQL over a uuid array; returns (seed, anchor).
  */
 export function childRecordSql(ids: readonly string[]): RawBuilder<{ seed: string; anchor: string }> {
-  return sql<{ seed: string; anchor: string }>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), grp(seed, person_id) AS (
-      SELECT s, s FROM unnest(${sql.val([...ids])}::uuid[]) s
-      UNION
-      SELECT g.seed, CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END
-      FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
-    )
-    SELECT seed, (min(person_id::text) FILTER (WHERE person_id NOT IN (SELECT b FROM active)))::uuid AS anchor FROM grp GROUP BY seed)`;
+  return sql<{ seed: string; anchor: string }>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(ids))}
+    SELECT seed, anchor FROM canon)`;
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
+import { samePersonIds } from '../identity/identity.merges.js';
 
 /** A consideration as the child and family would be told of it: the rule, its reason, and what was decided. */
 export interface ConsiderationHeld {
@@ -19,7 +20,7 @@ export async function considerationsHeld(db: Kysely<Database>, personId: string)
     .innerJoin('rule_version as v', 'v.id', 'c.rule_version_id')
     .leftJoin('consideration_decision as d', 'd.consideration_id', 'c.id')
     .select(['c.created_at', 'v.name', 'v.rationale', 'c.explanation', 'd.decision', 'd.service', 'd.reason'])
-    .where('c.person_id', '=', personId)
+    .where('c.person_id', 'in', samePersonIds(db, personId))
     .orderBy('c.created_at', 'desc')
     .execute();
   return rows.map((r) => ({ raisedOn: r.created_at, rule: r.name, rationale: r.rationale, explanation: r.explanation, decision: r.decision, service: r.service, reason: r.reason }));
