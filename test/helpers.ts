@@ -5,6 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { openDb, type Db } from '../src/db/client.js';
 import type { Database } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { writeEntry } from './entries.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
@@ -152,18 +153,10 @@ export async function makeEvent(
   db: Kysely<Database>,
   opts: { personId: string; organisationId: string; type?: string; occurredAt?: string; summary?: string; sensitivity?: string },
 ) {
-  const type = await db.selectFrom('event_type').select(['code', 'vocabulary_version']).where('code', '=', opts.type ?? 'missing_episode').executeTakeFirstOrThrow();
-  const event = await db
-    .insertInto('event')
-    .values({
-      event_type_code: type.code, vocabulary_version: type.vocabulary_version, occurred_at: opts.occurredAt ?? '2025-03-01T10:00:00Z',
-      occurred_precision: 'time', recorded_via: 'api', organisation_id: opts.organisationId, source_system: 'TestSystem',
-      source_record_id: unique(), summary: opts.summary ?? 'A synthetic test event', factor_codes: [], sensitivity: opts.sensitivity ?? 'standard',
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await db.insertInto('event_person').values({ event_id: event.id, person_id: opts.personId, role: 'subject' }).execute();
-  return event;
+  return writeEntry(db, {
+    personId: opts.personId, organisationId: opts.organisationId, eventTypeCode: opts.type ?? 'missing_episode', occurredAt: opts.occurredAt ?? '2025-03-01T10:00:00Z',
+    sourceRecordId: unique(), summary: opts.summary ?? 'A synthetic test event', sensitivity: opts.sensitivity ?? 'standard',
+  });
 }
 
 /** Signs in through the real form; returns the cookie header and the session's CSRF token. */

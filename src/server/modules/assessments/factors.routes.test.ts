@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
+import { writeEntry } from '../../../../test/entries.js';
 
 describe(`factor vocabulary on ${TEST_ENGINE}`, () => {
   const t = useTestApp();
@@ -31,11 +32,10 @@ describe(`factor vocabulary on ${TEST_ENGINE}`, () => {
     const code = 'positive_peer_relationships';
     const v1 = await t.db.selectFrom('factor_version').selectAll().where('code', '=', code).orderBy('version', 'desc').limit(1).executeTakeFirstOrThrow();
     const insert = async (summary: string, recordedAt?: Date) => {
-      const e = await t.db.insertInto('event').values({
-        event_type_code: 'outreach_contact', vocabulary_version: '1', occurred_at: '2026-01-05T10:00:00Z', occurred_precision: 'date', recorded_via: 'form',
-        organisation_id: org.id, source_system: 'jigsaw', summary, factor_codes: [code], ...(recordedAt ? { recorded_at: recordedAt } : {}),
-      }).returning('id').executeTakeFirstOrThrow();
-      await t.db.insertInto('event_person').values({ event_id: e.id, person_id: child.id, role: 'subject' }).execute();
+      const e = await writeEntry(t.db, {
+        personId: child.id, organisationId: org.id, eventTypeCode: 'outreach_contact', vocabularyVersion: '1', occurredAt: '2026-01-05T10:00:00Z', occurredPrecision: 'date',
+        recordedVia: 'form', sourceSystem: 'jigsaw', summary, factorCodes: [code], ...(recordedAt ? { recordedAt } : {}),
+      });
       return e.id;
     };
     const before = await insert('Recorded before the revision', new Date(Date.now() - 60_000));

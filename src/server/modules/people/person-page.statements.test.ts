@@ -2,6 +2,7 @@ import type { KyselyPlugin } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../db/client.js';
 import { buildTestApp, involve, makeEvent, makeOrg, makePerson, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
+import { writeEntry } from '../../../../test/entries.js';
 
 /**
  * The person page is the most read page: the number of SQL statements one request issues is kept
@@ -33,15 +34,15 @@ describe(`SQL statements behind the person page on ${TEST_ENGINE}`, () => {
       const child = await makePerson(d.db, { given: 'Tobin', family: 'Testcount' });
       await involve(d.db, { personId: child.id, organisationId: org.id, userId: worker.id });
       const original = await makeEvent(d.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', summary: 'First wording' });
-      const type = await d.db.selectFrom('event_type').select(['code', 'vocabulary_version']).where('code', '=', 'missing_episode').executeTakeFirstOrThrow();
-      const correction = await d.db.insertInto('event').values({
-        event_type_code: type.code, vocabulary_version: type.vocabulary_version, occurred_at: '2025-03-02T10:00:00Z', occurred_precision: 'time', recorded_via: 'form',
-        organisation_id: org.id, source_system: 'Jigsaw', summary: 'Corrected wording', factor_codes: [], sensitivity: 'standard', supersedes: original.id, correction_reason: 'Wrong day',
-      }).returning('id').executeTakeFirstOrThrow();
-      await d.db.insertInto('event_person').values({ event_id: correction.id, person_id: child.id, role: 'subject' }).execute();
+      await writeEntry(d.db, {
+        personId: child.id, organisationId: org.id, eventTypeCode: 'missing_episode', occurredAt: '2025-03-02T10:00:00Z', recordedVia: 'form',
+        sourceSystem: 'Jigsaw', summary: 'Corrected wording', supersedes: original.id, correctionReason: 'Wrong day',
+      });
       await makeEvent(d.db, { personId: child.id, organisationId: police.id, type: 'arrest', summary: 'Arrested' });
-      const restricted = await makeEvent(d.db, { personId: child.id, organisationId: police.id, type: 'weapon_incident', summary: 'Restricted detail', sensitivity: 'restricted' });
-      await d.db.insertInto('event_restriction').values({ event_id: restricted.id, contact: 'DS Example', reason: null }).execute();
+      await writeEntry(d.db, {
+        personId: child.id, organisationId: police.id, eventTypeCode: 'weapon_incident', summary: 'Restricted detail', sensitivity: 'restricted',
+        restriction: { contact: 'DS Example', reason: null },
+      });
       const { cookie } = await signIn(app, worker.email);
       statements = 0;
       const res = await app.inject({ method: 'GET', url: `/people/${child.id}`, headers: { cookie } });
