@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../db/client.js';
 import type { Database } from '../../db/database.js';
 import { drainOutbox, silentLog } from '../../../test/drain-outbox.js';
-import { buildTestApp, involve, makeOrg, makePerson, makeUser, openTestDb, TEST_ENGINE } from '../../../test/helpers.js';
+import { buildTestApp, involve, makeOrg, makePerson, makeUser, TEST_ENGINE, useTestDb } from '../../../test/helpers.js';
 import { openIsolatedTestDb } from '../../../test/isolated-db.js';
 import type { Actor } from '../actor.js';
 import { createApiKey } from '../modules/api/api-key.js';
@@ -41,35 +41,29 @@ function recorder(kind: string, failures = 0) {
 const rowOf = (db: Kysely<Database>, kind: string) => db.selectFrom('outbox').selectAll().where('kind', '=', kind).executeTakeFirstOrThrow();
 
 describe(`outbox on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  beforeAll(async () => {
-    d = await openTestDb();
-  });
-  afterAll(async () => {
-    await d.close();
-  });
+  const t = useTestDb();
 
   it('keeps a row only when its transaction commits', async () => {
     const kind = uniqueKind();
-    await expect(d.db.transaction().execute(async (trx) => {
+    await expect(t.db.transaction().execute(async (trx) => {
       await enqueue(trx, kind, { n: 1 });
       throw new Error('the change fails');
     })).rejects.toThrow('the change fails');
-    expect(await d.db.selectFrom('outbox').select('id').where('kind', '=', kind).execute()).toEqual([]);
-    await d.db.transaction().execute((trx) => enqueue(trx, kind, { n: 2 }));
-    const row = await rowOf(d.db, kind);
+    expect(await t.db.selectFrom('outbox').select('id').where('kind', '=', kind).execute()).toEqual([]);
+    await t.db.transaction().execute((trx) => enqueue(trx, kind, { n: 2 }));
+    const row = await rowOf(t.db, kind);
     expect(row).toMatchObject({ status: 'pending', attempts: 0, payload: { n: 2 }, locked_until: null });
   });
 
   it('retries a failing processor with exponential back-off, then marks the row done', async () => {
     const kind = uniqueKind();
     const t0 = new Date(Date.now() - 60 * SECOND);
-    await d.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'flaky' }, { availableAt: t0 }));
+    await t.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'flaky' }, { availableAt: t0 }));
     const { processor, seen } = recorder(kind, 2);
-    const run = (now: Date) => runOutboxOnce(d.db, { processors: [processor], log: silentLog, now });
+    const run = (now: Date) => runOutboxOnce(t.db, { processors: [processor], log: silentLog, now });
 
     expect(await run(t0)).toMatchObject({ claimed: 1, failed: 1, done: 0 });
-    let row = await rowOf(d.db, kind);
+    let row = await rowOf(t.db, kind);
     expect(row).toMatchObject({ status: 'pending', attempts: 1, locked_until: null, last_error: 'Error [TEST]: synthetic failure 1' });
     expect(row.available_at.getTime()).toBe(at(t0, backoffMs(1)).getTime());
 
@@ -77,14 +71,14 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
     expect((await run(at(t0, backoffMs(1) - 1))).claimed).toBe(0);
     const second = at(t0, backoffMs(1));
     expect(await run(second)).toMatchObject({ claimed: 1, failed: 1 });
-    row = await rowOf(d.db, kind);
+    row = await rowOf(t.db, kind);
     expect(row.attempts).toBe(2);
     expect(backoffMs(2)).toBe(2 * backoffMs(1));
     expect(row.available_at.getTime()).toBe(at(second, backoffMs(2)).getTime());
     expect((await run(at(second, backoffMs(2) - 1))).claimed).toBe(0);
 
     expect(await run(at(second, backoffMs(2)))).toMatchObject({ claimed: 1, done: 1 });
-    row = await rowOf(d.db, kind);
+    row = await rowOf(t.db, kind);
     expect(row).toMatchObject({ status: 'done', attempts: 3, last_error: null, locked_until: null });
     expect(seen.map((m) => m.payload)).toEqual([{ job: 'flaky' }]);
     // Done is done: a later pass delivers nothing.
@@ -94,53 +88,53 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
   it('leaves a row dead after its last attempt, visible to operators, until it is retried', async () => {
     const kind = uniqueKind();
     const t0 = new Date(Date.now() - 60 * SECOND);
-    await d.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'poison' }, { availableAt: t0, maxAttempts: 3 }));
+    await t.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'poison' }, { availableAt: t0, maxAttempts: 3 }));
     const failing = recorder(kind, Number.POSITIVE_INFINITY);
     let now = t0;
     const results = [];
     for (let i = 0; i < 3; i++) {
-      results.push(await runOutboxOnce(d.db, { processors: [failing.processor], log: silentLog, now }));
+      results.push(await runOutboxOnce(t.db, { processors: [failing.processor], log: silentLog, now }));
       now = at(now, backoffMs(i + 1));
     }
     expect(results.map((r) => [r.failed, r.dead])).toEqual([[1, 0], [1, 0], [0, 1]]);
-    const row = await rowOf(d.db, kind);
+    const row = await rowOf(t.db, kind);
     expect(row).toMatchObject({ status: 'dead', attempts: 3, last_error: 'Error [TEST]: synthetic failure 3' });
     // Dead rows are never claimed again, however late it is.
-    expect((await runOutboxOnce(d.db, { processors: [failing.processor], log: silentLog, now: at(now, 86_400_000) })).claimed).toBe(0);
+    expect((await runOutboxOnce(t.db, { processors: [failing.processor], log: silentLog, now: at(now, 86_400_000) })).claimed).toBe(0);
 
-    const status = await outboxStatus(d.db);
+    const status = await outboxStatus(t.db);
     expect(status.counts).toContainEqual(expect.objectContaining({ kind, status: 'dead', n: 1 }));
     expect(status.dead).toContainEqual(expect.objectContaining({ id: row.id, kind, attempts: 3, last_error: 'Error [TEST]: synthetic failure 3' }));
 
     // An operator retries it (after fixing the cause): fresh attempts, due now.
-    expect(await retryDead(d.db, [row.id])).toBe(1);
+    expect(await retryDead(t.db, [row.id])).toBe(1);
     const fixed = recorder(kind);
-    expect(await runOutboxOnce(d.db, { processors: [fixed.processor], log: silentLog })).toMatchObject({ claimed: 1, done: 1 });
-    expect(await rowOf(d.db, kind)).toMatchObject({ status: 'done', attempts: 1 });
+    expect(await runOutboxOnce(t.db, { processors: [fixed.processor], log: silentLog })).toMatchObject({ claimed: 1, done: 1 });
+    expect(await rowOf(t.db, kind)).toMatchObject({ status: 'done', attempts: 1 });
   });
 
   it('claims a row again once the lease of a worker that died has passed, and not before', async () => {
     const kind = uniqueKind();
     const t0 = new Date(Date.now() - 60 * SECOND);
-    await d.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'orphaned' }, { availableAt: t0 }));
+    await t.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'orphaned' }, { availableAt: t0 }));
     // A worker claims the row and dies without finishing it.
-    const taken = await claim(d.db, [kind], { now: t0, workerId: 'a worker that died' });
+    const taken = await claim(t.db, [kind], { now: t0, workerId: 'a worker that died' });
     expect(taken.map((m) => m.attempts)).toEqual([1]);
     const { processor, seen } = recorder(kind);
-    expect((await runOutboxOnce(d.db, { processors: [processor], log: silentLog, now: at(t0, LEASE_MS - 1) })).claimed).toBe(0);
-    expect(await runOutboxOnce(d.db, { processors: [processor], log: silentLog, now: at(t0, LEASE_MS) })).toMatchObject({ claimed: 1, done: 1 });
+    expect((await runOutboxOnce(t.db, { processors: [processor], log: silentLog, now: at(t0, LEASE_MS - 1) })).claimed).toBe(0);
+    expect(await runOutboxOnce(t.db, { processors: [processor], log: silentLog, now: at(t0, LEASE_MS) })).toMatchObject({ claimed: 1, done: 1 });
     expect(seen).toHaveLength(1);
-    expect(await rowOf(d.db, kind)).toMatchObject({ status: 'done', attempts: 2 });
+    expect(await rowOf(t.db, kind)).toMatchObject({ status: 'done', attempts: 2 });
   });
 
   it('delivers each row once to workers running at the same time', async () => {
     const kind = uniqueKind();
     const t0 = new Date(Date.now() - 60 * SECOND);
-    await d.db.transaction().execute(async (trx) => {
+    await t.db.transaction().execute(async (trx) => {
       for (let i = 0; i < 30; i++) await enqueue(trx, kind, { i }, { availableAt: t0 });
     });
     // On the server each worker has its own pool, as separate processes would.
-    const other = d.engine === 'postgres' ? await openDb({ databaseUrl: process.env.DATABASE_URL! }) : d;
+    const other = t.d.engine === 'postgres' ? await openDb({ databaseUrl: process.env.DATABASE_URL! }) : t.d;
     try {
       const byWorker = new Map<string, number[]>();
       const worker = (name: string, db: Kysely<Database>) => {
@@ -155,13 +149,13 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
           while ((await runOutboxOnce(db, { processors: [processor], log: silentLog, limit: 3, workerId: name })).claimed > 0) { /* until none is left */ }
         })();
       };
-      await Promise.all([worker('one', d.db), worker('two', other.db), worker('three', d.db)]);
+      await Promise.all([worker('one', t.db), worker('two', other.db), worker('three', t.db)]);
       const all = [...byWorker.values()].flat().sort((a, b) => a - b);
       expect(all).toEqual(Array.from({ length: 30 }, (_, i) => i));
-      expect((await d.db.selectFrom('outbox').select('status').where('kind', '=', kind).execute()).every((r) => r.status === 'done')).toBe(true);
-      if (d.engine === 'postgres') expect(byWorker.size).toBeGreaterThan(1);
+      expect((await t.db.selectFrom('outbox').select('status').where('kind', '=', kind).execute()).every((r) => r.status === 'done')).toBe(true);
+      if (t.d.engine === 'postgres') expect(byWorker.size).toBeGreaterThan(1);
     } finally {
-      if (other !== d) await other.close();
+      if (other !== t.d) await other.close();
     }
   });
 
@@ -169,11 +163,11 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
     it('skips a row another process holds locked instead of waiting for it (FOR UPDATE SKIP LOCKED)', async () => {
       const kind = uniqueKind();
       const t0 = new Date(Date.now() - 60 * SECOND);
-      await d.db.transaction().execute(async (trx) => {
+      await t.db.transaction().execute(async (trx) => {
         await enqueue(trx, kind, { i: 1 }, { availableAt: t0 });
         await enqueue(trx, kind, { i: 2 }, { availableAt: t0 });
       });
-      const ids = (await d.db.selectFrom('outbox').select('id').where('kind', '=', kind).orderBy('id').execute()).map((r) => r.id);
+      const ids = (await t.db.selectFrom('outbox').select('id').where('kind', '=', kind).orderBy('id').execute()).map((r) => r.id);
       const other = await openDb({ databaseUrl: process.env.DATABASE_URL! });
       try {
         let release!: () => void;
@@ -188,12 +182,12 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
         });
         await isLocked;
         const { processor, seen } = recorder(kind);
-        const result = await runOutboxOnce(d.db, { processors: [processor], log: silentLog, limit: 2 });
+        const result = await runOutboxOnce(t.db, { processors: [processor], log: silentLog, limit: 2 });
         expect(result).toMatchObject({ claimed: 1, done: 1 });
         expect(seen.map((m) => m.id)).toEqual([ids[1]]);
         release();
         await holder;
-        expect(await runOutboxOnce(d.db, { processors: [processor], log: silentLog, limit: 2 })).toMatchObject({ claimed: 1, done: 1 });
+        expect(await runOutboxOnce(t.db, { processors: [processor], log: silentLog, limit: 2 })).toMatchObject({ claimed: 1, done: 1 });
         expect(seen.map((m) => m.id)).toEqual([ids[1], ids[0]]);
       } finally {
         await other.close();
@@ -205,10 +199,10 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
     const kind = uniqueKind();
     const { processor, seen } = recorder(kind);
     // A long poll: only the notification at commit can make the worker run within the test's time.
-    const worker = await startOutboxWorker(d, { processors: [processor], log: silentLog, pollMs: 600_000 });
+    const worker = await startOutboxWorker(t.d, { processors: [processor], log: silentLog, pollMs: 600_000 });
     try {
       await new Promise((r) => setTimeout(r, 200));
-      await d.db.transaction().execute((trx) => enqueue(trx, kind, { woken: true }));
+      await t.db.transaction().execute((trx) => enqueue(trx, kind, { woken: true }));
       for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
       expect(seen.map((m) => m.payload)).toEqual([{ woken: true }]);
     } finally {
