@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database.js';
 import type { RiskLevel } from '../../../domain/factors/risk-levels.js';
 import type { Actor } from '../../actor.js';
 import { visiblePersonIds } from '../people/people.policy.js';
-import { samePersonIds } from '../identity/identity.merges.js';
+import { samePersonIds } from '../chronology/chronology.policy.js';
 
 /** The content of one saved version of an assessment. */
 export interface AssessmentContent {

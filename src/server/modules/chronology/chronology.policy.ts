@@ -1,6 +1,6 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import type { Database } from '../../../db/database.js';
 import type { Actor } from '../../actor.js';
-import { ACTIVE_MERGES } from '../identity/identity.merges.js';
 
 /**
  * What a reader may see of a chronology entry, and which person records are one child, decided
@@ -64,6 +64,12 @@ export interface VisibleEntry {
   correction_reason: string | null;
 }
 
+// Merges in force: every merge row without an unmerge row, as pairs (a survives, b was folded in).
+// Merged records are read through this indirection, because event_person (like the rest of the
+// chronology) is never rewritten.
+const ACTIVE_MERGES = sql`SELECT m.survivor_person_id AS a, m.merged_person_id AS b FROM person_merge m
+  WHERE NOT EXISTS (SELECT 1 FROM person_unmerge u WHERE u.merge_id = m.id)`;
+
 /**
  * Which person records are one child, as CTEs over `active` (the merges in force): `grp` holds
  * every record of each seed's merge group, and `canon` the group's surviving record for each seed
@@ -83,6 +89,28 @@ function mergeGroups(seeds: RawBuilder<unknown>): RawBuilder<unknown> {
 }
 
 const givenIds = (ids: readonly string[]) => sql`unnest(${sql.val([...ids])}::uuid[]) s`;
+
+/** The ids of every person record currently merged with this one (itself included), as a subquery. */
+export function samePersonIds(_db: Kysely<Database> | null, personId: string): RawBuilder<string> {
+  return sql<string>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(sql`(SELECT ${personId}::uuid AS s) given`)}
+    SELECT person_id FROM grp)`;
+}
+
+/**
+ * The people in a set of person ids, widened to every record merged with one of them: an involvement
+ * on either record of a merged child grants access to both. Keeps the shape of the given query.
+ */
+export function withMergedPersons<DB, TB extends keyof DB>(
+  db: Kysely<Database>,
+  ids: SelectQueryBuilder<DB, TB, { person_id: string }>,
+): SelectQueryBuilder<DB, TB, { person_id: string }> {
+  const partners = db
+    .selectFrom(sql<{ person_id: string }>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(sql`(SELECT person_id AS s FROM (${ids}) visible) given`)}
+      SELECT person_id FROM grp)`.as('merged'))
+    .select('merged.person_id');
+  // Only when some merge is in force does the (recursive) widening run at all.
+  return ids.union(partners.where(sql<boolean>`EXISTS (SELECT 1 FROM person_merge)`) as never);
+}
 
 /** The given records' children, each with every record of theirs, and the entries linked to them with this child's roles. */
 function membersCte(ids: readonly string[]): RawBuilder<unknown> {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { samePersonIds } from '../identity/identity.merges.js';
+import { samePersonIds } from '../chronology/chronology.policy.js';
 
 /** A consideration as the child and family would be told of it: the rule, its reason, and what was decided. */
 export interface ConsiderationHeld {

@@ -4,7 +4,8 @@ import { involve, makeEvent, makeOrg, makePerson, makeUser, TEST_ENGINE, useTest
 import type { Actor } from '../../actor.js';
 import { getChronology } from '../chronology/chronology.queries.js';
 import { authorizePerson, visiblePersonIds } from '../people/people.policy.js';
-import { judgedDifferent, mergePersons, recordNonMatch, samePersonIds, unmergePersons } from './identity.merges.js';
+import { judgedDifferent, mergePersons, recordNonMatch, unmergePersons } from './identity.merges.js';
+import { samePersonIds } from '../chronology/chronology.policy.js';
 
 describe(`merge and unmerge on ${TEST_ENGINE}`, () => {
   const t = useTestDb();

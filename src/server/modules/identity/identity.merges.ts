@@ -1,39 +1,7 @@
-import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import { AppError, NotFoundError } from '../../errors.js';
-
-// Merges in force: every merge row without an unmerge row. Merged people are read through this
-// indirection, because event_person (like the rest of the chronology) is never rewritten.
-export const ACTIVE_MERGES = sql`SELECT m.survivor_person_id AS a, m.merged_person_id AS b FROM person_merge m
-  WHERE NOT EXISTS (SELECT 1 FROM person_unmerge u WHERE u.merge_id = m.id)`;
-
-/** The ids of every person record currently merged with this one (itself included), as a subquery (plain SQL, so no handle is needed). */
-export function samePersonIds(_db: Kysely<Database> | null, personId: string): RawBuilder<string> {
-  return sql<string>`(WITH RECURSIVE active AS (${ACTIVE_MERGES}), grp(person_id) AS (
-    SELECT ${personId}::uuid
-    UNION
-    SELECT CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
-  ) SELECT person_id FROM grp)`;
-}
-
-/**
- * The people in a set of person ids, widened to every record merged with one of them: an involvement
- * on either record of a merged person grants access to both. Keeps the shape of the given query.
- */
-export function withMergedPersons<DB, TB extends keyof DB>(
-  db: Kysely<Database>,
-  ids: SelectQueryBuilder<DB, TB, { person_id: string }>,
-): SelectQueryBuilder<DB, TB, { person_id: string }> {
-  const partners = db
-    .selectFrom(sql<{ person_id: string }>`(WITH RECURSIVE active AS (${ACTIVE_MERGES}), grp(person_id) AS (
-      SELECT s.person_id FROM (${ids}) s
-      UNION
-      SELECT CASE WHEN act.a = g.person_id THEN act.b ELSE act.a END FROM grp g JOIN active act ON act.a = g.person_id OR act.b = g.person_id
-    ) SELECT person_id FROM grp)`.as('merged'))
-    .select('merged.person_id');
-  // Only when some merge is in force does the (recursive) widening run at all.
-  return ids.union(partners.where(sql<boolean>`EXISTS (SELECT 1 FROM person_merge)`) as never);
-}
+import { samePersonIds } from '../chronology/chronology.policy.js';
 
 /** Reads two person records as one. Both records stay exactly as they were; only a merge row is added. */
 export async function mergePersons(

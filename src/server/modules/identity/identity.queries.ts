@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database.js';
 import type { MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
 import { displayNames } from '../people/people.queries.js';
 import { loadMatchRecords } from './identity.candidates.js';
-import { samePersonIds } from './identity.merges.js';
+import { samePersonIds } from '../chronology/chronology.policy.js';
 
 /** The latest decision on a review item, if any. */
 const latestDecision = sql<string | null>`(SELECT d.decision FROM identity_decision d WHERE d.review_item_id = i.id ORDER BY d.decided_at DESC LIMIT 1)`;

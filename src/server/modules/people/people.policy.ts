@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database.js';
 import type { PersonAction } from '../../actions.js';
 import type { Actor, Role } from '../../actor.js';
 import { isUuid } from '../../request.js';
-import { withMergedPersons } from '../identity/identity.merges.js';
+import { withMergedPersons } from '../chronology/chronology.policy.js';
 
 // Kept for the chronology writer, which still imports it from here; new code imports src/server/request.ts.
 export { isUuid } from '../../request.js';

@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database.js';
 import { ethnicityLabel } from '../../../domain/ethnicity.js';
 import { getPersonSummary } from '../people/people.queries.js';
 import { accessHistory } from './transparency.queries.js';
-import { samePersonIds } from '../identity/identity.merges.js';
+import { samePersonIds } from '../chronology/chronology.policy.js';
 import { entryScope } from '../chronology/chronology.policy.js';
 import { considerationsHeld } from '../considerations/held.js';
 

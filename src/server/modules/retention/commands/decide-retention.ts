@@ -3,7 +3,7 @@ import type { Database } from '../../../../db/database.js';
 import type { Actor } from '../../../actor.js';
 import { recordAccess } from '../../../audit/record-access.js';
 import { ValidationError } from '../../../errors.js';
-import { samePersonIds } from '../../identity/identity.merges.js';
+import { samePersonIds } from '../../chronology/chronology.policy.js';
 
 /** A retention decision as the data protection officer records it. */
 export type RetentionChoice =
