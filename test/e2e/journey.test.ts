@@ -14,13 +14,9 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client.js';
-import { buildApp } from '../../src/server/app.js';
-import { loadConfig } from '../../src/server/config.js';
-import { involve, makeEvent, makeOrg, makePerson, makeUser, openTestDb, TEST_PASSWORD } from '../helpers.js';
+import { involve, makeEvent, makeOrg, makePerson, makeUser, TEST_PASSWORD, useTestApp } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
@@ -114,8 +110,7 @@ async function waitForChromium(): Promise<void> {
 }
 
 describe('the practitioner journey in Chromium (PGlite)', () => {
-  let d: Db;
-  let app: FastifyInstance;
+  const t = useTestApp();
   let browser: Browser;
   let base: string;
   let user: { email: string; name: string };
@@ -125,21 +120,19 @@ describe('the practitioner journey in Chromium (PGlite)', () => {
     if (!existsSync(`${ROOT}public/build/app.css`) || !existsSync(`${ROOT}public/build/app.js`)) {
       execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: ROOT, stdio: 'inherit' });
     }
-    d = await openTestDb();
-    app = await buildApp({ db: d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), logger: false });
 
-    const org = await makeOrg(d.db, 'youth_justice');
-    const worker = await makeUser(d.db, { organisationId: org.id, roles: ['practitioner'] });
+    const org = await makeOrg(t.db, 'youth_justice');
+    const worker = await makeUser(t.db, { organisationId: org.id, roles: ['practitioner'] });
     user = worker;
-    const child = await makePerson(d.db, { given: GIVEN, family: FAMILY, dob: '2011-07-19' });
+    const child = await makePerson(t.db, { given: GIVEN, family: FAMILY, dob: '2011-07-19' });
     childId = child.id;
-    await involve(d.db, { personId: child.id, organisationId: org.id, userId: worker.id });
-    await makeEvent(d.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', occurredAt: '2026-02-14T22:30:00Z', summary: SEEDED.missing });
-    await makeEvent(d.db, { personId: child.id, organisationId: org.id, type: 'suspension', occurredAt: '2026-04-02T09:00:00Z', summary: SEEDED.suspension });
-    await makeEvent(d.db, { personId: child.id, organisationId: org.id, type: 'stop_and_search', occurredAt: '2026-06-21T17:15:00Z', summary: SEEDED.search });
+    await involve(t.db, { personId: child.id, organisationId: org.id, userId: worker.id });
+    await makeEvent(t.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', occurredAt: '2026-02-14T22:30:00Z', summary: SEEDED.missing });
+    await makeEvent(t.db, { personId: child.id, organisationId: org.id, type: 'suspension', occurredAt: '2026-04-02T09:00:00Z', summary: SEEDED.suspension });
+    await makeEvent(t.db, { personId: child.id, organisationId: org.id, type: 'stop_and_search', occurredAt: '2026-06-21T17:15:00Z', summary: SEEDED.search });
 
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    const address = app.server.address() as AddressInfo;
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address() as AddressInfo;
     base = `http://127.0.0.1:${address.port}`;
 
     await waitForChromium();
@@ -148,8 +141,6 @@ describe('the practitioner journey in Chromium (PGlite)', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await d?.close();
   });
 
   /** Signs in through the sign-in form that the server answers with (401) for a signed-out visit to /. */

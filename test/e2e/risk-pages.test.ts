@@ -8,13 +8,9 @@ import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/db/client.js';
-import { buildApp } from '../../src/server/app.js';
-import { loadConfig } from '../../src/server/config.js';
-import { makeOrg, makePerson, makeTeam, makeUser, openTestDb, signIn, TEST_PASSWORD } from '../helpers.js';
+import { makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_PASSWORD, useTestApp } from '../helpers.js';
 import { recordAs } from '../considerations-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,8 +27,7 @@ async function serious(page: Page): Promise<string[]> {
 }
 
 describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
-  let d: Db;
-  let app: FastifyInstance;
+  const t = useTestApp();
   let browser: Browser;
   let base: string;
   const users: Record<string, string> = {};
@@ -40,36 +35,32 @@ describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
 
   beforeAll(async () => {
     if (!existsSync(`${ROOT}public/build/app.css`)) execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: ROOT, stdio: 'inherit' });
-    d = await openTestDb();
-    app = await buildApp({ db: d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), logger: false });
-    const org = await makeOrg(d.db, 'childrens_social_care', 'Pagefield');
-    const team = await makeTeam(d.db, org.id);
-    const worker = await makeUser(d.db, { organisationId: org.id, teamId: team.id });
-    const manager = await makeUser(d.db, { organisationId: org.id, teamId: team.id, roles: ['team_manager'] });
-    const admin = await makeUser(d.db, { organisationId: org.id, roles: ['partnership_admin'] });
+    const org = await makeOrg(t.db, 'childrens_social_care', 'Pagefield');
+    const team = await makeTeam(t.db, org.id);
+    const worker = await makeUser(t.db, { organisationId: org.id, teamId: team.id });
+    const manager = await makeUser(t.db, { organisationId: org.id, teamId: team.id, roles: ['team_manager'] });
+    const admin = await makeUser(t.db, { organisationId: org.id, roles: ['partnership_admin'] });
     Object.assign(users, { worker: worker.email, manager: manager.email, admin: admin.email });
-    const child = await makePerson(d.db, { given: 'Oriel', family: 'Pennant-Ashe' });
+    const child = await makePerson(t.db, { given: 'Oriel', family: 'Pennant-Ashe' });
     childId = child.id;
-    await d.db.insertInto('involvement').values([
+    await t.db.insertInto('involvement').values([
       { person_id: child.id, organisation_id: org.id, team_id: team.id, role: 'case_holder', started_on: '2025-01-01' },
       { person_id: child.id, organisation_id: org.id, user_id: worker.id, role: 'lead_professional', started_on: '2025-01-01' },
     ]).execute();
-    await recordAs(d.db, { id: worker.id, organisationId: org.id }, child.id, 'suspension', new Date(Date.now() - 20 * 86_400_000));
-    await recordAs(d.db, { id: worker.id, organisationId: org.id }, child.id, 'witness_to_serious_violence', new Date(Date.now() - 5 * 86_400_000));
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    await recordAs(t.db, { id: worker.id, organisationId: org.id }, child.id, 'suspension', new Date(Date.now() - 20 * 86_400_000));
+    await recordAs(t.db, { id: worker.id, organisationId: org.id }, child.id, 'witness_to_serious_violence', new Date(Date.now() - 5 * 86_400_000));
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
-    await d?.close();
   });
 
   /** Signs in through the real forms (with the second factor where the role needs one), then carries the session into the browser. */
   async function signedIn(email: string): Promise<Page> {
-    const { cookie } = await signIn(app, email, TEST_PASSWORD);
+    const { cookie } = await signIn(t.app, email, TEST_PASSWORD);
     const context = await browser.newContext({ bypassCSP: true });
     await context.addCookies([{ name: 'jigsaw_session', value: cookie.slice('jigsaw_session='.length), url: base }]);
     const page = await context.newPage();
