@@ -1,7 +1,6 @@
 import type { KyselyPlugin } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../../db/client.js';
-import { buildTestApp, involve, makeEvent, makeOrg, makePerson, makeUser, openTestDb, signIn, TEST_ENGINE } from '../../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { buildTestApp, involve, makeEvent, makeOrg, makePerson, makeUser, signIn, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { writeEntry } from '../../../../test/entries.js';
 
 /**
@@ -9,7 +8,7 @@ import { writeEntry } from '../../../../test/entries.js';
  * from growing as areas are added to it (30 when the risk panel and identity records joined it).
  */
 describe(`SQL statements behind the person page on ${TEST_ENGINE}`, () => {
-  let d: Db;
+  const t = useTestDb();
   let statements = 0;
   const counter: KyselyPlugin = {
     transformQuery: (args) => {
@@ -18,28 +17,22 @@ describe(`SQL statements behind the person page on ${TEST_ENGINE}`, () => {
     },
     transformResult: async (args) => args.result,
   };
-  beforeAll(async () => {
-    d = await openTestDb();
-  });
-  afterAll(async () => {
-    await d.close();
-  });
 
   it('reads a child with corrections and restricted entries from several agencies in at most 30 statements', async () => {
-    const app = await buildTestApp({ ...d, db: d.db.withPlugin(counter) });
+    const app = await buildTestApp({ ...t.d, db: t.db.withPlugin(counter) });
     try {
-      const org = await makeOrg(d.db, 'childrens_social_care');
-      const police = await makeOrg(d.db, 'police');
-      const worker = await makeUser(d.db, { organisationId: org.id });
-      const child = await makePerson(d.db, { given: 'Tobin', family: 'Testcount' });
-      await involve(d.db, { personId: child.id, organisationId: org.id, userId: worker.id });
-      const original = await makeEvent(d.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', summary: 'First wording' });
-      await writeEntry(d.db, {
+      const org = await makeOrg(t.db, 'childrens_social_care');
+      const police = await makeOrg(t.db, 'police');
+      const worker = await makeUser(t.db, { organisationId: org.id });
+      const child = await makePerson(t.db, { given: 'Tobin', family: 'Testcount' });
+      await involve(t.db, { personId: child.id, organisationId: org.id, userId: worker.id });
+      const original = await makeEvent(t.db, { personId: child.id, organisationId: org.id, type: 'missing_episode', summary: 'First wording' });
+      await writeEntry(t.db, {
         personId: child.id, organisationId: org.id, eventTypeCode: 'missing_episode', occurredAt: '2025-03-02T10:00:00Z', recordedVia: 'form',
         sourceSystem: 'Jigsaw', summary: 'Corrected wording', supersedes: original.id, correctionReason: 'Wrong day',
       });
-      await makeEvent(d.db, { personId: child.id, organisationId: police.id, type: 'arrest', summary: 'Arrested' });
-      await writeEntry(d.db, {
+      await makeEvent(t.db, { personId: child.id, organisationId: police.id, type: 'arrest', summary: 'Arrested' });
+      await writeEntry(t.db, {
         personId: child.id, organisationId: police.id, eventTypeCode: 'weapon_incident', summary: 'Restricted detail', sensitivity: 'restricted',
         restriction: { contact: 'DS Example', reason: null },
       });
