@@ -209,6 +209,32 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
       await worker.stop();
     }
   });
+
+  it('runs each processor in its own lane, so long work of one kind does not hold up another', async () => {
+    const slowKind = uniqueKind();
+    const fastKind = uniqueKind();
+    let release!: () => void;
+    const blocked = new Promise<void>((r) => { release = r; });
+    let slowStarted = false;
+    let slowDone = false;
+    const slow: OutboxProcessor = { name: 'slow', kinds: [slowKind], async handle() { slowStarted = true; await blocked; slowDone = true; } };
+    const fast = recorder(fastKind);
+    const worker = await startOutboxWorker(t.d, { processors: [slow, fast.processor], log: silentLog, pollMs: 600_000 });
+    try {
+      await t.db.transaction().execute((trx) => enqueue(trx, slowKind, {}));
+      for (let i = 0; i < 200 && !slowStarted; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(slowStarted).toBe(true);
+      await t.db.transaction().execute((trx) => enqueue(trx, fastKind, { quick: true }));
+      for (let i = 0; i < 200 && fast.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(fast.seen.map((m) => m.payload)).toEqual([{ quick: true }]);
+      expect(slowDone).toBe(false);
+    } finally {
+      release();
+      await worker.stop();
+    }
+    expect(slowDone).toBe(true);
+    expect((await rowOf(t.db, slowKind)).status).toBe('done');
+  });
 });
 
 describe(`entries and the rules processor on ${TEST_ENGINE}`, () => {

@@ -14,7 +14,8 @@ const PRUNE_EVERY_MS = 3_600_000;
 /**
  * Runs the outbox in this process until stopped: a pass whenever a committed row is announced
  * (LISTEN/NOTIFY, on both engines), and at least every pollMs in case an announcement was missed
- * or a retry has fallen due. Several processes may run one each against the same server.
+ * or a retry has fallen due. Each processor has its own lane, so a long import does not hold up
+ * the rules. Several processes may run one each against the same server.
  */
 export async function startOutboxWorker(d: Db, opts: { processors: readonly OutboxProcessor[]; log: OutboxLog; pollMs?: number }): Promise<OutboxWorker> {
   const pollMs = opts.pollMs ?? 1000;
@@ -23,11 +24,13 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
     if (released) opts.log.warn({ released }, 'outbox work claimed by an earlier process was released to run again');
   }
   let stopped = false;
-  let wakeUp: (() => void) | null = null;
-  let pending = false;
+  // One lane per processor, so a long piece of work (an import) never holds up another kind (the rules).
+  const lanes = opts.processors.map((p) => ({ processors: [p], pending: false, wakeUp: null as (() => void) | null }));
   const wake = () => {
-    pending = true;
-    wakeUp?.();
+    for (const lane of lanes) {
+      lane.pending = true;
+      lane.wakeUp?.();
+    }
   };
   let unlisten: (() => Promise<void>) | null = null;
   try {
@@ -36,12 +39,12 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
     opts.log.warn({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'the outbox worker cannot listen for new work, so it polls');
   }
   let lastPrune = 0;
-  const loop = (async () => {
+  const run = async (lane: (typeof lanes)[number]) => {
     while (!stopped) {
-      pending = false;
+      lane.pending = false;
       let claimed = 0;
       try {
-        claimed = (await runOutboxOnce(d.db, { processors: opts.processors, log: opts.log })).claimed;
+        claimed = (await runOutboxOnce(d.db, { processors: lane.processors, log: opts.log })).claimed;
         if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
           lastPrune = Date.now();
           await pruneDone(d.db);
@@ -49,22 +52,23 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
       } catch (err) {
         opts.log.error({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an outbox pass failed');
       }
-      if (stopped || claimed > 0 || pending) continue;
+      if (stopped || claimed > 0 || lane.pending) continue;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
-        wakeUp = () => {
+        lane.wakeUp = () => {
           clearTimeout(timer);
           resolve();
         };
       });
-      wakeUp = null;
+      lane.wakeUp = null;
     }
-  })();
+  };
+  const loop = Promise.all(lanes.map(run));
   return {
     wake,
     async stop() {
       stopped = true;
-      wakeUp?.();
+      for (const lane of lanes) lane.wakeUp?.();
       await loop;
       await unlisten?.().catch(() => {});
     },
