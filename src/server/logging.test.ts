@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './logging.js';
 
@@ -15,5 +18,14 @@ describe('logging', () => {
     expect(text).not.toContain('Aurelio');
     expect(text).not.toContain('Quint');
     expect(text).not.toContain('2011');
+  });
+
+  it('is made in logging.ts only: every other module logs through the logger its caller gives it', () => {
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const makers = readdirSync(join(root, 'src'), { withFileTypes: true, recursive: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.test.ts'))
+      .map((e) => relative(root, join(e.parentPath, e.name)))
+      .filter((f) => /from 'pino'/.test(readFileSync(join(root, f), 'utf8')));
+    expect(makers).toEqual(['src/server/logging.ts']);
   });
 });

@@ -1,7 +1,9 @@
+import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
+import { createLogger } from '../../logging.js';
 import { createApiKey } from '../api/api-key.js';
 import { createBatch } from './commands/import-batch.js';
 import { interruptOrphanedBatches } from './commands/interrupt-batches.js';
@@ -150,6 +152,16 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
     }
     await t.db.updateTable('intake_batch').set({ status: 'failed' }).where('id', '=', live).execute();
     expect(await interruptOrphanedBatches(t.db, TEST_ENGINE === 'pglite' ? 'pglite' : 'postgres', silentLog)).not.toContain(silent);
+  });
+
+  it('logs each batch it interrupts through the logger it is given', async () => {
+    const w = await world();
+    const { batchId } = await abandonedBatch(w.org.id);
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    expect(await interruptOrphanedBatches(t.db, TEST_ENGINE === 'pglite' ? 'pglite' : 'postgres', createLogger('info', sink))).toContain(batchId);
+    const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.batchId === batchId);
+    expect(line).toMatchObject({ level: 40, msg: 'an import was marked interrupted', owner: DEAD_OWNER, recordsStored: 3 });
   });
 
   it('refreshes the heartbeat of this process\'s running batches only, on a timer while an import runs', async () => {
