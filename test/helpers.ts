@@ -10,6 +10,7 @@ import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import type { Role } from '../src/server/actor.js';
+import { openIsolatedTestDb } from './isolated-db.js';
 
 /** The engine this test project runs on (set per Vitest project). */
 export const TEST_ENGINE = process.env.JIGSAW_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
@@ -50,18 +51,34 @@ function opened<T>(value: T | undefined, what: string): T {
   return value;
 }
 
+/** Which test database a file uses: the shared one, or (`isolated`, a name prefix) one no other file can see. */
+export interface TestDbOptions {
+  /** For tests whose writes would change what other files read (partnership-wide settings, the audit chain). */
+  isolated?: string;
+}
+
+async function openFor(opts: TestDbOptions): Promise<{ d: Db; close: () => Promise<void> }> {
+  if (opts.isolated) {
+    const { d, drop } = await openIsolatedTestDb(opts.isolated);
+    return { d, close: drop };
+  }
+  const d = await openTestDb();
+  return { d, close: () => d.close() };
+}
+
 /**
  * Opens the test database before the file's tests and closes it after them (registers its own
  * beforeAll and afterAll). Call it in a describe block (or at the top of the file) and read
  * `.db` inside tests and hooks.
  */
-export function useTestDb(): TestDb {
+export function useTestDb(opts: TestDbOptions = {}): TestDb {
   let d: Db | undefined;
+  let close: (() => Promise<void>) | undefined;
   beforeAll(async () => {
-    d = await openTestDb();
+    ({ d, close } = await openFor(opts));
   });
   afterAll(async () => {
-    await d?.close();
+    await close?.();
   });
   return {
     get d() { return opened(d, 'database'); },
@@ -73,17 +90,18 @@ export function useTestDb(): TestDb {
  * Opens the test database and builds the app on it before the file's tests; closes both after them
  * (registers its own beforeAll and afterAll). `env` sets configuration as the environment would.
  */
-export function useTestApp(opts: { env?: Record<string, string> } = {}): TestApp {
+export function useTestApp(opts: TestDbOptions & { env?: Record<string, string> } = {}): TestApp {
   let d: Db | undefined;
+  let close: (() => Promise<void>) | undefined;
   let app: FastifyInstance | undefined;
   beforeAll(async () => {
-    d = await openTestDb();
+    ({ d, close } = await openFor(opts));
     app = await buildTestApp(d, opts.env);
     await app.ready();
   });
   afterAll(async () => {
     await app?.close();
-    await d?.close();
+    await close?.();
   });
   return {
     get d() { return opened(d, 'database'); },

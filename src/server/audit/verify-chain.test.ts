@@ -1,60 +1,53 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../db/client.js';
-import { TEST_ENGINE } from '../../../test/helpers.js';
+import { describe, expect, it } from 'vitest';
+import { TEST_ENGINE, useTestDb } from '../../../test/helpers.js';
 import { recordAccess } from './record-access.js';
 import { verifyAccessLog } from './verify-chain.js';
-import { openIsolatedTestDb } from '../../../test/isolated-db.js';
 
 // Tampering needs a database of its own: the shared test database's log must stay intact.
 describe(`tamper-evident access log on ${TEST_ENGINE}`, () => {
-  let d: Db;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    ({ d, drop } = await openIsolatedTestDb('jigsaw_chain'));
-  });
-  afterAll(async () => { await drop(); });
+  const t = useTestDb({ isolated: 'jigsaw_chain' });
 
   const write = (n: number) =>
     Promise.all(
       Array.from({ length: n }, (_, i) =>
-        recordAccess(d.db, { actor: null, action: 'person.read', route: `GET /test/${i}`, outcome: i % 3 ? 'allowed' : 'denied', detail: { i } }),
+        recordAccess(t.db, { actor: null, action: 'person.read', route: `GET /test/${i}`, outcome: i % 3 ? 'allowed' : 'denied', detail: { i } }),
       ),
     );
   const tamper = async (statement: string) => {
-    await sql.raw('ALTER TABLE access_log DISABLE TRIGGER USER').execute(d.db);
+    await sql.raw('ALTER TABLE access_log DISABLE TRIGGER USER').execute(t.db);
     try {
-      await sql.raw(statement).execute(d.db);
+      await sql.raw(statement).execute(t.db);
     } finally {
-      await sql.raw('ALTER TABLE access_log ENABLE TRIGGER USER').execute(d.db);
+      await sql.raw('ALTER TABLE access_log ENABLE TRIGGER USER').execute(t.db);
     }
   };
 
   it('chains concurrent writers into one unbroken sequence that verifies', async () => {
     await write(40);
-    const rows = await d.db.selectFrom('access_log').select(['seq', 'prev_hash', 'hash']).orderBy('seq').execute();
+    const rows = await t.db.selectFrom('access_log').select(['seq', 'prev_hash', 'hash']).orderBy('seq').execute();
     expect(rows.map((r) => Number(r.seq))).toEqual(rows.map((_, i) => i + 1));
     for (let i = 1; i < rows.length; i++) expect(rows[i]!.prev_hash).toBe(rows[i - 1]!.hash);
-    expect(await verifyAccessLog(d.db, 7)).toEqual({ ok: true, entries: rows.length });
+    expect(await verifyAccessLog(t.db, 7)).toEqual({ ok: true, entries: rows.length });
   });
 
   it('names an entry whose content was changed directly in the database', async () => {
     await tamper(`UPDATE access_log SET route = route || ' (edited)' WHERE seq = 3`);
-    const verdict = await verifyAccessLog(d.db);
+    const verdict = await verifyAccessLog(t.db);
     expect(verdict).toMatchObject({ ok: false, seq: 3 });
     expect(verdict.ok ? '' : verdict.reason).toMatch(/entry 3 \(id \d+\) has been altered/);
     await tamper(`UPDATE access_log SET route = replace(route, ' (edited)', '') WHERE seq = 3`); // put it back
-    expect((await verifyAccessLog(d.db)).ok).toBe(true);
+    expect((await verifyAccessLog(t.db)).ok).toBe(true);
   });
 
   it('names a missing entry and a reordered one', async () => {
     await tamper(`DELETE FROM access_log WHERE seq = 10`);
-    const missing = await verifyAccessLog(d.db);
+    const missing = await verifyAccessLog(t.db);
     expect(missing).toMatchObject({ ok: false, seq: 10 });
     expect(missing.ok ? '' : missing.reason).toMatch(/entry 10 is missing/);
     await tamper(`UPDATE access_log SET seq = 10 WHERE seq = 11`);
     await tamper(`UPDATE access_log SET seq = 11 WHERE seq = 12`);
-    const moved = await verifyAccessLog(d.db);
+    const moved = await verifyAccessLog(t.db);
     expect(moved).toMatchObject({ ok: false, seq: 10 });
     expect(moved.ok ? '' : moved.reason).toMatch(/does not follow entry 9/);
   });
