@@ -72,6 +72,14 @@ describe('frozen migrations', () => {
     expect(problems).toEqual([]);
   });
 
+  it('are each listed once in index.ts under their own name, so every one runs', () => {
+    const files = migrationFiles.filter((f) => /^\d{14}_/.test(f)).map((f) => f.replace(/\.ts$/, '')).sort();
+    const index = readFileSync(resolve(folder, 'index.ts'), 'utf8');
+    const listed = [...index.matchAll(/^\s*'(\d{14}_\w+)': (\w+),$/gm)].map((m) => m[1]!);
+    expect([...listed].sort()).toEqual(files);
+    for (const name of files) expect(specifiers(index)).toContain(`./${name}.js`);
+  });
+
   it('the checker refuses application imports, and allows packages and files in this folder', () => {
     const source = [
       "import { sql, type Kysely } from 'kysely';",
