@@ -127,6 +127,26 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
     expect(await rowOf(t.db, kind)).toMatchObject({ status: 'done', attempts: 2 });
   });
 
+  it('leaves a row to the worker that took it over when the first worker finishes after its lease lapsed', async () => {
+    const kind = uniqueKind();
+    const t0 = new Date(Date.now() - 60 * SECOND);
+    await t.db.transaction().execute((trx) => enqueue(trx, kind, { job: 'slow' }, { availableAt: t0 }));
+    let finish!: () => void;
+    const stalled = new Promise<void>((r) => { finish = r; });
+    let started!: () => void;
+    const isStarted = new Promise<void>((r) => { started = r; });
+    const stuck: OutboxProcessor = { name: 'stuck', kinds: [kind], async handle() { started(); await stalled; throw new Error('gave up late'); } };
+    const first = runOutboxOnce(t.db, { processors: [stuck], log: silentLog, now: t0, workerId: 'first' });
+    await isStarted;
+    // The first worker's lease lapses (it is stuck); another worker takes the row over.
+    const taken = await claim(t.db, [kind], { now: at(t0, LEASE_MS), workerId: 'second' });
+    expect(taken.map((m) => m.attempts)).toEqual([2]);
+    finish();
+    expect(await first).toMatchObject({ claimed: 1, failed: 1 });
+    // The first worker's late failure does not release the second worker's claim or schedule a retry.
+    expect(await rowOf(t.db, kind)).toMatchObject({ status: 'pending', attempts: 2, locked_by: 'second', last_error: null });
+  });
+
   it('delivers each row once to workers running at the same time', async () => {
     const kind = uniqueKind();
     const t0 = new Date(Date.now() - 60 * SECOND);

@@ -180,7 +180,8 @@ export async function runOutboxOnce(db: Kysely<Database>, opts: RunOptions): Pro
       clearInterval(renew);
       await db.updateTable('outbox')
         .set({ status: 'done', done_at: nowSql(opts.now), locked_until: null, last_error: null })
-        .where('id', '=', message.id).where('status', '=', 'pending').execute();
+        // Only while the claim is still this worker's: if its lease lapsed and another took the row, that one decides.
+        .where('id', '=', message.id).where('status', '=', 'pending').where('locked_by', '=', workerId).execute();
       result.done += 1;
     } catch (err) {
       clearInterval(renew);
@@ -191,7 +192,7 @@ export async function runOutboxOnce(db: Kysely<Database>, opts: RunOptions): Pro
           status: dead ? 'dead' : 'pending', locked_until: null, locked_by: null, last_error: describeError(err),
           available_at: sql<Date>`${nowSql(opts.now)} + make_interval(secs => ${delay / 1000})`,
         })
-        .where('id', '=', message.id).where('status', '=', 'pending').execute();
+        .where('id', '=', message.id).where('status', '=', 'pending').where('locked_by', '=', workerId).execute();
       if (dead) result.dead += 1;
       else result.failed += 1;
       // Ids and codes only: an error's message can quote personal data.
