@@ -74,7 +74,7 @@ async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHas
   for (const b of batches(chunk.relationships)) await trx.insertInto('person_relationship').values(b).execute();
   for (const b of batches(chunk.involvements)) await trx.insertInto('involvement').values(b).execute();
   // Corrections follow the entries they supersede in the array, so a batch never refers forward.
-  await appendEntries(trx, chunk.events.length ? entriesOf(chunk, organisationNames) : [], {
+  await appendEntries(trx, entriesOf(chunk, organisationNames), {
     audit: [{ actor: null, action: 'event.record', route: 'jigsaw seed', outcome: 'allowed', detail: { via: 'synthetic', source, entries: chunk.events.length, children: chunk.childIds.length } }],
   });
   // The people's blocking keys, so that agency records arriving later find them as candidates.

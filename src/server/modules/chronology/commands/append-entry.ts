@@ -129,10 +129,7 @@ function* slices<T>(rows: T[]): Generator<T[]> {
 export async function appendEntries(
   trx: Kysely<Database>, entries: NewEntry[], opts: { audit?: AccessRecord[]; announce?: EntryAnnouncement } = {},
 ): Promise<AppendedEntry[]> {
-  if (entries.length === 0) {
-    await recordAccessMany(trx, opts.audit ?? []);
-    return [];
-  }
+  if (entries.length === 0) return [];
   const written = entries.map((e) => ({ e, id: e.id ?? randomUUID() }));
   const events: Insertable<EventTable>[] = written.map(({ e, id }) => ({
     id, event_type_code: e.eventTypeCode, vocabulary_version: e.vocabularyVersion, occurred_at: e.occurredAt, occurred_precision: e.occurredPrecision,
