@@ -5,9 +5,6 @@ import type { Actor, Role } from '../../actor.js';
 import { isUuid } from '../../request.js';
 import { withMergedPersons } from '../chronology/chronology.policy.js';
 
-// Kept for the chronology writer, which still imports it from here; new code imports src/server/request.ts.
-export { isUuid } from '../../request.js';
-
 /** Roles that work with children and so may hold a relationship that grants access. */
 const CASE_ROLES: readonly Role[] = [
   'practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator',

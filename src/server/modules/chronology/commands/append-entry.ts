@@ -12,7 +12,8 @@ import type { Actor } from '../../../actor.js';
 import { recordAccessMany, type AccessRecord } from '../../../audit/record-access.js';
 import { ValidationError } from '../../../errors.js';
 import { enqueue } from '../../../outbox/outbox.js';
-import { isUuid, visiblePersonIds } from '../../people/people.policy.js';
+import { visiblePersonIds } from '../../people/people.policy.js';
+import { isUuid } from '../../../request.js';
 
 /** Roles a person can have in an event. */
 export const EVENT_PERSON_ROLES = ['subject', 'victim', 'suspect', 'witness', 'associate', 'parent'] as const;
