@@ -6,7 +6,8 @@ import tseslint from 'typescript-eslint';
 export default defineConfig(
   { ignores: ['node_modules/', 'public/', 'data/', '.bench-data/', 'coverage/', '**/*.js', '**/*.mjs'] },
   {
-    files: ['**/*.ts'],
+    // The files tsconfig.json type-checks (type-aware rules need the project's types).
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts'],
     languageOptions: {
       parser: tseslint.parser,
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
