@@ -117,7 +117,7 @@ function membersCte(ids: readonly string[]): RawBuilder<unknown> {
   return sql`${mergeGroups(givenIds(ids))},
     members AS (SELECT DISTINCT c.anchor, g.person_id FROM grp g JOIN canon c USING (seed)),
     links AS (
-      SELECT m.anchor, ep.event_id, array_agg(DISTINCT ep.role ORDER BY ep.role) AS roles
+      SELECT m.anchor, ep.event_id, array_agg(ep.role) AS roles
       FROM members m JOIN event_person ep ON ep.person_id = m.person_id
       GROUP BY m.anchor, ep.event_id
     )`;
@@ -127,7 +127,7 @@ function membersCte(ids: readonly string[]): RawBuilder<unknown> {
 function allCte(): RawBuilder<unknown> {
   return sql`${mergeGroups(sql`(SELECT a AS s FROM active UNION SELECT b FROM active) merged`)},
     links AS (
-      SELECT coalesce(c.anchor, ep.person_id) AS anchor, ep.event_id, array_agg(DISTINCT ep.role ORDER BY ep.role) AS roles
+      SELECT coalesce(c.anchor, ep.person_id) AS anchor, ep.event_id, array_agg(ep.role) AS roles
       FROM event_person ep LEFT JOIN canon c ON c.seed = ep.person_id
       GROUP BY 1, ep.event_id
     )`;
@@ -155,29 +155,51 @@ function accessSql(reader: EntryReader): RawBuilder<EntryAccess> {
     WHEN e.sensitivity = 'restricted' AND NOT ${granted} THEN 'restricted' ELSE 'full' END`;
 }
 
+const ENTRY_COLUMNS = sql`e.*, t.label AS t_label, t.category AS t_category, t.implies_factors AS t_implies,
+  o.name AS o_name, o.kind AS o_kind, u.name AS u_name`;
+const ENTRY_JOINS = sql`JOIN event_type t ON t.code = e.event_type_code
+  JOIN organisation o ON o.id = e.organisation_id
+  LEFT JOIN app_user u ON u.id = e.recorded_by_user_id`;
+
 /**
  * The entries of some children as one reader may see them, as a derived table: select from
  * `entryScope(...).as('v')`. Merged records are read as one child; superseded versions are included
  * with `current` false (filter on it for the current chronology). Content is withheld in SQL, so
  * a reader cannot show, filter or count by what it may not see.
+ *
+ * The reader's access is decided once per entry in an inner query; the masking around it is plain
+ * SQL the planner can merge into the reader's query, so work a page does not show (the child's
+ * roles in entries beyond the page) is not done.
  */
 export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder<VisibleEntry> {
-  const membership = 'all' in people ? allCte() : membersCte(people.ids);
-  return sql<VisibleEntry>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${membership},
-    scoped AS (
-      SELECT l.anchor, l.roles, e.*, t.label AS t_label, t.category AS t_category, t.implies_factors AS t_implies,
-        o.name AS o_name, o.kind AS o_kind, ${accessSql(reader)} AS access
-      FROM links l
-      JOIN event e ON e.id = l.event_id
-      JOIN event_type t ON t.code = e.event_type_code
-      JOIN organisation o ON o.id = e.organisation_id
-    )
-    SELECT s.anchor AS person_id, s.id, s.access,
-      NOT EXISTS (SELECT 1 FROM event x WHERE x.supersedes = s.id) AS current,
+  const access = accessSql(reader);
+  let inner: RawBuilder<unknown>;
+  let roles: RawBuilder<unknown>;
+  if (!('all' in people) && people.ids.length === 1) {
+    // One child (a chronology page): the entries of any of their records, and their roles read per entry shown.
+    const group = sql`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(people.ids))} SELECT person_id FROM grp)`;
+    const anchor = sql`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(people.ids))} SELECT anchor FROM canon)`;
+    inner = sql`SELECT ${anchor} AS anchor, ${ENTRY_COLUMNS}, ${access} AS access
+      FROM event e ${ENTRY_JOINS}
+      WHERE e.id IN (SELECT ep.event_id FROM event_person ep WHERE ep.person_id IN ${group})
+      OFFSET 0`;
+    roles = sql`ARRAY(SELECT DISTINCT ep.role FROM event_person ep WHERE ep.event_id = s.id AND ep.person_id IN ${group} ORDER BY 1)`;
+  } else {
+    const membership = 'all' in people ? allCte() : membersCte(people.ids);
+    inner = sql`WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${membership}
+      SELECT l.anchor, l.roles, ${ENTRY_COLUMNS}, ${access} AS access
+      FROM links l JOIN event e ON e.id = l.event_id ${ENTRY_JOINS}`;
+    // Usually one role; several (or the same one through two merged records) are listed once, in order.
+    roles = sql`CASE WHEN cardinality(s.roles) = 1 THEN s.roles ELSE ARRAY(SELECT DISTINCT r FROM unnest(s.roles) r ORDER BY r) END`;
+  }
+  return sql<VisibleEntry>`(SELECT s.anchor AS person_id, s.id, s.access,
+      -- Superseded when a correction points at it (corrections are few: the partial index holds them).
+      NOT EXISTS (SELECT 1 FROM event x WHERE x.supersedes IS NOT NULL AND x.supersedes = s.id) AS current,
       s.occurred_at, s.occurred_precision, s.organisation_id, s.o_name AS organisation_name, s.o_kind AS organisation_kind,
       s.t_category AS category, s.vocabulary_version, s.sensitivity,
       CASE WHEN s.sensitivity = 'restricted' THEN (SELECT r.contact FROM event_restriction r WHERE r.event_id = s.id) END AS restricted_contact,
-      s.roles, s.recorded_at AS sort_recorded_at,
+      ${roles} AS roles,
+      s.recorded_at AS sort_recorded_at,
       CASE WHEN s.access = 'full' THEN s.event_type_code END AS event_type_code,
       CASE WHEN s.access = 'full' THEN s.t_label END AS type_label,
       CASE WHEN s.access = 'full' THEN s.summary END AS summary,
@@ -186,14 +208,14 @@ export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder
       CASE WHEN s.access = 'full' THEN s.factor_codes ELSE '{}'::text[] END AS factor_codes,
       CASE WHEN s.access = 'full' THEN s.t_implies ELSE '{}'::text[] END AS implied_factors,
       CASE WHEN s.access = 'full' THEN s.recorded_at END AS recorded_at,
-      CASE WHEN s.access = 'full' THEN (SELECT u.name FROM app_user u WHERE u.id = s.recorded_by_user_id) END AS recorded_by_name,
+      CASE WHEN s.access = 'full' THEN s.u_name END AS recorded_by_name,
       CASE WHEN s.access = 'full' THEN s.recorded_via END AS recorded_via,
       CASE WHEN s.access = 'full' THEN s.source_system END AS source_system,
       CASE WHEN s.access = 'full' THEN s.source_record_id END AS source_record_id,
       CASE WHEN s.access = 'full' THEN s.reliability END AS reliability,
       CASE WHEN s.access = 'full' THEN s.supersedes END AS supersedes,
       CASE WHEN s.access = 'full' THEN s.correction_reason END AS correction_reason
-    FROM scoped s)`;
+    FROM (${inner}) s)`;
 }
 
 /**
