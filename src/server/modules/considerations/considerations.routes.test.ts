@@ -8,7 +8,8 @@ const DAY = 86_400_000;
 const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
 
 describe(`considerations on ${TEST_ENGINE}`, () => {
-  const t = useTestApp();
+  // Adds partnership rules, which would run on every other test's children: a database of its own.
+  const t = useTestApp({ isolated: 'considerations' });
 
   async function world() {
     const borough = uniqueBorough();
@@ -126,7 +127,7 @@ describe(`considerations on ${TEST_ENGINE}`, () => {
     await recordAs(t.db, { id: w.officer.id, organisationId: w.police.id }, w.child.id, 'witness_to_serious_violence', daysAgo(10));
     await runRulesFor(t.db, [w.child.id]);
     await runRulesFor(t.db, [w.child.id]);
-    if (TEST_ENGINE === 'pglite') await runFullPass(t.db); // on the shared server database, a full pass would touch other tests' children
+    await runFullPass(t.db);
     expect(await ofRule(w.rule.ruleVersionId, w.child.id)).toHaveLength(1);
     await recordAs(t.db, { id: w.officer.id, organisationId: w.police.id }, w.child.id, 'witness_to_serious_violence', daysAgo(2));
     expect(await ofRule(w.rule.ruleVersionId, w.child.id)).toHaveLength(2); // a new critical moment is new evidence

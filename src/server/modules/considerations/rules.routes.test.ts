@@ -5,7 +5,8 @@ import { decideConsideration, visibleConsiderationIds, type ConsiderationAddress
 import type { Actor } from '../../actor.js';
 
 describe(`rules pages on ${TEST_ENGINE}`, () => {
-  const t = useTestApp();
+  // Adds partnership rules, which would run on every other test's children: a database of its own.
+  const t = useTestApp({ isolated: 'rules' });
 
   const post = (s: { cookie: string; csrf: string }, fields: Record<string, string>) => t.app.inject({
     method: 'POST', url: '/rules',

@@ -6,7 +6,8 @@ import { makeRule } from '../../../../test/considerations-helpers.js';
 import { parseBaseline } from './fairness.queries.js';
 
 describe(`fairness page on ${TEST_ENGINE}`, () => {
-  const t = useTestApp();
+  // Adds partnership rules, which would run on every other test's children: a database of its own.
+  const t = useTestApp({ isolated: 'fairness' });
 
   async function world() {
     const org = await makeOrg(t.db, 'early_help');
