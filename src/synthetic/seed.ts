@@ -157,6 +157,9 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   // Written last, so its presence means the whole borough is in.
   if (!admin) throw new Error('The generated borough has no demo administrator');
   await db.insertInto('app_user').values({ ...admin, password_hash: passwordHash }).execute();
+  // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
+  // them every query is planned for empty tables.
+  await sql`ANALYZE`.execute(db);
 
   report.durationMs = Math.round(performance.now() - started);
   report.message = `Seeded ${borough} (seed ${opts.seed}): ${report.children} children, ${report.events} events.`;

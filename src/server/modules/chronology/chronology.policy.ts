@@ -177,13 +177,14 @@ export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder
   let roles: RawBuilder<unknown>;
   if (!('all' in people) && people.ids.length === 1) {
     // One child (a chronology page): the entries of any of their records, and their roles read per entry shown.
-    const group = sql`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(people.ids))} SELECT person_id FROM grp)`;
+    // The child's records as an array computed once, so each lookup is an index probe whatever the statistics say.
+    const group = sql`ARRAY(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(people.ids))} SELECT person_id FROM grp)`;
     const anchor = sql`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(people.ids))} SELECT anchor FROM canon)`;
     inner = sql`SELECT ${anchor} AS anchor, ${ENTRY_COLUMNS}, ${access} AS access
       FROM event e ${ENTRY_JOINS}
-      WHERE e.id IN (SELECT ep.event_id FROM event_person ep WHERE ep.person_id IN ${group})
+      WHERE e.id IN (SELECT ep.event_id FROM event_person ep WHERE ep.person_id = ANY(${group}))
       OFFSET 0`;
-    roles = sql`ARRAY(SELECT DISTINCT ep.role FROM event_person ep WHERE ep.event_id = s.id AND ep.person_id IN ${group} ORDER BY 1)`;
+    roles = sql`ARRAY(SELECT DISTINCT ep.role FROM event_person ep WHERE ep.event_id = s.id AND ep.person_id = ANY(${group}) ORDER BY 1)`;
   } else {
     const membership = 'all' in people ? allCte() : membersCte(people.ids);
     inner = sql`WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${membership}
