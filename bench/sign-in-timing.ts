@@ -6,7 +6,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
-import { ACCOUNT_MAX_FAILURES } from '../src/server/modules/auth/limits.js';
+import { ACCOUNT_FREE_FAILURES } from '../src/server/modules/auth/limits.js';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 30);
 
@@ -38,7 +38,8 @@ for (let i = 0; i < SAMPLES; i++) {
   const locked = `locked-${i}@bench.example.test`;
   await makeUser(real);
   await makeUser(locked);
-  for (let f = 0; f < ACCOUNT_MAX_FAILURES; f++) await attempt(locked, 'wrong-wrong-wrong', `192.0.2.${(i % 200) + 1}`);
+  // From as many addresses as failures: the account-wide back-off, not one address's.
+  for (let f = 0; f < ACCOUNT_FREE_FAILURES; f++) await attempt(locked, 'wrong-wrong-wrong', `192.0.2.${f + 1}`);
   times.unknown_email!.push(await attempt(`nobody-${i}@bench.example.test`, 'wrong-wrong-wrong', '203.0.113.1'));
   times.wrong_password!.push(await attempt(real, 'wrong-wrong-wrong', '203.0.113.2'));
   times.locked_account!.push(await attempt(locked, 'violet lamp under the river', '203.0.113.3'));

@@ -14,6 +14,7 @@ Commands:
   identity reindex                          rebuild every person's stored blocking keys (after the blocking rules change)
   identity train [--sample N] [--seed S]   train and store a new linkage model from the agency records held
   outbox status | retry (ID...|--all) | run   work queued after changes (rules, uploaded imports): counts, dead items, retry
+  secrets rotate                            seal every stored secret (TOTP seeds, OIDC client secrets) with SECRETS_KEY
 
 The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
 
@@ -31,6 +32,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'outbox') {
     const { runOutboxCommand } = await import('./commands/outbox.js');
     return runOutboxCommand(loadConfig(), rest);
+  }
+  if (command === 'secrets') {
+    const { runSecretsCommand } = await import('./commands/secrets.js');
+    return runSecretsCommand(loadConfig(), rest);
   }
   if (command === 'identity') {
     // identity has subcommands, each with its own options.

@@ -206,6 +206,15 @@ export interface SignInFailureTable {
   ip: string;
 }
 
+/** Unauthenticated refusals counted per address per window (summarised into the access log). */
+export interface UnauthenticatedRefusalTable {
+  ip: string;
+  window_start: Date;
+  count: Generated<number>;
+  reasons: Generated<Record<string, number>>;
+  route: string;
+}
+
 export interface OidcProviderTable {
   id: Generated<string>;
   organisation_id: string;
@@ -357,6 +366,19 @@ export interface RetentionDecisionTable {
   decided_at: CreatedAt;
 }
 
+/** A request to erase a record not due for review; a second data protection officer approves it (then it is erased). */
+export interface RetentionDeletionRequestTable {
+  id: Generated<string>;
+  person_id: string;
+  reason: string;
+  legal_basis: string;
+  requested_by: string;
+  requested_at: CreatedAt;
+  approved_by: string | null;
+  approved_at: Date | null;
+  decision_id: string | null;
+}
+
 export interface DeletionTombstoneTable {
   id: Generated<number>;
   retention_decision_id: string;
@@ -374,11 +396,42 @@ export interface BreakGlassTable {
   expires_at: Date;
 }
 
+/** A relationship with a child confirmed by a person after an import, with a reason; the DPO reviews it. */
+export interface RelationshipConfirmationTable {
+  id: Generated<string>;
+  involvement_id: string | null;
+  person_id: string;
+  user_id: string;
+  organisation_id: string;
+  role: string;
+  started_on: DateText;
+  reason: string;
+  batch_id: string;
+  batch_seq: number;
+  confirmed_at: CreatedAt;
+  reviewed_by: string | null;
+  reviewed_at: Date | null;
+  review_note: string | null;
+}
+
 export interface BreakGlassReviewTable {
   break_glass_id: string;
   reviewed_by: string;
   reviewed_at: CreatedAt;
   note: string | null;
+}
+
+/** An invitation to set a first password: single use, expiring; only the token's SHA-256 is kept. */
+export interface UserInvitationTable {
+  id: Generated<string>;
+  user_id: string;
+  invited_by: string;
+  created_at: CreatedAt;
+  token_hash: string | null;
+  sent_at: Date | null;
+  expires_at: Date | null;
+  used_at: Date | null;
+  revoked_at: Date | null;
 }
 
 export interface EventRestrictionTable {
@@ -631,8 +684,11 @@ export interface Database {
   retention_rule: RetentionRuleTable;
   retention_decision: RetentionDecisionTable;
   deletion_tombstone: DeletionTombstoneTable;
+  retention_deletion_request: RetentionDeletionRequestTable;
   break_glass: BreakGlassTable;
   break_glass_review: BreakGlassReviewTable;
+  relationship_confirmation: RelationshipConfirmationTable;
+  user_invitation: UserInvitationTable;
   event_restriction: EventRestrictionTable;
   event_restriction_grant: EventRestrictionGrantTable;
   organisation: OrganisationTable;
@@ -654,6 +710,7 @@ export interface Database {
   app_session: AppSessionTable;
   user_totp: UserTotpTable;
   sign_in_failure: SignInFailureTable;
+  unauthenticated_refusal: UnauthenticatedRefusalTable;
   oidc_provider: OidcProviderTable;
   oidc_sign_in: OidcSignInTable;
   identity_model: IdentityModelTable;

@@ -5,7 +5,7 @@ import { recordAccess } from '../../audit/record-access.js';
 import type { Actor } from '../../actor.js';
 import { SESSION_COOKIE, type AppContext } from '../../context.js';
 import { actorOf } from '../../request.js';
-import { ACCOUNT_MAX_FAILURES, emailAccountKey, isLimited, recordFailure } from './limits.js';
+import { checkThrottle, emailAccountKey, PASSWORD_LIMITS, recordFailure, waitText } from './limits.js';
 import { requiresTotp } from './mfa.js';
 import { hashPassword, verifyPassword } from './password.js';
 import { checkNewPassword } from './password-policy.js';
@@ -83,13 +83,14 @@ export async function accountRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
     // Guessing the current password here counts against the same limit as the sign-in form.
     const key = emailAccountKey(actor.email);
-    const limited = await isLimited(ctx.db, { accountKey: key, ip: request.ip, accountMax: ACCOUNT_MAX_FAILURES });
+    const throttle = await checkThrottle(ctx.db, { accountKey: key, ip: request.ip, policy: PASSWORD_LIMITS });
+    const limited = throttle.limited;
     const row = await ctx.db.selectFrom('app_user').select('password_hash').where('id', '=', actor.userId).executeTakeFirstOrThrow();
     const ok = await verifyPassword(limited ? null : row.password_hash, currentPassword);
     if (!ok) {
       if (!limited) await recordFailure(ctx.db, key, request.ip);
       await recordAccess(ctx.db, { actor, action: 'session.create', route: 'POST /account/password', outcome: 'denied', requestId: request.id, detail: { step: 'password_change' } });
-      return renderPassword(request, reply, [{ href: '#currentPassword', text: limited ? 'There have been too many attempts. Wait 15 minutes and try again' : 'Your current password is not right' }], limited ? 429 : 400);
+      return renderPassword(request, reply, [{ href: '#currentPassword', text: limited ? `There have been too many attempts. ${waitText(throttle.retryAfterSeconds)} and try again` : 'Your current password is not right' }], limited ? 429 : 400);
     }
 
     const hash = await hashPassword(newPassword);

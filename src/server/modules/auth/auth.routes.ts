@@ -5,12 +5,13 @@ import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import { SESSION_COOKIE, type AppContext } from '../../context.js';
 import { accountRoutes } from './account.routes.js';
-import { ACCOUNT_MAX_FAILURES, clearFailures, emailAccountKey, FAILURE_WINDOW_MINUTES, isLimited, recordFailure } from './limits.js';
+import { checkThrottle, clearFailures, emailAccountKey, PASSWORD_LIMITS, recordFailure, waitText } from './limits.js';
 import { oidcPublicRoutes } from './oidc.routes.js';
 import { verifyPassword } from './password.js';
 import { endSession } from './session.js';
 import { finishFirstFactor, signingInUser } from './sign-in-flow.js';
 import { twoFactorRoutes } from './two-factor.routes.js';
+import { countUnauthenticatedRefusal } from './unauthenticated-refusals.js';
 
 const PRE_SESSION_COOKIE = 'jigsaw_signin';
 
@@ -24,8 +25,8 @@ export function tokensMatch(a: string | undefined, b: string | undefined): boole
 
 /** The message for every refused password, whether or not the account exists. */
 const NOT_RIGHT = 'The email address or password is not right';
-/** The message once an email address or an IP address has had too many failures. */
-const TOO_MANY = `There have been too many attempts to sign in. Wait ${FAILURE_WINDOW_MINUTES} minutes and try again, or ask your administrator for help`;
+/** The message while an account (from this address, or from everywhere) waits after failures. */
+const tooMany = (seconds: number) => `There have been too many attempts to sign in. ${waitText(seconds)} and try again, or ask your administrator for help`;
 
 /** Renders the sign-in page with a fresh sign-in CSRF token (used for 401 answers too). */
 export async function renderSignIn(
@@ -91,7 +92,11 @@ export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): P
       if (errors.length) return renderSignIn(request, reply, ctx, { status: 400, errors, email, returnTo: returnTo ?? '' });
 
       const accountKey = emailAccountKey(email);
-      const limited = await isLimited(ctx.db, { accountKey, ip: request.ip, accountMax: ACCOUNT_MAX_FAILURES });
+      // Back-off, not lockout (limits.ts): while this account waits (after its own failures, from
+      // here or everywhere) the password is not checked; failures of other accounts at this address
+      // never stop a right password for an account that has none here.
+      const throttle = await checkThrottle(ctx.db, { accountKey, ip: request.ip, policy: PASSWORD_LIMITS });
+      const limited = throttle.limited;
       const user = limited
         ? undefined
         : await ctx.db
@@ -102,14 +107,20 @@ export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): P
       // A refused attempt costs one password hash whatever the reason, so timing tells nothing.
       const ok = await verifyPassword(user?.active ? user.password_hash : null, password);
       if (!user || !ok) {
-        if (!limited) await recordFailure(ctx.db, accountKey, request.ip);
-        await recordAccess(ctx.db, {
-          actor: null, action: 'session.create', route: 'POST /sign-in', outcome: 'denied', requestId: request.id,
-          detail: { step: 'password', reason: limited ? 'too_many_attempts' : 'not_right' },
-        });
+        if (limited) {
+          // Attempts while waiting are counted per address and summarised, not one log row each.
+          await countUnauthenticatedRefusal(ctx.db, { ip: request.ip, route: 'POST /sign-in', requestId: request.id }, 'sign_in_throttled', { step: 'password' });
+          reply.header('retry-after', String(throttle.retryAfterSeconds));
+        } else {
+          await recordFailure(ctx.db, accountKey, request.ip);
+          await recordAccess(ctx.db, {
+            actor: null, action: 'session.create', route: 'POST /sign-in', outcome: 'denied', requestId: request.id,
+            detail: { step: 'password', reason: 'not_right' },
+          });
+        }
         return renderSignIn(request, reply, ctx, {
           status: limited ? 429 : 401, email, returnTo: returnTo ?? '',
-          errors: [{ href: '#email', text: limited ? TOO_MANY : NOT_RIGHT }],
+          errors: [{ href: '#email', text: limited ? tooMany(throttle.retryAfterSeconds) : NOT_RIGHT }],
         });
       }
       await clearFailures(ctx.db, accountKey);

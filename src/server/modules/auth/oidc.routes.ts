@@ -6,7 +6,9 @@ import type { AppContext } from '../../context.js';
 import { NotFoundError } from '../../errors.js';
 import { renderSignIn } from './auth.routes.js';
 import { authorizationUrl, discover, exchangeCode, hashState, newAuthorization, OidcError, verifyIdToken } from './oidc.js';
+import { oidcClientSecretContext, secretBox, SecretError } from '../../secrets.js';
 import { finishFirstFactor, safeReturn, signingInUser } from './sign-in-flow.js';
+import { countUnauthenticatedRefusal } from './unauthenticated-refusals.js';
 
 const STATE_COOKIE = 'jigsaw_oidc';
 const CALLBACK_PATH = '/sign-in/oidc/callback';
@@ -22,11 +24,15 @@ function redirectUri(request: FastifyRequest): string {
 export async function oidcPublicRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  const refuse = async (request: FastifyRequest, reply: FastifyReply, reason: string) => {
-    await recordAccess(ctx.db, {
-      actor: null, action: 'session.create', route: `GET ${request.routeOptions.url ?? ''}`, outcome: 'denied', requestId: request.id,
-      detail: { step: 'oidc', reason },
-    });
+  // A callback refused before it matches a sign-in this server started (no state, or an unknown one)
+  // costs the sender nothing: it is counted per address and summarised, not logged one row each.
+  const refuse = async (request: FastifyRequest, reply: FastifyReply, reason: string, opts: { counted?: boolean } = {}) => {
+    const route = `GET ${request.routeOptions.url ?? ''}`;
+    if (opts.counted) {
+      await countUnauthenticatedRefusal(ctx.db, { ip: request.ip, route, requestId: request.id }, reason, { step: 'oidc' });
+    } else {
+      await recordAccess(ctx.db, { actor: null, action: 'session.create', route, outcome: 'denied', requestId: request.id, detail: { step: 'oidc', reason } });
+    }
     reply.clearCookie(STATE_COOKIE, { path: '/sign-in/oidc' });
     return renderSignIn(request, reply, ctx, {
       status: 401,
@@ -48,6 +54,7 @@ export async function oidcPublicRoutes(app: FastifyInstance, ctx: AppContext): P
       discovery = await discover(provider.issuer);
     } catch (err) {
       if (err instanceof OidcError) return refuse(request, reply, err.code);
+      if (err instanceof SecretError) return refuse(request, reply, 'client_secret_unreadable');
       throw err;
     }
     const a = newAuthorization();
@@ -73,10 +80,10 @@ export async function oidcPublicRoutes(app: FastifyInstance, ctx: AppContext): P
   }, async (request, reply) => {
     const { code, state, error } = request.query;
     const cookieState = request.cookies[STATE_COOKIE];
-    if (!state || !cookieState || state !== cookieState) return refuse(request, reply, 'state_mismatch');
+    if (!state || !cookieState || state !== cookieState) return refuse(request, reply, 'state_mismatch', { counted: true });
     // Used once: the row is deleted as it is read.
     const pending = await ctx.db.deleteFrom('oidc_sign_in').where('state_hash', '=', hashState(state)).returningAll().executeTakeFirst();
-    if (!pending || pending.expires_at.getTime() < Date.now()) return refuse(request, reply, 'state_unknown_or_expired');
+    if (!pending || pending.expires_at.getTime() < Date.now()) return refuse(request, reply, 'state_unknown_or_expired', { counted: true });
     if (error || !code) return refuse(request, reply, error ? 'provider_error' : 'no_code');
     const provider = await ctx.db.selectFrom('oidc_provider').selectAll().where('id', '=', pending.provider_id).where('enabled', '=', true).executeTakeFirst();
     if (!provider) return refuse(request, reply, 'provider_disabled');
@@ -85,11 +92,13 @@ export async function oidcPublicRoutes(app: FastifyInstance, ctx: AppContext): P
     try {
       const d = await discover(provider.issuer);
       const idToken = await exchangeCode(d, {
-        clientId: provider.client_id, clientSecret: provider.client_secret, code, redirectUri: redirectUri(request), codeVerifier: pending.code_verifier,
+        // The client secret is stored sealed (secrets.ts) and opened only for the exchange.
+        clientId: provider.client_id, clientSecret: secretBox(ctx.config).open(provider.client_secret, oidcClientSecretContext(provider.id)), code, redirectUri: redirectUri(request), codeVerifier: pending.code_verifier,
       });
       claims = await verifyIdToken(idToken, { issuer: provider.issuer, clientId: provider.client_id, nonce: pending.nonce, jwksUri: d.jwks_uri });
     } catch (err) {
       if (err instanceof OidcError) return refuse(request, reply, err.code);
+      if (err instanceof SecretError) return refuse(request, reply, 'client_secret_unreadable');
       throw err;
     }
     const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, makeOrg, makeUser, TEST_ENGINE, TEST_PASSWORD, useTestApp } from '../../../../test/helpers.js';
-import { ACCOUNT_MAX_FAILURES, emailAccountKey, IP_MAX_FAILURES } from './limits.js';
+import {
+  ACCOUNT_FREE_FAILURES, BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, emailAccountKey, FAILURE_WINDOW_MINUTES, IP_THROTTLE_FAILURES, PAIR_FREE_FAILURES,
+} from './limits.js';
 
-describe(`sign-in lockout and rate limits on ${TEST_ENGINE}`, () => {
+describe(`sign-in back-off on ${TEST_ENGINE}`, () => {
   const t = useTestApp();
   let other: FastifyInstance;
   let ipCounter = 0;
@@ -14,9 +15,23 @@ describe(`sign-in lockout and rate limits on ${TEST_ENGINE}`, () => {
   afterAll(async () => {
     await other.close();
   });
+  // The application's clock is moved, never waited for: only Date is faked (timers run as usual).
+  let clock = 0;
+  beforeEach(() => {
+    clock = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(clock);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const advance = (seconds: number) => {
+    clock += seconds * 1000;
+    vi.setSystemTime(clock);
+  };
 
-  /** A documentation-range address of its own for each test, so tests do not share limits. */
-  const freshIp = () => `198.51.100.${++ipCounter}`;
+  /** A documentation-range address of its own for each use, so tests do not share limits. */
+  const freshIp = () => `198.51.${100 + Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
 
   async function attempt(server: FastifyInstance, email: string, password: string, ip: string) {
     const page = await server.inject({ method: 'GET', url: '/sign-in', remoteAddress: ip });
@@ -28,33 +43,115 @@ describe(`sign-in lockout and rate limits on ${TEST_ENGINE}`, () => {
       payload: new URLSearchParams({ email, password, _csrf: token }).toString(),
     });
   }
+  /** Failures as rows, as if made `secondsAgo` before now. */
+  async function failures(rows: { email?: string; key?: string; ip: string }[], secondsAgo = 1) {
+    const at = new Date(clock - secondsAgo * 1000);
+    await t.db.insertInto('sign_in_failure')
+      .values(rows.map((r) => ({ account_key: r.key ?? emailAccountKey(r.email!), ip: r.ip, at })))
+      .execute();
+  }
   /** The page without its one-off tokens, to compare answers. */
   const normalise = (body: string) => body.replace(/value="[A-Za-z0-9_-]{20,}"/g, 'value="TOKEN"').replace(/nonce="[^"]+"/g, 'nonce="N"').replace(/value="[^"]*@[^"]*"/g, 'value="EMAIL"');
 
-  it(`locks an account after ${ACCOUNT_MAX_FAILURES} wrong passwords, refusing even the right one, on every server process`, async () => {
+  it(`makes one address wait after ${PAIR_FREE_FAILURES} wrong passwords for an account, doubling the wait; hammering does not lengthen it; the right password from elsewhere still signs in`, async () => {
     const org = await makeOrg(t.db);
     const user = await makeUser(t.db, { organisationId: org.id });
-    for (let i = 0; i < ACCOUNT_MAX_FAILURES; i++) {
-      // Spread over addresses and both processes: the limit is on the account, held in the database.
-      const res = await attempt(i % 2 ? t.app : other, user.email, `wrong-password-${i}`, freshIp());
-      expect(res.statusCode).toBe(401);
+    const attacker = freshIp();
+    for (let i = 0; i < PAIR_FREE_FAILURES; i++) {
+      expect((await attempt(i % 2 ? t.app : other, user.email, `wrong-password-${i}`, attacker)).statusCode).toBe(401);
     }
-    const locked = await attempt(t.app, user.email, TEST_PASSWORD, freshIp());
-    expect(locked.statusCode).toBe(429);
-    expect(locked.body).toContain('There have been too many attempts to sign in');
-    expect(locked.cookies.find((c) => c.name === 'jigsaw_session')).toBeUndefined();
-    expect((await attempt(other, user.email.toUpperCase(), TEST_PASSWORD, freshIp())).statusCode).toBe(429);
-    // The failures age out of the window; then the right password works again and clears the count.
-    await sql`UPDATE sign_in_failure SET at = at - interval '16 minutes' WHERE account_key = ${emailAccountKey(user.email)}`.execute(t.db);
-    expect((await attempt(t.app, user.email, TEST_PASSWORD, freshIp())).statusCode).toBe(303);
+    // Now that address waits, even with the right password (which is not checked while it waits).
+    const waiting = await attempt(t.app, user.email, TEST_PASSWORD, attacker);
+    expect(waiting.statusCode).toBe(429);
+    expect(waiting.headers['retry-after']).toBe(String(BACKOFF_BASE_SECONDS));
+    expect(waiting.body).toContain(`There have been too many attempts to sign in. Wait ${BACKOFF_BASE_SECONDS} seconds and try again`);
+    expect(waiting.cookies.find((c) => c.name === 'jigsaw_session')).toBeUndefined();
+    // Attempts while waiting are not counted: ten more do not lengthen the wait.
+    for (let i = 0; i < 10; i++) await attempt(other, user.email, `hammer-${i}`, attacker);
+    advance(BACKOFF_BASE_SECONDS - 5);
+    expect((await attempt(t.app, user.email, 'still-waiting', attacker)).headers['retry-after']).toBe('5');
+    // Each failure after the wait doubles the next wait.
+    advance(6);
+    expect((await attempt(t.app, user.email, 'wrong-again', attacker)).statusCode).toBe(401);
+    expect((await attempt(t.app, user.email, TEST_PASSWORD, attacker)).headers['retry-after']).toBe(String(2 * BACKOFF_BASE_SECONDS));
+    advance(2 * BACKOFF_BASE_SECONDS + 1);
+    expect((await attempt(other, user.email, 'wrong-again-2', attacker)).statusCode).toBe(401);
+    expect((await attempt(t.app, user.email, TEST_PASSWORD, attacker)).headers['retry-after']).toBe(String(4 * BACKOFF_BASE_SECONDS));
+    // The account's owner, at another address, is not held up by one address's guesses.
+    const owner = await attempt(other, user.email.toUpperCase(), TEST_PASSWORD, freshIp());
+    expect(owner.statusCode).toBe(303);
+    expect(owner.cookies.find((c) => c.name === 'jigsaw_session')).toBeDefined();
+    // Signing in cleared the account's failures: the first address is no longer waiting either.
+    expect((await attempt(t.app, user.email, TEST_PASSWORD, attacker)).statusCode).toBe(303);
   });
 
-  it('answers an unknown email exactly as a real account, before and after lockout', async () => {
+  it(`makes every address wait for an account after ${ACCOUNT_FREE_FAILURES} wrong passwords from many addresses, leaving other accounts alone`, async () => {
+    const org = await makeOrg(t.db);
+    const target = await makeUser(t.db, { organisationId: org.id });
+    const bystander = await makeUser(t.db, { organisationId: org.id });
+    await failures(Array.from({ length: ACCOUNT_FREE_FAILURES - 1 }, () => ({ email: target.email, ip: freshIp() })), 10);
+    expect((await attempt(t.app, target.email, 'one-more-guess', freshIp())).statusCode).toBe(401);
+    const anywhere = await attempt(other, target.email, TEST_PASSWORD, freshIp());
+    expect(anywhere.statusCode).toBe(429);
+    expect(anywhere.headers['retry-after']).toBe(String(BACKOFF_BASE_SECONDS));
+    expect((await attempt(t.app, bystander.email, TEST_PASSWORD, freshIp())).statusCode).toBe(303);
+    advance(BACKOFF_BASE_SECONDS + 1);
+    expect((await attempt(t.app, target.email, TEST_PASSWORD, freshIp())).statusCode).toBe(303);
+  });
+
+  it(`never makes anyone wait more than ${BACKOFF_MAX_SECONDS / 60} minutes, however many failures: nobody can hold an account locked`, async () => {
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
+    const ip = freshIp();
+    await failures(Array.from({ length: 300 }, (_, i) => ({ email: user.email, ip: i % 2 ? ip : freshIp() })));
+    const held = await attempt(t.app, user.email, TEST_PASSWORD, ip);
+    expect(held.statusCode).toBe(429);
+    expect(Number(held.headers['retry-after'])).toBeLessThanOrEqual(BACKOFF_MAX_SECONDS);
+    expect(held.body).toContain(`Wait ${BACKOFF_MAX_SECONDS / 60} minutes`);
+    advance(BACKOFF_MAX_SECONDS);
+    expect((await attempt(t.app, user.email, TEST_PASSWORD, ip)).statusCode).toBe(303);
+  });
+
+  it('forgets failures older than the window', async () => {
+    const org = await makeOrg(t.db);
+    const user = await makeUser(t.db, { organisationId: org.id });
+    const ip = freshIp();
+    await failures(Array.from({ length: 40 }, () => ({ email: user.email, ip })), 10);
+    expect((await attempt(t.app, user.email, TEST_PASSWORD, ip)).statusCode).toBe(429);
+    advance(FAILURE_WINDOW_MINUTES * 60);
+    expect((await attempt(t.app, user.email, TEST_PASSWORD, ip)).statusCode).toBe(303);
+  });
+
+  it(`a shared gateway: ${IP_THROTTLE_FAILURES} failures there for other accounts never stop a colleague's right password, but each guessed account waits after one failure there`, async () => {
+    const org = await makeOrg(t.db);
+    const colleague = await makeUser(t.db, { organisationId: org.id });
+    const sprayed = await makeUser(t.db, { organisationId: org.id });
+    const gateway = freshIp();
+    await failures([
+      ...Array.from({ length: IP_THROTTLE_FAILURES }, (_, i) => ({ key: `email:spray-${gateway}-${i}`, ip: gateway })),
+      { email: sprayed.email, ip: gateway },
+    ]);
+    // The old rule refused every sign-in from this address; now the right password still signs in, from either process.
+    const ok = await attempt(other, colleague.email, TEST_PASSWORD, gateway);
+    expect(ok.statusCode).toBe(303);
+    expect(ok.cookies.find((c) => c.name === 'jigsaw_session')).toBeDefined();
+    // A guessed account waits after its one failure at the throttled address (not after five) ...
+    const guessed = await attempt(t.app, sprayed.email, TEST_PASSWORD, gateway);
+    expect(guessed.statusCode).toBe(429);
+    // ... but only there: its owner elsewhere signs in.
+    expect((await attempt(t.app, sprayed.email, TEST_PASSWORD, freshIp())).statusCode).toBe(303);
+    // A fresh guess at another account from the gateway is checked once, then that account waits there.
+    const third = await makeUser(t.db, { organisationId: org.id });
+    expect((await attempt(t.app, third.email, 'a-wrong-guess', gateway)).statusCode).toBe(401);
+    expect((await attempt(t.app, third.email, 'another-guess', gateway)).statusCode).toBe(429);
+  });
+
+  it('answers an unknown email exactly as a real account, before and while waiting', async () => {
     const org = await makeOrg(t.db);
     const user = await makeUser(t.db, { organisationId: org.id });
     const unknown = `nobody-${user.id.slice(0, 8)}@test.jigsaw.test`;
     const ip = freshIp();
-    for (let i = 0; i < ACCOUNT_MAX_FAILURES; i++) {
+    for (let i = 0; i < PAIR_FREE_FAILURES; i++) {
       const real = await attempt(t.app, user.email, 'not-the-password', ip);
       const fake = await attempt(t.app, unknown, 'not-the-password', ip);
       expect([real.statusCode, fake.statusCode]).toEqual([401, 401]);
@@ -63,22 +160,30 @@ describe(`sign-in lockout and rate limits on ${TEST_ENGINE}`, () => {
     const real = await attempt(t.app, user.email, TEST_PASSWORD, ip);
     const fake = await attempt(t.app, unknown, TEST_PASSWORD, ip);
     expect([real.statusCode, fake.statusCode]).toEqual([429, 429]);
+    expect(real.headers['retry-after']).toBe(fake.headers['retry-after']);
     expect(normalise(real.body)).toBe(normalise(fake.body));
     // No email address is kept in the limits table, only a hash.
     const keys = await t.db.selectFrom('sign_in_failure').select('account_key').where('ip', '=', ip).execute();
     expect(keys.every((k) => /^email:[0-9a-f]{64}$/.test(k.account_key))).toBe(true);
   });
 
-  it(`refuses an address after ${IP_MAX_FAILURES} failures across any accounts, while other addresses still sign in`, async () => {
+  it('logs each checked failure, and summarises attempts made while waiting instead of one access-log row each', async () => {
     const org = await makeOrg(t.db);
     const user = await makeUser(t.db, { organisationId: org.id });
-    const noisy = freshIp();
-    await t.db.insertInto('sign_in_failure')
-      .values(Array.from({ length: IP_MAX_FAILURES - 1 }, (_, i) => ({ account_key: `email:spray-${i}`, ip: noisy })))
-      .execute();
-    expect((await attempt(t.app, `spray-last@test.jigsaw.test`, 'guess-guess-guess', noisy)).statusCode).toBe(401);
-    const refused = await attempt(other, user.email, TEST_PASSWORD, noisy);
-    expect(refused.statusCode).toBe(429);
-    expect((await attempt(t.app, user.email, TEST_PASSWORD, freshIp())).statusCode).toBe(303);
+    const ip = freshIp();
+    const before = await t.db.selectFrom('access_log').select((eb) => eb.fn.max('id').as('max')).executeTakeFirstOrThrow();
+    for (let i = 0; i < PAIR_FREE_FAILURES + 15; i++) await attempt(t.app, user.email, `guess-${i}`, ip);
+    const rows = await t.db.selectFrom('access_log').select(['action', 'outcome', 'detail'])
+      .where('id', '>', Number(before.max ?? 0)).where('route', '=', 'POST /sign-in').orderBy('id').execute();
+    const mine = rows.filter((r) => {
+      const d = r.detail as { address?: string; reason?: string } | null;
+      return d?.reason === 'not_right' || d?.address === ip;
+    });
+    // Five checked (and logged) failures on this test's requests, then one row for the first refusal while waiting.
+    expect(mine.filter((r) => (r.detail as { reason: string }).reason === 'not_right').length).toBeGreaterThanOrEqual(PAIR_FREE_FAILURES);
+    expect(mine.filter((r) => (r.detail as { address?: string }).address === ip)).toHaveLength(1);
+    const counter = await t.db.selectFrom('unauthenticated_refusal').select(['count', 'reasons']).where('ip', '=', ip).executeTakeFirstOrThrow();
+    expect(counter.count).toBe(15);
+    expect(counter.reasons).toEqual({ sign_in_throttled: 15 });
   });
 });

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import { SESSION_COOKIE, type AppContext } from '../../context.js';
 import { actorOf } from '../../request.js';
-import { clearFailures, FAILURE_WINDOW_MINUTES, isLimited, recordFailure, TOTP_MAX_FAILURES, totpAccountKey } from './limits.js';
+import { checkThrottle, clearFailures, recordFailure, TOTP_LIMITS, totpAccountKey, waitText } from './limits.js';
+import { secretBox, totpSecretContext } from '../../secrets.js';
 import { requiresTotp } from './mfa.js';
 import { resolveSession, rotateSession } from './session.js';
 import { safeReturn, sessionPolicy, setSessionCookie, TWO_FACTOR_PATH, TWO_FACTOR_SETUP_PATH } from './sign-in-flow.js';
@@ -30,12 +31,16 @@ async function currentSession(ctx: AppContext, request: FastifyRequest) {
  */
 async function checkCode(ctx: AppContext, request: FastifyRequest, userId: string, code: string, confirmed: boolean): Promise<string | null> {
   const key = totpAccountKey(userId);
-  if (await isLimited(ctx.db, { accountKey: key, ip: request.ip, accountMax: TOTP_MAX_FAILURES })) {
-    return `There have been too many wrong codes. Wait ${FAILURE_WINDOW_MINUTES} minutes and try again, or ask your administrator for help`;
+  const throttle = await checkThrottle(ctx.db, { accountKey: key, ip: request.ip, policy: TOTP_LIMITS });
+  if (throttle.limited) {
+    return `There have been too many wrong codes. ${waitText(throttle.retryAfterSeconds)} and try again, or ask your administrator for help`;
   }
   if (!/^\s*\d{3}[\s-]?\d{3}\s*$/.test(code)) return 'Enter the 6-digit code from your authenticator app';
   const totp = await ctx.db.selectFrom('user_totp').selectAll().where('user_id', '=', userId).executeTakeFirst();
-  const step = totp && (totp.enabled_at !== null) === confirmed ? verifyTotp(totp.secret, code, Date.now(), totp.last_used_step) : null;
+  // The seed is stored sealed (secrets.ts); it is opened only to check the code.
+  const step = totp && (totp.enabled_at !== null) === confirmed
+    ? verifyTotp(secretBox(ctx.config).open(totp.secret, totpSecretContext(userId)), code, Date.now(), totp.last_used_step)
+    : null;
   // The update only succeeds for a step later than the last one used, so two requests racing with one code cannot both pass.
   const used = step === null ? [] : await ctx.db
     .updateTable('user_totp')
@@ -92,7 +97,7 @@ export async function twoFactorRoutes(app: FastifyInstance, ctx: AppContext): Pr
   r.get(TWO_FACTOR_SETUP_PATH, { config: pending, schema: { querystring: returnQuery } }, async (request, reply) => {
     const { session } = await currentSession(ctx, request);
     const actor = session.actor;
-    const existing = await ctx.db.selectFrom('user_totp').select(['secret', 'enabled_at']).where('user_id', '=', actor.userId).executeTakeFirst();
+    const existing = await ctx.db.selectFrom('user_totp').select(['enabled_at']).where('user_id', '=', actor.userId).executeTakeFirst();
     if (existing?.enabled_at) {
       if (session.awaitingSecondFactor) return reply.redirect(TWO_FACTOR_PATH, 303);
       return reply.view('auth/views/two-factor-setup.njk', { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, enabledAt: existing.enabled_at, errors: [], nav: 'account' });
@@ -121,9 +126,12 @@ async function renderSetup(
   returnTo: string,
 ) {
   const actor = session.actor;
-  await ctx.db.insertInto('user_totp').values({ user_id: actor.userId, secret: generateTotpSecret() }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
-  const totp = await ctx.db.selectFrom('user_totp').select('secret').where('user_id', '=', actor.userId).where(sql<boolean>`enabled_at IS NULL`).executeTakeFirst();
-  if (!totp) return reply.redirect(TWO_FACTOR_PATH, 303);
+  const box = secretBox(ctx.config);
+  const context = totpSecretContext(actor.userId);
+  await ctx.db.insertInto('user_totp').values({ user_id: actor.userId, secret: box.seal(generateTotpSecret(), context) }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
+  const stored = await ctx.db.selectFrom('user_totp').select('secret').where('user_id', '=', actor.userId).where(sql<boolean>`enabled_at IS NULL`).executeTakeFirst();
+  if (!stored) return reply.redirect(TWO_FACTOR_PATH, 303);
+  const totp = { secret: box.open(stored.secret, context) };
   const org = await ctx.db.selectFrom('organisation').select('kind').where('id', '=', actor.organisationId).executeTakeFirstOrThrow();
   return reply.view('auth/views/two-factor-setup.njk', {
     user: session.awaitingSecondFactor ? null : actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, errors, returnTo,
