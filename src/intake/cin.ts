@@ -12,7 +12,8 @@ import { isValidUpn } from '../domain/identifiers.js';
 import { beforeBirth, parseIsoDate } from './dates.js';
 import { encodingProblem, REPLACEMENT } from './decode.js';
 import { ABUSE_CATEGORIES, CLOSURE_REASONS, dfeSex, labelled, PRIMARY_NEEDS, REFERRAL_SOURCES } from './dfe-codes.js';
-import { blankPerson, IntakeFileError, rejected, type FieldProblem, type IncomingPersonData, type IntakeItem } from './types.js';
+import { NUL_REASON, storableProblems, storedLength } from './storable.js';
+import { blankPerson, IntakeFileError, rejected, type FieldProblem, type IncomingPersonData, type IntakeItem, type IntakeRecord } from './types.js';
 import { child, children, readXml, textOf, XmlSyntaxError, type XmlElement } from './xml.js';
 
 /** CIN census item tables, in the order the batch report lists them. */
@@ -24,11 +25,45 @@ function cinFactorMap(): Map<string, string[]> {
   return map;
 }
 
-function flatText(el: XmlElement): string {
-  return el.text + el.children.map(flatText).join('');
+/**
+ * How deeply a <Child> may nest elements (the census schema nests five levels at most). The tree of
+ * a deeper child is not built: the child is refused with this reason and the rest of the file is read.
+ */
+export const MAX_CHILD_DEPTH = 16;
+
+/** The longest LAchildID accepted: the record ids built from it (with dates) must fit what is stored. */
+export const MAX_LA_CHILD_ID = 100;
+
+/** Every element of a child's tree, depth first (iteratively: the tree is at most MAX_CHILD_DEPTH deep anyway). */
+function elementsOf(root: XmlElement): { el: XmlElement; path: string }[] {
+  const out: { el: XmlElement; path: string }[] = [];
+  const stack: { el: XmlElement; path: string }[] = [{ el: root, path: root.name }];
+  while (stack.length) {
+    const next = stack.pop()!;
+    out.push(next);
+    for (let i = next.el.children.length - 1; i >= 0; i--) {
+      const c = next.el.children[i]!;
+      stack.push({ el: c, path: `${next.path}.${c.name}` });
+    }
+  }
+  return out;
+}
+
+/** Where the record fields of a CIN item come from, to name them in a refusal. */
+interface CinFieldNames {
+  sourceSystem: string;
+  summary?: string;
+}
+
+function cinField(path: string, names: CinFieldNames): string {
+  if (path === 'recordId' || path.endsWith('person.recordId')) return 'LAchildID (with the dates, the record id)';
+  if (path === 'sourceSystem') return names.sourceSystem;
+  if (path === 'event.summary' && names.summary) return names.summary;
+  return path;
 }
 
 interface ChildContext {
+  names: CinFieldNames;
   childId: string;
   person: IncomingPersonData;
   sourceSystem: string;
@@ -58,30 +93,41 @@ function readPerson(el: XmlElement, childId: string, warnings: FieldProblem[], e
   return person;
 }
 
-function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, factors: Map<string, string[]>): Generator<IntakeItem> {
+function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, factors: Map<string, string[]>, names: CinFieldNames): Generator<IntakeItem> {
   const ref = (more = '') => `Child ${ordinal}${more}`;
   const childId = textOf(child(el, 'ChildIdentifiers'), 'LAchildID');
-  if (flatText(el).includes(REPLACEMENT)) {
+  const elements = elementsOf(el);
+  if (elements.some((e) => e.el.text.includes(REPLACEMENT))) {
     yield rejected('child', el.line, childId, [{ field: '(encoding)', reason: encodingProblem('utf-8') }], ref());
+    return;
+  }
+  // The database cannot store a NUL character: name the element that holds one, and its line.
+  const withNul = elements.find((e) => e.el.text.includes('\u0000'));
+  if (withNul) {
+    yield rejected('child', el.line, childId, [{ field: `${withNul.path} (line ${withNul.el.line})`, reason: NUL_REASON }], ref());
     return;
   }
   if (!childId) {
     yield rejected('child', el.line, null, [{ field: 'LAchildID', reason: 'is missing: every child needs the local authority\'s id' }], ref());
     return;
   }
+  if (storedLength(childId) > MAX_LA_CHILD_ID) {
+    yield rejected('child', el.line, null, [{ field: 'LAchildID', reason: `is longer than ${MAX_LA_CHILD_ID} characters, so the records built from it cannot be stored` }], ref());
+    return;
+  }
   const warnings: FieldProblem[] = [];
   const errors: FieldProblem[] = [];
   const person = readPerson(el, childId, warnings, errors);
   const childRecordId = `child/${childId}`;
+  const childRecord: IntakeRecord = { organisationId: null, sourceSystem, recordId: childRecordId, person, role: 'subject', event: null, otherPeople: [] };
+  // A value the database would refuse (an over-long source system from the header) refuses the child.
+  errors.push(...storableProblems(childRecord).map((p) => ({ field: cinField(p.field, names), reason: p.reason })));
   if (errors.length) {
     yield rejected('child', el.line, childRecordId, errors, ref());
   } else {
-    yield {
-      table: 'child', row: el.line, ref: ref(), recordId: childRecordId, errors: [], warnings,
-      record: { organisationId: null, sourceSystem, recordId: childRecordId, person, role: 'subject', event: null, otherPeople: [] },
-    };
+    yield { table: 'child', row: el.line, ref: ref(), recordId: childRecordId, errors: [], warnings, record: childRecord };
   }
-  const ctx: ChildContext = { childId, person, sourceSystem, childRow: el.line, ordinal };
+  const ctx: ChildContext = { names, childId, person, sourceSystem, childRow: el.line, ordinal };
   const disabilities = children(child(child(el, 'ChildCharacteristics'), 'Disabilities'), 'Disability').map((d) => d.text.trim()).filter(Boolean);
   const seen = new Map<string, number>();
   const uniqueId = (id: string) => {
@@ -91,8 +137,9 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
   };
   const make = (
     table: string, node: XmlElement, dateField: string, date: string | null, recordKey: string,
-    code: string, summary: string, narrative: string[], factorCodes: string[] = [], itemWarnings: FieldProblem[] = [],
+    code: string, summaryOf: string | { text: string; from: string }, narrative: string[], factorCodes: string[] = [], itemWarnings: FieldProblem[] = [],
   ): IntakeItem => {
+    const summary = typeof summaryOf === 'string' ? summaryOf : summaryOf.text;
     const recordId = uniqueId(`${childId}/${recordKey}`);
     const where = ref(`, ${node.name}`);
     if (errors.length) return rejected(table, node.line, recordId, [{ field: 'Child', reason: `the child's own record was rejected (see line ${ctx.childRow})` }], where);
@@ -100,17 +147,19 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
     const d = parseIsoDate(date);
     if (!d.ok) return rejected(table, node.line, recordId, [{ field: dateField, reason: d.reason }], where);
     if (beforeBirth(d.date, person.dateOfBirth)) return rejected(table, node.line, recordId, [{ field: dateField, reason: 'is more than a year before the child\'s date of birth' }], where);
-    return {
-      table, row: node.line, ref: where, recordId, errors: [], warnings: itemWarnings,
-      record: {
-        organisationId: null, sourceSystem, recordId, person, role: 'subject', otherPeople: [],
-        event: {
-          code, agencyCode: null, occurredAt: `${d.date}T00:00:00.000Z`, precision: 'date', summary,
-          narrative: narrative.filter(Boolean).join('\n') || null, place: null, factorCodes: [...new Set(factorCodes)],
-          sensitivity: 'standard', reliability: 'confirmed', grading: null,
-        },
+    const record: IntakeRecord = {
+      organisationId: null, sourceSystem, recordId, person, role: 'subject', otherPeople: [],
+      event: {
+        code, agencyCode: null, occurredAt: `${d.date}T00:00:00.000Z`, precision: 'date', summary,
+        narrative: narrative.filter(Boolean).join('\n') || null, place: null, factorCodes: [...new Set(factorCodes)],
+        sensitivity: 'standard', reliability: 'confirmed', grading: null,
       },
     };
+    // A value the database would refuse (a summary made long by an unknown code): name the element it came from.
+    const fieldNames = { ...ctx.names, ...(typeof summaryOf === 'string' ? {} : { summary: summaryOf.from }) };
+    const unstorable = storableProblems(record).map((p) => ({ field: cinField(p.field, fieldNames), reason: p.reason }));
+    if (unstorable.length) return rejected(table, node.line, recordId, unstorable, where);
+    return { table, row: node.line, ref: where, recordId, errors: [], warnings: itemWarnings, record };
   };
 
   for (const [k, details] of children(el, 'CINdetails').entries()) {
@@ -118,7 +167,7 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
     const base = `cin/${referralDate ?? `episode-${k + 1}`}`;
     const source = labelled(textOf(details, 'ReferralSource'), REFERRAL_SOURCES);
     yield make('referral', details, 'CINreferralDate', referralDate, `${base}/referral`, 'referral_to_childrens_social_care',
-      `Referral to children's social care${source ? ` from ${source.replace(/^\S+ \((.*)\)$/, '$1')}` : ''}`,
+      { text: `Referral to children's social care${source ? ` from ${source.replace(/^\S+ \((.*)\)$/, '$1')}` : ''}`, from: 'ReferralSource' },
       [
         source ? `Referral source: ${source}` : '', textOf(details, 'PrimaryNeedCode') ? `Primary need: ${labelled(textOf(details, 'PrimaryNeedCode'), PRIMARY_NEEDS)}` : '',
         textOf(details, 'ReferralNFA') ? `No further action on referral: ${textOf(details, 'ReferralNFA')}` : '',
@@ -161,7 +210,7 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
       const category = labelled(textOf(p, 'LatestCategoryOfAbuse') ?? textOf(p, 'InitialCategoryOfAbuse'), ABUSE_CATEGORIES);
       const reviews = children(child(p, 'Reviews'), 'CPPreviewDate').map((r) => r.text.trim());
       yield make('cp_plan_started', p, 'CPPstartDate', start, `${base}/cp-plan/${start ?? 'undated'}/started`, 'child_protection_plan_started',
-        `Child protection plan started${category ? `: ${category.replace(/^\S+ \((.*)\)$/, '$1')}` : ''}`, [
+        { text: `Child protection plan started${category ? `: ${category.replace(/^\S+ \((.*)\)$/, '$1')}` : ''}`, from: textOf(p, 'LatestCategoryOfAbuse') ? 'LatestCategoryOfAbuse' : 'InitialCategoryOfAbuse' }, [
           textOf(p, 'InitialCategoryOfAbuse') ? `Initial category of abuse: ${labelled(textOf(p, 'InitialCategoryOfAbuse'), ABUSE_CATEGORIES)}` : '',
           textOf(p, 'LatestCategoryOfAbuse') ? `Latest category of abuse: ${labelled(textOf(p, 'LatestCategoryOfAbuse'), ABUSE_CATEGORIES)}` : '',
           textOf(p, 'NumberOfPreviousCPP') ? `Number of previous child protection plans: ${textOf(p, 'NumberOfPreviousCPP')}` : '',
@@ -174,7 +223,7 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
     if (closed) {
       const reason = labelled(textOf(details, 'ReasonForClosure'), CLOSURE_REASONS);
       yield make('closure', details, 'CINclosureDate', closed, `${base}/closure`, 'case_closed',
-        `Children in need case closed${reason ? `: ${reason.replace(/^\S+ \((.*)\)$/, '$1')}` : ''}`, [reason ? `Reason for closure: ${reason}` : '']);
+        { text: `Children in need case closed${reason ? `: ${reason.replace(/^\S+ \((.*)\)$/, '$1')}` : ''}`, from: 'ReasonForClosure' }, [reason ? `Reason for closure: ${reason}` : '']);
     }
   }
 }
@@ -188,8 +237,23 @@ export async function* parseCinXml(text: AsyncIterable<string>, opts: { sourceSy
   let sourceSystem = opts.sourceSystem ?? null;
   let ordinal = 0;
   let sawChildren = false;
+  // Elements nested below MAX_CHILD_DEPTH in the record being built are only counted, not built.
+  let skipped = 0;
+  let tooDeepAt: number | null = null;
+  const names: CinFieldNames = { sourceSystem: opts.sourceSystem ? 'sourceSystem' : 'Header.Source.LEA' };
   try {
     for await (const token of readXml(text)) {
+      if (skipped > 0 || (token.kind === 'open' && building.length >= MAX_CHILD_DEPTH)) {
+        if (token.kind === 'open') {
+          skipped++;
+          tooDeepAt ??= token.line;
+          path.push(token.name);
+        } else if (token.kind === 'close') {
+          skipped--;
+          path.pop();
+        }
+        continue;
+      }
       if (token.kind === 'open') {
         const el: XmlElement = { name: token.name, line: token.line, text: '', children: [] };
         if (building.length) {
@@ -214,9 +278,16 @@ export async function* parseCinXml(text: AsyncIterable<string>, opts: { sourceSy
             header = done;
             const lea = textOf(child(header, 'Source'), 'LEA');
             sourceSystem ??= lea ? `CIN census (LA ${lea})` : 'CIN census';
+          } else if (tooDeepAt !== null) {
+            const id = textOf(child(done, 'ChildIdentifiers'), 'LAchildID');
+            yield rejected('child', done.line, id ? `child/${id}` : null, [{
+              field: 'Child',
+              reason: `nests elements more than ${MAX_CHILD_DEPTH} levels deep (from line ${tooDeepAt}), far deeper than a census child, so it was not imported`,
+            }], `Child ${ordinal}`);
           } else {
-            yield* childItems(done, sourceSystem ?? 'CIN census', ordinal, factors);
+            yield* childItems(done, sourceSystem ?? 'CIN census', ordinal, factors, names);
           }
+          tooDeepAt = null;
         }
       }
     }
@@ -228,7 +299,7 @@ export async function* parseCinXml(text: AsyncIterable<string>, opts: { sourceSy
       const reason = err.truncated ? 'is incomplete: the file ends inside this child, so it may have been cut off during upload' : `could not be read: ${err.message}`;
       yield rejected('child', partial.line, id ? `child/${id}` : null, [{ field: 'Child', reason }], `Child ${ordinal}`);
     }
-    throw new IntakeFileError(err.truncated ? 'truncated_file' : 'malformed_xml', `${err.message}. Every complete child before that point was read.`);
+    throw new IntakeFileError(err.truncated ? 'truncated_file' : err.code ?? 'malformed_xml', `${err.message}. Every complete child before that point was read.`);
   }
   if (!sawChildren) throw new IntakeFileError('not_cin_census', 'The XML has no <Children> element, so it is not a CIN census return');
 }

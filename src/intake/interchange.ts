@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isEthnicityCode } from '../domain/ethnicity.js';
 import { isValidNhsNumber, isValidUpn, normaliseNhsNumber } from '../domain/identifiers.js';
 import { parseIsoDate, parseOccurredAt } from './dates.js';
+import { nulProblems, withoutNul } from './storable.js';
 import {
   IDENTIFIER_SCHEMES, OTHER_NAME_KINDS, PERSON_ROLES,
   type FieldProblem, type Grading, type IncomingEvent, type IncomingPersonData, type IntakeRecord,
@@ -149,12 +150,13 @@ export function checkInterchangeRecord(value: unknown): { record: IntakeRecord |
   if (!parsed.success) {
     const errors = parsed.error.issues.map((i) => ({
       field: i.path.join('.') || '(record)',
-      reason: i.code === 'unrecognized_keys' ? `has fields that are not in the format: ${i.keys.join(', ')}` : i.message,
+      reason: i.code === 'unrecognized_keys' ? `has fields that are not in the format: ${i.keys.map(withoutNul).join(', ')}` : i.message,
     }));
     return { record: null, errors, warnings: [], recordId };
   }
   const r = parsed.data;
-  const errors: FieldProblem[] = [];
+  // The database cannot store a NUL character: name every field that holds one (the schema fixed the shape).
+  const errors: FieldProblem[] = nulProblems(r);
   const warnings: FieldProblem[] = [];
   const person = checkPerson(r.person, 'person', errors, warnings);
   const otherPeople = (r.otherPeople ?? []).map((o, i) => ({ role: o.role, person: checkPerson(o.person, `otherPeople.${i}.person`, errors, warnings) }));

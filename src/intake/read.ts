@@ -8,7 +8,8 @@ import { parseCsvMapping, parseMappedCsv } from './csv-mapping.js';
 import { decodeText, formatBytes, type TextEncodingName } from './decode.js';
 import { parseJsonl } from './jsonl.js';
 import { newSsda903Context, parseSsda903Table, ssda903TableOf } from './ssda903.js';
-import { IntakeFileError, type IntakeFormat, type IntakeItem } from './types.js';
+import { storableProblems, withoutNul } from './storable.js';
+import { IntakeFileError, type FieldProblem, type IntakeFormat, type IntakeItem } from './types.js';
 
 /** A file to read: its name and a way to stream its bytes. */
 export interface IntakeSource {
@@ -96,6 +97,26 @@ export async function* readIntake(sources: IntakeSource[], opts: ReadOptions): A
         items = parseSsda903Table(decoded.text, ssda, decoded.encoding);
         break;
     }
-    for await (const item of items) yield { ...item, file: source.name };
+    for await (const item of items) yield { ...storable(item), file: source.name };
   }
+}
+
+const cleanProblems = (list: FieldProblem[]) => list.map((p) => ({ field: withoutNul(p.field), reason: withoutNul(p.reason) }));
+
+/**
+ * The last check before the database: a record holding a value it would refuse (a NUL character, a
+ * value over a column's limit) that its parser let through is refused here, naming the field; and
+ * what the report keeps of any item (its record id, position and reasons) is made storable too.
+ */
+export function storable(item: IntakeItem): IntakeItem {
+  const problems = item.record ? storableProblems(item.record) : [];
+  const errors = problems.length ? [...item.errors, ...problems] : item.errors;
+  return {
+    ...item,
+    record: problems.length ? null : item.record,
+    recordId: item.recordId === null ? null : withoutNul(item.recordId),
+    ...(item.ref === undefined ? {} : { ref: withoutNul(item.ref) }),
+    errors: cleanProblems(errors),
+    warnings: cleanProblems(item.warnings),
+  };
 }

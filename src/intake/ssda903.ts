@@ -11,6 +11,7 @@ import { readCsv } from './csv.js';
 import { beforeBirth, parseUkDate } from './dates.js';
 import { encodingProblem, REPLACEMENT } from './decode.js';
 import { dfeSex, EPISODE_REASONS, labelled, MISSING_KINDS } from './dfe-codes.js';
+import { NUL_REASON, storedLength } from './storable.js';
 import { blankPerson, IntakeFileError, rejected, type FieldProblem, type IncomingPersonData, type IntakeItem, type IntakeRecord } from './types.js';
 
 /** The SSDA903 tables this importer reads, identified by their columns. */
@@ -21,6 +22,9 @@ export const SSDA903_TABLES: Record<string, string[]> = {
   uasc: ['CHILD', 'SEX', 'DOB', 'DUC'],
   reviews: ['CHILD', 'DOB', 'REVIEW', 'REVIEW_CODE'],
 };
+
+/** The longest CHILD id accepted: the record ids built from it (with dates) must fit what is stored. */
+export const MAX_CHILD_ID = 100;
 
 /** SSDA903 review participation codes: PN0 to PN7. */
 const REVIEW_PARTICIPATION_CODE = /^PN[0-7]$/;
@@ -206,9 +210,19 @@ export async function* parseSsda903Table(text: AsyncIterable<string>, ctx: Ssda9
       yield rejected(t, rec.line, null, [{ field: '(row)', reason: `has ${rec.fields.length} values but the header has ${columns.length} columns${rec.fields.length < columns.length ? ' (the row may have been cut off)' : ''}` }]);
       continue;
     }
+    // The database cannot store a NUL character: name the column that holds one.
+    const nulAt = rec.fields.findIndex((f) => f.includes('\u0000'));
+    if (nulAt >= 0) {
+      yield rejected(t, rec.line, null, [{ field: columns[nulAt]!, reason: NUL_REASON }]);
+      continue;
+    }
     const row: Row = Object.fromEntries(columns.map((c, i) => [c, rec.fields[i]!.trim()]));
     if (!row.CHILD) {
       yield rejected(t, rec.line, null, [{ field: 'CHILD', reason: 'is missing: every row needs the child\'s LA id' }]);
+      continue;
+    }
+    if (storedLength(row.CHILD) > MAX_CHILD_ID) {
+      yield rejected(t, rec.line, null, [{ field: 'CHILD', reason: `is longer than ${MAX_CHILD_ID} characters, so the records built from it cannot be stored` }]);
       continue;
     }
     yield* rowItems(ctx, t, row, rec.line);

@@ -1,8 +1,10 @@
 /**
  * A small streaming XML reader: enough of XML 1.0 for the DfE returns (elements, attributes,
- * text, CDATA, comments, processing instructions, a DOCTYPE without an internal subset, the
- * predefined and numeric entities). It checks well-formedness as it goes and reports the line of
- * any problem, so a truncated or hand-edited file fails with a message a person can act on.
+ * text, CDATA, comments, processing instructions, the predefined and numeric entities). It checks
+ * well-formedness as it goes and reports the line of any problem, so a truncated or hand-edited
+ * file fails with a message a person can act on. A DOCTYPE (or any other markup declaration) is
+ * refused, naming it: the DfE returns have none, and without one no entity can be declared, so
+ * nothing is ever fetched or expanded (no XXE, no entity expansion).
  */
 
 /** What the reader reports, in document order. */
@@ -17,6 +19,8 @@ export class XmlSyntaxError extends Error {
     readonly line: number,
     message: string,
     readonly truncated = false,
+    /** A stable code for problems other than malformed or truncated XML ('doctype_not_accepted'). */
+    readonly code: string | null = null,
   ) {
     super(message);
     this.name = 'XmlSyntaxError';
@@ -34,7 +38,8 @@ function decodeEntities(text: string, line: number): string {
     const m = /^#(x[0-9a-fA-F]+|\d+)$/.exec(name);
     if (m?.[1]) {
       const code = m[1].startsWith('x') ? parseInt(m[1].slice(1), 16) : parseInt(m[1], 10);
-      if (code > 0 && code <= 0x10ffff) return String.fromCodePoint(code);
+      // A NUL (&#0;) is decoded so that the record holding it is refused on its own, naming the element.
+      if (code >= 0 && code <= 0x10ffff) return String.fromCodePoint(code);
     }
     throw new XmlSyntaxError(line, `Unknown entity "&${name};" at line ${line}`);
   });
@@ -59,6 +64,14 @@ function parseTag(body: string, line: number): { name: string; attributes: Recor
   }
   if (rest.slice(pos).trim() !== '') throw new XmlSyntaxError(line, `The <${name}> tag at line ${line} has a malformed attribute`);
   return { name, attributes, selfClosing };
+}
+
+function declarationError(rest: string, line: number): XmlSyntaxError {
+  if (/^<!DOCTYPE/i.test(rest)) {
+    return new XmlSyntaxError(line, `The file has a DOCTYPE declaration at line ${line}: DOCTYPE declarations (and the entities they can declare) are not accepted. Remove the <!DOCTYPE ...> line (a DfE return has none) and send the file again`, false, 'doctype_not_accepted');
+  }
+  const name = /^<!([A-Za-z]*)/.exec(rest)?.[1] ?? '';
+  return new XmlSyntaxError(line, `The file has a markup declaration (<!${name}) at line ${line}: declarations are not accepted, only elements, text, comments and CDATA`, false, 'declaration_not_accepted');
 }
 
 /** Reads streamed text into XML tokens, checking that every element is closed in order. */
@@ -88,6 +101,13 @@ export async function* readXml(text: AsyncIterable<string>): AsyncGenerator<XmlT
       }
       if (lt < 0) break;
       const rest = buffer.slice(lt, lt + 9);
+      if (rest.startsWith('<!') && !rest.startsWith('<!--') && !rest.startsWith('<![CDATA[')) {
+        // Wait for enough of the markup to tell a comment or CDATA from a declaration, and to name it.
+        if (!final && rest.length < 9) break;
+        // At the very end, an unfinished comment or CDATA is left to the truncation check below.
+        const unfinished = rest.length < 9 && ['<!--', '<![CDATA['].some((p) => rest.length < p.length && p.startsWith(rest));
+        if (!unfinished) throw declarationError(buffer.slice(lt, lt + 40), line);
+      }
       let end: number;
       let skipLen: number;
       if (rest.startsWith('<!--')) {
@@ -111,7 +131,7 @@ export async function* readXml(text: AsyncIterable<string>): AsyncGenerator<XmlT
       const startLine = line;
       advance(markup);
       pos = end + skipLen;
-      if (markup.startsWith('<!--') || markup.startsWith('<?') || markup.startsWith('<!DOCTYPE')) continue;
+      if (markup.startsWith('<!--') || markup.startsWith('<?')) continue;
       if (markup.startsWith('<![CDATA[')) {
         if (stack.length === 0) throw new XmlSyntaxError(startLine, `CDATA outside the root element at line ${startLine}`);
         yield { kind: 'text', text: markup.slice(9, -3), line: startLine };
