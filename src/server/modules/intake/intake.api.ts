@@ -14,7 +14,7 @@ import { importBatch } from './commands/import-batch.js';
 import { interruptSilentBatches } from './commands/interrupt-batches.js';
 import { intakeMaxBytes } from './intake.config.js';
 import { canReadBatch } from './intake.policy.js';
-import { getBatch } from './intake.queries.js';
+import { getBatch, type BatchView } from './intake.queries.js';
 import { batchReportSchema, intakeQuerySchema, jsonBatchSchema } from './intake.schemas.js';
 
 const security = [{ apiKey: [] }];
@@ -56,7 +56,7 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       const contentType = request.headers['content-type'] ?? '';
       const format = formatFor(contentType, request.query.format);
       let bytes: AsyncIterable<Uint8Array>;
-      if (contentType.startsWith('application/json')) {
+      if (/^application\/json\s*(;|$)/i.test(contentType)) {
         const parsed = jsonBatchSchema.safeParse(request.body);
         if (!parsed.success) throw new ValidationError(parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })));
         // Each record becomes one line, so rejections name the record's position as its line.
@@ -91,15 +91,20 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
 /**
  * Loads a batch the actor may read, logging the read (or the refusal, answered as 404). A running
  * batch whose process has gone silent is marked interrupted first, so no one is shown progress for ever.
+ * `shown` gives the people the page will name (those the reader can already see), for the read's row.
  */
-export async function readableBatch(ctx: AppContext, request: FastifyRequest, batchId: string) {
+export async function readableBatch(ctx: AppContext, request: FastifyRequest, batchId: string, shown?: (batch: BatchView) => Promise<string[]>) {
   const actor = actorOf(request);
   let batch = await getBatch(ctx.db, batchId);
   const detail = { batchId: isUuid(batchId) ? batchId : null };
   if (!batch || !canReadBatch(actor, { organisation_id: batch.organisationId })) return refuseRecord(ctx, request, { action: 'intake.report.read', detail });
-  await recordAccess(ctx.db, { actor, action: 'intake.report.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail });
   if (batch.status === 'running' && (await interruptSilentBatches(ctx.db, { batchId: batch.id }, request.log)).length) {
     batch = (await getBatch(ctx.db, batch.id))!;
   }
+  const personIds = shown ? await shown(batch) : [];
+  await recordAccess(ctx.db, {
+    actor, action: 'intake.report.read', route: routeOf(request), outcome: 'allowed', requestId: request.id,
+    detail: personIds.length ? { ...detail, personIds } : detail,
+  });
   return batch;
 }
