@@ -40,12 +40,18 @@ export type Action =
   | 'break_glass.open'
   | 'break_glass.list'
   | 'break_glass.review'
+  | 'relationship.confirm'
+  | 'relationship.list'
+  | 'relationship.review'
   | 'subject_access.export'
   | 'what_we_hold.read'
   | 'retention.read'
   | 'retention.decide'
   | 'sharing.manage'
   | 'users.manage'
+  | 'user.role_grant'
+  | 'user.role_grants.read'
+  | 'user.invitation.accept'
   | 'request.refused';
 
 /** Actions on a person's record: each needs a relationship with the person (authorizePerson). */

@@ -12,6 +12,7 @@ import { registerApiDocs } from './modules/api/openapi.js';
 import { apiRoutes } from './modules/api/api.routes.js';
 import { authenticateApiKey } from './modules/api/api-key.js';
 import { authPublicRoutes, authRoutes } from './modules/auth/auth.routes.js';
+import { invitationRoutes } from './modules/auth/invitation.routes.js';
 import { requireSignedIn } from './plugins/require-signed-in.js';
 import { homeRoutes } from './modules/home/home.routes.js';
 import { peopleRoutes } from './modules/people/people.routes.js';
@@ -26,6 +27,7 @@ import { ruleRoutes } from './modules/considerations/rules.routes.js';
 import { factorRoutes } from './modules/assessments/factors.routes.js';
 import { fairnessRoutes } from './modules/fairness/fairness.routes.js';
 import { breakGlassRoutes } from './modules/break-glass/break-glass.routes.js';
+import { relationshipRoutes } from './modules/relationships/relationships.routes.js';
 import { transparencyRoutes } from './modules/transparency/transparency.routes.js';
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { sharingRoutes } from './modules/sharing/sharing.routes.js';
@@ -95,6 +97,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return { status: 'ok', database: ctx.engine };
     });
     await authPublicRoutes(pub, ctx);
+    // A new user's invitation link, to choose their own password.
+    await invitationRoutes(pub, ctx);
   });
 
   // Signed-in pages: the session resolves the actor; every POST must carry the session's CSRF token.
@@ -113,6 +117,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await factorRoutes(pages, ctx);
     await fairnessRoutes(pages, ctx);
     await breakGlassRoutes(pages, ctx);
+    await relationshipRoutes(pages, ctx);
     await transparencyRoutes(pages, ctx);
     await retentionRoutes(pages, ctx);
     await sharingRoutes(pages, ctx);

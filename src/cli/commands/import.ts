@@ -54,7 +54,6 @@ export function printReport(report: BatchReport): void {
   const n = (v: number) => v.toLocaleString('en-GB');
   console.log(`Batch ${report.batchId} (${report.format}): ${report.status}`);
   console.log(`  received ${n(report.received)}, accepted ${n(report.accepted)} (new ${n(report.outcomes.new)}, updated ${n(report.outcomes.updated)}, unchanged ${n(report.outcomes.unchanged)}), rejected ${n(report.rejected)}`);
-  console.log(`  people: ${n(report.people.linked)} linked to existing, ${n(report.people.new)} new, ${n(report.people.review)} sent for review`);
   console.log(`  counts reconcile (received = accepted + rejected for every table): ${report.reconciled ? 'yes' : 'NO'}`);
   for (const t of report.tables) console.log(`    ${t.table.padEnd(22)} received ${n(t.received).padStart(7)}  accepted ${n(t.accepted).padStart(7)}  rejected ${n(t.rejected).padStart(7)}`);
   for (const note of report.notes) console.log(`  note: ${note}`);

@@ -42,8 +42,18 @@ export interface Resolution {
   explanation: MatchExplanation | null;
 }
 
+/** How a caller narrows automatic linking. */
+export interface ResolveOptions {
+  /**
+   * Asked before a record is linked automatically to an existing person: when it answers false, the
+   * record is kept apart as a new provisional person and the pair goes to identity review instead
+   * (outcome `review`), as for a weaker match.
+   */
+  mayLink?: (personId: string) => Promise<boolean>;
+}
+
 /** Finds or creates the person for an agency's record, inside the caller's transaction. */
-export async function resolvePerson(trx: Kysely<Database>, incoming: IncomingPerson): Promise<Resolution> {
+export async function resolvePerson(trx: Kysely<Database>, incoming: IncomingPerson, opts: ResolveOptions = {}): Promise<Resolution> {
   const hash = contentHash(incoming);
   const existing = await trx
     .selectFrom('source_record')
@@ -77,7 +87,9 @@ export async function resolvePerson(trx: Kysely<Database>, incoming: IncomingPer
   const model = await activeModel(trx);
   const record = recordFromIncoming(incoming);
   const candidates = await findCandidates(trx, [record]);
-  const decision = decide(model, record, candidates[0] ?? []);
+  const decided = decide(model, record, candidates[0] ?? []);
+  const refused = decided.band === 'link' && decided.best && opts.mayLink ? !(await opts.mayLink(decided.best.personId)) : false;
+  const decision = refused ? { ...decided, band: 'review' as const } : decided;
 
   let personId: string;
   if (decision.band === 'link' && decision.best) {

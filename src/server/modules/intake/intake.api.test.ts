@@ -26,7 +26,7 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     expect(await tableCounts(t.db, w.police.id)).toEqual(before);
   });
 
-  it('imports a JSON batch, gives the importing organisation an involvement, and logs every write', async () => {
+  it('imports a JSON batch without giving the sender any relationship with the people in it, and logs every write on each named person\'s log', async () => {
     const w = await world();
     const since = await lastAuditId(t.db);
     const witness = syntheticPerson('NOM-W1');
@@ -56,20 +56,23 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     await expect(t.db.deleteFrom('event_grading').where('event_id', '=', events[1]!.id).execute()).rejects.toThrow(/append-only/);
     const roles = await t.db.selectFrom('event_person').select('role').where('event_id', '=', events[0]!.id).orderBy('role').execute();
     expect(roles.map((r) => r.role)).toEqual(['subject', 'witness']);
-    const involved = await t.db.selectFrom('involvement').select(['person_id', 'role', 'team_id', 'user_id']).where('organisation_id', '=', w.police.id).execute();
-    // The subjects only: being named as a witness does not give the sender a relationship.
-    expect(involved).toHaveLength(2);
-    expect(involved.every((i) => i.role === 'other' && i.team_id === null && i.user_id === null)).toBe(true);
+    // Sending records gives no relationship: neither with the subjects nor with the people named.
+    const involved = await t.db.selectFrom('involvement').select('person_id').where('organisation_id', '=', w.police.id).execute();
+    expect(involved).toEqual([]);
 
+    const named = await t.db.selectFrom('event_person').select(['event_id', 'person_id', 'role']).where('event_id', 'in', events.map((e) => e.id)).execute();
+    const witnessId = named.find((p) => p.role === 'witness')!.person_id;
+    const subjectOf = (eventId: string) => named.find((p) => p.event_id === eventId && p.role === 'subject')!.person_id;
     const rows = await w.rowsSince(since);
-    expect(rows.map((r) => [r.action, r.outcome, r.organisation_id, r.api_key_id !== null])).toEqual([
-      ['event.record', 'allowed', w.police.id, true], ['event.record', 'allowed', w.police.id, true], ['intake.import', 'allowed', w.police.id, true],
+    // One row for each person an entry names: the witness has the write on their own log too.
+    expect(rows.map((r) => [r.action, r.outcome, r.organisation_id, r.api_key_id !== null, r.person_id])).toEqual([
+      ['event.record', 'allowed', w.police.id, true, subjectOf(events[0]!.id)], ['event.record', 'allowed', w.police.id, true, witnessId],
+      ['event.record', 'allowed', w.police.id, true, subjectOf(events[1]!.id)], ['intake.import', 'allowed', w.police.id, true, null],
     ]);
-    expect(rows.slice(0, 2).map((r) => r.person_id).sort()).toEqual(involved.map((i) => i.person_id).sort());
 
-    // The sending system now sees the child it reported, through the ordinary API.
-    const person = await t.app.inject({ method: 'GET', url: `/api/v1/people/${rows[0]!.person_id}`, headers: w.auth });
-    expect(person.statusCode).toBe(200);
+    // The sending system does not see the child it reported: only a person who works with the child can confirm a relationship.
+    const person = await t.app.inject({ method: 'GET', url: `/api/v1/people/${subjectOf(events[0]!.id)}`, headers: w.auth });
+    expect(person.statusCode).toBe(404);
   });
 
   it('streams NDJSON; the same stream again changes nothing; a changed record supersedes its entry', async () => {
@@ -80,11 +83,11 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     const send = (payload: string) => t.app.inject({ method: 'POST', url: '/api/v1/intake?sourceSystem=ignored-for-jsonl', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload });
     const first = await send(lines);
     expect(first.statusCode).toBe(201);
-    expect(first.json()).toMatchObject({ received: 2, accepted: 2, outcomes: { new: 2 }, people: { new: 2, linked: 0, review: 0 } });
+    expect(first.json()).toMatchObject({ received: 2, accepted: 2, outcomes: { new: 2 } });
     const before = await tableCounts(t.db, w.police.id);
     const since = await lastAuditId(t.db);
     const again = await send(lines);
-    expect(again.json()).toMatchObject({ received: 2, accepted: 2, rejected: 0, outcomes: { new: 0, updated: 0, unchanged: 2 }, people: { new: 0, linked: 0, review: 0 } });
+    expect(again.json()).toMatchObject({ received: 2, accepted: 2, rejected: 0, outcomes: { new: 0, updated: 0, unchanged: 2 } });
     expect(await tableCounts(t.db, w.police.id)).toEqual(before);
     expect((await w.rowsSince(since)).map((r) => r.action)).toEqual(['intake.import']);
 

@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
+import type { Actor } from '../../actor.js';
 import { isUuid } from '../../request.js';
+import { visiblePersonIds } from '../people/people.policy.js';
 import type { BatchReport, BatchStatus } from './intake.report.js';
 
 /** A batch as pages and the API show it. */
@@ -40,6 +42,32 @@ export async function listBatches(db: Kysely<Database>, organisationId: string, 
 /** Every row of a batch, in order, for the downloadable report. */
 export async function batchRows(db: Kysely<Database>, batchId: string) {
   return db.selectFrom('intake_row').selectAll().where('batch_id', '=', batchId).orderBy('seq').execute();
+}
+
+/** How many accepted records the batch page lists at a time. */
+export const RECORDS_PER_PAGE = 100;
+
+/** One page of a batch's accepted records (those that name a person), in order. */
+export async function acceptedRows(db: Kysely<Database>, batchId: string, page: number) {
+  const base = db.selectFrom('intake_row').where('batch_id', '=', batchId).where('outcome', '<>', 'rejected').where('person_id', 'is not', null);
+  const [rows, total] = await Promise.all([
+    base.select(['seq', 'file_name', 'table_name', 'row_number', 'ref', 'source_record_id', 'outcome', 'person_id', 'warnings'])
+      .orderBy('seq').limit(RECORDS_PER_PAGE).offset((page - 1) * RECORDS_PER_PAGE).execute(),
+    base.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(total.n) };
+}
+
+/**
+ * Which of these people the actor may see now. A report names a person only when its reader could
+ * already see them: a record linked to a child the reader cannot see, a new person and a record sent
+ * to identity review look the same.
+ */
+export async function visibleAmong(db: Kysely<Database>, actor: Actor, personIds: (string | null)[]): Promise<Set<string>> {
+  const ids = [...new Set(personIds.filter((id): id is string => typeof id === 'string'))];
+  if (!ids.length) return new Set();
+  const rows = await db.selectFrom('person').select('id').where('id', 'in', ids).where('id', 'in', visiblePersonIds(db, actor)).execute();
+  return new Set(rows.map((r) => r.id));
 }
 
 /** The organisation's code table. */

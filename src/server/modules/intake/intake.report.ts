@@ -1,7 +1,8 @@
 /**
- * The batch report: what was received, accepted and rejected (with reasons), per table, and what
- * became of the people in it. It is stored with the batch, so it can be read and downloaded later;
- * the full row-by-row detail is in intake_row.
+ * The batch report: what was received, accepted and rejected (with reasons), per table. It is stored
+ * with the batch, so it can be read and downloaded later; the full row-by-row detail is in intake_row.
+ * It says nothing about what became of the people in the records (linked to someone already known,
+ * new, or sent to identity review): that would tell the sender whether a child it cannot see exists.
  */
 import type { FieldProblem, IntakeItem } from '../../../intake/types.js';
 import type { RowResult } from './commands/write-record.js';
@@ -46,7 +47,6 @@ export interface BatchReport {
   accepted: number;
   rejected: number;
   outcomes: { new: number; updated: number; unchanged: number };
-  people: { new: number; linked: number; review: number };
   tables: TableCounts[];
   reconciled: boolean;
   warnings: number;
@@ -59,9 +59,6 @@ export interface BatchReport {
 export class ReportTally {
   private readonly tables = new Map<string, TableCounts>();
   private readonly outcomes = { new: 0, updated: 0, unchanged: 0 };
-  private readonly newPeople = new Set<string>();
-  private readonly reviewPeople = new Set<string>();
-  private readonly linkedPeople = new Set<string>();
   private readonly rejections: Rejection[] = [];
   private warnings = 0;
   readonly notes: string[] = [];
@@ -82,13 +79,7 @@ export class ReportTally {
     }
     t.accepted++;
     this.outcomes[result.outcome]++;
-    const people = [...(result.personId && result.personOutcome ? [{ personId: result.personId, outcome: result.personOutcome }] : []), ...result.others];
-    for (const p of people) {
-      // A person counts once, by what first happened to them in this batch.
-      if (p.outcome === 'new') this.newPeople.add(p.personId);
-      else if (p.outcome === 'review') this.reviewPeople.add(p.personId);
-      else if (!this.newPeople.has(p.personId) && !this.reviewPeople.has(p.personId)) this.linkedPeople.add(p.personId);
-    }
+    this.warnings += result.notes.length;
   }
 
   /** Records read so far. */
@@ -102,12 +93,10 @@ export class ReportTally {
   build(base: { batchId: string; organisationId: string; format: string; files: string[]; status: BatchReport['status'] }): BatchReport {
     const tables = [...this.tables.values()];
     const sum = (k: 'received' | 'accepted' | 'rejected') => tables.reduce((n, t) => n + t[k], 0);
-    const linked = [...this.linkedPeople].filter((id) => !this.newPeople.has(id) && !this.reviewPeople.has(id));
     return {
       ...base,
       received: sum('received'), accepted: sum('accepted'), rejected: sum('rejected'),
       outcomes: { ...this.outcomes },
-      people: { new: this.newPeople.size, linked: linked.length, review: this.reviewPeople.size },
       tables,
       reconciled: tables.every((t) => t.received === t.accepted + t.rejected),
       warnings: this.warnings,

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { formatBytes, TEXT_ENCODINGS, type TextEncodingName } from '../../../intake/decode.js';
 import { detectFormat } from '../../../intake/read.js';
 import { INTAKE_FORMATS, type IntakeFormat } from '../../../intake/types.js';
+import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { actorOf, routeOf, userOf } from '../../request.js';
@@ -12,7 +13,7 @@ import { interruptOrphanedBatches, interruptSilentBatches } from './commands/int
 import { readableBatch } from './intake.api.js';
 import { intakeMaxBytes } from './intake.config.js';
 import { queueUpload } from './intake.processor.js';
-import { batchRows, listBatches } from './intake.queries.js';
+import { acceptedRows, batchRows, listBatches, RECORDS_PER_PAGE, visibleAmong } from './intake.queries.js';
 import { INTAKE_ROLES } from './intake.policy.js';
 import { mappingRoutes } from './mappings.routes.js';
 import { boundaryOf, parseMultipart, type UploadedFile } from './multipart.js';
@@ -109,14 +110,32 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
     });
 
     r.get('/intake/batches/:batchId', {
-      schema: { params: z.object({ batchId: z.string().max(64) }) },
+      schema: { params: z.object({ batchId: z.string().max(64) }), querystring: z.object({ page: z.coerce.number().int().min(1).max(1_000_000).default(1) }) },
       config: { access: { kind: 'record', roles: INTAKE_ROLES, action: 'intake.report.read' } },
     }, async (request, reply) => {
-      const batch = await readableBatch(ctx, request, request.params.batchId);
+      const actor = actorOf(request);
+      let accepted: { rows: Awaited<ReturnType<typeof acceptedRows>>['rows']; total: number } = { rows: [], total: 0 };
+      let visible = new Set<string>();
+      // The accepted records are listed with a way to confirm a relationship; a child's reference
+      // is shown only to a reader who can already see the child (and the read goes on their log).
+      const batch = await readableBatch(ctx, request, request.params.batchId, async (b) => {
+        if (b.status === 'running') return [];
+        accepted = await acceptedRows(ctx.db, b.id, request.query.page);
+        visible = await visibleAmong(ctx.db, actor, accepted.rows.map((x) => x.person_id));
+        return [...visible];
+      });
       const percent = batch.bytesTotal ? Math.min(100, Math.round((batch.bytesRead / batch.bytesTotal) * 100)) : null;
+      const page = request.query.page;
+      const records = accepted.rows.map((x) => ({
+        seq: x.seq, file: x.file_name, table: x.table_name, line: x.row_number, ref: x.ref, recordId: x.source_record_id, outcome: x.outcome,
+        personId: x.person_id && visible.has(x.person_id) ? x.person_id : null,
+        notes: ((typeof x.warnings === 'string' ? JSON.parse(x.warnings) : x.warnings) as { field: string; reason: string }[] | null) ?? [],
+      }));
       return reply.view('intake/views/batch.njk', {
-        user: actorOf(request), csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'intake',
+        user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'intake',
         batch, report: batch.report, percent, bytesRead: formatBytes(batch.bytesRead), bytesTotal: batch.bytesTotal ? formatBytes(batch.bytesTotal) : null,
+        records, recordsTotal: accepted.total, page, firstShown: (page - 1) * RECORDS_PER_PAGE + 1,
+        previousPage: page > 1 ? page - 1 : null, nextPage: page * RECORDS_PER_PAGE < accepted.total ? page + 1 : null,
       });
     });
 
@@ -126,8 +145,17 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
     }, async (request, reply) => {
       const batch = await readableBatch(ctx, request, request.params.batchId);
       const rows = await batchRows(ctx.db, batch.id);
-      const header = ['seq', 'file', 'table', 'line', 'position', 'record_id', 'outcome', 'person_outcome', 'person_id', 'event_id', 'review_item_id', 'errors', 'warnings'];
-      const lines = rows.map((x) => [x.seq, x.file_name, x.table_name, x.row_number, x.ref, x.source_record_id, x.outcome, x.person_outcome, x.person_id, x.event_id, x.review_item_id,
+      // A person's reference is in the download only when the reader can already see them: a record
+      // linked to a child they cannot see, a new person and one sent to identity review look the same.
+      const visible = await visibleAmong(ctx.db, actorOf(request), rows.map((x) => x.person_id));
+      // The download names people: it goes on each one's "who has seen this record" (detail.personIds).
+      const personIds = [...visible];
+      await recordAccess(ctx.db, {
+        actor: actorOf(request), action: 'intake.report.read', route: routeOf(request), outcome: 'allowed', requestId: request.id,
+        detail: { batchId: batch.id, download: 'report.csv', personIds },
+      });
+      const header = ['seq', 'file', 'table', 'line', 'position', 'record_id', 'outcome', 'person_id', 'event_id', 'errors', 'warnings'];
+      const lines = rows.map((x) => [x.seq, x.file_name, x.table_name, x.row_number, x.ref, x.source_record_id, x.outcome, x.person_id && visible.has(x.person_id) ? x.person_id : null, x.event_id,
         x.errors ? (x.errors as { field: string; reason: string }[]).map((e) => `${e.field}: ${e.reason}`).join('; ') : '',
         x.warnings ? (x.warnings as { field: string; reason: string }[]).map((e) => `${e.field}: ${e.reason}`).join('; ') : ''].map(csvCell).join(','));
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="intake-report-${batch.id}.csv"`);

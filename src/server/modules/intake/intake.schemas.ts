@@ -16,7 +16,6 @@ export const batchReportSchema = z.object({
   accepted: z.number().int(),
   rejected: z.number().int(),
   outcomes: z.object({ new: z.number().int(), updated: z.number().int(), unchanged: z.number().int() }),
-  people: z.object({ new: z.number().int(), linked: z.number().int(), review: z.number().int() }),
   tables: z.array(z.object({ table: z.string(), received: z.number().int(), accepted: z.number().int(), rejected: z.number().int() })),
   reconciled: z.boolean(),
   warnings: z.number().int(),

@@ -60,7 +60,7 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
     const report = own.json();
     expect(report).toMatchObject({
       batchId, status: 'interrupted', files: ['niche-export.jsonl'], received: 3, accepted: 2, rejected: 1, reconciled: true,
-      outcomes: { new: 2, updated: 0, unchanged: 0 }, people: { new: 2, linked: 0, review: 0 },
+      outcomes: { new: 2, updated: 0, unchanged: 0 },
       tables: [{ table: 'records', received: 3, accepted: 2, rejected: 1 }],
     });
     expect(report.fileErrors).toHaveLength(1);

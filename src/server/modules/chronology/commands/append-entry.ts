@@ -84,7 +84,11 @@ export interface NewEntry {
   people: { personId: string; role: string }[];
   restriction?: { contact: string; reason: string | null; grants?: { userId: string | null; role: string | null; organisationId: string | null }[] } | null;
   grading?: { system: string; sourceEvaluation: string; intelligenceEvaluation: string; handlingCode: string; handlingConditions: string | null } | null;
-  /** The entry's access-log row (its event id is added to the detail); null when the caller logs the write as a whole. */
+  /**
+   * The entry's access-log row (its event id is added to the detail), written once for the person it
+   * names as `personId` and once for every other person in `people`; null when the caller logs the
+   * write as a whole (seeding, one row per chunk).
+   */
   audit: AccessRecord | null;
 }
 
@@ -165,8 +169,18 @@ export async function appendEntries(
   }));
   for (const rows of slices(gradings)) await trx.insertInto('event_grading').values(rows).execute();
 
+  // Every person an entry names has the write on their own access log: the entry's row for the person
+  // it is about, and the same row for each other person named (a victim, a suspect, a witness).
   const audit: AccessRecord[] = [
-    ...written.flatMap(({ e, id }) => (e.audit ? [{ ...e.audit, detail: { ...e.audit.detail, eventId: id } }] : [])),
+    ...written.flatMap(({ e, id }) => {
+      if (!e.audit) return [];
+      const about = e.audit.personId ?? null;
+      const named = [...new Set(e.people.map((p) => p.personId))].filter((p) => p !== about);
+      return [
+        { ...e.audit, detail: { ...e.audit.detail, eventId: id } },
+        ...named.map((personId) => ({ ...e.audit!, personId, detail: { ...e.audit!.detail, eventId: id, namedIn: about, roles: e.people.filter((p) => p.personId === personId).map((p) => p.role) } })),
+      ];
+    }),
     ...(opts.audit ?? []),
   ];
   for (const rows of slices(audit)) await recordAccessMany(trx, rows);

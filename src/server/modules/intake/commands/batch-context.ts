@@ -16,7 +16,6 @@ export interface BatchContext {
   mappings: Map<string, { eventTypeCode: string; factorCodes: string[] }>;
   latest: Map<string, LatestVersion>;
   seen: Map<string, { hash: string; row: number }>;
-  involved: Set<string>;
   knownSources: Set<string>;
 }
 
@@ -37,7 +36,6 @@ export async function loadBatchContext(
     mappings: new Map(mappings.map((m) => [m.agency_code, { eventTypeCode: m.event_type_code, factorCodes: m.factor_codes }])),
     latest: new Map(),
     seen: new Map(),
-    involved: new Set(),
     knownSources: new Set(),
   };
 }

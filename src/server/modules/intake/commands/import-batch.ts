@@ -8,6 +8,7 @@ import type { Log } from '../../../logging.js';
 import { recordAccess, recordAccessMany } from '../../../audit/record-access.js';
 import { announceEntries } from '../../chronology/commands/append-entry.js';
 import { INTAKE_OWNER, startHeartbeat } from '../intake.heartbeat.js';
+import { ChunkPace } from '../intake.pace.js';
 import { ReportTally, type BatchReport } from '../intake.report.js';
 import { loadBatchContext, type BatchContext } from './batch-context.js';
 import { newOverlay, sourceKey, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
@@ -77,7 +78,7 @@ async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (Intak
       source_record_id: item.recordId, outcome: results[i]!.outcome, person_outcome: results[i]!.personOutcome, person_id: results[i]!.personId,
       event_id: results[i]!.outcome === 'unchanged' ? null : results[i]!.eventId, review_item_id: results[i]!.reviewItemId,
       errors: results[i]!.errors.length ? JSON.stringify(results[i]!.errors) : null,
-      warnings: item.warnings.length ? JSON.stringify(item.warnings) : null,
+      warnings: item.warnings.length || results[i]!.notes.length ? JSON.stringify([...item.warnings, ...results[i]!.notes]) : null,
     }))).execute();
     await recordAccessMany(trx, overlay.access);
     // The rules (and whatever else follows new entries) run once the chunk has committed.
@@ -112,7 +113,6 @@ async function writeChunkSafely(db: Kysely<Database>, ctx: BatchContext, items: 
 function mergeOverlay(ctx: BatchContext, from: ChunkOverlay): void {
   for (const [k, v] of from.latest) ctx.latest.set(k, v);
   for (const [k, v] of from.seen) ctx.seen.set(k, v);
-  for (const p of from.involved) ctx.involved.add(p);
   for (const s of from.knownSources) ctx.knownSources.add(s);
 }
 
@@ -125,13 +125,15 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
   const org = await db.selectFrom('organisation').select(['id', 'name']).where('id', '=', req.organisationId).executeTakeFirstOrThrow();
   const ctx = await loadBatchContext(db, { batchId, organisationId: org.id, organisationName: org.name, actor: req.actor, route: req.route, requestId: req.requestId ?? null });
   const tally = new ReportTally();
-  const chunkSize = req.chunkSize ?? 200;
+  // Chunks of at most chunkSize records, sized to a short transaction, with a turn for other requests between them.
+  const pace = new ChunkPace(req.chunkSize ?? 200);
   let bytes = 0;
   let seq = req.firstSeq ?? 0;
   let status: BatchReport['status'] = 'completed';
   let chunk: (IntakeItem & { file: string })[] = [];
   const flush = async () => {
     if (!chunk.length) return;
+    const started = performance.now();
     const { results, overlay } = await writeChunkSafely(db, ctx, chunk, seq, req.log);
     mergeOverlay(ctx, overlay);
     chunk.forEach((item, i) => tally.add(item, results[i]!));
@@ -142,6 +144,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
     await db.updateTable('intake_batch').set({ bytes_read: bytes, records_read: seq, heartbeat_at: sql<Date>`now()`, status: 'running', finished_at: null, report: null })
       .where('id', '=', batchId).where('status', 'in', ['running', 'interrupted']).execute();
     req.onProgress?.({ bytes, records: seq });
+    await pace.chunkDone(results.length, performance.now() - started);
   };
   const stopHeartbeat = startHeartbeat(db, batchId, req.log);
   try {
@@ -151,7 +154,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
     });
     for await (const item of items) {
       chunk.push(item);
-      if (chunk.length >= chunkSize) await flush();
+      if (chunk.length >= pace.size) await flush();
     }
     await flush();
   } catch (err) {

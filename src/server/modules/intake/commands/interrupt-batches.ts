@@ -40,13 +40,6 @@ async function reportFromRows(trx: Kysely<Database>, batch: { id: string; organi
       coalesce(sum(CASE WHEN jsonb_typeof(warnings) = 'array' THEN jsonb_array_length(warnings) ELSE 0 END), 0) AS warnings
     FROM intake_row WHERE batch_id = ${batch.id}
     GROUP BY table_name ORDER BY min(seq)`.execute(trx);
-  const people = await sql<{ new: unknown; review: unknown; linked: unknown }>`
-    SELECT count(*) FILTER (WHERE is_new) AS new,
-      count(*) FILTER (WHERE is_review AND NOT is_new) AS review,
-      count(*) FILTER (WHERE NOT is_new AND NOT is_review) AS linked
-    FROM (SELECT person_id, bool_or(person_outcome = 'new') AS is_new, bool_or(person_outcome = 'review') AS is_review
-          FROM intake_row WHERE batch_id = ${batch.id} AND person_id IS NOT NULL AND outcome <> 'rejected' AND person_outcome IS NOT NULL
-          GROUP BY person_id) AS p`.execute(trx);
   const rejections = await trx.selectFrom('intake_row').select(['file_name', 'table_name', 'row_number', 'ref', 'source_record_id', 'errors'])
     .where('batch_id', '=', batch.id).where('outcome', '=', 'rejected').orderBy('seq').limit(REPORT_REJECTION_LIMIT).execute();
 
@@ -58,15 +51,10 @@ async function reportFromRows(trx: Kysely<Database>, batch: { id: string; organi
     outcomes.updated += n(t.updated);
     outcomes.unchanged += n(t.unchanged);
   }
-  const p = people.rows[0];
-  const notes = ['Counts are of the records stored before the import was interrupted.'];
-  if (batch.format === 'jsonl' || batch.format === 'csv') {
-    notes.push('People counts are of the person each record is about; other people named in the records are not counted for an interrupted import.');
-  }
+  const notes: string[] = ['Counts are of the records stored before the import was interrupted.'];
   return {
     batchId: batch.id, organisationId: batch.organisation_id, format: batch.format, files: batch.file_names, status: 'interrupted',
     received: sum('received'), accepted: sum('accepted'), rejected: sum('rejected'), outcomes,
-    people: { new: n(p?.new), linked: n(p?.linked), review: n(p?.review) },
     tables, reconciled: tables.every((t) => t.received === t.accepted + t.rejected),
     warnings: byTable.rows.reduce((s, t) => s + n(t.warnings), 0),
     fileErrors: [{ code: 'interrupted', message: reason }],

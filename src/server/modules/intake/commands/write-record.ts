@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
+import { isValidNhsNumber, isValidUpn } from '../../../../domain/identifiers.js';
+import { normaliseIdentifier } from '../../../../domain/matching/prepare.js';
+import type { Actor } from '../../../actor.js';
 import type { FieldProblem, IncomingPersonData, IntakeItem, IntakeRecord } from '../../../../intake/types.js';
 import type { AccessRecord } from '../../../audit/record-access.js';
 import { appendEntries, newAnnouncement, type EntryAnnouncement } from '../../chronology/commands/append-entry.js';
 import { resolvePerson, type IncomingPerson, type Resolution } from '../../identity/resolve-person.js';
+import { visiblePersonIds } from '../../people/people.policy.js';
 import type { BatchContext } from './batch-context.js';
 
 /** What became of one received record. */
@@ -17,6 +21,8 @@ export interface RowResult {
   /** What became of the other people named in the record (witnesses, victims, ...). */
   others: { personId: string; outcome: Resolution['outcome'] }[];
   errors: FieldProblem[];
+  /** What the sender is told about an accepted record beyond its outcome (never who a person is). */
+  notes: FieldProblem[];
 }
 
 /** The latest stored version of a source record. */
@@ -30,7 +36,6 @@ export interface LatestVersion {
 export interface ChunkOverlay {
   latest: Map<string, LatestVersion>;
   seen: Map<string, { hash: string; row: number }>;
-  involved: Set<string>;
   knownSources: Set<string>;
   /** The chunk's new entries, announced (one outbox row) when the chunk is written. */
   announcement: EntryAnnouncement;
@@ -39,7 +44,7 @@ export interface ChunkOverlay {
 
 /** A fresh overlay for one chunk. */
 export function newOverlay(): ChunkOverlay {
-  return { latest: new Map(), seen: new Map(), involved: new Set(), knownSources: new Set(), announcement: newAnnouncement(), access: [] };
+  return { latest: new Map(), seen: new Map(), knownSources: new Set(), announcement: newAnnouncement(), access: [] };
 }
 
 /** The key of a source record within an organisation. */
@@ -54,7 +59,7 @@ export function contentHashOf(record: IntakeRecord): string {
   return createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex');
 }
 
-const reject = (errors: FieldProblem[]): RowResult => ({ outcome: 'rejected', personOutcome: null, personId: null, eventId: null, reviewItemId: null, others: [], errors });
+const reject = (errors: FieldProblem[]): RowResult => ({ outcome: 'rejected', personOutcome: null, personId: null, eventId: null, reviewItemId: null, others: [], errors, notes: [] });
 
 function toIncoming(ctx: BatchContext, sourceSystem: string, p: IncomingPersonData): IncomingPerson {
   return {
@@ -81,20 +86,28 @@ function typeAndFactors(ctx: BatchContext, record: IntakeRecord): { code: string
   return { code, version, factors };
 }
 
-async function ensureInvolvement(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, personId: string): Promise<void> {
-  if (ctx.involved.has(personId) || overlay.involved.has(personId)) return;
-  const active = await trx.selectFrom('involvement').select('id')
-    .where('person_id', '=', personId).where('organisation_id', '=', ctx.organisationId)
-    .where((eb) => eb.or([eb('ended_on', 'is', null), eb('ended_on', '>=', sql<string>`current_date`)]))
+/** The sender as the visibility rules see it: the signed-in user or the system; the command line acts as the organisation's system. */
+function senderOf(ctx: BatchContext): Actor {
+  return ctx.actor ?? { kind: 'system', apiKeyId: '', organisationId: ctx.organisationId, organisationName: ctx.organisationName };
+}
+
+/** Whether the sender could already see this person (a relationship it held before the record arrived). */
+async function senderSees(trx: Kysely<Database>, ctx: BatchContext, personId: string): Promise<boolean> {
+  const row = await trx.selectFrom('person').select('id').where('id', '=', personId)
+    .where('id', 'in', visiblePersonIds(trx, senderOf(ctx))).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Strong agreement: a valid NHS number or UPN in the record equals one the person already holds. */
+async function identifierAgrees(trx: Kysely<Database>, personId: string, identifiers: IncomingPerson['identifiers']): Promise<boolean> {
+  const strong = identifiers
+    .filter((i) => (i.scheme === 'nhs_number' && isValidNhsNumber(i.value)) || (i.scheme === 'upn' && isValidUpn(i.value)))
+    .map((i) => ({ scheme: i.scheme, value: normaliseIdentifier(i.value) }));
+  if (!strong.length) return false;
+  const row = await trx.selectFrom('person_identifier').select('id').where('person_id', '=', personId)
+    .where((eb) => eb.or(strong.map((i) => eb.and([eb('scheme', '=', i.scheme), eb('value', '=', i.value)]))))
     .executeTakeFirst();
-  // The sending organisation holds these records, so it is involved with the child: its system and
-  // its designated safeguarding lead see the child; practitioners see them once allocated.
-  if (!active) {
-    await trx.insertInto('involvement').values({
-      person_id: personId, organisation_id: ctx.organisationId, team_id: null, user_id: null, role: 'other', started_on: sql<string>`current_date`,
-    }).execute();
-  }
-  overlay.involved.add(personId);
+  return row !== undefined;
 }
 
 async function personIsKnown(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, sourceSystem: string, recordId: string): Promise<boolean> {
@@ -127,15 +140,26 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
   }
   const latest = overlay.latest.get(key) ?? ctx.latest.get(key) ?? prior;
   if (latest?.hash === hash) {
-    return { outcome: 'unchanged', personOutcome: null, personId: latest.personId, eventId: latest.eventId, reviewItemId: null, others: [], errors: [] };
+    return { outcome: 'unchanged', personOutcome: null, personId: latest.personId, eventId: latest.eventId, reviewItemId: null, others: [], errors: [], notes: [] };
   }
 
+  // The subject is resolved as before; being linked gives the sender no relationship with the child
+  // (its entries are stored with its organisation; access comes only from a relationship a person confirms).
   const subject = await resolvePerson(trx, toIncoming(ctx, record.sourceSystem, record.person));
-  await ensureInvolvement(trx, ctx, overlay, subject.personId);
+  // Another person named in the record (a victim, a suspect) joins an existing person's record only
+  // if the sender could already see that person, or a valid NHS number or UPN agrees exactly;
+  // otherwise the possible match goes to identity review and the entry names a separate record.
   const others: { personId: string; role: string; outcome: Resolution['outcome'] }[] = [];
-  for (const o of record.otherPeople) {
-    const r = await resolvePerson(trx, toIncoming(ctx, record.sourceSystem, o.person));
+  const notes: FieldProblem[] = [];
+  for (const [i, o] of record.otherPeople.entries()) {
+    const incoming = toIncoming(ctx, record.sourceSystem, o.person);
+    const r = await resolvePerson(trx, incoming, {
+      mayLink: async (personId) => (await senderSees(trx, ctx, personId)) || (await identifierAgrees(trx, personId, incoming.identifiers)),
+    });
     others.push({ personId: r.personId, role: o.role, outcome: r.outcome });
+    if (r.outcome === 'review') {
+      notes.push({ field: `otherPeople.${i}`, reason: `the ${o.role} was not linked to an existing person's record: identity review decides whether they are someone already known` });
+    }
   }
 
   let eventId: string | null = null;
@@ -168,14 +192,19 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
     content_hash: hash, person_id: subject.personId, event_id: eventId, batch_id: ctx.batchId,
   }).execute();
   overlay.latest.set(key, { hash, personId: subject.personId, eventId: eventId ?? latest?.eventId ?? null });
-  // An entry's access-log row is written with the entry; a record naming only a person is logged here.
-  if (!eventId) overlay.access.push({
-    actor: ctx.actor, action: 'intake.person', personId: subject.personId,
-    route: ctx.route, outcome: 'allowed', ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-    detail: { via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, eventId, otherPersonIds: others.map((o) => o.personId) },
-  });
+  // An entry's access-log rows are written with the entry; a record naming only people is logged here,
+  // one row on each named person's log.
+  if (!eventId) {
+    for (const personId of new Set([subject.personId, ...others.map((o) => o.personId)])) {
+      overlay.access.push({
+        actor: ctx.actor, action: 'intake.person', personId,
+        route: ctx.route, outcome: 'allowed', ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+        detail: { via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, eventId, subjectId: subject.personId, otherPersonIds: others.map((o) => o.personId) },
+      });
+    }
+  }
   return {
     outcome: latest ? 'updated' : 'new', personOutcome: subject.outcome, personId: subject.personId, eventId,
-    reviewItemId: subject.reviewItemId, others: others.map((o) => ({ personId: o.personId, outcome: o.outcome })), errors: [],
+    reviewItemId: subject.reviewItemId, others: others.map((o) => ({ personId: o.personId, outcome: o.outcome })), errors: [], notes,
   };
 }
