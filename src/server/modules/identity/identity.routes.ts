@@ -8,9 +8,9 @@ import type { AppContext } from '../../context.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
 import { decideReview } from './commands/decide-review.js';
 import { unmergePersons } from './identity.merges.js';
-import { IDENTITY_REVIEW_ROLES } from './identity.policy.js';
+import { IDENTITY_REVIEW_ROLES, mayUnmerge } from './identity.policy.js';
 import { presentExplanation } from './identity.presenter.js';
-import { getPersonRecords, getReview, listOpenReviews } from './identity.queries.js';
+import { getReview, listOpenReviews } from './identity.queries.js';
 
 const itemParams = z.object({ itemId: z.string().max(64) });
 const decisionBody = z.object({
@@ -88,21 +88,28 @@ export async function identityRoutes(app: FastifyInstance, ctx: AppContext): Pro
 
   r.post('/identity/merges/:mergeId/unmerge', {
     schema: { params: z.object({ mergeId: z.string().max(64) }), body: z.object({ _csrf: z.string().optional(), personId: z.string().max(64).optional(), reason: z.string().max(1000).optional() }) },
-    // A reviewer undoes a merge from the page of a person they may see (the person is in the form).
-    config: { access: { kind: 'person', action: 'identity.unmerge', roles: IDENTITY_REVIEW_ROLES, personIdFrom: 'body' } },
+    // The person who made the merge, their team manager or a data protection officer undoes it
+    // (mayUnmerge); a relationship with the child is not what decides.
+    config: { access: { kind: 'record', action: 'identity.unmerge', roles: IDENTITY_REVIEW_ROLES } },
   }, async (request, reply) => {
     const actor = userOf(request);
-    const personId = request.body.personId ?? '';
-    const records = await getPersonRecords(ctx.db, personId);
-    const merge = records.merges.find((m) => m.id === request.params.mergeId);
-    if (!merge) return refuseRecord(ctx, request, { personId, detail: { mergeId: isUuid(request.params.mergeId) ? request.params.mergeId : null } });
+    const mergeId = request.params.mergeId;
+    const merge = isUuid(mergeId)
+      ? await ctx.db.selectFrom('person_merge').select(['id', 'survivor_person_id', 'merged_person_id']).where('id', '=', mergeId).executeTakeFirst()
+      : undefined;
+    // A refusal of a real merge goes on the child's access log; a missing one answers the same.
+    if (!merge || !(await mayUnmerge(ctx.db, actor, merge.id))) {
+      return refuseRecord(ctx, request, { personId: merge?.survivor_person_id ?? null, detail: { mergeId: isUuid(mergeId) ? mergeId : null } });
+    }
     const reason = request.body.reason?.trim() || 'Undone from the person page';
     await ctx.db.transaction().execute(async (trx) => {
       await unmergePersons(trx, { mergeId: merge.id, reason, userId: actor.userId });
-      await recordAccessMany(trx, [merge.survivorPersonId, merge.mergedPersonId].map((p) => ({
+      await recordAccessMany(trx, [merge.survivor_person_id, merge.merged_person_id].map((p) => ({
         actor, action: 'identity.unmerge' as const, personId: p, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id, detail: { mergeId: merge.id },
       })));
     });
-    return reply.redirect(`/people/${personId}#agency-records`, 303);
+    const back = request.body.personId;
+    // From the child's page, back to it; from "who has seen this record", back to that.
+    return reply.redirect(back && isUuid(back) ? `/people/${back}#agency-records` : `/admin/access-log?person=${merge.survivor_person_id}`, 303);
   });
 }
