@@ -26,4 +26,15 @@ describe('configuration', () => {
     expect(() => loadConfig({ INTAKE_MAX_MB: '0' })).toThrow(/INTAKE_MAX_MB/);
     expect(() => loadConfig({ INTAKE_MAX_MB: 'lots' })).toThrow(/INTAKE_MAX_MB/);
   });
+
+  it('takes the mail server and the public address for invitation links, refusing malformed ones, and needs the address in production', () => {
+    const defaults = loadConfig({});
+    expect([defaults.SMTP_URL, defaults.PUBLIC_BASE_URL, defaults.MAIL_FROM]).toEqual([undefined, undefined, 'Jigsaw <no-reply@jigsaw.invalid>']);
+    expect(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:1025', PUBLIC_BASE_URL: 'https://jigsaw.example.gov.uk' })).toMatchObject({ SMTP_URL: 'smtp://127.0.0.1:1025', PUBLIC_BASE_URL: 'https://jigsaw.example.gov.uk' });
+    expect(() => loadConfig({ SMTP_URL: 'mail.example.gov.uk' })).toThrow(/SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(() => loadConfig({ PUBLIC_BASE_URL: 'https://jigsaw.example.gov.uk/app' })).toThrow(/PUBLIC_BASE_URL: must be an http/);
+    const production = { NODE_ENV: 'production', SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
+    expect(() => loadConfig(production)).toThrow(/PUBLIC_BASE_URL: must be set in production/);
+    expect(loadConfig({ ...production, PUBLIC_BASE_URL: 'https://jigsaw.example.gov.uk' }).NODE_ENV).toBe('production');
+  });
 });

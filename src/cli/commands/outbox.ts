@@ -36,7 +36,7 @@ export async function runOutboxCommand(config: Config, args: string[]): Promise<
       return n === 0 && !values.all ? 1 : 0;
     }
     if (sub === 'run') {
-      const r = await runOutboxUntilIdle(db.db, { processors: outboxProcessors(), log: createLogger(config.LOG_LEVEL) });
+      const r = await runOutboxUntilIdle(db.db, { processors: outboxProcessors(config), log: createLogger(config.LOG_LEVEL) });
       console.log(`ran ${r.claimed} item(s): ${r.done} done, ${r.failed} to be retried, ${r.dead} dead`);
       return r.dead > 0 ? 1 : 0;
     }

@@ -26,7 +26,7 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
   const indexed = await indexMissingPeople(db.db);
   app.log.info({ indexed }, 'match index: people given blocking keys at start-up');
   // The outbox worker runs what follows each committed change (rules, uploaded imports) until the app closes.
-  const worker = await startOutboxWorker(db, { processors: outboxProcessors(), log: app.log });
+  const worker = await startOutboxWorker(db, { processors: outboxProcessors(config), log: app.log });
   app.addHook('onClose', async () => worker.stop());
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,12 +1,18 @@
 import { rulesProcessor } from '../modules/considerations/rules.processor.js';
 import { intakeImportProcessor } from '../modules/intake/intake.processor.js';
+import { refusalSummaryProcessor } from '../modules/auth/unauthenticated-refusals.js';
+import type { Config } from '../config.js';
+import { invitationEmailProcessor } from '../modules/users/invitations.js';
 import type { OutboxProcessor } from './outbox.js';
 
 /**
  * Every outbox processor, each declaring the kinds it handles. A new area that reacts to a change
  * (notifications, reminders, escalations) writes its kind with enqueue() in the change's
- * transaction and adds its processor here.
+ * transaction and adds its processor here. Processors that reach outside (email) need the server's
+ * configuration: the server and the command line give it; without it (tests, benchmarks) they are
+ * left out, and their work waits in the queue for a process that has them.
  */
-export function outboxProcessors(): OutboxProcessor[] {
-  return [rulesProcessor, intakeImportProcessor];
+export function outboxProcessors(config?: Config): OutboxProcessor[] {
+  const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor];
+  return config ? [...local, invitationEmailProcessor(config)] : local;
 }
