@@ -14,6 +14,7 @@ import * as intakeInterruptedAndVocabularyV2 from './20261123150100_intake_inter
 import * as personMatchProfile from './20261123150200_person_match_profile.js';
 import * as createOutbox from './20261126100000_create_outbox.js';
 import * as sealedSecretsAndRefusalCounts from './20261126200000_sealed_secrets_and_refusal_counts.js';
+import * as retentionDeletionRequests from './20261126210000_retention_deletion_requests.js';
 import * as invitationsAndRoleSeparation from './20261126230000_invitations_and_role_separation.js';
 import * as relationshipConfirmation from './20261127010000_relationship_confirmation.js';
 
@@ -34,6 +35,7 @@ export const migrations: Record<string, Migration> = {
   '20261123150200_person_match_profile': personMatchProfile,
   '20261126100000_create_outbox': createOutbox,
   '20261126200000_sealed_secrets_and_refusal_counts': sealedSecretsAndRefusalCounts,
+  '20261126210000_retention_deletion_requests': retentionDeletionRequests,
   '20261126230000_invitations_and_role_separation': invitationsAndRoleSeparation,
   '20261127010000_relationship_confirmation': relationshipConfirmation,
 };
