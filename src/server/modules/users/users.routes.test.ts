@@ -22,6 +22,10 @@ describe(`user management on ${TEST_ENGINE}`, () => {
     const ok = await post(me, '/admin/users', { name: 'New Worker', email: address('nw'), organisation: org.id, roles: ['practitioner'] });
     expect(ok.statusCode).toBe(303);
     expect(ok.headers.location).toBe('/admin/users?invited=1');
+    const list = await get(me, '/admin/users?invited=1');
+    expect(list.body).toContain('An invitation is on its way');
+    expect(list.body).toContain('Invited: has not set a password yet');
+    expect(list.body).not.toMatch(/type="password"/);
 
     const w = await signIn(t.app, worker.email);
     const since = await lastAuditId(t.db);
@@ -55,6 +59,9 @@ describe(`user management on ${TEST_ENGINE}`, () => {
     expect(await t.db.selectFrom('app_user').select('id').where('email', '=', email).execute()).toHaveLength(0);
 
     // Changing an existing account's roles is held to the same rule.
+    const edit = await get(me, `/admin/users/${analyst.id}`);
+    expect(edit.statusCode).toBe(200);
+    expect(edit.body).toContain(`action="/admin/users/${analyst.id}/roles"`);
     const change = await post(me, `/admin/users/${analyst.id}/roles`, { roles: ['practitioner', 'data_protection_officer'] });
     expect(change.statusCode).toBe(400);
     expect(change.body).toContain('A person cannot be both practitioner and data protection officer');
