@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
 import { OUTBOX_CHANNEL, pruneDone, releaseStaleClaims, runOutboxOnce, type OutboxLog, type OutboxProcessor } from './outbox.js';
 
@@ -10,6 +11,18 @@ export interface OutboxWorker {
 }
 
 const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * The processor, giving the event loop a turn before each piece of work. On PGlite the database runs
+ * on this thread and its statements never wait for I/O, so a pass of back-to-back work (twenty rule
+ * runs) would otherwise hold every request, /health included, until it ended.
+ */
+function takingTurns(p: OutboxProcessor): OutboxProcessor {
+  return { ...p, handle: async (message, ctx) => {
+    await nextTurn();
+    await p.handle(message, ctx);
+  } };
+}
 
 /**
  * Runs the outbox in this process until stopped: a pass whenever a committed row is announced
@@ -25,7 +38,7 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
   }
   let stopped = false;
   // One lane per processor, so a long piece of work (an import) never holds up another kind (the rules).
-  const lanes = opts.processors.map((p) => ({ processors: [p], pending: false, wakeUp: null as (() => void) | null }));
+  const lanes = opts.processors.map((p) => ({ processors: [takingTurns(p)], pending: false, wakeUp: null as (() => void) | null }));
   const wake = () => {
     for (const lane of lanes) {
       lane.pending = true;
@@ -52,7 +65,12 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
       } catch (err) {
         opts.log.error({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an outbox pass failed');
       }
-      if (stopped || claimed > 0 || lane.pending) continue;
+      if (stopped) continue;
+      if (claimed > 0 || lane.pending) {
+        // Other requests (and the other lanes) get a turn between passes.
+        await nextTurn();
+        continue;
+      }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pollMs);
         lane.wakeUp = () => {

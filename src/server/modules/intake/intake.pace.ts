@@ -1,0 +1,42 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+
+/** About how long one chunk's transaction may hold the database while an import runs. */
+export const CHUNK_BUDGET_MS = 50;
+
+/** Records in an import's first chunk, before it knows how long a record takes. */
+const FIRST_CHUNK = 1;
+
+/**
+ * How many records an import writes in each transaction, and its turns with the rest of the server.
+ *
+ * An import runs in the server process. On PGlite the database runs on this thread and is one
+ * connection: while a chunk's transaction is open no request can reach the database, and while its
+ * statements run nothing else runs at all (they never wait for I/O, so the event loop gets no turn).
+ * A chunk of 200 records (about 5 s) stalled every request, /health and static files included. So a
+ * chunk is sized by time, not by count: about `budgetMs`, from what the chunks so far took per record,
+ * and never more than `max` records. After each chunk the import gives the event loop a turn, so the
+ * requests that arrived meanwhile are read and queue for the database before its next chunk.
+ * On PostgreSQL requests have connections of their own; the same pacing keeps the event loop free
+ * of the import's own work (matching, parsing) for long stretches.
+ */
+export class ChunkPace {
+  #perRecordMs: number | null = null;
+
+  constructor(readonly max: number, readonly budgetMs: number = CHUNK_BUDGET_MS) {}
+
+  /** The number of records the next chunk should hold (at least one). */
+  get size(): number {
+    if (this.#perRecordMs === null) return Math.max(1, Math.min(this.max, FIRST_CHUNK));
+    return Math.max(1, Math.min(this.max, Math.floor(this.budgetMs / Math.max(this.#perRecordMs, 0.01))));
+  }
+
+  /** Notes how long a chunk of `records` took, then waits for the event loop's next turn. */
+  async chunkDone(records: number, ms: number): Promise<void> {
+    if (records > 0) {
+      const perRecord = ms / records;
+      // Recent chunks count most: a record's cost grows as the database fills, and varies with its content.
+      this.#perRecordMs = this.#perRecordMs === null ? perRecord : (this.#perRecordMs + perRecord) / 2;
+    }
+    await nextTurn();
+  }
+}
