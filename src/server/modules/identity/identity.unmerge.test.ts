@@ -79,6 +79,11 @@ describe(`undoing a merge on ${TEST_ENGINE}`, () => {
     const log = await t.app.inject({ method: 'GET', url: `/admin/access-log?person=${m.a.id}`, headers: { cookie: other.cookie } });
     expect(log.statusCode).toBe(200);
     expect(log.body).not.toContain('/unmerge');
+    // Nor does the child's page, which they may read.
+    const page = await t.app.inject({ method: 'GET', url: `/people/${m.a.id}`, headers: { cookie: other.cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Same child');
+    expect(page.body).not.toContain('Undo this join');
     const since = await lastAuditId(t.db);
     expect((await unmerge(other, m.mergeId, { personId: m.a.id })).statusCode).toBe(404);
     expect((await unmerge(await signIn(t.app, w.practitioner.email), m.mergeId)).statusCode).toBe(404);
