@@ -160,6 +160,20 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
     ]);
     expect(await t.db.selectFrom('involvement').select('id').where('organisation_id', '=', other.org.id).execute()).toEqual([]);
 
+    // An organisation's system cannot confirm (a person must), and a role that holds no cases is refused.
+    const byKey = await t.app.inject({
+      method: 'POST', url, headers: { ...s.auth, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ role: 'key_worker', 'startedOn-day': '1', 'startedOn-month': '9', 'startedOn-year': '2025', reason: 'Pastoral lead for this pupil since she joined the school' }).toString(),
+    });
+    expect(byKey.statusCode).toBe(401);
+    const analystUser = await makeUser(t.db, { organisationId: s.org.id, roles: ['analyst'] });
+    const analyst = await signIn(t.app, analystUser.email);
+    const beforeAnalyst = await lastAuditId(t.db);
+    const byAnalyst = await post(analyst, { role: 'key_worker', 'startedOn-day': '1', 'startedOn-month': '9', 'startedOn-year': '2025', reason: 'Pastoral lead for this pupil since she joined the school' });
+    expect(byAnalyst.statusCode).toBe(404);
+    expect((await auditRowsFor(t.db, { since: beforeAnalyst, userId: analystUser.id })).map((r) => [r.action, r.outcome, detailOf(r).reason])).toEqual([['relationship.confirm', 'denied', 'role']]);
+    expect(await t.db.selectFrom('involvement').select('id').where('organisation_id', '=', s.org.id).execute()).toEqual([]);
+
     // The school's DSL confirms, with a reason: now they see the child.
     const reason = 'Designated safeguarding lead at her school; she has been on our child protection register since September';
     const ok = await post(dsl, { role: 'designated_safeguarding_lead', 'startedOn-day': '1', 'startedOn-month': '9', 'startedOn-year': '2025', reason });
@@ -263,5 +277,28 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
     const dpo = await signIn(t.app, dpoUser.email);
     const history = await t.app.inject({ method: 'GET', url: `/admin/access-log?person=${k.childId}`, headers: { cookie: dpo.cookie } });
     expect(history.body).toContain('event.record');
+  });
+
+  it('every writer puts an entry on the access log of each person it names: the API, as intake', async () => {
+    const care = await makeOrg(t.db, 'childrens_social_care');
+    const worker = await makeUser(t.db, { organisationId: care.id, roles: ['practitioner'] });
+    const key = (await createApiKey(t.db, care.id, 'Mosaic')).key;
+    const ids: string[] = [];
+    for (const c of [{ given: 'Ruby', family: word(), dob: '2011-04-05' }, { given: 'Oskar', family: word(), dob: '2012-05-06' }]) {
+      await importText(t.db, care.id, 'jsonl', 'care.jsonl', toJsonl([record(care.id, 'Mosaic', `CARE-${randomUUID()}`, childData(`MOS-${randomUUID()}`, c))]));
+    }
+    for (const r of await t.db.selectFrom('source_record').select('person_id').where('organisation_id', '=', care.id).execute()) {
+      ids.push(r.person_id);
+      await involve(t.db, { personId: r.person_id, organisationId: care.id, userId: worker.id });
+    }
+    const since = await lastAuditId(t.db);
+    const res = await t.app.inject({
+      method: 'POST', url: `/api/v1/people/${ids[0]}/events`, headers: { authorization: `Bearer ${key}` },
+      payload: { eventTypeCode: 'missing_episode', occurredAt: '2026-03-01', occurredPrecision: 'date', summary: 'Missing overnight with a friend', sourceSystem: 'Mosaic', otherPeople: [{ personId: ids[1], role: 'associate' }] },
+    });
+    expect(res.statusCode).toBe(201);
+    const rows = (await auditRowsFor(t.db, { since })).filter((r) => r.organisation_id === care.id && r.action === 'event.record');
+    expect(rows.map((r) => r.person_id)).toEqual([ids[0], ids[1]]);
+    expect(new Set(rows.map((r) => detailOf(r).eventId)).size).toBe(1);
   });
 });
