@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db } from '../db/client.js';
-import { migrateToLatest } from '../db/migrate.js';
+import type { Db } from '../db/client.js';
+import { openIsolatedTestDb } from '../../test/isolated-db.js';
 import type { Actor, Role } from '../server/actor.js';
 import { verifyPassword } from '../server/modules/auth/password.js';
 import { ENTRIES_RECORDED } from '../server/modules/chronology/commands/append-entry.js';
@@ -24,18 +24,17 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
   let report: SeedReport;
   const progress: [number, number][] = [];
 
+  let drop: () => Promise<void>;
+
+  // A database of its own: the seeded entries' queued rules must be run by this file's drain, not
+  // claimed by another file's worker on a shared server database.
   beforeAll(async () => {
-    if (onServer) {
-      d = await openDb({ databaseUrl: process.env.DATABASE_URL! });
-    } else {
-      d = await openDb({ memory: true });
-      await migrateToLatest(d.db);
-    }
+    ({ d, drop } = await openIsolatedTestDb('seed'));
     report = await seedBorough(d.db, { ...options, chunkSize: 40, onProgress: (done, total) => progress.push([done, total]) });
   });
 
   afterAll(async () => {
-    await d?.close();
+    await drop?.();
   });
 
   it('writes exactly the rows it reports, and they are the generated world', async () => {
