@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { performance } from 'node:perf_hooks';
 import type { Db } from '../src/db/client.js';
@@ -54,7 +55,11 @@ async function time(n: number, fn: () => Promise<void>): Promise<number[]> {
 
 /** Chronology read latency through the HTTP API (a real socket) beside the bare SQL for the same page. */
 export async function benchChronology(d: Db, label: string, sizes: number[], samples: number): Promise<Line[]> {
-  const app: FastifyInstance = await buildApp({ db: d, config: loadConfig({ LOG_LEVEL: 'silent', NODE_ENV: 'production' }), logger: false });
+  // Configured as production is: a key of its own for sealed secrets, and a public address.
+  const config = loadConfig({
+    LOG_LEVEL: 'silent', NODE_ENV: 'production', SECRETS_KEY: randomBytes(32).toString('base64'), PUBLIC_BASE_URL: 'https://jigsaw.bench.invalid',
+  });
+  const app: FastifyInstance = await buildApp({ db: d, config, logger: false });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const lines: Line[] = [];
   try {
