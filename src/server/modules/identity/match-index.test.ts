@@ -30,7 +30,8 @@ const withPeopleSettled = <T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) 
   });
 
 describe(`the match index on ${TEST_ENGINE}`, () => {
-  const t = useTestDb();
+  // Rebuilds the whole index, which other files' people would change under it: a database of its own.
+  const t = useTestDb({ isolated: 'match_index' });
   const world = generateWorld(options);
   // A demo child with a date of birth, a legal name and an identifier.
   let demo: { id: string; record: MatchRecord };
