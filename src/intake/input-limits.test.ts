@@ -11,15 +11,8 @@ import { newSsda903Context, parseSsda903Table } from './ssda903.js';
 import { NUL_REASON, storableProblems } from './storable.js';
 import type { IntakeItem } from './types.js';
 import { readXml, XmlSyntaxError } from './xml.js';
+import { chunks, collect } from '../../test/streams.js';
 
-async function* chunks(text: string, size: number): AsyncGenerator<string> {
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
-}
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of items) out.push(x);
-  return out;
-}
 /** Collects what a parser yields before it stops, and the error it stopped with (if any). */
 async function collectUntilError<T>(items: AsyncIterable<T>): Promise<{ items: T[]; error: unknown }> {
   const out: T[] = [];

@@ -9,15 +9,8 @@ import { newSsda903Context, parseSsda903Table } from './ssda903.js';
 import { readXml } from './xml.js';
 import { join } from 'node:path';
 import { sharedDataDir } from '../../test/shared-data.js';
+import { chunks, collect } from '../../test/streams.js';
 
-async function* chunks(text: string, size: number): AsyncGenerator<string> {
-  for (let i = 0; i < text.length; i += size) yield text.slice(i, i + size);
-}
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const x of items) out.push(x);
-  return out;
-}
 
 describe('CSV reader', () => {
   it('reads quoted commas, doubled quotes, line breaks inside quotes and CRLF, whatever the chunk size', async () => {
