@@ -31,6 +31,8 @@ export interface AppUserTable {
   password_hash: string | null;
   active: Generated<boolean>;
   created_at: CreatedAt;
+  /** The partnership whose configuration the user works on (set from the organisation's home borough when left out). */
+  partnership_id: Generated<string>;
 }
 
 export interface PersonTable {
@@ -528,10 +530,74 @@ export interface RuleVersionTable {
   created_at: CreatedAt;
 }
 
-export interface FrontDoorTable {
+/** A safeguarding partnership: owns its configuration (rules, front door, baseline, retention, significant events). */
+export interface PartnershipTable {
+  id: Generated<string>;
+  code: string;
+  name: string;
+  alert_escalation_minutes: Generated<number>;
+  created_at: CreatedAt;
+}
+
+/** The boroughs a partnership covers. */
+export interface PartnershipAreaTable {
   borough: string;
+  partnership_id: string;
+}
+
+export interface OrganisationPartnershipTable {
+  organisation_id: string;
+  partnership_id: string;
+}
+
+/** Event types whose recording alerts everyone working with the child, per partnership. */
+export interface SignificantEventTypeTable {
+  partnership_id: string;
+  event_type_code: string;
+}
+
+/** Where considerations go when a child has no lead professional, per partnership. */
+export interface PartnershipFrontDoorTable {
+  partnership_id: string;
   organisation_id: string;
   team_id: string | null;
+  updated_by_user_id: string | null;
+  updated_at: Generated<Date>;
+}
+
+/** View: the partnership of each person record's current address. */
+export interface PersonPartnershipView {
+  person_id: string;
+  partnership_id: string;
+  borough: string;
+}
+
+/** A person or team following a child without an involvement. */
+export interface WatcherTable {
+  id: Generated<string>;
+  person_id: string;
+  user_id: string | null;
+  team_id: string | null;
+  reason: string;
+  started_at: CreatedAt;
+  ends_at: Date | null;
+  created_by_user_id: string | null;
+}
+
+/** An alert to one person about one entry. */
+export interface AlertTable {
+  id: Generated<string>;
+  recipient_user_id: string;
+  person_id: string;
+  event_id: string;
+  partnership_id: string | null;
+  kind: 'significant_entry' | 'escalation' | 'encompass';
+  reasons: string[];
+  escalated_from: string | null;
+  created_at: CreatedAt;
+  respond_by: Date | null;
+  acknowledged_at: Date | null;
+  emailed_at: Date | null;
 }
 
 export interface ConsiderationTable {
@@ -676,7 +742,14 @@ export interface Database {
   panel_referral_due: PanelReferralDueTable;
   rule: RuleTable;
   rule_version: RuleVersionTable;
-  front_door: FrontDoorTable;
+  partnership: PartnershipTable;
+  partnership_area: PartnershipAreaTable;
+  organisation_partnership: OrganisationPartnershipTable;
+  significant_event_type: SignificantEventTypeTable;
+  partnership_front_door: PartnershipFrontDoorTable;
+  person_partnership: PersonPartnershipView;
+  watcher: WatcherTable;
+  alert: AlertTable;
   consideration: ConsiderationTable;
   consideration_decision: ConsiderationDecisionTable;
   population_baseline: PopulationBaselineTable;

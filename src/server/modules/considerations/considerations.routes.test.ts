@@ -116,7 +116,8 @@ describe(`considerations on ${TEST_ENGINE}`, () => {
     expect((await t.app.inject({ method: 'GET', url: `/considerations/${c!.id}`, headers: { cookie: s.cookie } })).statusCode).toBe(200);
 
     const team = await makeTeam(t.db, w.earlyHelp.id);
-    await t.db.insertInto('front_door').values({ borough: w.borough, organisation_id: w.earlyHelp.id, team_id: team.id }).execute();
+    const area = await t.db.selectFrom('partnership_area').select('partnership_id').where('borough', '=', w.borough).executeTakeFirstOrThrow();
+    await t.db.insertInto('partnership_front_door').values({ partnership_id: area.partnership_id, organisation_id: w.earlyHelp.id, team_id: team.id }).execute();
     await recordAs(t.db, { id: w.officer.id, organisationId: w.police.id }, other.id, 'witness_to_serious_violence', daysAgo(1));
     const later = (await ofRule(w.rule.ruleVersionId, other.id)).find((x) => x.id !== c!.id);
     expect(later).toMatchObject({ recipient_kind: 'front_door', recipient_team_id: team.id });

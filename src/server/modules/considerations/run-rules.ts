@@ -242,7 +242,7 @@ async function lastRaised(db: Kysely<Database>, personIds: string[]) {
 
 type Recipient = { kind: 'lead_professional' | 'front_door'; userId: string | null; teamId: string | null; organisationId: string };
 
-/** The lead professional of each child, else the front door of the child's current borough. */
+/** The lead professional of each child, else the front door of the partnership of the child's current address. */
 export async function recipientsFor(db: Kysely<Database>, personIds: string[]): Promise<Map<string, Recipient>> {
   const out = new Map<string, Recipient>();
   if (personIds.length === 0) return out;
@@ -255,16 +255,16 @@ export async function recipientsFor(db: Kysely<Database>, personIds: string[]): 
   const rest = personIds.filter((p) => !out.has(p));
   if (rest.length === 0) return out;
   const doors = await sql<{ person_id: string; organisation_id: string; team_id: string | null }>`
-    WITH home AS (
-      SELECT DISTINCT ON (person_id) person_id, borough FROM person_address
-      WHERE person_id = ANY(${sql.val(rest)}::uuid[]) AND borough IS NOT NULL AND (valid_to IS NULL OR valid_to >= current_date)
-      ORDER BY person_id, valid_from DESC NULLS LAST, id
-    ), early_help AS (
-      SELECT DISTINCT ON (borough) borough, id FROM organisation WHERE kind = 'early_help' ORDER BY borough, created_at, id
+    WITH early_help AS (
+      SELECT DISTINCT ON (op.partnership_id) op.partnership_id, o.id FROM organisation o
+      JOIN organisation_partnership op ON op.organisation_id = o.id
+      WHERE o.kind = 'early_help' ORDER BY op.partnership_id, o.created_at, o.id
     )
     SELECT h.person_id, coalesce(f.organisation_id, eh.id) AS organisation_id, f.team_id
-    FROM home h LEFT JOIN front_door f ON f.borough = h.borough LEFT JOIN early_help eh ON eh.borough = h.borough
-    WHERE coalesce(f.organisation_id, eh.id) IS NOT NULL`.execute(db);
+    FROM person_partnership h
+    LEFT JOIN partnership_front_door f ON f.partnership_id = h.partnership_id
+    LEFT JOIN early_help eh ON eh.partnership_id = h.partnership_id
+    WHERE h.person_id = ANY(${sql.val(rest)}::uuid[]) AND coalesce(f.organisation_id, eh.id) IS NOT NULL`.execute(db);
   for (const d of doors.rows) out.set(d.person_id, { kind: 'front_door', userId: null, teamId: d.team_id, organisationId: d.organisation_id });
   return out;
 }
