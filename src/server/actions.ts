@@ -52,12 +52,16 @@ export type Action =
   | 'user.role_grant'
   | 'user.role_grants.read'
   | 'user.invitation.accept'
+  | 'alert.create'
+  | 'alert.list'
+  | 'alert.acknowledge'
+  | 'watcher.manage'
   | 'request.refused';
 
 /** Actions on a person's record: each needs a relationship with the person (authorizePerson). */
 export type PersonAction = Extract<
   Action,
-  'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge'
+  'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge' | 'watcher.manage'
 >;
 
 /** Actions on a risk and vulnerability assessment. */

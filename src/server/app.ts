@@ -32,6 +32,7 @@ import { transparencyRoutes } from './modules/transparency/transparency.routes.j
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { sharingRoutes } from './modules/sharing/sharing.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
+import { alertRoutes } from './modules/alerts/alerts.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
 import { declareScopeAccess, registerRouteAccess } from './plugins/route-access.js';
@@ -122,6 +123,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await retentionRoutes(pages, ctx);
     await sharingRoutes(pages, ctx);
     await userRoutes(pages, ctx);
+    await alertRoutes(pages, ctx);
   });
 
   // Systems: per-organisation API keys.

@@ -4,6 +4,7 @@ import { refusalSummaryProcessor } from '../modules/auth/unauthenticated-refusal
 import type { Config } from '../config.js';
 import { invitationEmailProcessor } from '../modules/users/invitations.js';
 import type { OutboxProcessor } from './outbox.js';
+import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '../modules/alerts/alerts.processor.js';
 
 /**
  * Every outbox processor, each declaring the kinds it handles. A new area that reacts to a change
@@ -13,6 +14,6 @@ import type { OutboxProcessor } from './outbox.js';
  * left out, and their work waits in the queue for a process that has them.
  */
 export function outboxProcessors(config?: Config): OutboxProcessor[] {
-  const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor];
-  return config ? [...local, invitationEmailProcessor(config)] : local;
+  const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor];
+  return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config)] : local;
 }

@@ -219,6 +219,12 @@ export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder
     FROM (${inner}) s)`;
 }
 
+/** Every record of each given record's merge group, the record itself included: rows (seed, person_id). */
+export function mergeGroupSql(ids: readonly string[]): RawBuilder<{ seed: string; person_id: string }> {
+  return sql<{ seed: string; person_id: string }>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(ids))}
+    SELECT seed, person_id FROM grp)`;
+}
+
 /**
  * The surviving record of each given person record's merge group (itself when not merged), so
  * lists show a merged child once. Plain SQL over a uuid array; returns (seed, anchor).

@@ -11,7 +11,7 @@ import type { Database, EventTable } from '../../../../db/database.js';
 import type { Actor } from '../../../actor.js';
 import { recordAccessMany, type AccessRecord } from '../../../audit/record-access.js';
 import { ValidationError } from '../../../errors.js';
-import { enqueue } from '../../../outbox/outbox.js';
+import { enqueueMany } from '../../../outbox/outbox.js';
 import { visiblePersonIds } from '../../people/people.policy.js';
 import { isUuid } from '../../../request.js';
 
@@ -22,6 +22,11 @@ export const PRECISIONS = ['time', 'date', 'month', 'approximate'] as const;
 
 /** The outbox kind written for newly committed entries: payload { eventIds, personIds }. */
 export const ENTRIES_RECORDED = 'chronology.entries_recorded';
+/**
+ * The same announcement for the alerts: each reaction to new entries has an outbox row of its own,
+ * so one that fails (an alert) is retried without running the other (the rules) again.
+ */
+export const ENTRIES_RECORDED_FOR_ALERTS = 'chronology.entries_recorded.alerts';
 
 /** What the outbox carries about new entries. */
 export interface EntriesRecordedPayload {
@@ -116,7 +121,7 @@ export function newAnnouncement(): EntryAnnouncement {
 export async function announceEntries(trx: Kysely<Database>, a: EntryAnnouncement): Promise<void> {
   if (a.eventIds.length === 0) return;
   const payload: EntriesRecordedPayload = { eventIds: a.eventIds, personIds: [...a.personIds] };
-  await enqueue(trx, ENTRIES_RECORDED, payload);
+  await enqueueMany(trx, [{ kind: ENTRIES_RECORDED, payload }, { kind: ENTRIES_RECORDED_FOR_ALERTS, payload }]);
 }
 
 const ROWS_PER_STATEMENT = 1000;
