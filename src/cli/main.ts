@@ -4,8 +4,8 @@ import { loadConfig } from '../server/config.js';
 const USAGE = `Usage: jigsaw <command> [options]
 
 Commands:
-  serve [--demo] [--children N] [--seed S]   start the server; --demo loads synthetic demo data into an empty database
-  seed --children N [--seed S]              load a synthetic borough (deterministic: same seed, same data)
+  serve [--demo] [--children N] [--seed S] [--boroughs B]   start the server; --demo loads synthetic demo data (3 boroughs) into an empty database
+  seed --children N [--seed S] [--boroughs B] [--demo]      load B neighbouring synthetic boroughs of N children each (default 1, --demo 3; deterministic: same seed, same data)
   migrate [--down]                          run pending migrations (or revert them all)
   audit verify                              check the access log's hash chain (names the first altered, missing or moved entry)
   api-key --org ORG_ID --name NAME          issue an API key for an organisation's system (printed once)
@@ -48,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
       demo: { type: 'boolean', default: false },
       children: { type: 'string' },
       seed: { type: 'string' },
+      boroughs: { type: 'string' },
       down: { type: 'boolean', default: false },
       org: { type: 'string' },
       name: { type: 'string' },
@@ -70,11 +71,11 @@ async function main(argv: string[]): Promise<number> {
     case 'serve': {
       // Commands load lazily, so `migrate` does not pay for the web server and the generator.
       const { runServe } = await import('./commands/serve.js');
-      return runServe(config, { demo: values.demo, children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1) });
+      return runServe(config, { demo: values.demo, children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1), boroughs: intOption('boroughs', values.boroughs, 3) });
     }
     case 'seed': {
       const { runSeed } = await import('./commands/seed.js');
-      return runSeed(config, { children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1) });
+      return runSeed(config, { children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1), boroughs: intOption('boroughs', values.boroughs, values.demo ? 3 : 1) });
     }
     case 'migrate': {
       const { runMigrate } = await import('./commands/migrate.js');

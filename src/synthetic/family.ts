@@ -46,13 +46,18 @@ const MIXED_PARENTS: Readonly<Record<string, readonly [string, readonly string[]
 /** Generates families into chunks, holding the state that must persist between them (issued identifiers, serials). */
 export class FamilyGenerator {
   readonly #names = new NameMaker();
-  readonly #nhs = new Set<string>();
-  readonly #serials = new Map<string, number>();
+  readonly #nhs: Set<string>;
+  readonly #serials: Map<string, number>;
 
+  /** `issued` is shared by the boroughs of one world, so identifiers stay unique across them (one police force numbers them all). */
   constructor(
     private readonly ctx: BoroughContext,
     private readonly seed: number,
-  ) {}
+    issued: { nhs: Set<string>; serials: Map<string, number> } = { nhs: new Set(), serials: new Map() },
+  ) {
+    this.#nhs = issued.nhs;
+    this.#serials = issued.serials;
+  }
 
   /** Makes family number `index` with at most `maxChildren` children, appending its rows to `out`; returns how many children it made. */
   generate(index: number, maxChildren: number, out: WorldChunk): number {

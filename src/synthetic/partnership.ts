@@ -3,13 +3,18 @@
  * schema knows), their teams and staff, the demo accounts, and a few agencies in the
  * neighbouring boroughs that families move to. Case-holding teams recruit as their
  * caseloads fill, so caseloads stay realistic at any size without a second pass.
+ *
+ * In a world of several neighbouring boroughs (a `Region`) each borough is a whole
+ * partnership; the boroughs share one police command unit (its teams per borough), the first
+ * two share an NHS trust's hospital, and a family that moves between them is served by the
+ * other borough's own agencies rather than by stand-ins.
  */
 import type { AgencyKind } from '../domain/vocabulary.js';
 import { NameMaker, emailLocalPart } from './names.js';
 import { boroughSlug, neighboursOf, placesOfConcern, placeWeights } from './places.js';
 import { CASELOAD, DEMO_PASSWORD, ETHNICITY_WEIGHTS, REFERENCE_DATE } from './rates.js';
 import { Rng, hashParts } from './random.js';
-import type { DemoUser, WorldOrganisation, WorldTeam, WorldUser } from './types.js';
+import type { DemoUser, WorldFrontDoor, WorldOrganisation, WorldOrganisationBorough, WorldTeam, WorldUser } from './types.js';
 
 /** A school's phase; 'ap' is the pupil referral unit (alternative provision). */
 export type SchoolPhase = 'primary' | 'secondary' | 'ap';
@@ -66,6 +71,48 @@ const CREATED_AT = `${REFERENCE_DATE}T06:00:00.000Z`;
 const SCHOOL_STEMS = ['Ash', 'Beech', 'Cedar', 'Elm', 'Fox', 'Hazel', 'Lark', 'Maple', 'Oak', 'Rowan', 'Willow', 'Birch', 'Holly', 'Linden', 'Alder', 'Thorn'];
 const SCHOOL_ENDINGS = ['field', 'wood', 'mere', 'ridge', 'bank', 'brook', 'dale', 'gate', 'hurst', 'lea', 'croft', 'well'];
 
+/**
+ * Neighbouring boroughs generated together, each its own partnership. Holds what they share: the
+ * police command unit that covers them all, the NHS trust of the first two, and the extra
+ * partnerships those organisations belong to beyond their home borough's.
+ */
+export class Region {
+  readonly boroughs: readonly string[];
+  readonly partnerships: Partnership[] = [];
+  /** Organisations that also belong to another borough's partnership (the police command unit, the NHS trust). */
+  readonly memberships: WorldOrganisationBorough[] = [];
+  police: OrgRef | undefined;
+  trust: OrgRef | undefined;
+
+  constructor(boroughs: readonly string[]) {
+    if (new Set(boroughs).size !== boroughs.length) throw new Error('A region\'s boroughs must differ');
+    this.boroughs = boroughs;
+  }
+
+  /** The partnership of a borough of this region. */
+  partnershipOf(borough: string): Partnership | undefined {
+    return this.partnerships.find((p) => p.borough === borough);
+  }
+
+  /** An organisation by id, in any of the region's partnerships. */
+  orgById(id: string): OrgRef | undefined {
+    for (const p of this.partnerships) {
+      const org = p.ownOrgById(id);
+      if (org) return org;
+    }
+    return undefined;
+  }
+
+  /** The named contact at an organisation of any of the region's partnerships. */
+  leadOf(orgId: string): string | undefined {
+    for (const p of this.partnerships) {
+      const lead = p.ownLeadOf(orgId);
+      if (lead) return lead;
+    }
+    return undefined;
+  }
+}
+
 /** The partnership: organisations, teams, staff and the allocator that grows case-holding teams. */
 export class Partnership {
   readonly borough: string;
@@ -79,8 +126,16 @@ export class Partnership {
   readonly demoUsers: DemoUser[] = [];
   /** User ids of the demo accounts that the generator gives cases to explicitly. */
   readonly demo: { practitioner: string; youthWorker: string; police: string; unrelated: string };
+  /** Where the partnership's considerations go when a child has no lead professional: the MASH. */
+  frontDoor!: WorldFrontDoor;
 
   readonly #rng: Rng;
+  readonly #region: Region | undefined;
+
+  /** The region this borough is generated with, if any. */
+  get region(): Region | undefined {
+    return this.#region;
+  }
   readonly #names = new NameMaker();
   readonly #orgs = new Map<string, Map<AgencyKind, OrgRef[]>>();
   readonly #pools = new Map<PoolKey, Pool>();
@@ -91,20 +146,26 @@ export class Partnership {
   readonly #emails = new Set<string>();
   #newUsers: WorldUser[] = [];
 
-  constructor(opts: { children: number; seed: number; borough: string }) {
+  constructor(opts: { children: number; seed: number; borough: string; region?: Region }) {
     this.borough = opts.borough;
     this.slug = boroughSlug(opts.borough);
-    this.neighbours = neighboursOf(opts.borough);
+    this.#region = opts.region;
+    if (opts.region && !opts.region.boroughs.includes(opts.borough)) throw new Error(`${opts.borough} is not in the region`);
+    // In a region families move between its boroughs; alone, between a borough and three stand-in neighbours.
+    this.neighbours = opts.region ? opts.region.boroughs.filter((b) => b !== opts.borough) : neighboursOf(opts.borough);
     this.#rng = new Rng(opts.seed, this.slug, 'partnership');
     this.#names.reseed(hashParts(opts.seed, this.slug, 'staff-names')[0], this.#rng);
     this.places = placesOfConcern(opts.borough, this.#rng);
     this.placeWeights = placeWeights(this.places.length);
     this.demo = this.#build(opts.children);
+    opts.region?.partnerships.push(this);
   }
 
-  /** Organisations of a kind in a borough (schools and GP practices are several). */
+  /** Organisations of a kind in a borough (schools and GP practices are several); another borough of the region answers for its own. */
   orgsOf(borough: string, kind: AgencyKind): OrgRef[] {
-    return this.#orgs.get(borough)?.get(kind) ?? [];
+    const own = this.#orgs.get(borough);
+    if (own || borough === this.borough) return own?.get(kind) ?? [];
+    return this.#region?.partnershipOf(borough)?.orgsOf(borough, kind) ?? [];
   }
 
   /** The organisation of a kind in a borough, falling back to the home borough's (e.g. its A&E serves neighbours too). */
@@ -119,11 +180,21 @@ export class Partnership {
 
   /** The one named contact at an organisation (school DSL, GP safeguarding lead, mentor, A&E nurse...). */
   leadOf(orgId: string): string | undefined {
+    return this.ownLeadOf(orgId) ?? this.#region?.leadOf(orgId);
+  }
+
+  /** An organisation by id (in a region, any of its partnerships'). */
+  orgById(id: string): OrgRef | undefined {
+    return this.#byId.get(id) ?? this.#region?.orgById(id);
+  }
+
+  /** The named contact at one of this partnership's own organisations. */
+  ownLeadOf(orgId: string): string | undefined {
     return this.#leads.get(orgId) ?? this.#neighbourWorkers.get(orgId);
   }
 
-  /** An organisation by id. */
-  orgById(id: string): OrgRef | undefined {
+  /** One of this partnership's own organisations by id. */
+  ownOrgById(id: string): OrgRef | undefined {
     return this.#byId.get(id);
   }
 
@@ -196,6 +267,15 @@ export class Partnership {
     return ref;
   }
 
+  /** Registers another partnership's organisation as serving this borough too (it joins this partnership). */
+  #share(org: OrgRef, kind: AgencyKind): OrgRef {
+    let byKind = this.#orgs.get(this.borough);
+    if (!byKind) this.#orgs.set(this.borough, (byKind = new Map()));
+    byKind.set(kind, [...(byKind.get(kind) ?? []), org]);
+    this.#region!.memberships.push({ organisation_id: org.id, borough: this.borough });
+    return org;
+  }
+
   #team(org: OrgRef, name: string): string {
     const id = this.#rng.uuid();
     this.teams.push({ id, organisation_id: org.id, name });
@@ -241,11 +321,18 @@ export class Partnership {
     const b = this.borough;
     const scale = Math.max(1, children / 1000);
 
-    // Police: one borough command unit of the (invented) capital force.
-    const police = this.#org(b, 'police', `${b} Borough Command Unit`);
-    const hub = this.#team(police, 'Safeguarding hub');
-    const exploitation = this.#team(police, 'Exploitation and missing team');
-    const neighbourhood = this.#team(police, 'Neighbourhood policing team');
+    // Police: one borough command unit of the (invented) capital force. In a region one basic
+    // command unit covers every borough, with each borough's own teams; it belongs to every partnership.
+    const region = this.#region;
+    const firstInRegion = !region || region.partnerships.length === 0;
+    let police: OrgRef;
+    if (!region) police = this.#org(b, 'police', `${b} Borough Command Unit`);
+    else if (!region.police) police = region.police = this.#org(b, 'police', `${listOf(region.boroughs)} Basic Command Unit`);
+    else police = this.#share(region.police, 'police');
+    const policeTeam = (name: string) => (region ? `${b} ${name[0]!.toLowerCase()}${name.slice(1)}` : name);
+    const hub = this.#team(police, policeTeam('Safeguarding hub'));
+    const exploitation = this.#team(police, policeTeam('Exploitation and missing team'));
+    const neighbourhood = this.#team(police, policeTeam('Neighbourhood policing team'));
     this.#staff(police, hub, Math.ceil(scale), ['practitioner'], 'Detective constable, safeguarding hub');
     this.#staff(police, neighbourhood, Math.ceil(scale * 2), ['practitioner'], 'Police constable, neighbourhood team');
     this.#staff(police, exploitation, 1, ['team_manager'], 'Detective sergeant');
@@ -253,7 +340,7 @@ export class Partnership {
       this.#demoUser('police', 'practitioner', 'Police officer in the exploitation and missing team, involved with children at risk of exploitation'));
     const police2 = this.#user(police, exploitation, ['practitioner'], 'Detective constable, exploitation team');
     this.#addPool('police.exploitation', police, exploitation, 'Detective constable, exploitation team', CASELOAD.police_exploitation!, [demoPolice.id, police2.id]);
-    this.#analyst(police);
+    if (firstInRegion) this.#analyst(police);
 
     // Children's social care, with the partnership roles the local authority hosts.
     const csc = this.#org(b, 'childrens_social_care', `${b} Children's Social Care`);
@@ -267,11 +354,15 @@ export class Partnership {
     this.#user(csc, adolescent, ['team_manager'], 'Team manager',
       this.#demoUser('manager', 'team_manager', 'Team manager of the adolescent and exploitation team: sees the whole team\'s caseload'));
     this.#staff(csc, frontDoor, Math.ceil(scale), ['practitioner'], 'Social worker, front door');
+    this.frontDoor = { borough: b, organisation_id: csc.id, team_id: frontDoor };
     const demoPractitioner = this.#user(csc, adolescent, ['practitioner'], 'Social worker',
       this.#demoUser('practitioner', 'practitioner', 'Social worker in the adolescent and exploitation team, with a caseload including children with long histories'));
     const sw2 = this.#user(csc, adolescent, ['practitioner'], 'Social worker');
     this.#addPool('csc.adolescent', csc, adolescent, 'Social worker', CASELOAD.social_work!, [demoPractitioner.id, sw2.id]);
-    this.#addPool('csc.assessment', csc, assessment, 'Social worker', CASELOAD.social_work!, this.#staff(csc, assessment, 2, ['practitioner'], 'Social worker').map((u) => u.id));
+    const assessors = this.#staff(csc, assessment, 2, ['practitioner'], 'Social worker').map((u) => u.id);
+    this.#addPool('csc.assessment', csc, assessment, 'Social worker', CASELOAD.social_work!, assessors);
+    // A family from another borough of the region is held by one of its assessment social workers.
+    if (region) this.#neighbourWorkers.set(csc.id, assessors[0]!);
     this.#addPool('csc.cin', csc, cin, 'Social worker', CASELOAD.social_work!, this.#staff(csc, cin, 2, ['practitioner'], 'Social worker').map((u) => u.id));
     this.#staff(csc, lac, 1, ['practitioner'], 'Social worker');
     const unrelated = this.#user(csc, fostering, ['practitioner'], 'Social worker, fostering',
@@ -287,7 +378,9 @@ export class Partnership {
     const family = this.#team(eh, 'Family support team');
     this.#team(eh, 'Early help locality team');
     this.#staff(eh, family, 1, ['team_manager'], 'Team manager');
-    this.#addPool('eh.family', eh, family, 'Early help practitioner', CASELOAD.early_help!, this.#staff(eh, family, 2, ['practitioner'], 'Early help practitioner').map((u) => u.id));
+    const ehWorkers = this.#staff(eh, family, 2, ['practitioner'], 'Early help practitioner').map((u) => u.id);
+    this.#addPool('eh.family', eh, family, 'Early help practitioner', CASELOAD.early_help!, ehWorkers);
+    if (region) this.#neighbourWorkers.set(eh.id, ehWorkers[0]!);
 
     const yjs = this.#org(b, 'youth_justice', `${b} Youth Justice Service`);
     const yjTeam = this.#team(yjs, 'Youth justice team');
@@ -308,8 +401,15 @@ export class Partnership {
     const camhs = this.#org(b, 'camhs', `${b} Child and Adolescent Mental Health Service`);
     const camhsTeam = this.#team(camhs, 'Adolescent outreach team');
     this.#camhs.push(...this.#staff(camhs, camhsTeam, 2, ['practitioner'], 'CAMHS clinician').map((u) => u.id));
-    const hospital = this.#org(b, 'acute_hospital', `${b} General Hospital`);
-    this.#lead(hospital, this.#team(hospital, 'Emergency department safeguarding team'), 'A&E safeguarding nurse');
+    // In a region the first two boroughs share one NHS trust's hospital (it belongs to both partnerships).
+    if (region && region.trust && region.partnerships.length === 1) {
+      this.#share(region.trust, 'acute_hospital');
+    } else {
+      const trust = region && region.boroughs.length > 1 && firstInRegion;
+      const hospital = this.#org(b, 'acute_hospital', trust ? `${region.boroughs[0]} and ${region.boroughs[1]} Hospitals NHS Trust` : `${b} General Hospital`);
+      if (trust) region.trust = hospital;
+      this.#lead(hospital, this.#team(hospital, 'Emergency department safeguarding team'), 'A&E safeguarding nurse');
+    }
     const community = this.#org(b, 'community_health', `${b} Community Health Services`);
     this.#lead(community, this.#team(community, 'School nursing team'), 'School nurse');
     this.#staff(community, this.#team(community, 'Health visiting team'), 1, ['practitioner'], 'Health visitor');
@@ -328,7 +428,8 @@ export class Partnership {
       this.#lead(gp, null, 'GP safeguarding lead');
     }
     this.#schools(b, children);
-    for (const n of this.neighbours) this.#neighbour(n);
+    // Alone, a borough makes stand-in agencies for its neighbours; in a region they are whole partnerships.
+    if (!region) for (const n of this.neighbours) this.#neighbour(n);
     return { practitioner: demoPractitioner.id, youthWorker: demoYouth.id, police: demoPolice.id, unrelated: unrelated.id };
   }
 
@@ -374,4 +475,9 @@ export class Partnership {
     this.#org(n, 'school', `${n} Park Primary School`, { phase: 'primary', establishment: '2801' });
     this.#org(n, 'school', `${n} Academy`, { phase: 'secondary', establishment: '4801' });
   }
+}
+
+/** "A, B and C". */
+function listOf(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }

@@ -19,6 +19,15 @@ export function neighboursOf(borough: string): string[] {
   return ALL_NEIGHBOURS.filter((b) => b !== borough).slice(0, 3);
 }
 
+/** Most boroughs one world can hold: the first and its three invented neighbours. */
+export const MAX_BOROUGHS = 4;
+
+/** The boroughs of a world of `count` neighbouring boroughs: the first, then its neighbours in order. */
+export function boroughsOf(first: string, count: number): string[] {
+  if (!Number.isInteger(count) || count < 1 || count > MAX_BOROUGHS) throw new Error(`boroughs must be an integer from 1 to ${MAX_BOROUGHS}`);
+  return [first, ...neighboursOf(first)].slice(0, count);
+}
+
 /** Lower-case letters and digits only: used in email domains. */
 export function boroughSlug(borough: string): string {
   const slug = asciiFold(borough).toLowerCase().replace(/[^a-z0-9]/g, '');

@@ -7,6 +7,10 @@
  * Each chunk also stores its people's blocking keys (the match index), as intake does. Entries go
  * through the chronology's one writer, so each chunk also queues the outbox work that follows new
  * entries (the early identification rules), run by the server's worker or by `jigsaw seed` itself.
+ * Several neighbouring boroughs (`boroughs`) are written the same way: each borough's organisations
+ * make its partnership (the database puts each organisation in its home borough's partnership), the
+ * shared police command unit and NHS trust also join the other boroughs' partnerships, and each
+ * partnership's front door is its MASH.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
@@ -14,16 +18,18 @@ import { hashPassword } from '../server/modules/auth/password.js';
 import { appendEntries, type NewEntry } from '../server/modules/chronology/commands/append-entry.js';
 import { indexPeople } from '../server/modules/identity/match-index.js';
 import { USED_EVENT_CODES } from './experiences.js';
-import { DEFAULT_BOROUGH, boroughSlug } from './places.js';
+import { DEFAULT_BOROUGH, boroughSlug, boroughsOf } from './places.js';
 import { DEMO_PASSWORD } from './rates.js';
 import type { DemoUser, WorldChunk } from './types.js';
-import { demoUsersOf, generateChildrenChunks } from './world.js';
+import { demoUsersOfWorld, generateChildrenChunks } from './world.js';
 
 /** What to seed. */
 export interface SeedOptions {
   children: number;
   seed: number;
   borough?: string;
+  /** Neighbouring boroughs to make, each its own partnership with `children` children (1 to 4; default 1). */
+  boroughs?: number;
   /** Children per transaction (whole families); defaults to 1,000. */
   chunkSize?: number;
   onProgress?: (done: number, total: number) => void;
@@ -31,7 +37,10 @@ export interface SeedOptions {
 
 /** What was written (all zero when the borough was already seeded). */
 export interface SeedReport {
+  /** The first borough. */
   borough: string;
+  /** Every borough seeded (each its own partnership). */
+  boroughs: string[];
   seed: number;
   skipped: boolean;
   message: string;
@@ -57,15 +66,31 @@ function* batches<T extends object>(rows: readonly T[]): Generator<T[]> {
   for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
 }
 
-/** The demo accounts of a borough (fixed emails, the shared password), without touching the database. */
-export function demoUsersFor(borough = DEFAULT_BOROUGH): DemoUser[] {
-  return demoUsersOf(borough);
+/** The demo accounts of a borough, or of `boroughs` neighbouring boroughs (fixed emails, the shared password), without touching the database. */
+export function demoUsersFor(borough = DEFAULT_BOROUGH, boroughs = 1): DemoUser[] {
+  return demoUsersOfWorld(borough, boroughs);
 }
 
-async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string, heldBack: string, organisationNames: Map<string, string>, source: string): Promise<void> {
+async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string, heldBack: ReadonlySet<string>, organisationNames: Map<string, string>, source: string): Promise<void> {
   for (const b of batches(chunk.organisations)) await trx.insertInto('organisation').values(b).execute();
+  // The police command unit and the NHS trust serve further boroughs: they join those partnerships too.
+  for (const m of chunk.organisationBoroughs) {
+    await trx.insertInto('organisation_partnership')
+      .columns(['organisation_id', 'partnership_id'])
+      .expression((eb) => eb.selectFrom('partnership_area').select([sql.val(m.organisation_id).as('organisation_id'), 'partnership_id']).where('borough', '=', m.borough))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
   for (const b of batches(chunk.teams)) await trx.insertInto('team').values(b).execute();
-  const users = chunk.users.filter((u) => u.email !== heldBack).map((u) => ({ ...u, password_hash: passwordHash }));
+  // Each partnership's front door is its MASH, unless an administrator has already chosen one.
+  for (const f of chunk.frontDoors) {
+    await trx.insertInto('partnership_front_door')
+      .columns(['partnership_id', 'organisation_id', 'team_id'])
+      .expression((eb) => eb.selectFrom('partnership_area').select(['partnership_id', sql.val(f.organisation_id).as('organisation_id'), sql.val(f.team_id).as('team_id')]).where('borough', '=', f.borough))
+      .onConflict((oc) => oc.column('partnership_id').doNothing())
+      .execute();
+  }
+  const users = chunk.users.filter((u) => !heldBack.has(u.email)).map((u) => ({ ...u, password_hash: passwordHash }));
   for (const b of batches(users)) await trx.insertInto('app_user').values(b).execute();
   for (const b of batches(chunk.people)) await trx.insertInto('person').values(b).execute();
   for (const b of batches(chunk.personNames)) await trx.insertInto('person_name').values(b).execute();
@@ -108,14 +133,20 @@ async function assertVocabularyLoaded(db: Kysely<Database>): Promise<void> {
   if (missing.length) throw new Error(`The database vocabulary lacks event types the generator uses: ${missing.join(', ')}`);
 }
 
-/** Seeds a deterministic synthetic borough; skips (and says so) when the borough's demo administrator already exists. */
+/**
+ * Seeds a deterministic synthetic borough (or `boroughs` neighbouring ones); skips (and says so)
+ * when the first borough's demo administrator already exists.
+ */
 export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Promise<SeedReport> {
   const started = performance.now();
   const borough = (opts.borough ?? DEFAULT_BOROUGH).trim();
+  const boroughs = boroughsOf(borough, opts.boroughs ?? 1);
   const adminEmail = `admin@${boroughSlug(borough)}.jigsaw.test`;
-  const demoUsers = demoUsersFor(borough);
+  // Every borough's administrator is written last; the first's marks a finished seed.
+  const adminEmails = boroughs.map((b) => `admin@${boroughSlug(b)}.jigsaw.test`);
+  const demoUsers = demoUsersFor(borough, boroughs.length);
   const report: SeedReport = {
-    borough, seed: opts.seed, skipped: false, message: '', organisations: 0, users: 0, people: 0, children: 0, events: 0,
+    borough, boroughs, seed: opts.seed, skipped: false, message: '', organisations: 0, users: 0, people: 0, children: 0, events: 0,
     eventPeople: 0, involvements: 0, durationMs: 0, demoUsers,
   };
 
@@ -129,14 +160,17 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   await assertVocabularyLoaded(db);
 
   const passwordHash = await hashPassword(DEMO_PASSWORD); // argon2 is slow by design: hash once, share it
-  let admin: WorldChunk['users'][number] | undefined;
+  const admins = new Map<string, WorldChunk['users'][number]>();
+  const heldBack = new Set(adminEmails);
   let first = true;
   const organisationNames = new Map<string, string>();
-  for (const chunk of generateChildrenChunks({ children: opts.children, seed: opts.seed, borough }, opts.chunkSize ?? 1000)) {
-    admin ??= chunk.users.find((u) => u.email === adminEmail);
+  const total = opts.children * boroughs.length;
+  const source = boroughs.length > 1 ? `${boroughs.join(', ')} (seed ${opts.seed})` : `${borough} (seed ${opts.seed})`;
+  for (const chunk of generateChildrenChunks({ children: opts.children, seed: opts.seed, borough, boroughs: boroughs.length }, opts.chunkSize ?? 1000)) {
+    for (const u of chunk.users) if (heldBack.has(u.email)) admins.set(u.email, u);
     for (const o of chunk.organisations) organisationNames.set(o.id, o.name);
     try {
-      await db.transaction().execute((trx) => insertChunk(trx, chunk, passwordHash, adminEmail, organisationNames, `${borough} (seed ${opts.seed})`));
+      await db.transaction().execute((trx) => insertChunk(trx, chunk, passwordHash, heldBack, organisationNames, source));
     } catch (err) {
       if (first) {
         const leftover = await db.selectFrom('organisation').select('id').where('id', '=', chunk.organisations[0]?.id ?? '').executeTakeFirst();
@@ -152,16 +186,19 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
     report.events += chunk.events.length;
     report.eventPeople += chunk.eventPeople.length;
     report.involvements += chunk.involvements.length;
-    opts.onProgress?.(chunk.childrenDone, opts.children);
+    opts.onProgress?.(chunk.childrenDone, total);
   }
-  // Written last, so its presence means the whole borough is in.
-  if (!admin) throw new Error('The generated borough has no demo administrator');
-  await db.insertInto('app_user').values({ ...admin, password_hash: passwordHash }).execute();
+  // Written last (the first borough's the very last), so its presence means the whole world is in.
+  for (const email of [...adminEmails].reverse()) {
+    const admin = admins.get(email);
+    if (!admin) throw new Error(`The generated world has no demo administrator ${email}`);
+    await db.insertInto('app_user').values({ ...admin, password_hash: passwordHash }).execute();
+  }
   // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
   // them every query is planned for empty tables.
   await sql`ANALYZE`.execute(db);
 
   report.durationMs = Math.round(performance.now() - started);
-  report.message = `Seeded ${borough} (seed ${opts.seed}): ${report.children} children, ${report.events} events.`;
+  report.message = `Seeded ${boroughs.join(', ')} (seed ${opts.seed}): ${report.children} children, ${report.events} events.`;
   return report;
 }

@@ -221,7 +221,8 @@ function schoolAndHealth(ctx: BoroughContext, fam: FamilyState, child: ChildStat
     const now = schoolAt(child, REF_DAY - 1);
     for (const spell of child.schools) {
       const lead = p.leadOf(spell.org.id);
-      if (!lead || spell.org.borough !== p.borough) continue;
+      // A school in another borough of the world has its own DSL (a stand-in neighbour's school has none).
+      if (!lead) continue;
       const here = education.filter((e) => e.organisation_id === spell.org.id).map(dayOfEvent);
       const isNow = now?.id === spell.org.id && spell.to > REF_DAY - 1;
       if (!here.length && !isNow) continue;

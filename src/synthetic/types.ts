@@ -29,8 +29,14 @@ export type CommonExperience = Exclude<Experience, 'escalation'>;
 export interface WorldOptions {
   children: number;
   seed: number;
-  /** The borough's name; defaults to Northbridge. */
+  /** The (first) borough's name; defaults to Northbridge. */
   borough?: string;
+  /**
+   * How many neighbouring boroughs, each its own partnership with `children` children (1 to 4;
+   * default 1). With more than one they share a police command unit and an NHS trust, and
+   * families move between them.
+   */
+  boroughs?: number;
 }
 
 /** A demo account with a fixed, documented email. */
@@ -48,6 +54,19 @@ export interface WorldOrganisation {
   kind: string;
   borough: string;
   created_at: string;
+}
+
+/** An organisation that also belongs to another borough's partnership (beyond its home borough's). */
+export interface WorldOrganisationBorough {
+  organisation_id: string;
+  borough: string;
+}
+
+/** The front door (MASH) of the partnership covering a borough. */
+export interface WorldFrontDoor {
+  borough: string;
+  organisation_id: string;
+  team_id: string;
 }
 
 /** A team row. */
@@ -195,6 +214,10 @@ export interface WorldChunk {
   involvements: WorldInvolvement[];
   events: WorldEvent[];
   eventPeople: WorldEventPerson[];
+  /** Organisations that join further partnerships (written after the organisations; first chunk only). */
+  organisationBoroughs: WorldOrganisationBorough[];
+  /** Each partnership's front door (first chunk only). */
+  frontDoors: WorldFrontDoor[];
   /** The children (subjects) made in this chunk, in order. */
   childIds: string[];
   childProfiles: ChildProfile[];
@@ -203,9 +226,12 @@ export interface WorldChunk {
   childrenDone: number;
 }
 
-/** A whole synthetic borough. */
+/** A whole synthetic borough (or several neighbouring ones). */
 export interface World extends Omit<WorldChunk, 'childrenDone'> {
+  /** The first borough. */
   borough: string;
+  /** Every borough generated, the first first. */
+  boroughs: string[];
   seed: number;
   /** The generated world's "today". */
   referenceDate: string;
@@ -231,7 +257,7 @@ export const CHUNK_TABLES = [
 export function emptyChunk(): WorldChunk {
   return {
     organisations: [], teams: [], users: [], people: [], personNames: [], identifiers: [], addresses: [],
-    relationships: [], involvements: [], events: [], eventPeople: [], childIds: [], childProfiles: [], duplicates: [],
+    relationships: [], involvements: [], events: [], eventPeople: [], organisationBoroughs: [], frontDoors: [], childIds: [], childProfiles: [], duplicates: [],
     childrenDone: 0,
   };
 }

@@ -8,8 +8,8 @@ import { loadVocabulary, type EventType, type Vocabulary } from '../domain/vocab
 import { USED_EVENT_CODES } from './experiences.js';
 import { FamilyGenerator } from './family.js';
 import { PeerNetwork, type BoroughContext } from './history.js';
-import { Partnership } from './partnership.js';
-import { DEFAULT_BOROUGH } from './places.js';
+import { Partnership, Region } from './partnership.js';
+import { DEFAULT_BOROUGH, boroughsOf } from './places.js';
 import { REFERENCE_DATE } from './rates.js';
 import { hasSummary } from './summaries.js';
 import { CHUNK_TABLES, emptyChunk, type DemoUser, type World, type WorldChunk, type WorldOptions } from './types.js';
@@ -27,39 +27,70 @@ export function checkVocabulary(vocabulary: Vocabulary): Map<string, EventType> 
   return types;
 }
 
-function validate(options: WorldOptions): Required<WorldOptions> {
+function validate(options: WorldOptions): Required<WorldOptions> & { names: string[] } {
   const { children, seed } = options;
   if (!Number.isInteger(children) || children < 0 || children > MAX_CHILDREN) throw new Error(`children must be an integer from 0 to ${MAX_CHILDREN}`);
   if (!Number.isSafeInteger(seed)) throw new Error('seed must be an integer');
   const borough = (options.borough ?? DEFAULT_BOROUGH).trim();
   if (!borough) throw new Error('borough must not be empty');
-  return { children, seed, borough };
+  const boroughs = options.boroughs ?? 1;
+  return { children, seed, borough, boroughs, names: boroughsOf(borough, boroughs) };
 }
 
-/** Yields a borough in chunks of about `chunkSize` children (whole families), the first chunk also carrying the partnership. */
+/** The partnerships of a world: one borough alone (with stand-in neighbours), or a region of several. */
+function partnershipsOf(opts: { children: number; seed: number; names: string[] }): Partnership[] {
+  if (opts.names.length === 1) return [new Partnership({ children: opts.children, seed: opts.seed, borough: opts.names[0]! })];
+  const region = new Region(opts.names);
+  for (const borough of opts.names) new Partnership({ children: opts.children, seed: opts.seed, borough, region });
+  return region.partnerships;
+}
+
+/** Extra partnership memberships of a world's shared organisations. */
+function membershipsOf(partnerships: Partnership[]) {
+  return partnerships[0]!.region?.memberships ?? [];
+}
+
+/**
+ * Yields a world in chunks of about `chunkSize` children (whole families), the first chunk also
+ * carrying every partnership (organisations, teams, initial staff, shared memberships, front
+ * doors). Several boroughs are generated one after another, `children` children each.
+ */
 export function* generateChildrenChunks(options: WorldOptions, chunkSize = 1000): Generator<WorldChunk, void, undefined> {
   const opts = validate(options);
   if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new Error('chunkSize must be a positive integer');
   const vocabulary = loadVocabulary();
   const types = checkVocabulary(vocabulary);
-  const partnership = new Partnership(opts);
-  const ctx: BoroughContext = { partnership, vocabulary, types, network: new PeerNetwork(partnership) };
-  const families = new FamilyGenerator(ctx, opts.seed);
+  const partnerships = partnershipsOf(opts);
+  // Identifiers issued so far, shared by the boroughs so they stay unique across the world.
+  const issued = { nhs: new Set<string>(), serials: new Map<string, number>() };
+  const newUsers = () => partnerships.flatMap((p) => p.takeNewUsers());
+  const total = opts.children * partnerships.length;
 
   let chunk = emptyChunk();
-  chunk.organisations.push(...partnership.organisations);
-  chunk.teams.push(...partnership.teams);
+  for (const p of partnerships) {
+    chunk.organisations.push(...p.organisations);
+    chunk.teams.push(...p.teams);
+    chunk.frontDoors.push(p.frontDoor);
+  }
+  chunk.organisationBoroughs.push(...membershipsOf(partnerships));
   let done = 0;
-  for (let index = 0; done < opts.children; index += 1) {
-    done += families.generate(index, opts.children - done, chunk);
-    if (chunk.childIds.length >= chunkSize && done < opts.children) {
-      chunk.users.push(...partnership.takeNewUsers());
-      chunk.childrenDone = done;
-      yield chunk;
-      chunk = emptyChunk();
+  for (const partnership of partnerships) {
+    const ctx: BoroughContext = { partnership, vocabulary, types, network: new PeerNetwork(partnership) };
+    const families = new FamilyGenerator(ctx, opts.seed, issued);
+    let here = 0;
+    for (let index = 0; here < opts.children; index += 1) {
+      const made = families.generate(index, opts.children - here, chunk);
+      here += made;
+      done += made;
+      if (chunk.childIds.length >= chunkSize && done < total) {
+        chunk.users.push(...newUsers());
+        chunk.childrenDone = done;
+        yield chunk;
+        chunk = emptyChunk();
+      }
     }
   }
-  chunk.users.push(...partnership.takeNewUsers());
+  chunk.users.push(...newUsers());
   chunk.childrenDone = done;
   yield chunk;
 }
@@ -69,15 +100,23 @@ export function demoUsersOf(borough = DEFAULT_BOROUGH): DemoUser[] {
   return new Partnership({ children: 0, seed: 0, borough }).demoUsers;
 }
 
+/** The demo accounts of a world of `boroughs` neighbouring boroughs starting with `borough` (each borough's, the first's first). */
+export function demoUsersOfWorld(borough = DEFAULT_BOROUGH, boroughs = 1): DemoUser[] {
+  return boroughsOf(borough, boroughs).flatMap((b) => demoUsersOf(b));
+}
+
 /** A whole borough in memory (for tests and small sizes; stream larger ones with generateChildrenChunks). */
 export function generateWorld(options: WorldOptions): World {
   const opts = validate(options);
   const world: World = {
-    ...emptyChunk(), borough: opts.borough, seed: opts.seed, referenceDate: REFERENCE_DATE, demoUsers: demoUsersOf(opts.borough),
+    ...emptyChunk(), borough: opts.borough, boroughs: opts.names, seed: opts.seed, referenceDate: REFERENCE_DATE,
+    demoUsers: demoUsersOfWorld(opts.borough, opts.boroughs),
   };
   delete (world as Partial<WorldChunk>).childrenDone;
   for (const chunk of generateChildrenChunks(opts)) {
     for (const table of CHUNK_TABLES) (world[table] as unknown[]).push(...chunk[table]);
+    world.organisationBoroughs.push(...chunk.organisationBoroughs);
+    world.frontDoors.push(...chunk.frontDoors);
     world.childIds.push(...chunk.childIds);
     world.childProfiles.push(...chunk.childProfiles);
     world.duplicates.push(...chunk.duplicates);

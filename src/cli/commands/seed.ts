@@ -7,12 +7,13 @@ import { rulesProcessor } from '../../server/modules/considerations/rules.proces
 import { seedBorough, type SeedReport } from '../../synthetic/seed.js';
 import { describeDb, openConfiguredDb } from './open.js';
 
-/** Seeds a synthetic borough and prints what was made and how fast. */
-export async function seedAndReport(db: Kysely<Database>, opts: { children: number; seed: number }): Promise<SeedReport> {
+/** Seeds a synthetic borough (or several neighbouring ones) and prints what was made and how fast. */
+export async function seedAndReport(db: Kysely<Database>, opts: { children: number; seed: number; boroughs?: number }): Promise<SeedReport> {
   let lastShown = 0;
   const report = await seedBorough(db, {
     children: opts.children,
     seed: opts.seed,
+    boroughs: opts.boroughs ?? 1,
     onProgress: (done, total) => {
       if (process.stderr.isTTY && (done === total || Date.now() - lastShown > 250)) {
         lastShown = Date.now();
@@ -22,15 +23,19 @@ export async function seedAndReport(db: Kysely<Database>, opts: { children: numb
     },
   });
   const seconds = report.durationMs / 1000;
+  if (report.skipped) {
+    console.log(report.message);
+    return report;
+  }
   console.log(
-    `Seeded ${report.children} children (${report.people} people), ${report.events} events, ${report.organisations} organisations, ` +
+    `Seeded ${report.boroughs.join(', ')}: ${report.children} children (${report.people} people), ${report.events} events, ${report.organisations} organisations, ` +
       `${report.users} users in ${seconds.toFixed(1)} s (${Math.round(report.people / seconds)} people/s, ${Math.round(report.events / seconds)} events/s)`,
   );
   return report;
 }
 
-/** `jigsaw seed --children N --seed S`: seeds, then runs the work the new entries queued (the early identification rules). */
-export async function runSeed(config: Config, opts: { children: number; seed: number }): Promise<number> {
+/** `jigsaw seed --children N --seed S [--boroughs B]`: seeds, then runs the work the new entries queued (the early identification rules). */
+export async function runSeed(config: Config, opts: { children: number; seed: number; boroughs: number }): Promise<number> {
   const db = await openConfiguredDb(config);
   try {
     console.log(`Database: ${describeDb(config)}`);

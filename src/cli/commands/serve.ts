@@ -7,17 +7,17 @@ import { describeDb, openConfiguredDb } from './open.js';
 import { seedAndReport } from './seed.js';
 
 /** `jigsaw serve [--demo]`: migrates, optionally loads demo data into an empty database, listens, and shuts down cleanly. */
-export async function runServe(config: Config, opts: { demo: boolean; children: number; seed: number }): Promise<number> {
+export async function runServe(config: Config, opts: { demo: boolean; children: number; seed: number; boroughs: number }): Promise<number> {
   const db = await openConfiguredDb(config);
   let demoUsers: { email: string; password: string; description: string }[] = [];
   if (opts.demo) {
     const existing = await db.db.selectFrom('app_user').select('id').limit(1).execute();
     if (existing.length === 0) {
-      console.log(`Loading demo data (${opts.children} children, seed ${opts.seed})...`);
-      demoUsers = (await seedAndReport(db.db, { children: opts.children, seed: opts.seed })).demoUsers;
+      console.log(`Loading demo data (${opts.boroughs} borough(s) of ${opts.children} children, seed ${opts.seed})...`);
+      demoUsers = (await seedAndReport(db.db, { children: opts.children, seed: opts.seed, boroughs: opts.boroughs })).demoUsers;
     } else {
       const { demoUsersFor } = await import('../../synthetic/seed.js');
-      demoUsers = demoUsersFor();
+      demoUsers = demoUsersFor(undefined, opts.boroughs);
       console.log('Demo data already loaded.');
     }
   }
