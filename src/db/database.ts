@@ -734,8 +734,37 @@ export interface IntakeUploadFileTable {
   content: Uint8Array;
 }
 
+/** A change of who works with a child: allocated, lead named, replaced or ended, with its handover note. */
+export interface InvolvementChangeTable {
+  id: Generated<string>;
+  person_id: string;
+  involvement_id: string;
+  kind: 'allocated' | 'ended' | 'lead_named' | 'replaced';
+  related_involvement_id: string | null;
+  organisation_id: string;
+  by_user_id: string | null;
+  api_key_id: string | null;
+  note: string | null;
+  at: CreatedAt;
+}
+
+/** A trusted adult a child names who is not a worker. */
+export interface TrustedAdultTable {
+  id: Generated<string>;
+  person_id: string;
+  name: string;
+  relationship: string;
+  started_on: DateText;
+  ended_on: DateText | null;
+  organisation_id: string;
+  recorded_by_user_id: string;
+  recorded_at: CreatedAt;
+}
+
 /** Every table, by its SQL name. */
 export interface Database {
+  involvement_change: InvolvementChangeTable;
+  trusted_adult: TrustedAdultTable;
   factor_version: FactorVersionTable;
   assessment: AssessmentTable;
   assessment_version: AssessmentVersionTable;

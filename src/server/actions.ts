@@ -56,12 +56,17 @@ export type Action =
   | 'alert.list'
   | 'alert.acknowledge'
   | 'watcher.manage'
+  | 'involvement.allocate'
+  | 'involvement.end'
+  | 'involvement.lead'
+  | 'involvement.read'
+  | 'trusted_adult.record'
   | 'request.refused';
 
 /** Actions on a person's record: each needs a relationship with the person (authorizePerson). */
 export type PersonAction = Extract<
   Action,
-  'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge' | 'watcher.manage'
+  'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge' | 'involvement.read' | 'trusted_adult.record' | 'watcher.manage'
 >;
 
 /** Actions on a risk and vulnerability assessment. */

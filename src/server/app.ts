@@ -32,6 +32,8 @@ import { transparencyRoutes } from './modules/transparency/transparency.routes.j
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { sharingRoutes } from './modules/sharing/sharing.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
+import { allocationRoutes } from './modules/allocation/allocation.routes.js';
+import { allocationApiRoutes } from './modules/allocation/allocation.api.js';
 import { alertRoutes } from './modules/alerts/alerts.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
@@ -123,6 +125,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await retentionRoutes(pages, ctx);
     await sharingRoutes(pages, ctx);
     await userRoutes(pages, ctx);
+    await allocationRoutes(pages, ctx);
     await alertRoutes(pages, ctx);
   });
 
@@ -132,6 +135,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       api.addHook('onRequest', authenticateApiKey(ctx));
       await apiRoutes(api, ctx);
       await intakeApiRoutes(api, ctx);
+      await allocationApiRoutes(api, ctx);
     },
     { prefix: '/api/v1' },
   );

@@ -18,6 +18,8 @@ const SAMPLE_BODY: Record<string, Record<string, unknown>> = {
   'POST /api/v1/people/:personId/events': {
     eventTypeCode: 'youth_club_attendance', occurredAt: '2026-01-10', occurredPrecision: 'date', summary: 'Matrix check entry', sourceSystem: 'Matrix',
   },
+  'POST /api/v1/people/:personId/involvements': { userId: RANDOM_ID, role: 'key_worker', startedOn: '2026-01-10' },
+  'POST /api/v1/involvements/:id/end': { handoverNote: 'Matrix check: a handover note long enough to pass validation' },
 };
 
 const ROUTE_REASONS = ['role', 'relationship', 'actor'];
@@ -177,7 +179,7 @@ describe(`authorisation matrix over every declared route × role × relationship
         const path = url(pattern, RANDOM_ID);
         expect((await call(method, pattern, path)).status, `${key} signed out`).toBe(401);
         if (rule.api) {
-          expectAdmitted(await call(method, pattern, path, { key: involvedKey }), `${key} with a key, unknown id`, true);
+          expectAdmitted(await call(method, pattern, path, { key: involvedKey, ...(body ? { body } : {}) }), `${key} with a key, unknown id`, true);
           break;
         }
         for (const role of ROLES) {

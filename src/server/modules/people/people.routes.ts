@@ -17,6 +17,7 @@ import { personRecordsView } from '../identity/identity.person-panel.js';
 import { parseDateParts } from '../../forms.js';
 import { breakGlassUntil } from '../break-glass/break-glass.routes.js';
 import { loadRiskPanel } from '../assessments/person-panel.js';
+import { loadWorkingPanel } from '../allocation/person-panel.js';
 
 const searchQuery = z.object({
   name: z.string().max(200).optional(),
@@ -77,6 +78,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
     if (!summary) return refuseRecord(ctx, request, { personId });
     const emergencyUntil = actor.kind === 'user' ? await breakGlassUntil(ctx, actor.userId, personId) : null;
     const riskPanel = await loadRiskPanel(ctx.db, actor, personId);
+    const working = await loadWorkingPanel(ctx.db, actor, personId);
     await recordAccess(ctx.db, {
       actor, action: 'chronology.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
       detail: { page: chronology.page, entries: chronology.entries.length },
@@ -107,6 +109,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       recorded: request.query.recorded ?? null,
       emergencyUntil,
       riskPanel,
+      working,
       identityRecords,
       pageLink: (page: number) => {
         const params = new URLSearchParams();
