@@ -103,8 +103,8 @@ async function existingBorough(d: Db): Promise<{ userId: string; orgId: string }
 
 /** Records a steady stream of critical-moment events and measures, for each, the time until its consideration exists. */
 async function stream(d: Db, who: { userId: string; orgId: string }): Promise<number[]> {
-  const org = await d.db.selectFrom('app_user').select(['organisation_id']).where('id', '=', who.userId).executeTakeFirstOrThrow();
-  const actor: Actor = { kind: 'user', userId: who.userId, name: 'Bench User', email: 'bench-1@bench.jigsaw.test', organisationId: org.organisation_id, organisationName: 'Bench', teamId: null, roles: ['practitioner'] };
+  const org = await d.db.selectFrom('app_user').select(['organisation_id', 'partnership_id']).where('id', '=', who.userId).executeTakeFirstOrThrow();
+  const actor: Actor = { kind: 'user', userId: who.userId, name: 'Bench User', email: 'bench-1@bench.jigsaw.test', organisationId: org.organisation_id, organisationName: 'Bench', teamId: null, roles: ['practitioner'], partnershipId: org.partnership_id };
   // Children with no consideration yet from the critical-moment rule, so each new event raises exactly one.
   const children = await d.rawQuery(`
     SELECT p.id FROM person p WHERE NOT EXISTS (

@@ -355,6 +355,8 @@ export interface RetentionRuleTable {
   description: string;
   active: Generated<boolean>;
   created_at: CreatedAt;
+  /** The partnership whose rule this is; null: the default set (new partnerships copy it; children in no partnership's area). */
+  partnership_id: string | null;
 }
 
 export interface RetentionDecisionTable {
@@ -516,6 +518,8 @@ export interface RuleTable {
   code: string;
   active: Generated<boolean>;
   created_at: CreatedAt;
+  /** The partnership whose rule this is; null: the default set new partnerships copy (never run). */
+  partnership_id: string | null;
 }
 
 export interface RuleVersionTable {
@@ -537,6 +541,18 @@ export interface PartnershipTable {
   name: string;
   alert_escalation_minutes: Generated<number>;
   created_at: CreatedAt;
+}
+
+/** Who changed which partnership setting, from what to what (append-only). */
+export interface PartnershipChangeTable {
+  id: Generated<string>;
+  partnership_id: string;
+  setting: 'created' | 'area' | 'membership' | 'front_door' | 'significant_events' | 'alert_escalation';
+  before: unknown;
+  after: unknown;
+  changed_by_user_id: string | null;
+  changed_by_operator: Generated<boolean>;
+  changed_at: CreatedAt;
 }
 
 /** The boroughs a partnership covers. */
@@ -626,6 +642,7 @@ export interface ConsiderationDecisionTable {
 }
 
 export interface PopulationBaselineTable {
+  partnership_id: string;
   dimension: string;
   category: string;
   children: number;
@@ -777,6 +794,7 @@ export interface Database {
   significant_event_type: SignificantEventTypeTable;
   partnership_front_door: PartnershipFrontDoorTable;
   person_partnership: PersonPartnershipView;
+  partnership_change: PartnershipChangeTable;
   watcher: WatcherTable;
   alert: AlertTable;
   consideration: ConsiderationTable;

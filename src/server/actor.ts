@@ -21,5 +21,7 @@ export type Actor =
       organisationName: string;
       teamId: string | null;
       roles: Role[];
+      /** The partnership whose configuration the user works on (app_user.partnership_id). */
+      partnershipId: string;
     }
   | { kind: 'system'; apiKeyId: string; organisationId: string; organisationName: string };

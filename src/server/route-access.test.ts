@@ -247,7 +247,7 @@ describe(`authorisation matrix over every declared route × role × relationship
     registerRouteAccess(bare, { db: d.db, engine: d.engine, config: {} as never });
     bare.decorateRequest('actor', null);
     bare.addHook('onRequest', async (request) => {
-      request.actor = { kind: 'user', userId: RANDOM_ID, name: 'n', email: 'e', organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: ['designated_safeguarding_lead'] };
+      request.actor = { kind: 'user', userId: RANDOM_ID, name: 'n', email: 'e', organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: ['designated_safeguarding_lead'], partnershipId: RANDOM_ID };
     });
     bare.post('/api/v1/intake', { config: { access: { kind: 'api_org', action: 'intake.import' } } }, async () => ({ imported: true }));
     await bare.ready();
@@ -260,7 +260,7 @@ describe(`authorisation matrix over every declared route × role × relationship
   it('derives the navigation from the same rules: each item is a page the user may open', async () => {
     for (const role of ROLES) {
       const s = sessions.get(role)!;
-      const actor = { kind: 'user' as const, userId: RANDOM_ID, name: 'n', email: s.email, organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: [role] };
+      const actor = { kind: 'user' as const, userId: RANDOM_ID, name: 'n', email: s.email, organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: [role], partnershipId: RANDOM_ID };
       const items = navigationFor(actor, app.declaredRoutes);
       const res = await app.inject({ method: 'GET', url: '/', headers: { cookie: s.cookie } });
       const nav = res.body.slice(res.body.indexOf('govuk-service-navigation'), res.body.indexOf('</nav>'));
@@ -274,7 +274,7 @@ describe(`authorisation matrix over every declared route × role × relationship
         if (!items.some((i) => i.href === r.url)) expect(nav, `${role} does not see ${r.url}`).not.toContain(`href="${r.url}"`);
       }
     }
-    const admin = navigationFor({ kind: 'user', userId: RANDOM_ID, name: 'n', email: 'e', organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: ['partnership_admin'] }, app.declaredRoutes);
+    const admin = navigationFor({ kind: 'user', userId: RANDOM_ID, name: 'n', email: 'e', organisationId: RANDOM_ID, organisationName: 'o', teamId: null, roles: ['partnership_admin'], partnershipId: RANDOM_ID }, app.declaredRoutes);
     expect(admin.map((i) => i.href)).toEqual(expect.arrayContaining(['/admin/users', '/admin/sharing-agreements', '/fairness', '/admin/access-log']));
     expect(admin.map((i) => i.href)).not.toContain('/admin/retention');
     // A page that fails before its access check (here, invalid input) still shows the user's navigation.

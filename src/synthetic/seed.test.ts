@@ -123,7 +123,7 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
     const u = await d.db.selectFrom('app_user as u').innerJoin('organisation as o', 'o.id', 'u.organisation_id')
       .select(['u.id', 'u.name', 'u.email', 'u.organisation_id', 'o.name as organisation', 'u.team_id', 'u.roles'])
       .where('u.email', '=', `practitioner@${slug}.jigsaw.test`).executeTakeFirstOrThrow();
-    const actor: Actor = { kind: 'user', userId: u.id, name: u.name, email: u.email, organisationId: u.organisation_id, organisationName: u.organisation, teamId: u.team_id, roles: u.roles as Role[] };
+    const actor: Actor = { kind: 'user', userId: u.id, name: u.name, email: u.email, organisationId: u.organisation_id, organisationName: u.organisation, teamId: u.team_id, roles: u.roles as Role[], partnershipId: '00000000-0000-4000-8000-000000000000' };
     expect(await inbox(d.db, actor, 'open')).toEqual([]);
     await drainOutbox(d.db);
     expect((await inbox(d.db, actor, 'open')).length).toBeGreaterThan(0);

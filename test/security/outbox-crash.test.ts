@@ -65,7 +65,7 @@ describe(`outbox across a crash on ${TEST_ENGINE}`, () => {
       for (const p of [first, second]) await involve(setup.db, { personId: p.id, organisationId: police.id, userId: officer.id });
       await setup.close(); // PGlite: release the directory for the child
 
-      const actor: Actor = { kind: 'user', userId: officer.id, name: officer.name, email: officer.email, organisationId: police.id, organisationName: police.name, teamId: null, roles: ['practitioner'] };
+      const actor: Actor = { kind: 'user', userId: officer.id, name: officer.name, email: officer.email, organisationId: police.id, organisationName: police.name, teamId: null, roles: ['practitioner'], partnershipId: '00000000-0000-4000-8000-000000000000' };
       // Dies after its worker claimed the work, before the rules finished.
       const b = await appendAndDie({ target: scratch.target, actor, personId: second.id, claim: true });
       // Dies after the commit, before any worker saw the work.

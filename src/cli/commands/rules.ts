@@ -5,7 +5,8 @@ import { describeDb, openConfiguredDb } from './open.js';
 
 const USAGE = `Usage: jigsaw rules run [--as-of YYYY-MM-DD]
 
-Runs every active early identification rule over every child's chronology (a full pass) and
+Runs every partnership's active early identification rules over the chronologies of the children of
+that partnership (a full pass: a child's partnership is that of their current address) and
 raises considerations for matches not raised before. Nothing is done to any child: each
 consideration goes to a named practitioner or the early help front door to decide.`;
 
@@ -17,6 +18,7 @@ export function printRunReport(r: RunReport): void {
   console.log(`matches: ${r.matches}`);
   console.log(`considerations created: ${r.created}`);
   console.log(`already raised: ${r.alreadyRaised}`);
+  console.log(`children in no partnership's area (no rules run): ${r.withoutPartnership}`);
   console.log(`held back by a rule's cool-down: ${r.suppressedByCooldown}`);
   console.log(`duration: ${(r.durationMs / 1000).toFixed(1)} s`);
 }

@@ -18,6 +18,7 @@ import * as retentionDeletionRequests from './20261126210000_retention_deletion_
 import * as invitationsAndRoleSeparation from './20261126230000_invitations_and_role_separation.js';
 import * as relationshipConfirmation from './20261127010000_relationship_confirmation.js';
 import * as partnershipsAndAlerts from './20261128000000_partnerships_and_alerts.js';
+import * as partnershipConfiguration from './20261128010000_partnership_configuration.js';
 import * as allocation from './20261128020000_allocation.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
@@ -41,5 +42,6 @@ export const migrations: Record<string, Migration> = {
   '20261126230000_invitations_and_role_separation': invitationsAndRoleSeparation,
   '20261127010000_relationship_confirmation': relationshipConfirmation,
   '20261128000000_partnerships_and_alerts': partnershipsAndAlerts,
+  '20261128010000_partnership_configuration': partnershipConfiguration,
   '20261128020000_allocation': allocation,
 };

@@ -272,7 +272,7 @@ describe(`entries and the rules processor on ${TEST_ENGINE}`, () => {
     const officer = await makeUser(db, { organisationId: police.id });
     const child = await makePerson(db, { dob: '2012-02-02' });
     await involve(db, { personId: child.id, organisationId: police.id, userId: officer.id });
-    const actor: Actor = { kind: 'user', userId: officer.id, name: officer.name, email: officer.email, organisationId: police.id, organisationName: police.name, teamId: null, roles: ['practitioner'] };
+    const actor: Actor = { kind: 'user', userId: officer.id, name: officer.name, email: officer.email, organisationId: police.id, organisationName: police.name, teamId: null, roles: ['practitioner'], partnershipId: '00000000-0000-4000-8000-000000000000' };
     const entry = await db.transaction().execute((trx) => appendEntry(trx, actor, {
       personId: child.id, eventTypeCode: 'witness_to_serious_violence', occurredAt: new Date(Date.now() - 3 * 86_400_000), occurredPrecision: 'date',
       summary: 'Synthetic: saw a serious assault', sourceSystem: 'TestSystem',

@@ -3,7 +3,7 @@ import type { Actor, Role } from '../../actor.js';
 import { decideAssessment, type AssessmentAction, type AssessmentHeader } from './assessments.policy.js';
 
 const user = (roles: Role[], organisationId = 'org-a', userId = 'u-other'): Actor => ({
-  kind: 'user', userId, name: 'Test', email: 't@test', organisationId, organisationName: 'Org', teamId: null, roles,
+  kind: 'user', userId, name: 'Test', email: 't@test', organisationId, organisationName: 'Org', teamId: null, roles, partnershipId: '00000000-0000-4000-8000-000000000000',
 });
 const header = (status: string): AssessmentHeader => ({ id: 'a1', personId: 'p1', organisationId: 'org-a', assessorUserId: 'u-assessor', status });
 

@@ -49,7 +49,7 @@ export async function resolveSession(
     .innerJoin('organisation as o', 'o.id', 'u.organisation_id')
     .select([
       's.csrf_token', 's.last_seen_at', 's.expires_at', 's.awaiting_second_factor', 'u.id as user_id', 'u.name', 'u.email',
-      'u.organisation_id', 'u.team_id', 'u.roles', 'u.active', 'o.name as organisation_name',
+      'u.organisation_id', 'u.team_id', 'u.roles', 'u.active', 'o.name as organisation_name', 'u.partnership_id',
     ])
     .where('s.id', '=', id)
     .executeTakeFirst();
@@ -76,6 +76,7 @@ export async function resolveSession(
       organisationName: row.organisation_name,
       teamId: row.team_id,
       roles: row.roles as Role[],
+      partnershipId: row.partnership_id,
     },
   };
 }

@@ -58,7 +58,7 @@ describe(`one visibility rule for every reader of entries on ${TEST_ENGINE}`, ()
     const health = await makeOrg(db, 'community_health');
     const dsl = await makeUser(db, { organisationId: school.id, roles: ['designated_safeguarding_lead'] });
     readerEmail = dsl.email;
-    reader = { kind: 'user', userId: dsl.id, name: dsl.name, email: dsl.email, organisationId: school.id, organisationName: school.name, teamId: null, roles: ['designated_safeguarding_lead'] };
+    reader = { kind: 'user', userId: dsl.id, name: dsl.name, email: dsl.email, organisationId: school.id, organisationName: school.name, teamId: null, roles: ['designated_safeguarding_lead'], partnershipId: '00000000-0000-4000-8000-000000000000' };
     childA = (await makePerson(db, { given: 'Rowan', family: 'Testfield' })).id;
     childB = (await makePerson(db, { given: 'Rowan', family: 'Testfield' })).id;
     await db.insertInto('involvement').values({ person_id: childA, organisation_id: school.id, user_id: dsl.id, role: 'lead_professional', started_on: '2024-01-01' }).execute();

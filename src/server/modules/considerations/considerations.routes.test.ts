@@ -21,6 +21,8 @@ describe(`considerations on ${TEST_ENGINE}`, () => {
     const earlyHelp = await makeOrg(t.db, 'early_help', borough);
     const frontDoor = await makeUser(t.db, { organisationId: earlyHelp.id });
     const child = await makePerson(t.db, { given: 'Corin', family: 'Ashby-Lowe', dob: '2011-03-14' });
+    // The child lives in the borough, so the borough's partnership's rules run for them.
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '2 Test Row', borough, valid_from: '2024-01-01' }).execute();
     await involve(t.db, { personId: child.id, organisationId: police.id, userId: officer.id });
     await t.db.insertInto('involvement').values({ person_id: child.id, organisation_id: school.id, user_id: lead.id, role: 'lead_professional', started_on: '2025-09-01' }).execute();
     const rule = await makeRule(t.db, police.id, {

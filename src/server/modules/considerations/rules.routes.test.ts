@@ -47,7 +47,7 @@ describe(`rules pages on ${TEST_ENGINE}`, () => {
 });
 
 describe('consideration policy', () => {
-  const user = (o: Partial<Actor & { kind: 'user' }>): Actor => ({ kind: 'user', userId: 'u1', name: 'T', email: 't@t', organisationId: 'o1', organisationName: 'O', teamId: 't1', roles: ['practitioner'], ...o });
+  const user = (o: Partial<Actor & { kind: 'user' }>): Actor => ({ kind: 'user', userId: 'u1', name: 'T', email: 't@t', organisationId: 'o1', organisationName: 'O', teamId: 't1', roles: ['practitioner'], partnershipId: 'p1', ...o });
   const to = (o: Partial<ConsiderationAddress>): ConsiderationAddress => ({ recipientKind: 'lead_professional', recipientUserId: null, recipientTeamId: null, recipientOrganisationId: 'o1', decided: false, ...o });
   it.each([
     ['the named lead professional', user({}), to({ recipientUserId: 'u1' }), true],
@@ -86,7 +86,7 @@ describe(`consideration list scope on ${TEST_ENGINE}`, () => {
       } as never).returning('id').executeTakeFirstOrThrow()).id;
       const ids = [await mk({}), await mk({ recipient_kind: 'lead_professional', recipient_user_id: lead.id, recipient_organisation_id: school.id })];
       for (const u of [lead, desk]) {
-        const actor: Actor = { kind: 'user', userId: u.id, name: 'T', email: u.email, organisationId: u.organisationId, organisationName: 'O', teamId: null, roles: ['practitioner'] };
+        const actor: Actor = { kind: 'user', userId: u.id, name: 'T', email: u.email, organisationId: u.organisationId, organisationName: 'O', teamId: null, roles: ['practitioner'], partnershipId: '00000000-0000-4000-8000-000000000000' };
         const listed = (await visibleConsiderationIds(d.db, actor).where('consideration.id', 'in', ids).execute()).map((r) => r.id).sort();
         const rows = await d.db.selectFrom('consideration').selectAll().where('id', 'in', ids).execute();
         const allowed = rows.filter((r) => decideConsideration(actor, 'consideration.read', {

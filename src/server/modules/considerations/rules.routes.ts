@@ -6,7 +6,7 @@ import { holdsRole } from '../../access.js';
 import type { Actor, Role } from '../../actor.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { actorOf, routeOf, userOf } from '../../request.js';
+import { routeOf, userOf } from '../../request.js';
 import { checkRuleChange, reviseRule } from './commands/revise-rule.js';
 import { listRules } from './rules.queries.js';
 
@@ -41,16 +41,18 @@ export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise
   }
 
   r.get('/rules', { config: { access: { kind: 'signed_in' } } }, async (request, reply) => {
-    const actor = actorOf(request);
-    const rules = (await listRules(ctx.db)).map((rule) => ({
+    const actor = userOf(request);
+    // The rules of the reader's own partnership: each partnership runs its own.
+    const rules = (await listRules(ctx.db, actor.partnershipId)).map((rule) => ({
       ...rule,
       versions: rule.versions.map((v) => {
         const parsed = RuleDefinitionSchema.safeParse(typeof v.definition === 'string' ? JSON.parse(v.definition) : v.definition);
         return { ...v, description: parsed.success ? describeRule(parsed.data) : 'Definition not readable', json: JSON.stringify(v.definition, null, 2) };
       }),
     }));
+    const partnership = await ctx.db.selectFrom('partnership').select('name').where('id', '=', actor.partnershipId).executeTakeFirst();
     return reply.view('considerations/views/rules.njk', {
-      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'rules', rules, canChange: canChangeRules(actor),
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'rules', rules, canChange: canChangeRules(actor), partnershipName: partnership?.name,
     });
   });
 
@@ -59,7 +61,7 @@ export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise
     config: { access: { kind: 'roles', roles: RULE_EDITOR_ROLES, action: 'rule.change' } },
   }, async (request, reply) => {
     const actor = userOf(request);
-    const rule = request.query.code ? (await listRules(ctx.db)).find((x) => x.code === request.query.code) : undefined;
+    const rule = request.query.code ? (await listRules(ctx.db, actor.partnershipId)).find((x) => x.code === request.query.code) : undefined;
     const v = rule?.versions[0];
     const values = v
       ? { code: rule.code, name: v.name, rationale: v.rationale, definition: JSON.stringify(v.definition, null, 2), active: rule.active ? 'yes' : undefined, existing: true }

@@ -25,6 +25,8 @@ export interface RunReport {
   created: number;
   suppressedByCooldown: number;
   alreadyRaised: number;
+  /** Children with relevant events whose current address is in no partnership's area: no partnership's rules run for them. */
+  withoutPartnership: number;
   durationMs: number;
 }
 
@@ -88,6 +90,24 @@ async function readLabels(db: Kysely<Database>): Promise<Labels> {
   return { eventType: (c) => t.get(c), factor: (c) => f.get(c) };
 }
 
+/** Active rules grouped by the partnership they run for. */
+function byPartnership(rules: ActiveRule[]): Map<string, ActiveRule[]> {
+  const out = new Map<string, ActiveRule[]>();
+  for (const r of rules) out.set(r.partnershipId, [...(out.get(r.partnershipId) ?? []), r]);
+  return out;
+}
+
+/**
+ * The partnership of each child (the partnership of the current address of the child's surviving
+ * record, as person_partnership has it), for the given children or, with null, for every child.
+ */
+async function partnershipsOf(db: Kysely<Database>, personIds: string[] | null): Promise<Map<string, string>> {
+  if (personIds !== null && personIds.length === 0) return new Map();
+  let q = db.selectFrom('person_partnership').select(['person_id', 'partnership_id']);
+  if (personIds !== null) q = q.where('person_id', '=', sql<string>`ANY(${sql.val(personIds)}::uuid[])`);
+  return new Map((await q.execute()).map((r) => [r.person_id, r.partnership_id]));
+}
+
 /** Evaluates every rule for one child's events. */
 export function evaluateChild(rules: ActiveRule[], personId: string, events: RuleEvent[], asOf: Date, labels?: Labels): Candidate[] {
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
@@ -99,7 +119,13 @@ export function evaluateChild(rules: ActiveRule[], personId: string, events: Rul
   return out;
 }
 
-/** Runs the active rules for some children (after a new event). Creates considerations; never acts on a child. */
+/**
+ * Runs the active rules for some children (after a new event): each child against the rules of
+ * their own partnership. A child whose current address is in no partnership's area is read
+ * against no rules (counted as withoutPartnership); their entries stay, and the rules see them
+ * once the child has an address in an area (the next entry, or the full pass). Creates
+ * considerations; never acts on a child.
+ */
 export async function runRulesFor(db: Kysely<Database>, personIds: string[], opts: { asOf?: Date; via?: 'event' | 'full_pass' } = {}): Promise<RunReport> {
   const started = performance.now();
   const asOf = opts.asOf ?? new Date();
@@ -108,9 +134,15 @@ export async function runRulesFor(db: Kysely<Database>, personIds: string[], opt
   const [{ rows }, labels] = await Promise.all([eventsSql(rules, asOf, personIds).execute(db), loadLabels(db)]);
   const byPerson = new Map<string, RuleEvent[]>();
   for (const r of rows) byPerson.set(r.person_id, [...(byPerson.get(r.person_id) ?? []), toRuleEvent(r)]);
-  const candidates = [...byPerson].flatMap(([personId, events]) => evaluateChild(rules, personId, events, asOf, labels));
+  const [partnershipOf, rulesOf] = [await partnershipsOf(db, [...byPerson.keys()]), byPartnership(rules)];
+  let withoutPartnership = 0;
+  const candidates = [...byPerson].flatMap(([personId, events]) => {
+    const p = partnershipOf.get(personId);
+    if (!p) withoutPartnership += 1;
+    return p ? evaluateChild(rulesOf.get(p) ?? [], personId, events, asOf, labels) : [];
+  });
   const created = await createConsiderations(db, candidates, asOf, opts.via ?? 'event');
-  return { rules: rules.length, children: byPerson.size, eventsRead: rows.length, matches: candidates.length, ...created, durationMs: performance.now() - started };
+  return { rules: rules.length, children: byPerson.size, eventsRead: rows.length, matches: candidates.length, ...created, withoutPartnership, durationMs: performance.now() - started };
 }
 
 /**
@@ -125,9 +157,11 @@ export async function runFullPass(db: Kysely<Database>, opts: { asOf?: Date; bat
   const rules = await loadActiveRules(db);
   if (rules.length === 0) return emptyReport(0, started);
   const labels = await loadLabels(db);
+  const [partnershipOf, rulesOf] = [await partnershipsOf(db, null), byPartnership(rules)];
   const candidates: Candidate[] = [];
   let eventsRead = 0;
   let children = 0;
+  let withoutPartnership = 0;
   await db.transaction().execute(async (trx) => {
     // A cursor is planned for its first rows by default; the pass reads them all, so plan for the whole result.
     await sql`SET LOCAL cursor_tuple_fraction = 1.0`.execute(trx);
@@ -136,7 +170,9 @@ export async function runFullPass(db: Kysely<Database>, opts: { asOf?: Date; bat
     let events: RuleEvent[] = [];
     const flush = () => {
       if (current !== null) {
-        candidates.push(...evaluateChild(rules, current, events, asOf, labels));
+        const p = partnershipOf.get(current);
+        if (p) candidates.push(...evaluateChild(rulesOf.get(p) ?? [], current, events, asOf, labels));
+        else withoutPartnership += 1;
         children += 1;
       }
     };
@@ -157,18 +193,19 @@ export async function runFullPass(db: Kysely<Database>, opts: { asOf?: Date; bat
     await sql`CLOSE rules_full_pass`.execute(trx);
   });
   const created = await createConsiderations(db, candidates, asOf, 'full_pass');
-  return { rules: rules.length, children, eventsRead, matches: candidates.length, ...created, durationMs: performance.now() - started };
+  return { rules: rules.length, children, eventsRead, matches: candidates.length, ...created, withoutPartnership, durationMs: performance.now() - started };
 }
 
 function emptyReport(rules: number, started: number): RunReport {
-  return { rules, children: 0, eventsRead: 0, matches: 0, created: 0, suppressedByCooldown: 0, alreadyRaised: 0, durationMs: performance.now() - started };
+  return { rules, children: 0, eventsRead: 0, matches: 0, created: 0, suppressedByCooldown: 0, alreadyRaised: 0, withoutPartnership: 0, durationMs: performance.now() - started };
 }
 
 const CHUNK = 2000;
 
 /**
  * Writes considerations for matches, each addressed to the child's lead professional or, if there
- * is none, to the early help front door of the child's borough. The same rule version and the
+ * is none, to the front door of the child's partnership (its configured front door, else its
+ * first early help organisation). The same rule version and the
  * same evidence never make a second consideration (a unique key, so concurrent runs agree); a
  * rule's cool-down stops a sliding window prompting again while an earlier prompt stands.
  */
@@ -185,8 +222,9 @@ export async function createConsiderations(
     const rows: Insertable<ConsiderationTable>[] = [];
     for (const c of chunk) {
       const key = evidenceKey(c.eventIds);
-      const previous = last.get(`${c.rule.ruleId}:${c.personId}`);
-      // The same evidence under the same rule, in any version, is not raised twice.
+      const previous = last.get(`${c.rule.code}:${c.personId}`);
+      // The same evidence under the same rule (its code: any version, and any partnership's copy of it,
+      // so a child who moves, or a rule copied from the default set, does not raise it again) is not raised twice.
       if (previous?.keys.has(key)) {
         alreadyRaised += 1;
         continue;
@@ -226,12 +264,13 @@ async function lastRaised(db: Kysely<Database>, personIds: string[]) {
   const rows = await db
     .selectFrom('consideration as c')
     .innerJoin('rule_version as v', 'v.id', 'c.rule_version_id')
-    .select(['c.person_id', 'v.rule_id', 'c.evidence_key', 'c.created_at'])
+    .innerJoin('rule as r', 'r.id', 'v.rule_id')
+    .select(['c.person_id', 'r.code', 'c.evidence_key', 'c.created_at'])
     .where('c.person_id', 'in', personIds)
     .execute();
   const out = new Map<string, { at: Date; keys: Set<string> }>();
   for (const r of rows) {
-    const k = `${r.rule_id}:${r.person_id}`;
+    const k = `${r.code}:${r.person_id}`;
     const entry = out.get(k) ?? { at: r.created_at, keys: new Set<string>() };
     if (r.created_at > entry.at) entry.at = r.created_at;
     entry.keys.add(r.evidence_key);

@@ -20,25 +20,32 @@ export interface FairnessSection {
   tables: { dimension: Dimension; label: string; rows: FairnessRow[] }[];
 }
 
-/** The configured local child population, by dimension and category. */
-export async function loadBaseline(db: Kysely<Database>): Promise<{ rows: { dimension: string; category: string; children: number; source: string; updated_at: Date }[]; byDimension: Map<string, Map<string, number>> }> {
-  const rows = await db.selectFrom('population_baseline').select(['dimension', 'category', 'children', 'source', 'updated_at']).orderBy('dimension').orderBy('category').execute();
+/** A partnership's configured local child population, by dimension and category. */
+export async function loadBaseline(db: Kysely<Database>, partnershipId: string): Promise<{ rows: { dimension: string; category: string; children: number; source: string; updated_at: Date }[]; byDimension: Map<string, Map<string, number>> }> {
+  const rows = await db.selectFrom('population_baseline').select(['dimension', 'category', 'children', 'source', 'updated_at'])
+    .where('partnership_id', '=', partnershipId).orderBy('dimension').orderBy('category').execute();
   const byDimension = new Map<string, Map<string, number>>();
   for (const r of rows) byDimension.set(r.dimension, (byDimension.get(r.dimension) ?? new Map()).set(r.category, r.children));
   return { rows, byDimension };
 }
 
 /**
- * Children considered, overall and for each rule (any version), by ethnic group, sex and age
- * band at their first consideration. Person-level rows are read to group them and never leave
- * this function; only counts do.
+ * Children considered under one partnership's rules, overall and for each rule (any version), by
+ * ethnic group, sex and age band at their first consideration. Considerations raised before rules
+ * belonged to partnerships (under the default set) count for the partnership the child lives in now.
+ * Person-level rows are read to group them and never leave this function; only counts do.
  */
-export async function fairnessSections(db: Kysely<Database>, baseline: Map<string, Map<string, number>>): Promise<FairnessSection[]> {
+export async function fairnessSections(db: Kysely<Database>, baseline: Map<string, Map<string, number>>, partnershipId: string): Promise<FairnessSection[]> {
   const rows = await db
     .selectFrom('consideration as c')
     .innerJoin('rule_version as v', 'v.id', 'c.rule_version_id')
     .innerJoin('rule as r', 'r.id', 'v.rule_id')
     .innerJoin('person as p', 'p.id', 'c.person_id')
+    .leftJoin('person_partnership as pp', 'pp.person_id', 'c.person_id')
+    .where((eb) => eb.or([
+      eb('r.partnership_id', '=', partnershipId),
+      eb.and([eb('r.partnership_id', 'is', null), eb('pp.partnership_id', '=', partnershipId)]),
+    ]))
     .select((eb) => ['r.code', 'c.person_id', 'p.sex', 'p.ethnicity', 'p.date_of_birth', eb.fn.min('c.created_at').as('first_at')])
     .groupBy(['r.code', 'c.person_id', 'p.sex', 'p.ethnicity', 'p.date_of_birth'])
     .execute();
@@ -46,6 +53,7 @@ export async function fairnessSections(db: Kysely<Database>, baseline: Map<strin
     .selectFrom('rule as r')
     .innerJoin('rule_version as v', 'v.rule_id', 'r.id')
     .select(['r.code', 'v.name', 'v.version'])
+    .where('r.partnership_id', '=', partnershipId)
     .orderBy('r.code')
     .orderBy('v.version', 'desc')
     .execute();

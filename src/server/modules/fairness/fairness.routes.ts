@@ -18,14 +18,17 @@ export function canSetBaseline(actor: Actor): boolean {
   return holdsRole(actor, BASELINE_ROLES);
 }
 
-/** The fairness page: children considered and relative rates against the local child population. */
+/**
+ * The fairness page: children considered under the reader's partnership's rules and relative rates
+ * against that partnership's child population. The partnership is always the actor's own.
+ */
 export async function fairnessRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  async function render(request: FastifyRequest, reply: FastifyReply, actor: Actor, extra: Record<string, unknown> = {}, status = 200) {
-    const baseline = await loadBaseline(ctx.db);
-    const sections = await fairnessSections(ctx.db, baseline.byDimension);
-    await recordAccess(ctx.db, { actor, action: 'fairness.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { sections: sections.length } });
+  async function render(request: FastifyRequest, reply: FastifyReply, actor: Actor & { kind: 'user' }, extra: Record<string, unknown> = {}, status = 200) {
+    const baseline = await loadBaseline(ctx.db, actor.partnershipId);
+    const sections = await fairnessSections(ctx.db, baseline.byDimension, actor.partnershipId);
+    await recordAccess(ctx.db, { actor, action: 'fairness.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { sections: sections.length, partnershipId: actor.partnershipId } });
     const baselineText = baseline.rows.map((b) => `${b.dimension},${b.category},${b.children}`).join('\n');
     reply.status(status);
     return reply.view('fairness/views/fairness.njk', {
@@ -53,9 +56,10 @@ export async function fairnessRoutes(app: FastifyInstance, ctx: AppContext): Pro
       }, 400);
     }
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('population_baseline').execute();
-      await trx.insertInto('population_baseline').values(rows.map((b) => ({ ...b, source: request.body.source.trim(), updated_by_user_id: actor.userId }))).execute();
-      await recordAccess(trx, { actor, action: 'baseline.change', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { rows: rows.length, source: request.body.source.trim() } });
+      // Replaces the administrator's own partnership's baseline, never another's.
+      await trx.deleteFrom('population_baseline').where('partnership_id', '=', actor.partnershipId).execute();
+      await trx.insertInto('population_baseline').values(rows.map((b) => ({ ...b, partnership_id: actor.partnershipId, source: request.body.source.trim(), updated_by_user_id: actor.userId }))).execute();
+      await recordAccess(trx, { actor, action: 'baseline.change', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { partnershipId: actor.partnershipId, rows: rows.length, source: request.body.source.trim() } });
     });
     return reply.redirect('/fairness#baseline-heading', 303);
   });

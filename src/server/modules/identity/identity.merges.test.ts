@@ -11,7 +11,7 @@ describe(`merge and unmerge on ${TEST_ENGINE}`, () => {
   const t = useTestDb();
 
   const actorOf = (u: { id: string; email: string }, organisationId: string): Actor => ({
-    kind: 'user', userId: u.id, name: 'x', email: u.email, organisationId, organisationName: 'x', teamId: null, roles: ['practitioner'],
+    kind: 'user', userId: u.id, name: 'x', email: u.email, organisationId, organisationName: 'x', teamId: null, roles: ['practitioner'], partnershipId: '00000000-0000-4000-8000-000000000000',
   });
 
   /** A small world: people with events, each user involved with one person. */

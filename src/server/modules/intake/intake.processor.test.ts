@@ -18,7 +18,7 @@ describe(`uploaded imports as outbox work on ${TEST_ENGINE}`, () => {
   async function world() {
     const police = await makeOrg(t.db, 'police', 'Uploadvale');
     const dsl = await makeUser(t.db, { organisationId: police.id, roles: ['designated_safeguarding_lead'] });
-    const actor: Actor = { kind: 'user', userId: dsl.id, name: dsl.name, email: dsl.email, organisationId: police.id, organisationName: police.name, teamId: null, roles: ['designated_safeguarding_lead'] };
+    const actor: Actor = { kind: 'user', userId: dsl.id, name: dsl.name, email: dsl.email, organisationId: police.id, organisationName: police.name, teamId: null, roles: ['designated_safeguarding_lead'], partnershipId: '00000000-0000-4000-8000-000000000000' };
     return { police, actor };
   }
 

@@ -48,7 +48,7 @@ describe(`person policy on ${TEST_ENGINE}: role × relationship × action`, () =
           await t.db.insertInto('break_glass').values({ user_id: user.id, person_id: p.id, reason: 'Child reported at immediate risk by the police', started_at: new Date(Date.now() - 7_200_000), expires_at: expires }).execute();
         }
       }
-      const actor: Actor = { kind: 'user', userId: user.id, name: 'x', email: user.email, organisationId: org.id, organisationName: 'x', teamId: team.id, roles: [role] };
+      const actor: Actor = { kind: 'user', userId: user.id, name: 'x', email: user.email, organisationId: org.id, organisationName: 'x', teamId: team.id, roles: [role], partnershipId: '00000000-0000-4000-8000-000000000000' };
       const listed = new Set((await visiblePersonIds(t.db, actor).execute()).map((r) => r.person_id));
       for (const rel of RELATIONSHIPS) {
         for (const action of ACTIONS) {
@@ -63,7 +63,7 @@ describe(`person policy on ${TEST_ENGINE}: role × relationship × action`, () =
   it('treats malformed and unknown ids as not found', async () => {
     const org = await makeOrg(t.db);
     const user = await makeUser(t.db, { organisationId: org.id });
-    const actor: Actor = { kind: 'user', userId: user.id, name: 'x', email: user.email, organisationId: org.id, organisationName: 'x', teamId: null, roles: ['practitioner'] };
+    const actor: Actor = { kind: 'user', userId: user.id, name: 'x', email: user.email, organisationId: org.id, organisationName: 'x', teamId: null, roles: ['practitioner'], partnershipId: '00000000-0000-4000-8000-000000000000' };
     for (const id of ['', 'not-a-uuid', "' OR 1=1 --", '00000000-0000-4000-8000-000000000000']) {
       expect(await authorizePerson(t.db, actor, 'person.read', id)).toBe(false);
     }

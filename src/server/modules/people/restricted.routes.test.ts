@@ -34,7 +34,7 @@ describe(`restricted entries and protected addresses on ${TEST_ENGINE}`, () => {
     expect(seenByPolice.entries[0]).toMatchObject({ restricted: true, summary: 'Arrest linked to an active investigation' });
     // The named user sees it in full; a colleague in the same organisation, named by no grant, does not.
     const { entryScope } = await import('../chronology/chronology.policy.js');
-    const accessOf = async (userId: string) => (await t.db.selectFrom(entryScope({ kind: 'user', userId, name: '', email: '', organisationId: social.id, organisationName: '', teamId: null, roles: ['practitioner'] }, { ids: [child.id] }).as('v'))
+    const accessOf = async (userId: string) => (await t.db.selectFrom(entryScope({ kind: 'user', userId, name: '', email: '', organisationId: social.id, organisationName: '', teamId: null, roles: ['practitioner'], partnershipId: '00000000-0000-4000-8000-000000000000' }, { ids: [child.id] }).as('v'))
       .select(['v.access', 'v.summary']).execute());
     expect(await accessOf(named.id)).toEqual([{ access: 'full', summary: 'Arrest linked to an active investigation' }]);
     expect(await accessOf('00000000-0000-4000-8000-000000000009')).toEqual([{ access: 'restricted', summary: null }]);

@@ -12,7 +12,9 @@ export interface DueRecord {
 }
 
 /**
- * Records due for review under the active rules, as of a day: no active involvement and the
+ * Records due for review under the active rules of each person's partnership (the partnership of
+ * their current address; a person in no partnership's area under the default rules, so no record
+ * escapes review), as of a day: no active involvement and the
  * last one ended long enough ago, or old enough. A record with a later "retain" decision is not
  * due again until its next review date; an erased record is never due.
  */
@@ -33,7 +35,8 @@ export async function dueForReview(db: Kysely<Database>, asOf: string, limit = 5
              END AS due_on,
              coalesce(li.active, false) AS active
       FROM person p
-      CROSS JOIN retention_rule r
+      LEFT JOIN person_partnership pp ON pp.person_id = p.id
+      JOIN retention_rule r ON r.partnership_id IS NOT DISTINCT FROM pp.partnership_id
       LEFT JOIN last_involvement li ON li.person_id = p.id
       WHERE r.active AND p.erased_at IS NULL ${onePerson}
     )
@@ -55,6 +58,13 @@ export async function dueForReview(db: Kysely<Database>, asOf: string, limit = 5
     out.push({ personId: r.person_id, ruleId: r.rule_id, ruleDescription: r.description, dueOn: r.due_on, lastInvolvementEnded: r.last_ended, dateOfBirth: r.date_of_birth });
   }
   return out;
+}
+
+/** The active retention rules that apply to a person: their partnership's, or the default set when they are in no partnership's area. */
+export async function retentionRulesFor(db: Kysely<Database>, personId: string): Promise<{ id: string; basis: string; years: number; description: string }[]> {
+  return db.selectFrom('retention_rule').select(['id', 'basis', 'years', 'description']).where('active', '=', true)
+    .where(sql<boolean>`partnership_id IS NOT DISTINCT FROM (SELECT pp.partnership_id FROM person_partnership pp WHERE pp.person_id = ${personId}::uuid)`)
+    .orderBy('basis').orderBy('description').execute();
 }
 
 /** Whether the retention rules make this record due for review (and so open to a deletion decision) on a day. */

@@ -21,7 +21,8 @@ export async function retentionRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const pending = await pendingDeletionRequests(ctx.db);
     const shown = [...new Set([...due.map((d) => d.personId), ...pending.map((p) => p.personId)])];
     const names = await displayNames(ctx.db, shown);
-    const rules = await ctx.db.selectFrom('retention_rule').selectAll().where('active', '=', true).orderBy('basis').execute();
+    // The rules shown are the officer's own partnership's; each record is judged by its own partnership's rules.
+    const rules = await ctx.db.selectFrom('retention_rule').selectAll().where('active', '=', true).where('partnership_id', '=', actor.partnershipId).orderBy('basis').execute();
     const pendingRows = await Promise.all(pending.map(async (p) => ({
       ...p, name: names.get(p.personId) ?? '', mine: p.requestedBy === actor.userId, involvements: await activeInvolvements(ctx.db, p.personId, today),
     })));

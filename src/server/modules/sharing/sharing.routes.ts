@@ -24,7 +24,10 @@ export async function sharingRoutes(app: FastifyInstance, ctx: AppContext): Prom
         .leftJoin('organisation as p', 'p.id', 'a.provider_organisation_id')
         .leftJoin('organisation as rc', 'rc.id', 'a.recipient_organisation_id')
         .select(['a.id', 'a.name', 'a.purpose', 'a.categories', 'a.valid_from', 'a.valid_to', 'p.name as provider', 'rc.name as recipient',
-          sql<boolean>`a.valid_to IS NULL OR a.valid_to >= current_date`.as('active')])
+          sql<boolean>`a.valid_to IS NULL OR a.valid_to >= current_date`.as('active'),
+          // Agreements are deployment-wide and may span partnerships: show which partnerships each side belongs to.
+          sql<string[]>`coalesce((SELECT array_agg(pa.name ORDER BY pa.name) FROM organisation_partnership op JOIN partnership pa ON pa.id = op.partnership_id WHERE op.organisation_id = a.provider_organisation_id), '{}')`.as('provider_partnerships'),
+          sql<string[]>`coalesce((SELECT array_agg(pa.name ORDER BY pa.name) FROM organisation_partnership op JOIN partnership pa ON pa.id = op.partnership_id WHERE op.organisation_id = a.recipient_organisation_id), '{}')`.as('recipient_partnerships')])
         .orderBy('a.created_at').execute(),
       ctx.db.selectFrom('organisation').select(['id', 'name']).orderBy('name').execute(),
     ]);

@@ -4,6 +4,7 @@ import { getPersonSummary } from '../people/people.queries.js';
 import type { Actor } from '../../actor.js';
 import { entryScope } from '../chronology/chronology.policy.js';
 import { considerationsHeld, type ConsiderationHeld } from '../considerations/held.js';
+import { retentionRulesFor } from '../retention/retention.queries.js';
 
 /** A plain summary a practitioner can share with a child and family. Restricted entries are left out. */
 export interface WhatWeHold {
@@ -47,7 +48,8 @@ export async function whatWeHold(db: Kysely<Database>, actor: Actor, personId: s
       ])
       .executeTakeFirstOrThrow(),
   ]);
-  const retention = await db.selectFrom('retention_rule').select('description').where('active', '=', true).orderBy('description').execute();
+  // The retention rules of the child's partnership (the default set when the child is in no partnership's area).
+  const retention = (await retentionRulesFor(db, personId)).sort((a, b) => a.description.localeCompare(b.description));
   const today = new Date().toISOString().slice(0, 10);
   return {
     personId,

@@ -100,7 +100,7 @@ export async function findUsableInvitation(db: Kysely<Database>, token: string, 
   const row = await db.selectFrom('user_invitation as i')
     .innerJoin('app_user as u', 'u.id', 'i.user_id')
     .innerJoin('organisation as o', 'o.id', 'u.organisation_id')
-    .select(['i.id', 'i.expires_at', 'u.id as user_id', 'u.name', 'u.email', 'u.organisation_id', 'o.name as organisation_name', 'u.team_id', 'u.roles'])
+    .select(['i.id', 'i.expires_at', 'u.id as user_id', 'u.name', 'u.email', 'u.organisation_id', 'o.name as organisation_name', 'u.team_id', 'u.roles', 'u.partnership_id'])
     .where('i.token_hash', '=', hashInvitationToken(token))
     .where('i.used_at', 'is', null).where('i.revoked_at', 'is', null)
     .where('i.expires_at', '>', now)
@@ -111,7 +111,7 @@ export async function findUsableInvitation(db: Kysely<Database>, token: string, 
     id: row.id, expiresAt: row.expires_at,
     user: {
       kind: 'user', userId: row.user_id, name: row.name, email: row.email, organisationId: row.organisation_id,
-      organisationName: row.organisation_name, teamId: row.team_id, roles: row.roles as Role[],
+      organisationName: row.organisation_name, teamId: row.team_id, roles: row.roles as Role[], partnershipId: row.partnership_id,
     },
   };
 }

@@ -40,15 +40,17 @@ export async function checkRuleChange(db: Kysely<Database>, change: RuleChange):
 }
 
 /**
- * Adds a rule or a new version of it (partnership administrators only; the caller checks the
- * role). Earlier versions stay, so considerations keep the version and rationale they were raised under.
+ * Adds a rule or a new version of it to the administrator's own partnership (partnership
+ * administrators only; the caller checks the role): the partnership is the actor's, never the
+ * request's. Earlier versions stay, so considerations keep the version and rationale they were raised under.
  */
 export async function reviseRule(db: Kysely<Database>, actor: Actor & { kind: 'user' }, change: RuleChange, meta: { route: string; requestId: string }): Promise<{ ruleId: string; version: number }> {
   const { problems, definition } = await checkRuleChange(db, change);
   if (problems.length) throw new ValidationError(problems);
   return db.transaction().execute(async (trx) => {
-    await trx.insertInto('rule').values({ code: change.code, active: change.active }).onConflict((oc) => oc.column('code').doNothing()).execute();
-    const rule = await trx.selectFrom('rule').select('id').where('code', '=', change.code).forUpdate().executeTakeFirstOrThrow();
+    await trx.insertInto('rule').values({ partnership_id: actor.partnershipId, code: change.code, active: change.active })
+      .onConflict((oc) => oc.columns(['partnership_id', 'code']).doNothing()).execute();
+    const rule = await trx.selectFrom('rule').select('id').where('partnership_id', '=', actor.partnershipId).where('code', '=', change.code).forUpdate().executeTakeFirstOrThrow();
     await trx.updateTable('rule').set({ active: change.active }).where('id', '=', rule.id).execute();
     const last = await trx.selectFrom('rule_version').select(sql<number>`coalesce(max(version), 0)`.as('v')).where('rule_id', '=', rule.id).executeTakeFirstOrThrow();
     const version = Number(last.v) + 1;
@@ -56,7 +58,7 @@ export async function reviseRule(db: Kysely<Database>, actor: Actor & { kind: 'u
       rule_id: rule.id, version, name: change.name.trim(), rationale: change.rationale.trim(), definition: JSON.stringify(definition),
       change_reason: change.changeReason.trim(), created_by_user_id: actor.userId,
     }).execute();
-    await recordAccess(trx, { actor, action: 'rule.change', route: meta.route, outcome: 'allowed', requestId: meta.requestId, detail: { ruleId: rule.id, code: change.code, version, active: change.active } });
+    await recordAccess(trx, { actor, action: 'rule.change', route: meta.route, outcome: 'allowed', requestId: meta.requestId, detail: { ruleId: rule.id, partnershipId: actor.partnershipId, code: change.code, version, active: change.active } });
     return { ruleId: rule.id, version };
   });
 }
