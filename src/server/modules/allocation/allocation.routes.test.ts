@@ -231,8 +231,16 @@ describe(`allocation pages on ${TEST_ENGINE}`, () => {
     expect((await get(other, `/people/${duplicate.id}/involvements/new`)).statusCode).toBe(404);
     const manager = await signIn(t.app, doorManager.email);
     expect((await get(manager, `/people/${duplicate.id}/involvements/new`)).statusCode).toBe(200);
+    // A worker of another team: allocated, but the manager still does not see the child.
+    const otherWorker = await makeUser(t.db, { organisationId: door.id, teamId: otherTeam.id });
+    const elsewhere = await allocateForm(manager, duplicate.id, { userId: otherWorker.id, role: 'allocated_worker' });
+    expect(elsewhere.statusCode).toBe(200);
+    expect(elsewhere.body).toContain('Worker allocated');
+    expect((await get(manager, `/people/${child.id}`)).statusCode).toBe(404);
+    expect((await get(await signIn(t.app, otherWorker.email), `/people/${child.id}`)).statusCode).toBe(200);
     const res = await allocateForm(manager, duplicate.id, { userId: doorWorker.id, role: 'allocated_worker' });
     expect(res.statusCode).toBe(303);
+    expect((await get(manager, `/people/${child.id}`)).statusCode).toBe(200);
     expect((await get(await signIn(t.app, doorWorker.email), `/people/${child.id}`)).statusCode).toBe(200);
   });
 
@@ -287,5 +295,12 @@ describe(`allocation pages on ${TEST_ENGINE}`, () => {
     // Someone with no relationship with the child cannot.
     const stranger = await signIn(t.app, w.teacher.email);
     expect((await form(stranger, `/people/${w.child.id}/trusted-adults`, { name: 'Someone Else', relationship: 'neighbour', ...started(today()) })).statusCode).toBe(404);
+
+    // Erasing the child's record (retention deletes their involvements, then marks the record erased) takes the
+    // trusted adults and the change history with it.
+    await t.db.deleteFrom('involvement').where('person_id', '=', w.child.id).execute();
+    await t.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', w.child.id).execute();
+    expect(await t.db.selectFrom('trusted_adult').select('id').where('person_id', '=', w.child.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('involvement_change').select('id').where('person_id', '=', w.child.id).execute()).toEqual([]);
   });
 });

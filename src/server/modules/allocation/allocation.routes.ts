@@ -13,6 +13,7 @@ import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
 import { parseDateParts } from '../../forms.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
+import { authorizePerson } from '../people/people.policy.js';
 import { displayNames } from '../people/people.queries.js';
 import { allocate, endInvolvement, NOTE_MAX, NOTE_MIN, recordTrustedAdult, type FieldProblem } from './allocation.commands.js';
 import { ALLOCATING_ROLES, isActive, mayAllocate, mayEnd } from './allocation.policy.js';
@@ -120,7 +121,9 @@ export async function allocationRoutes(app: FastifyInstance, ctx: AppContext): P
     });
     const problems = [...(started.problem ? [started.problem] : []), ...(result.ok ? [] : result.problems)];
     if (problems.length || !result.ok) return renderAllocate(request, reply, child, values, toErrors(problems));
-    return reply.redirect(`/people/${child.id}/involvements`, 303);
+    // A manager may allocate a worker of another team (or at the front door) without seeing the child themselves.
+    if (await authorizePerson(ctx.db, actor, 'involvement.read', child.id)) return reply.redirect(`/people/${child.id}/involvements`, 303);
+    return reply.view('allocation/views/allocated.njk', { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find', child: { name: child.name } });
   });
 
   r.get('/people/:personId/involvements', {
