@@ -59,27 +59,35 @@ async function significantEntries(db: Kysely<Database>, eventIds: string[]): Pro
     ORDER BY e.id, ep.person_id`.execute(db);
   const people = [...new Set(rows.rows.map((r) => r.person_id))];
   if (people.length === 0) return { entries: [], facts: new Map() };
-  // The child's partnership (their current address, on any of their merged records; else the recording
-  // organisation's home partnership), and whether their latest signed-off assessment is high or very high.
-  const facts = await sql<ChildFacts>`
-    WITH g AS (SELECT * FROM ${mergeGroupSql(people)} grp)
-    SELECT s.seed,
-      (SELECT pp.partnership_id FROM g JOIN person_partnership pp ON pp.person_id = g.person_id WHERE g.seed = s.seed
-        ORDER BY (g.person_id = g.seed) DESC LIMIT 1) AS partnership_id,
-      coalesce((SELECT v.level = ANY(${sql.val([...HIGH_RISK_LEVELS])}::text[])
-        FROM g JOIN assessment a ON a.person_id = g.person_id AND a.status = 'signed_off'
-        JOIN LATERAL (SELECT level FROM assessment_version WHERE assessment_id = a.id ORDER BY version DESC LIMIT 1) v ON true
-        WHERE g.seed = s.seed ORDER BY a.signed_off_at DESC LIMIT 1), false) AS high_risk
-    FROM unnest(${sql.val(people)}::uuid[]) s(seed)`.execute(db);
-  const byChild = new Map(facts.rows.map((f) => [f.seed, f]));
-  const significant = await sql<{ partnership_id: string; event_type_code: string }>`
-    SELECT partnership_id, event_type_code FROM significant_event_type
-    WHERE event_type_code = ANY(${sql.val([...new Set(rows.rows.map((r) => r.event_type_code))])}::text[])`.execute(db);
-  const isSignificant = new Set(significant.rows.map((s) => `${s.partnership_id}:${s.event_type_code}`));
-  const homes = await sql<{ organisation_id: string; partnership_id: string }>`
-    SELECT o.id AS organisation_id, pa.partnership_id FROM organisation o JOIN partnership_area pa ON pa.borough = o.borough
-    WHERE o.id = ANY(${sql.val([...new Set(rows.rows.map((r) => r.organisation_id))])}::uuid[])`.execute(db);
-  const homeOf = new Map(homes.rows.map((h) => [h.organisation_id, h.partnership_id]));
+  // Every record of each child (merged records read as one child).
+  const groups = (await db.selectFrom(mergeGroupSql(people).as('g')).select(['g.seed', 'g.person_id']).execute());
+  const members = [...new Set(groups.map((g) => g.person_id))];
+  // The child's partnership (their current address, on any of their records, their own record first;
+  // else the recording organisation's home partnership), and their latest signed-off risk level.
+  const [partnerships, levels, significant, homes] = await Promise.all([
+    db.selectFrom('person_partnership').select(['person_id', 'partnership_id']).where('person_id', 'in', members).execute(),
+    sql<{ person_id: string; level: string | null; signed_off_at: Date }>`
+      SELECT DISTINCT ON (a.person_id) a.person_id, v.level, a.signed_off_at FROM assessment a
+      JOIN LATERAL (SELECT level FROM assessment_version WHERE assessment_id = a.id ORDER BY version DESC LIMIT 1) v ON true
+      WHERE a.person_id = ANY(${sql.val(members)}::uuid[]) AND a.status = 'signed_off'
+      ORDER BY a.person_id, a.signed_off_at DESC`.execute(db),
+    db.selectFrom('significant_event_type').select(['partnership_id', 'event_type_code'])
+      .where('event_type_code', 'in', [...new Set(rows.rows.map((r) => r.event_type_code))]).execute(),
+    db.selectFrom('organisation as o').innerJoin('partnership_area as pa', 'pa.borough', 'o.borough').select(['o.id as organisation_id', 'pa.partnership_id'])
+      .where('o.id', 'in', [...new Set(rows.rows.map((r) => r.organisation_id))]).execute(),
+  ]);
+  const partnershipOf = new Map(partnerships.map((p) => [p.person_id, p.partnership_id]));
+  const levelOf = new Map(levels.rows.map((l) => [l.person_id, l]));
+  const byChild = new Map<string, ChildFacts>();
+  for (const seed of people) {
+    const records = [seed, ...groups.filter((g) => g.seed === seed && g.person_id !== seed).map((g) => g.person_id)];
+    const partnership = records.map((r) => partnershipOf.get(r)).find((p) => p !== undefined) ?? null;
+    const latest = records.map((r) => levelOf.get(r)).filter((l) => l !== undefined)
+      .sort((x, y) => y.signed_off_at.getTime() - x.signed_off_at.getTime())[0];
+    byChild.set(seed, { seed, partnership_id: partnership, high_risk: latest?.level !== undefined && latest.level !== null && (HIGH_RISK_LEVELS as readonly string[]).includes(latest.level) });
+  }
+  const isSignificant = new Set(significant.map((x) => `${x.partnership_id}:${x.event_type_code}`));
+  const homeOf = new Map(homes.map((h) => [h.organisation_id, h.partnership_id]));
   for (const r of rows.rows) {
     const f = byChild.get(r.person_id);
     if (f && !f.partnership_id) f.partnership_id = homeOf.get(r.organisation_id) ?? null;
