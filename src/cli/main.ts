@@ -10,6 +10,8 @@ Commands:
   audit verify                              check the access log's hash chain (names the first altered, missing or moved entry)
   api-key --org ORG_ID --name NAME          issue an API key for an organisation's system (printed once)
   rules run [--as-of YYYY-MM-DD]             run the early identification rules over every chronology (a full pass)
+  partnership list | add --code C --name N --borough B | join --organisation ORG_ID --partnership C
+                                            partnerships in this deployment: list, add for new boroughs, add a member organisation
   import FILE|DIR... --org ORG_ID [--format F] [--mapping FILE]   import agency files (jsonl, csv, cin-xml, ssda903); jigsaw import --help
   identity reindex                          rebuild every person's stored blocking keys (after the blocking rules change)
   identity train [--sample N] [--seed S]   train and store a new linkage model from the agency records held
@@ -23,6 +25,10 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'rules') {
     const { runRulesCommand } = await import('./commands/rules.js');
     return runRulesCommand(loadConfig(), rest);
+  }
+  if (command === 'partnership') {
+    const { runPartnershipCommand } = await import('./commands/partnership.js');
+    return runPartnershipCommand(loadConfig(), rest);
   }
   if (command === 'import') {
     // import has its own options (format, mapping, encoding), so it parses its arguments itself.

@@ -48,6 +48,8 @@ export type Action =
   | 'retention.read'
   | 'retention.decide'
   | 'sharing.manage'
+  | 'partnership.read'
+  | 'partnership.configure'
   | 'users.manage'
   | 'user.role_grant'
   | 'user.role_grants.read'

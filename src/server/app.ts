@@ -31,6 +31,7 @@ import { relationshipRoutes } from './modules/relationships/relationships.routes
 import { transparencyRoutes } from './modules/transparency/transparency.routes.js';
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { sharingRoutes } from './modules/sharing/sharing.routes.js';
+import { partnershipRoutes } from './modules/partnerships/partnerships.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { allocationRoutes } from './modules/allocation/allocation.routes.js';
 import { allocationApiRoutes } from './modules/allocation/allocation.api.js';
@@ -124,6 +125,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await transparencyRoutes(pages, ctx);
     await retentionRoutes(pages, ctx);
     await sharingRoutes(pages, ctx);
+    await partnershipRoutes(pages, ctx);
     await userRoutes(pages, ctx);
     await allocationRoutes(pages, ctx);
     await alertRoutes(pages, ctx);
