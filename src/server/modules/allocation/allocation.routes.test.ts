@@ -145,6 +145,8 @@ describe(`allocation pages on ${TEST_ENGINE}`, () => {
     expect(history.body).toContain(NOTE.replace(/'/g, '&#39;'));
     expect(history.body).toContain(`Taken over by ${w.worker2.name}`);
     expect(history.body).toContain(`Took over from ${w.worker.name}`);
+    const top = (await get(worker2, `/people/${w.child.id}`)).body;
+    expect(top.slice(top.indexOf('Working with this child'), top.indexOf('Working with this child') + 2500)).toContain(`${w.worker2.name}, ${w.care.name}, since`);
 
     // Another organisation's manager cannot end it; a short note is refused; then it ends.
     const second = await t.db.selectFrom('involvement').selectAll().where('person_id', '=', w.child.id).where('user_id', '=', w.worker2.id).executeTakeFirstOrThrow();
@@ -180,6 +182,14 @@ describe(`allocation pages on ${TEST_ENGINE}`, () => {
     await t.db.insertInto('involvement').values({ person_id: w.child.id, organisation_id: w.school.id, user_id: w.teacher.id, role: 'lead_professional', started_on: isoDaysAgo(100) }).execute();
     const schoolLead = await t.db.selectFrom('involvement').select('id').where('person_id', '=', w.child.id).executeTakeFirstOrThrow();
     expect((await recipientsFor(t.db, [w.child.id])).get(w.child.id)).toMatchObject({ kind: 'lead_professional', userId: w.teacher.id });
+
+    // The school's DSL may allocate too: their organisation has an active involvement with the child.
+    expect((await get(await signIn(t.app, w.schoolDsl.email), `/people/${w.child.id}/involvements/new`)).statusCode).toBe(200);
+    // An organisation whose only involvement has ended, and which recorded nothing, may not.
+    const formerOrg = await makeOrg(t.db, 'housing', w.b);
+    const formerManager = await makeUser(t.db, { organisationId: formerOrg.id, roles: ['team_manager'] });
+    await t.db.insertInto('involvement').values({ person_id: w.child.id, organisation_id: formerOrg.id, user_id: formerManager.id, role: 'other', started_on: isoDaysAgo(300), ended_on: isoDaysAgo(10) }).execute();
+    expect((await get(await signIn(t.app, formerManager.email), `/people/${w.child.id}/involvements/new`)).statusCode).toBe(404);
 
     const page = await get(manager, `/people/${w.child.id}/involvements/new?role=lead_professional`);
     expect(page.body).toContain(`The lead professional now is ${w.teacher.name}`);
