@@ -220,6 +220,24 @@ describe(`allocation pages on ${TEST_ENGINE}`, () => {
     expect(top).toContain(`${w.worker.name}, ${w.care.name}`);
   });
 
+  it('two managers naming different leads at the same moment leave exactly one lead in force', async () => {
+    const w = await world();
+    const dsl = await makeUser(t.db, { organisationId: w.care.id, roles: ['designated_safeguarding_lead'] });
+    const [a, b] = [await signIn(t.app, w.manager.email), await signIn(t.app, dsl.email)];
+    const [ra, rb] = await Promise.all([
+      allocateForm(a, w.child.id, { userId: w.worker.id, role: 'lead_professional', note: NOTE }),
+      allocateForm(b, w.child.id, { userId: w.worker2.id, role: 'lead_professional', note: NOTE }),
+    ]);
+    expect([ra.statusCode, rb.statusCode].sort()).toEqual([303, 303]);
+    const leads = await t.db.selectFrom('involvement').select(['user_id', 'ended_on']).where('person_id', '=', w.child.id).where('role', '=', 'lead_professional').execute();
+    expect(leads).toHaveLength(2);
+    expect(leads.filter((l) => l.ended_on === null)).toHaveLength(1);
+    // The one named first continues as an allocated worker.
+    const replaced = leads.find((l) => l.ended_on !== null)!;
+    expect(await t.db.selectFrom('involvement').select('role').where('person_id', '=', w.child.id).where('user_id', '=', replaced.user_id).where('ended_on', 'is', null).execute())
+      .toEqual([{ role: 'allocated_worker' }]);
+  });
+
   it('a manager of the front door of the child\'s partnership may allocate without records; of another team at that door, not', async () => {
     const b = borough();
     const door = await makeOrg(t.db, 'early_help', b);
