@@ -39,6 +39,9 @@ const log = (msg: string) => process.stderr.write(`# ${msg}\n`);
 // scattering across it; everything the rules read is unaffected by the choice of id.
 /** Builds the synthetic borough with set-based SQL: organisations, users, children, addresses, lead professionals, events. */
 async function generate(d: Db): Promise<{ userId: string; orgId: string }> {
+  const kinds = ['police', 'school', 'school', 'school', 'gp', 'acute_hospital', 'childrens_social_care', 'early_help', 'youth_justice', 'housing', 'voluntary_sector', 'camhs'];
+  // The first organisation makes the borough's partnership, which starts with the default rules.
+  await d.rawQuery(`INSERT INTO organisation (id, name, kind, borough) SELECT md5('o' || i)::uuid, 'Bench agency ' || i, k, 'Benchborough' FROM unnest($1::text[]) WITH ORDINALITY AS x(k, i)`, [kinds]);
   const rules = await loadActiveRules(d.db);
   const watched = new Set(rules.flatMap((r) => [...codesUsed(r.definition).eventTypes]));
   const watchedFactors = new Set(rules.flatMap((r) => codesUsed(r.definition).factors));
@@ -47,8 +50,6 @@ async function generate(d: Db): Promise<{ userId: string; orgId: string }> {
   const routine = types.filter((t) => !watched.has(t.code) && !t.implies_factors.some((f) => watchedFactors.has(f))).map((t) => t.code);
   const all = types.map((t) => t.code);
 
-  const kinds = ['police', 'school', 'school', 'school', 'gp', 'acute_hospital', 'childrens_social_care', 'early_help', 'youth_justice', 'housing', 'voluntary_sector', 'camhs'];
-  await d.rawQuery(`INSERT INTO organisation (id, name, kind, borough) SELECT md5('o' || i)::uuid, 'Bench agency ' || i, k, 'Benchborough' FROM unnest($1::text[]) WITH ORDINALITY AS x(k, i)`, [kinds]);
   await d.rawQuery(`INSERT INTO app_user (id, email, name, organisation_id, roles) SELECT md5('u' || i)::uuid, 'bench-' || i || '@bench.jigsaw.test', 'Bench User ' || i, md5('o' || (1 + i % $1))::uuid, '{practitioner}' FROM generate_series(1, 300) i`, [kinds.length]);
   log(`children: ${CHILDREN}`);
   await d.rawQuery(`
@@ -167,7 +168,9 @@ async function run(d: Db): Promise<void> {
   // the cost of reading every entry, add a rule that looks at every event type over six years (and cannot match).
   const everything = (await d.db.selectFrom('event_type').select('code').execute()).map((t) => t.code);
   await sql`
-    WITH r AS (INSERT INTO rule (code) VALUES ('bench_every_event') ON CONFLICT (code) DO UPDATE SET active = true RETURNING id)
+    WITH r AS (
+      INSERT INTO rule (partnership_id, code) SELECT partnership_id, 'bench_every_event' FROM partnership_area WHERE borough = 'Benchborough'
+      ON CONFLICT (partnership_id, code) DO UPDATE SET active = true RETURNING id)
     INSERT INTO rule_version (rule_id, version, name, rationale, definition, change_reason)
     SELECT id, (SELECT coalesce(max(version), 0) + 1 FROM rule_version WHERE rule_id = r.id), 'Benchmark: every event', 'Reads every entry', ${JSON.stringify({ kind: 'escalation', match: { eventTypes: everything }, windowDays: 1100, atLeast: 200 })}::jsonb, 'Benchmark' FROM r`.execute(d.db);
   const every = await runFullPass(d.db);
