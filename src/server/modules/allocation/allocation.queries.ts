@@ -59,7 +59,8 @@ const ACTIVE = sql`i.started_on <= current_date AND (i.ended_on IS NULL OR i.end
  * viewer may allocate (the allocation routes' own rule). Merged records are one child.
  */
 export async function workingSummary(db: Kysely<Database>, actor: Actor, personId: string): Promise<WorkingSummary> {
-  const group = samePersonIds(null, personId);
+  // The child's records, computed once for the whole statement.
+  const group = sql`(SELECT person_id FROM child_records)`;
   const person = (role: string) => sql`(SELECT json_build_object('name', coalesce(u.name, t.name, o.name), 'organisation', o.name, 'relationship', NULL, 'since', i.started_on::text)
       FROM involvement i JOIN organisation o ON o.id = i.organisation_id LEFT JOIN app_user u ON u.id = i.user_id LEFT JOIN team t ON t.id = i.team_id
       WHERE i.person_id IN ${group} AND i.role = ${role} AND ${ACTIVE} ORDER BY i.started_on DESC, i.id LIMIT 1)`;
@@ -67,6 +68,7 @@ export async function workingSummary(db: Kysely<Database>, actor: Actor, personI
       WHERE i.person_id IN ${group} AND i.user_id IS NOT NULL AND NOT (i.role = ANY(${sql.val(NOT_COUNTED)}::text[]))
         AND i.started_on <= current_date AND (i.ended_on IS NULL OR (i.ended_on >= i.started_on AND i.ended_on >= current_date - ${sql.lit(`${months} months`)}::interval)))`;
   const row = await sql<{ lead: unknown; key_worker: unknown; trusted: unknown; workers_6: string | number; workers_12: string | number; may_allocate: boolean }>`
+    WITH child_records AS ${samePersonIds(null, personId)}
     SELECT ${person('lead_professional')} AS lead, ${person('key_worker')} AS key_worker,
       (SELECT json_build_object('name', x.name, 'organisation', x.organisation, 'relationship', x.relationship, 'since', x.since::text) FROM (
         SELECT coalesce(u.name, o.name) AS name, o.name AS organisation, NULL::text AS relationship, i.started_on AS since, i.id::text AS tie
