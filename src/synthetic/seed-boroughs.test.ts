@@ -2,7 +2,9 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db/client.js';
 import { openIsolatedTestDb } from '../../test/isolated-db.js';
+import { drainOutbox } from '../../test/drain-outbox.js';
 import { verifyPassword } from '../server/modules/auth/password.js';
+import { rulesProcessor } from '../server/modules/considerations/rules.processor.js';
 import { DEMO_PASSWORD } from './rates.js';
 import { seedBorough, type SeedReport } from './seed.js';
 import { generateWorld } from './world.js';
@@ -140,6 +142,13 @@ describe(`seedBorough with three boroughs on ${engine}`, () => {
     const held = await d.db.selectFrom('involvement as i').innerJoin('app_user as u', 'u.id', 'i.user_id')
       .select('i.person_id').where('u.email', '=', 'practitioner@northbridge.jigsaw.test').where('i.ended_on', 'is', null).execute();
     expect(held.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('runs the early identification rules of each partnership: considerations for children of every borough', async () => {
+    await drainOutbox(d.db, { processors: [rulesProcessor] });
+    const rows = await sql<{ borough: string }>`
+      SELECT pp.borough FROM consideration c JOIN person_partnership pp ON pp.person_id = c.person_id`.execute(d.db);
+    expect(new Set(rows.rows.map((r) => r.borough))).toEqual(new Set(BOROUGHS));
   });
 
   it('skips when seeded again, and says so', async () => {
