@@ -778,8 +778,64 @@ export interface TrustedAdultTable {
   recorded_at: CreatedAt;
 }
 
+/** A missing episode: a structured record beside its chronology entry. */
+export interface MissingEpisodeTable {
+  id: Generated<string>;
+  person_id: string;
+  event_id: string;
+  organisation_id: string;
+  source: 'form' | 'import';
+  reported_missing_at: Date;
+  returned_at: Date | null;
+  returned_precision: 'time' | 'date' | null;
+  where_found: string | null;
+  who_with: string | null;
+  police_reference: string | null;
+  risk_grading: 'no_apparent_risk' | 'low' | 'medium' | 'high' | null;
+  recorded_by_user_id: string | null;
+  created_at: CreatedAt;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_by_user_id: string | null;
+}
+
+/** A return home interview after a missing episode, due 72 hours after the return. */
+export interface ReturnInterviewTable {
+  id: Generated<string>;
+  episode_id: string;
+  person_id: string;
+  due_at: Date;
+  offered_at: Date | null;
+  offered_by: string | null;
+  outcome: 'accepted' | 'declined' | null;
+  declined_reason: string | null;
+  completed_at: Date | null;
+  completed_by_kind: 'allocated_worker' | 'independent' | null;
+  completed_by_name: string | null;
+  where_child_was: string | null;
+  who_with: string | null;
+  push_factors: Generated<string[]>;
+  pull_factors: Generated<string[]>;
+  findings: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_by_user_id: string | null;
+}
+
+/** A child's description for the missing profile. */
+export interface MissingDescriptionTable {
+  person_id: string;
+  height: string | null;
+  build: string | null;
+  distinguishing_features: string | null;
+  phones: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_by_user_id: string;
+}
+
 /** Every table, by its SQL name. */
 export interface Database {
+  missing_episode: MissingEpisodeTable;
+  return_interview: ReturnInterviewTable;
+  missing_description: MissingDescriptionTable;
   involvement_change: InvolvementChangeTable;
   trusted_adult: TrustedAdultTable;
   factor_version: FactorVersionTable;

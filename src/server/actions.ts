@@ -63,12 +63,19 @@ export type Action =
   | 'involvement.lead'
   | 'involvement.read'
   | 'trusted_adult.record'
+  | 'missing.read'
+  | 'missing.record'
+  | 'missing.profile.read'
+  | 'missing.profile.record'
+  | 'missing.interview.record'
+  | 'missing.timeliness.read'
   | 'request.refused';
 
 /** Actions on a person's record: each needs a relationship with the person (authorizePerson). */
 export type PersonAction = Extract<
   Action,
   'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge' | 'involvement.read' | 'trusted_adult.record' | 'watcher.manage'
+  | 'missing.read' | 'missing.record' | 'missing.profile.read' | 'missing.profile.record' | 'missing.interview.record'
 >;
 
 /** Actions on a risk and vulnerability assessment. */

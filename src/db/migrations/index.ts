@@ -20,6 +20,7 @@ import * as relationshipConfirmation from './20261127010000_relationship_confirm
 import * as partnershipsAndAlerts from './20261128000000_partnerships_and_alerts.js';
 import * as partnershipConfiguration from './20261128010000_partnership_configuration.js';
 import * as allocation from './20261128020000_allocation.js';
+import * as missingEpisodes from './20261128030000_missing_episodes.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '20261128000000_partnerships_and_alerts': partnershipsAndAlerts,
   '20261128010000_partnership_configuration': partnershipConfiguration,
   '20261128020000_allocation': allocation,
+  '20261128030000_missing_episodes': missingEpisodes,
 };

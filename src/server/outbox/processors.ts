@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { invitationEmailProcessor } from '../modules/users/invitations.js';
 import type { OutboxProcessor } from './outbox.js';
 import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '../modules/alerts/alerts.processor.js';
+import { missingEpisodesProcessor } from '../modules/missing/missing.processor.js';
 
 /**
  * Every outbox processor, each declaring the kinds it handles. A new area that reacts to a change
@@ -14,6 +15,6 @@ import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '
  * left out, and their work waits in the queue for a process that has them.
  */
 export function outboxProcessors(config?: Config): OutboxProcessor[] {
-  const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor];
+  const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor, missingEpisodesProcessor];
   return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config)] : local;
 }

@@ -27,6 +27,8 @@ export const ENTRIES_RECORDED = 'chronology.entries_recorded';
  * so one that fails (an alert) is retried without running the other (the rules) again.
  */
 export const ENTRIES_RECORDED_FOR_ALERTS = 'chronology.entries_recorded.alerts';
+/** The same announcement for missing episodes: an imported missing_episode entry gets its structured episode. */
+export const ENTRIES_RECORDED_FOR_MISSING = 'chronology.entries_recorded.missing';
 
 /** What the outbox carries about new entries. */
 export interface EntriesRecordedPayload {
@@ -121,7 +123,7 @@ export function newAnnouncement(): EntryAnnouncement {
 export async function announceEntries(trx: Kysely<Database>, a: EntryAnnouncement): Promise<void> {
   if (a.eventIds.length === 0) return;
   const payload: EntriesRecordedPayload = { eventIds: a.eventIds, personIds: [...a.personIds] };
-  await enqueueMany(trx, [{ kind: ENTRIES_RECORDED, payload }, { kind: ENTRIES_RECORDED_FOR_ALERTS, payload }]);
+  await enqueueMany(trx, [{ kind: ENTRIES_RECORDED, payload }, { kind: ENTRIES_RECORDED_FOR_ALERTS, payload }, { kind: ENTRIES_RECORDED_FOR_MISSING, payload }]);
 }
 
 const ROWS_PER_STATEMENT = 1000;

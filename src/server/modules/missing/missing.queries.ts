@@ -1,0 +1,258 @@
+/**
+ * Missing episodes and return home interviews: the structured episode beside its chronology entry,
+ * the 72-hour clock each return starts, the child's missing profile (read through entryScope for
+ * the viewer) and the partnership's timeliness counts.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import type { Actor } from '../../actor.js';
+import { entryScope, samePersonIds } from '../chronology/chronology.policy.js';
+import { visiblePersonIds } from '../people/people.policy.js';
+
+/** Hours from a return within which a return home interview is offered and completed. */
+export const RHI_HOURS = 72;
+
+/** Police risk gradings of a missing episode. */
+export const RISK_GRADINGS = { no_apparent_risk: 'No apparent risk', low: 'Low', medium: 'Medium', high: 'High' } as const;
+export type RiskGrading = keyof typeof RISK_GRADINGS;
+
+/** Push factors (what drove the child away) a return home interview can name. */
+export const PUSH_FACTORS = {
+  conflict_at_home: 'Conflict at home', placement_unhappy: 'Unhappy in placement', bullying: 'Bullying', school_problems: 'Problems at school',
+  abuse_or_neglect: 'Abuse or neglect', boundaries: 'Rules or boundaries', mental_health: 'Emotional or mental health',
+} as const;
+/** Pull factors (what drew the child away). */
+export const PULL_FACTORS = {
+  friends: 'Friends', boyfriend_girlfriend: 'Boyfriend or girlfriend', family_elsewhere: 'Family elsewhere', older_associates: 'Older associates',
+  exploitation_concern: 'Concern of exploitation', substances: 'Drugs or alcohol', money_or_gifts: 'Money or gifts', online_contact: 'Someone met online',
+} as const;
+
+/** When the interview is due: 72 hours after the return. */
+export function dueAt(returnedAt: Date): Date {
+  return new Date(returnedAt.getTime() + RHI_HOURS * 3600_000);
+}
+
+/**
+ * Makes (or keeps in step) the interview of an episode whose return is known: due 72 hours after
+ * the return. Called in the transaction that records the return.
+ */
+export async function startInterviewClock(trx: Kysely<Database>, episode: { id: string; person_id: string; returned_at: Date | null }): Promise<void> {
+  if (!episode.returned_at) return;
+  await trx.insertInto('return_interview')
+    .values({ episode_id: episode.id, person_id: episode.person_id, due_at: dueAt(episode.returned_at) })
+    .onConflict((oc) => oc.column('episode_id').doUpdateSet({ due_at: dueAt(episode.returned_at!) }))
+    .execute();
+}
+
+/** A return date an imported entry carries in its narrative ("Returned: 14/03/2026" from SSDA903, or an ISO time). */
+export function returnFromNarrative(narrative: string | null): { at: Date; precision: 'date' | 'time' } | null {
+  if (!narrative) return null;
+  const uk = /^Returned: (\d{2})\/(\d{2})\/(\d{4})\s*$/m.exec(narrative);
+  if (uk) {
+    const at = new Date(`${uk[3]}-${uk[2]}-${uk[1]}T00:00:00.000Z`);
+    return Number.isNaN(at.getTime()) ? null : { at, precision: 'date' };
+  }
+  const iso = /^Returned: (\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?/m.exec(narrative);
+  if (iso) {
+    const at = new Date(`${iso[1]}T${iso[2] ?? '00:00'}:00.000Z`);
+    return Number.isNaN(at.getTime()) ? null : { at, precision: iso[2] ? 'time' : 'date' };
+  }
+  return null;
+}
+
+/**
+ * The structured episodes of newly recorded missing_episode entries that have none yet (imports:
+ * SSDA903 and police records), with what the entry carries: when the child went missing, the
+ * return when the entry gives it, and the place. Read as the partnership for its own duty (whole
+ * entries, merged records as one child). Idempotent: one episode per entry.
+ */
+export async function episodesFromEntries(db: Kysely<Database>, eventIds: string[], personIds: string[]): Promise<number> {
+  if (eventIds.length === 0 || personIds.length === 0) return 0;
+  const entries = await db.selectFrom(entryScope({ kind: 'partnership', purpose: 'rules' }, { ids: personIds }).as('v'))
+    .select(['v.id', 'v.person_id', 'v.occurred_at', 'v.organisation_id', 'v.narrative', 'v.place', 'v.roles'])
+    .where('v.id', 'in', eventIds).where('v.current', '=', true).where('v.event_type_code', '=', 'missing_episode')
+    .where(sql<boolean>`'subject' = ANY(v.roles)`)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('missing_episode as m').select('m.id').whereRef('m.event_id', '=', 'v.id'))))
+    .execute();
+  let made = 0;
+  for (const e of entries) {
+    await db.transaction().execute(async (trx) => {
+      const ret = returnFromNarrative(e.narrative);
+      const returned = ret && ret.at.getTime() >= e.occurred_at.getTime() - 86400_000 ? ret : null;
+      const row = await trx.insertInto('missing_episode').values({
+        person_id: e.person_id, event_id: e.id, organisation_id: e.organisation_id, source: 'import', reported_missing_at: e.occurred_at,
+        returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: e.place ? e.place.slice(0, 300) : null,
+      }).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'person_id', 'returned_at']).executeTakeFirst();
+      if (row) {
+        await startInterviewClock(trx, row);
+        made++;
+      }
+    });
+  }
+  return made;
+}
+
+/** An episode of this child (any of their merged records) whose entry the viewer may see whole; undefined otherwise. */
+export async function visibleEpisode(db: Kysely<Database>, actor: Actor, personId: string, episodeId: string) {
+  return db.selectFrom('missing_episode as m')
+    .innerJoin(entryScope(actor, { ids: [personId] }).as('v'), 'v.id', 'm.event_id')
+    .leftJoin('return_interview as r', 'r.episode_id', 'm.id')
+    .leftJoin('organisation as o', 'o.id', 'm.organisation_id')
+    .select([
+      'm.id', 'm.person_id', 'm.event_id', 'm.source', 'm.reported_missing_at', 'm.returned_at', 'm.returned_precision', 'm.where_found', 'm.who_with',
+      'm.police_reference', 'm.risk_grading', 'o.name as organisation_name', 'v.summary', 'v.place',
+      'r.id as interview_id', 'r.due_at', 'r.offered_at', 'r.offered_by', 'r.outcome', 'r.declined_reason', 'r.completed_at', 'r.completed_by_kind',
+      'r.completed_by_name', 'r.where_child_was', 'r.who_with as interview_who_with', 'r.push_factors', 'r.pull_factors', 'r.findings',
+    ])
+    .where('m.id', '=', episodeId).where('v.access', '=', 'full')
+    .where('m.person_id', 'in', samePersonIds(db, personId))
+    .executeTakeFirst();
+}
+export type VisibleEpisode = NonNullable<Awaited<ReturnType<typeof visibleEpisode>>>;
+
+/** Where an interview stands at a moment. */
+export function interviewState(r: { due_at: Date | null; completed_at: Date | null; outcome: string | null }, now: Date): 'completed' | 'declined' | 'overdue' | 'due' | null {
+  if (!r.due_at) return null;
+  if (r.completed_at) return 'completed';
+  if (r.outcome === 'declined') return 'declined';
+  return r.due_at.getTime() < now.getTime() ? 'overdue' : 'due';
+}
+
+/** One past episode on the profile. */
+export interface ProfileEpisode {
+  entryId: string;
+  episodeId: string | null;
+  reportedAt: Date;
+  precision: string;
+  returnedAt: Date | null;
+  durationHours: number | null;
+  whereFound: string | null;
+  whoWith: string | null;
+  riskGrading: string | null;
+  policeReference: string | null;
+  interview: string | null;
+  organisationName: string;
+}
+
+const norm = (s: string) => s.trim().replace(/\s+/g, ' ');
+const split = (s: string | null) => (s ? s.split(/[;,\n]/).map(norm).filter((x) => x.length > 1) : []);
+
+/** Counts of names across episodes, case-insensitive, most frequent first (a name once per episode). */
+function tally(perEpisode: string[][]): { name: string; episodes: number }[] {
+  const counts = new Map<string, { name: string; episodes: number }>();
+  for (const names of perEpisode) {
+    for (const key of new Set(names.map((n) => n.toLowerCase()))) {
+      const shown = names.find((n) => n.toLowerCase() === key)!;
+      const c = counts.get(key) ?? { name: shown, episodes: 0 };
+      c.episodes++;
+      counts.set(key, c);
+    }
+  }
+  return [...counts.values()].sort((a, b) => b.episodes - a.episodes || a.name.localeCompare(b.name));
+}
+
+/**
+ * The child's missing profile as the viewer may see it: their missing_episode entries read through
+ * entryScope (withheld entries counted, not shown), each with its structured episode and interview;
+ * the places and associates named, counted across episodes; the description and online handles.
+ */
+export async function missingProfile(db: Kysely<Database>, actor: Actor, personId: string, now = new Date()) {
+  const [rows, withheld, description, handles, person] = await Promise.all([
+    db.selectFrom(entryScope(actor, { ids: [personId] }).as('v'))
+      .leftJoin('missing_episode as m', 'm.event_id', 'v.id')
+      .leftJoin('return_interview as r', 'r.episode_id', 'm.id')
+      .select([
+        'v.id', 'v.occurred_at', 'v.occurred_precision', 'v.place', 'v.organisation_name',
+        'm.id as episode_id', 'm.reported_missing_at', 'm.returned_at', 'm.where_found', 'm.who_with', 'm.risk_grading', 'm.police_reference',
+        'r.due_at', 'r.completed_at', 'r.outcome', 'r.where_child_was', 'r.who_with as interview_who_with',
+      ])
+      .where('v.current', '=', true).where('v.access', '=', 'full').where('v.event_type_code', '=', 'missing_episode')
+      .orderBy('v.occurred_at', 'desc').limit(500).execute(),
+    db.selectFrom(entryScope(actor, { ids: [personId] }).as('v')).select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('v.current', '=', true).where('v.access', '<>', 'full').executeTakeFirst(),
+    db.selectFrom('missing_description').selectAll().where('person_id', 'in', samePersonIds(db, personId)).orderBy('updated_at', 'desc').executeTakeFirst(),
+    db.selectFrom('person_name').select(['given_names', 'family_name']).where('kind', '=', 'online_handle')
+      .where('person_id', 'in', samePersonIds(db, personId)).execute(),
+    db.selectFrom('person').select(['date_of_birth', 'sex']).where('id', '=', personId).executeTakeFirst(),
+  ]);
+  const episodes: ProfileEpisode[] = rows.map((r) => {
+    const reportedAt = r.reported_missing_at ?? r.occurred_at;
+    return {
+      entryId: r.id, episodeId: r.episode_id, reportedAt, precision: r.reported_missing_at ? 'time' : r.occurred_precision,
+      returnedAt: r.returned_at, durationHours: r.returned_at ? Math.max(0, Math.round((r.returned_at.getTime() - reportedAt.getTime()) / 3600_000)) : null,
+      whereFound: r.where_found ?? r.place, whoWith: r.who_with, riskGrading: r.risk_grading ? RISK_GRADINGS[r.risk_grading] : null,
+      policeReference: r.police_reference, organisationName: r.organisation_name,
+      interview: interviewState({ due_at: r.due_at, completed_at: r.completed_at, outcome: r.outcome }, now),
+    };
+  });
+  const places = tally(rows.map((r) => [...split(r.where_found ?? r.place), ...split(r.where_child_was)]));
+  const associates = tally(rows.map((r) => [...split(r.who_with), ...split(r.interview_who_with)]));
+  return {
+    episodes, places, associates, withheldEntries: Number(withheld?.n ?? 0), description: description ?? null,
+    handles: handles.map((h) => [h.given_names, h.family_name].filter(Boolean).join(' ')).filter(Boolean),
+    dateOfBirth: person?.date_of_birth ?? null, sex: person?.sex ?? null,
+  };
+}
+
+/** One due or overdue interview on a home page. */
+export interface DueInterview {
+  episodeId: string;
+  personId: string;
+  dueAt: Date;
+  overdue: boolean;
+  offered: boolean;
+}
+
+/**
+ * Open return home interviews (not completed, not declined) of the children the user works with
+ * (personally, through their team or organisation, as "my children"), soonest due first. Uses the
+ * partial index on open interviews.
+ */
+export async function dueInterviews(db: Kysely<Database>, actor: Actor & { kind: 'user' }, now = new Date(), limit = 50): Promise<DueInterview[]> {
+  const rows = await db.selectFrom('return_interview as r')
+    .innerJoin('missing_episode as m', 'm.id', 'r.episode_id')
+    .select(['r.episode_id', 'm.person_id', 'r.due_at', 'r.offered_at'])
+    .where('r.completed_at', 'is', null)
+    .where((eb) => eb.or([eb('r.outcome', 'is', null), eb('r.outcome', '<>', 'declined')]))
+    .where('r.person_id', 'in', visiblePersonIds(db, actor))
+    .orderBy('r.due_at').limit(limit).execute();
+  return rows.map((r) => ({ episodeId: r.episode_id, personId: r.person_id, dueAt: r.due_at, overdue: r.due_at.getTime() < now.getTime(), offered: r.offered_at !== null }));
+}
+
+/** A partnership's return home interview timeliness for a period. */
+export interface Timeliness {
+  episodes: number;
+  returns: number;
+  offeredWithin72h: number;
+  accepted: number;
+  declined: number;
+  completedWithin72h: number;
+  overdue: number;
+  stillWithin72h: number;
+}
+
+/**
+ * Counts for the episodes of the partnership's children (their current address) reported missing
+ * in [from, to] (dates, inclusive), as things stood at `asOf`: offered and completed within 72
+ * hours of the return, accepted, declined, open past 72 hours, and open still within them.
+ */
+export async function partnershipTimeliness(db: Kysely<Database>, partnershipId: string, from: string, to: string, asOf = new Date()): Promise<Timeliness> {
+  const r = await sql<Record<keyof Timeliness, string | number>>`
+    SELECT
+      count(*) AS "episodes",
+      count(*) FILTER (WHERE m.returned_at IS NOT NULL AND m.returned_at <= ${asOf}) AS "returns",
+      count(*) FILTER (WHERE r.offered_at IS NOT NULL AND r.offered_at <= r.due_at AND r.offered_at <= ${asOf}) AS "offeredWithin72h",
+      count(*) FILTER (WHERE r.outcome = 'accepted') AS "accepted",
+      count(*) FILTER (WHERE r.outcome = 'declined') AS "declined",
+      count(*) FILTER (WHERE r.completed_at IS NOT NULL AND r.completed_at <= r.due_at AND r.completed_at <= ${asOf}) AS "completedWithin72h",
+      count(*) FILTER (WHERE r.id IS NOT NULL AND m.returned_at <= ${asOf} AND r.due_at < ${asOf}
+        AND (r.completed_at IS NULL OR r.completed_at > ${asOf}) AND r.outcome IS DISTINCT FROM 'declined') AS "overdue",
+      count(*) FILTER (WHERE r.id IS NOT NULL AND m.returned_at <= ${asOf} AND r.due_at >= ${asOf}
+        AND (r.completed_at IS NULL OR r.completed_at > ${asOf}) AND r.outcome IS DISTINCT FROM 'declined') AS "stillWithin72h"
+    FROM missing_episode m
+    JOIN person_partnership pp ON pp.person_id = m.person_id AND pp.partnership_id = ${partnershipId}
+    LEFT JOIN return_interview r ON r.episode_id = m.id
+    WHERE m.reported_missing_at >= ${from}::date AND m.reported_missing_at < ${to}::date + 1`.execute(db);
+  const row = r.rows[0]!;
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as Timeliness;
+}
