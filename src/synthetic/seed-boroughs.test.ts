@@ -82,6 +82,10 @@ describe(`seedBorough with three boroughs on ${engine}`, () => {
     const trust = await d.db.selectFrom('organisation').select('id').where('kind', '=', 'acute_hospital').where('name', 'like', '%NHS Trust').executeTakeFirstOrThrow();
     const trustIn = await d.db.selectFrom('organisation_partnership').select('partnership_id').where('organisation_id', '=', trust.id).execute();
     expect(new Set(trustIn.map((r) => r.partnership_id))).toEqual(new Set([await partnershipOf('Northbridge'), await partnershipOf('Eastmere')]));
+    // They joined through the operators' command, so the partnerships' settings history shows it.
+    const joined = await d.db.selectFrom('partnership_change').select(['partnership_id', 'changed_by_operator']).where('setting', '=', 'membership').execute();
+    expect(joined.map((j) => j.partnership_id).sort()).toEqual([await partnershipOf('Eastmere'), await partnershipOf('Eastmere'), await partnershipOf('Ravensmoor')].sort());
+    expect(joined.every((j) => j.changed_by_operator)).toBe(true);
     // Each borough's police teams work inside the shared command unit.
     const teams = await d.db.selectFrom('team').select('name').where('organisation_id', '=', police[0]!.id).execute();
     for (const borough of BOROUGHS) expect(teams.map((t) => t.name)).toContain(`${borough} exploitation and missing team`);

@@ -15,6 +15,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import { hashPassword } from '../server/modules/auth/password.js';
+import { joinPartnership } from '../server/modules/partnerships/commands/operate-partnerships.js';
 import { appendEntries, type NewEntry } from '../server/modules/chronology/commands/append-entry.js';
 import { indexPeople } from '../server/modules/identity/match-index.js';
 import { USED_EVENT_CODES } from './experiences.js';
@@ -73,14 +74,6 @@ export function demoUsersFor(borough = DEFAULT_BOROUGH, boroughs = 1): DemoUser[
 
 async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string, heldBack: ReadonlySet<string>, organisationNames: Map<string, string>, source: string): Promise<void> {
   for (const b of batches(chunk.organisations)) await trx.insertInto('organisation').values(b).execute();
-  // The police command unit and the NHS trust serve further boroughs: they join those partnerships too.
-  for (const m of chunk.organisationBoroughs) {
-    await trx.insertInto('organisation_partnership')
-      .columns(['organisation_id', 'partnership_id'])
-      .expression((eb) => eb.selectFrom('partnership_area').select([sql.val(m.organisation_id).as('organisation_id'), 'partnership_id']).where('borough', '=', m.borough))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
   for (const b of batches(chunk.teams)) await trx.insertInto('team').values(b).execute();
   // Each partnership's front door is its MASH, unless an administrator has already chosen one.
   for (const f of chunk.frontDoors) {
@@ -123,6 +116,19 @@ function entriesOf(chunk: WorldChunk, organisationNames: Map<string, string>): N
     restriction: e.sensitivity === 'restricted' ? { contact: organisationNames.get(e.organisation_id) ?? 'The recording organisation', reason: 'Restricted by the recording organisation' } : null,
     audit: null,
   }));
+}
+
+/**
+ * The police command unit and the NHS trust serve further boroughs: they join those boroughs'
+ * partnerships through the operators' command (`jigsaw partnership join`), so each partnership's
+ * settings history shows it. Each borough's partnership exists once its organisations are in.
+ */
+async function joinFurtherPartnerships(db: Kysely<Database>, chunk: WorldChunk): Promise<void> {
+  for (const m of chunk.organisationBoroughs) {
+    const p = await db.selectFrom('partnership_area as a').innerJoin('partnership as p', 'p.id', 'a.partnership_id')
+      .select('p.code').where('a.borough', '=', m.borough).executeTakeFirstOrThrow();
+    await joinPartnership(db, { organisationId: m.organisation_id, partnershipCode: p.code });
+  }
 }
 
 async function assertVocabularyLoaded(db: Kysely<Database>): Promise<void> {
@@ -178,6 +184,7 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
       }
       throw err;
     }
+    if (first) await joinFurtherPartnerships(db, chunk);
     first = false;
     report.organisations += chunk.organisations.length;
     report.users += chunk.users.length;
