@@ -36,6 +36,7 @@ import { userRoutes } from './modules/users/users.routes.js';
 import { allocationRoutes } from './modules/allocation/allocation.routes.js';
 import { allocationApiRoutes } from './modules/allocation/allocation.api.js';
 import { alertRoutes } from './modules/alerts/alerts.routes.js';
+import { missingRoutes } from './modules/missing/missing.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
 import { declareScopeAccess, registerRouteAccess } from './plugins/route-access.js';
@@ -129,6 +130,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await userRoutes(pages, ctx);
     await allocationRoutes(pages, ctx);
     await alertRoutes(pages, ctx);
+    await missingRoutes(pages, ctx);
   });
 
   // Systems: per-organisation API keys.

@@ -5,6 +5,7 @@ import { routeOf, userOf } from '../../request.js';
 import { canReadAccessLog } from '../people/people.policy.js';
 import { myChildren } from '../people/people.queries.js';
 import { loadAssessmentWork } from '../assessments/home-section.js';
+import { loadMissingWork } from '../missing/home-section.js';
 
 /** Home: "my children" and their latest events. */
 export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -12,6 +13,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const actor = userOf(request);
     const children = await myChildren(ctx.db, actor);
     const assessmentWork = await loadAssessmentWork(ctx.db, actor, routeOf(request), request.id);
+    const missingWork = await loadMissingWork(ctx.db, actor, routeOf(request), request.id);
     if (children.length) {
       // A list of people is a read of each of them: record which were shown.
       await recordAccess(ctx.db, {
@@ -23,6 +25,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, children,
       canReadAccessLog: canReadAccessLog(actor), nav: 'home',
       assessmentWork,
+      missingWork,
     });
   });
 }

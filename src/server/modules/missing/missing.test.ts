@@ -1,0 +1,267 @@
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeTeam, makeUser, signIn, useTestApp } from '../../../../test/helpers.js';
+import { drainOutbox } from '../../../../test/drain-outbox.js';
+import { importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
+import { importBatch } from '../intake/commands/import-batch.js';
+import { episodesFromEntries, partnershipTimeliness } from './missing.queries.js';
+
+const HOUR = 3_600_000;
+const u = () => randomUUID().slice(0, 6);
+
+/** Form fields for a moment (date input and time), as the page sends them. */
+function moment(name: string, at: Date): Record<string, string> {
+  return {
+    [`${name}-day`]: String(at.getUTCDate()), [`${name}-month`]: String(at.getUTCMonth() + 1), [`${name}-year`]: String(at.getUTCFullYear()),
+    [`${name}-time`]: `${String(at.getUTCHours()).padStart(2, '0')}:${String(at.getUTCMinutes()).padStart(2, '0')}`,
+  };
+}
+/** A moment rounded down to the minute (forms take hours and minutes). */
+const minute = (ms: number) => new Date(Math.floor(ms / 60_000) * 60_000);
+const ukDate = (d: Date) => `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
+
+/**
+ * Missing episodes and return home interviews: recorded by hand or imported (SSDA903, police), each
+ * return starting a 72-hour clock that shows on the home pages and counts in the partnership's
+ * timeliness; the child's missing profile; refusals as not found with a denied row.
+ */
+describe('missing episodes and return home interviews', () => {
+  const t = useTestApp();
+
+  async function world() {
+    const borough = `Missington ${u()}`;
+    const csc = await makeOrg(t.db, 'childrens_social_care', borough);
+    const team = await makeTeam(t.db, csc.id);
+    const worker = await makeUser(t.db, { organisationId: csc.id, teamId: team.id });
+    const manager = await makeUser(t.db, { organisationId: csc.id, teamId: team.id, roles: ['team_manager'] });
+    const analyst = await makeUser(t.db, { organisationId: csc.id, roles: ['analyst'] });
+    const other = await makeOrg(t.db, 'childrens_social_care', `Elsewhere ${u()}`);
+    const outsider = await makeUser(t.db, { organisationId: other.id });
+    const child = await makePerson(t.db, { given: 'Mira', family: `Syntheta${u()}` });
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '2 Synthetic Row', town: 'Testtown', postcode: 'ZZ1 1ZZ', borough, valid_from: '2020-01-01', recorded_by_organisation_id: csc.id }).execute();
+    await involve(t.db, { personId: child.id, organisationId: csc.id, userId: worker.id, teamId: team.id });
+    const partnership = await t.db.selectFrom('person_partnership').select('partnership_id').where('person_id', '=', child.id).executeTakeFirstOrThrow();
+    return { borough, csc, team, worker, manager, analyst, other, outsider, child, partnershipId: partnership.partnership_id };
+  }
+
+  async function post(session: { cookie: string; csrf: string }, url: string, fields: Record<string, string | string[]>) {
+    const body = new URLSearchParams();
+    for (const [k, v] of Object.entries({ ...fields, _csrf: session.csrf })) for (const x of Array.isArray(v) ? v : [v]) body.append(k, x);
+    return t.app.inject({ method: 'POST', url, headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: body.toString() });
+  }
+
+  async function recordEpisode(session: { cookie: string; csrf: string }, personId: string, reported: Date, returned: Date | null, extra: Record<string, string> = {}) {
+    const res = await post(session, `/people/${personId}/missing-episodes`, { ...moment('reported', reported), ...(returned ? moment('returned', returned) : {}), ...extra });
+    expect(res.statusCode, res.body.slice(0, 400)).toBe(303);
+    return String(res.headers.location).split('/').pop()!;
+  }
+
+  it('records an episode by hand as a chronology entry with its structured record; the return starts the 72-hour clock shown on the worker\'s and manager\'s home pages', async () => {
+    const w = await world();
+    const s = await signIn(t.app, w.worker.email);
+    const reported = minute(Date.now() - 30 * HOUR);
+    const returned = minute(Date.now() - 6 * HOUR);
+
+    // Errors are field by field.
+    const bad = await post(s, `/people/${w.child.id}/missing-episodes`, { ...moment('returned', returned), riskGrading: 'extreme' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('Enter when the child was reported missing');
+    expect(bad.body).toContain('href="#reported-day"');
+    expect(bad.body).toContain('Choose the risk grading the police gave');
+
+    const since = await lastAuditId(t.db);
+    const episodeId = await recordEpisode(s, w.child.id, reported, returned, { whereFound: 'Synthetic Park', whoWith: 'Older male, Friend A', policeReference: 'MP/0001/26', riskGrading: 'medium' });
+    const ep = await t.db.selectFrom('missing_episode').selectAll().where('id', '=', episodeId).executeTakeFirstOrThrow();
+    expect(ep).toMatchObject({ person_id: w.child.id, source: 'form', risk_grading: 'medium', where_found: 'Synthetic Park', police_reference: 'MP/0001/26' });
+    expect(ep.returned_at?.getTime()).toBe(returned.getTime());
+    const entry = await t.db.selectFrom('event').select(['event_type_code', 'occurred_at', 'place']).where('id', '=', ep.event_id).executeTakeFirstOrThrow();
+    expect(entry).toMatchObject({ event_type_code: 'missing_episode', place: 'Synthetic Park' });
+    expect(entry.occurred_at.getTime()).toBe(reported.getTime());
+    const rhi = await t.db.selectFrom('return_interview').selectAll().where('episode_id', '=', episodeId).executeTakeFirstOrThrow();
+    expect(rhi.due_at.getTime()).toBe(returned.getTime() + 72 * HOUR);
+    const written = await auditRowsFor(t.db, { personId: w.child.id, since });
+    expect(written.map((r) => r.action)).toEqual(expect.arrayContaining(['event.record', 'missing.record']));
+
+    // The announcement of the entry finds its episode already made: nothing more.
+    await drainOutbox(t.db);
+    expect(await t.db.selectFrom('missing_episode').select('id').where('person_id', '=', w.child.id).execute()).toHaveLength(1);
+
+    for (const who of [w.worker, w.manager]) {
+      const session = who === w.worker ? s : await signIn(t.app, who.email);
+      const home = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: session.cookie } });
+      expect(home.body).toContain('Return home interviews due');
+      expect(home.body).toContain(`/people/${w.child.id}/missing-episodes/${episodeId}`);
+      expect(home.body).toMatch(/govuk-tag--yellow">Due/);
+    }
+    const homeRead = await t.db.selectFrom('access_log').select('detail').where('user_id', '=', w.manager.id).where('action', '=', 'missing.read').execute();
+    expect(homeRead.some((r) => JSON.stringify(r.detail).includes(w.child.id))).toBe(true);
+
+    // The interview: offered, accepted, completed by the allocated worker, with what it found.
+    const offered = minute(returned.getTime() + 2 * HOUR);
+    const completed = minute(returned.getTime() + 4 * HOUR);
+    const declinedNoReason = await post(s, `/people/${w.child.id}/missing-episodes/${episodeId}/interview`, { ...moment('offered', offered), offeredBy: 'Test worker', outcome: 'declined' });
+    expect(declinedNoReason.statusCode).toBe(400);
+    expect(declinedNoReason.body).toContain('Enter why the child declined the interview');
+    const saved = await post(s, `/people/${w.child.id}/missing-episodes/${episodeId}/interview`, {
+      ...moment('offered', offered), offeredBy: 'Test worker', outcome: 'accepted', ...moment('completed', completed), completedByKind: 'allocated_worker',
+      completedByName: 'Test worker', whereChildWas: 'Synthetic Park, Flat above the shop', whoWith: 'Older male', pushFactors: ['conflict_at_home'],
+      pullFactors: ['older_associates', 'money_or_gifts'], findings: 'Synthetic findings of the interview.',
+    });
+    expect(saved.statusCode, saved.body.slice(0, 400)).toBe(303);
+    const done = await t.db.selectFrom('return_interview').selectAll().where('episode_id', '=', episodeId).executeTakeFirstOrThrow();
+    expect(done).toMatchObject({ outcome: 'accepted', completed_by_kind: 'allocated_worker', push_factors: ['conflict_at_home'], pull_factors: ['older_associates', 'money_or_gifts'] });
+    expect((await auditRowsFor(t.db, { personId: w.child.id, since })).some((r) => r.action === 'missing.interview.record')).toBe(true);
+    const after = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: s.cookie } });
+    expect(after.body).not.toContain(`/missing-episodes/${episodeId}`);
+  });
+
+  it('counts a partnership\'s return home interview timeliness as of a moment: offered, accepted, completed within 72 hours, declined, overdue', async () => {
+    const w = await world();
+    const s = await signIn(t.app, w.worker.email);
+    const T = minute(Date.now() - 10 * 24 * HOUR);
+    const reported = new Date(T.getTime() - 12 * HOUR);
+    // A: offered after 10 hours, completed after 50: on time. B: offered after 80 hours, declined. C: nothing yet.
+    const a = await recordEpisode(s, w.child.id, reported, T);
+    const b = await recordEpisode(s, w.child.id, reported, T);
+    await recordEpisode(s, w.child.id, reported, T);
+    await recordEpisode(s, w.child.id, new Date(T.getTime() - 6 * HOUR), null); // still missing: no return, no clock
+    expect((await post(s, `/people/${w.child.id}/missing-episodes/${a}/interview`, {
+      ...moment('offered', new Date(T.getTime() + 10 * HOUR)), offeredBy: 'Test worker', outcome: 'accepted',
+      ...moment('completed', new Date(T.getTime() + 50 * HOUR)), completedByKind: 'independent', completedByName: 'Independent interviewer',
+    })).statusCode).toBe(303);
+    expect((await post(s, `/people/${w.child.id}/missing-episodes/${b}/interview`, {
+      ...moment('offered', new Date(T.getTime() + 80 * HOUR)), offeredBy: 'Test worker', outcome: 'declined', declinedReason: 'Did not want to talk to anyone',
+    })).statusCode).toBe(303);
+
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const period = [day(new Date(T.getTime() - 2 * 24 * HOUR)), day(new Date(T.getTime() + 2 * 24 * HOUR))] as const;
+    // A day after the returns: A offered in time, nothing completed yet, A and C still within their 72 hours.
+    const early = await partnershipTimeliness(t.db, w.partnershipId, ...period, new Date(T.getTime() + 24 * HOUR));
+    expect(early).toMatchObject({ episodes: 4, returns: 3, offeredWithin72h: 1, completedWithin72h: 0, overdue: 0, stillWithin72h: 2 });
+    // Past 72 hours: A completed in time, B offered late and declined, C overdue.
+    const late = await partnershipTimeliness(t.db, w.partnershipId, ...period, new Date(T.getTime() + 100 * HOUR));
+    expect(late).toMatchObject({ episodes: 4, returns: 3, offeredWithin72h: 1, accepted: 1, declined: 1, completedWithin72h: 1, overdue: 1, stillWithin72h: 0 });
+    // Another partnership counts none of them.
+    const elsewhere = await t.db.selectFrom('app_user').select('partnership_id').where('id', '=', w.outsider.id).executeTakeFirstOrThrow();
+    expect(await partnershipTimeliness(t.db, elsewhere.partnership_id, ...period, new Date())).toMatchObject({ episodes: 0, returns: 0 });
+
+    // The page: the analyst of the partnership sees the counts and percentages; a practitioner is refused.
+    const an = await signIn(t.app, w.analyst.email);
+    const page = await t.app.inject({ method: 'GET', url: `/missing/timeliness?from=${period[0]}&to=${period[1]}`, headers: { cookie: an.cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/Interview completed within 72 hours of the return<\/th><td[^>]*>1<\/td><td[^>]*>33%/);
+    expect(page.body).toMatch(/Open past 72 hours \(overdue\)<\/th><td[^>]*>1</);
+    expect(page.body).not.toContain(w.child.id);
+    const since = await lastAuditId(t.db);
+    const refused = await t.app.inject({ method: 'GET', url: '/missing/timeliness', headers: { cookie: s.cookie } });
+    expect(refused.statusCode).toBe(404);
+    expect((await auditRowsFor(t.db, { userId: w.worker.id, since })).map((r) => [r.action, r.outcome])).toEqual([['missing.timeliness.read', 'denied']]);
+  });
+
+  it('gives a missing episode imported from SSDA903 its structured record and the same 72-hour clock, shown as due; a police record gives an episode to complete', async () => {
+    const w = await world();
+    const childId = `MSS${u()}`;
+    const missingFrom = new Date(Date.now() - 24 * HOUR);
+    const back = new Date();
+    const header = `CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n${childId},1,04/05/2011,WBRI,,,\n`;
+    const missing = `CHILD,DOB,MISSING,MIS_START,MIS_END\n${childId},04/05/2011,M,${ukDate(missingFrom)},${ukDate(back)}\n`;
+    const report = await importBatch(t.db, {
+      organisationId: w.csc.id, format: 'ssda903', via: 'cli', actor: null, route: 'CLI import', maxBytes: 1024 * 1024, log: silentLog,
+      sources: [{ name: 'header.csv', bytes: Readable.from([Buffer.from(header)]) }, { name: 'missing.csv', bytes: Readable.from([Buffer.from(missing)]) }],
+    });
+    expect(report.status, JSON.stringify(report.fileErrors)).not.toBe('failed');
+    await drainOutbox(t.db);
+    const entry = await t.db.selectFrom('event').select(['id']).where('source_record_id', '=', `${childId}/missing/${ukDate(missingFrom)}`).where('organisation_id', '=', w.csc.id).executeTakeFirstOrThrow();
+    const ep = await t.db.selectFrom('missing_episode').selectAll().where('event_id', '=', entry.id).executeTakeFirstOrThrow();
+    const returnDay = new Date(`${back.toISOString().slice(0, 10)}T00:00:00Z`);
+    expect(ep).toMatchObject({ source: 'import', returned_precision: 'date', where_found: null, risk_grading: null });
+    expect(ep.returned_at?.getTime()).toBe(returnDay.getTime());
+    const rhi = await t.db.selectFrom('return_interview').selectAll().where('episode_id', '=', ep.id).executeTakeFirstOrThrow();
+    expect(rhi.due_at.getTime()).toBe(returnDay.getTime() + 72 * HOUR);
+    // A repeated delivery adds nothing.
+    expect(await episodesFromEntries(t.db, [entry.id], [ep.person_id])).toBe(0);
+    expect(await t.db.selectFrom('missing_episode').select('id').where('event_id', '=', entry.id).execute()).toHaveLength(1);
+
+    // The worker who works with the imported child sees the interview due on their home page.
+    await involve(t.db, { personId: ep.person_id, organisationId: w.csc.id, userId: w.worker.id });
+    const s = await signIn(t.app, w.worker.email);
+    const home = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: s.cookie } });
+    expect(home.body).toContain(`/people/${ep.person_id}/missing-episodes/${ep.id}`);
+    expect(home.body).toMatch(/govuk-tag--yellow">Due/);
+    const page = await t.app.inject({ method: 'GET', url: `/people/${ep.person_id}/missing-episodes/${ep.id}`, headers: { cookie: s.cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('(imported)');
+
+    // A police interchange record of a missing episode: where found from its place, the return left to complete.
+    const police = await makeOrg(t.db, 'police', w.borough);
+    const rec = policeRecord(police.id, `MIS-${u()}`, { event: { code: 'missing_episode', occurredAt: new Date(Date.now() - 5 * HOUR).toISOString(), summary: 'Reported missing by carer', place: 'Synthetic Bus Station' } });
+    const pr = await importText(t.db, police.id, 'jsonl', 'police.jsonl', toJsonl([rec]));
+    expect(pr.status).not.toBe('failed');
+    await drainOutbox(t.db);
+    const policeEp = await t.db.selectFrom('missing_episode as m').innerJoin('event as e', 'e.id', 'm.event_id').select(['m.id', 'm.source', 'm.where_found', 'm.returned_at'])
+      .where('e.organisation_id', '=', police.id).executeTakeFirstOrThrow();
+    expect(policeEp).toMatchObject({ source: 'import', where_found: 'Synthetic Bus Station', returned_at: null });
+    expect(await t.db.selectFrom('return_interview').select('id').where('episode_id', '=', policeEp.id).execute()).toHaveLength(0);
+  });
+
+  it('keeps a printable missing profile from the chronology as the viewer may see it, with places and associates counted across episodes', async () => {
+    const w = await world();
+    const s = await signIn(t.app, w.worker.email);
+    const base = Date.now() - 20 * 24 * HOUR;
+    await recordEpisode(s, w.child.id, minute(base), minute(base + 20 * HOUR), { whereFound: 'Synthetic Park', whoWith: 'Friend A, Older male' });
+    await recordEpisode(s, w.child.id, minute(base + 5 * 24 * HOUR), minute(base + 5 * 24 * HOUR + 8 * HOUR), { whereFound: 'synthetic park', whoWith: 'Friend A' });
+    await t.db.insertInto('person_name').values({ person_id: w.child.id, kind: 'online_handle', given_names: 'synthetic_handle_1', family_name: null }).execute();
+    // Another organisation's restricted missing entry: its existence is counted, its place is not shown.
+    const police = await makeOrg(t.db, 'police', w.borough);
+    const { writeEntry } = await import('../../../../test/entries.js');
+    await writeEntry(t.db, { organisationId: police.id, personId: w.child.id, eventTypeCode: 'missing_episode', place: 'Withheld Synthetic Place', sensitivity: 'restricted', restriction: { contact: 'Police public protection desk', reason: null } });
+    expect((await post(s, `/people/${w.child.id}/missing-profile/description`, { height: '160 cm', build: 'Slim', distinguishingFeatures: 'Scar on left hand', phones: '07700 900000' })).statusCode).toBe(303);
+
+    const since = await lastAuditId(t.db);
+    const page = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/missing-profile`, headers: { cookie: s.cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('160 cm');
+    expect(page.body).toContain('Scar on left hand');
+    expect(page.body).toContain('synthetic_handle_1');
+    expect(page.body).toMatch(/Synthetic Park<\/td><td[^>]*>2<\/td>/i);
+    expect(page.body).toMatch(/Friend A<\/td><td[^>]*>2<\/td>/);
+    expect(page.body).toMatch(/Older male<\/td><td[^>]*>1<\/td>/);
+    expect(page.body).not.toContain('Withheld Synthetic Place');
+    expect(page.body).toContain('withheld from you');
+    const read = await auditRowsFor(t.db, { personId: w.child.id, since });
+    expect(read.map((r) => [r.action, r.outcome])).toEqual([['missing.profile.read', 'allowed']]);
+  });
+
+  it('refuses someone who cannot see the child on the episode, interview and profile pages, as not found with a denied row', async () => {
+    const w = await world();
+    const s = await signIn(t.app, w.worker.email);
+    const episodeId = await recordEpisode(s, w.child.id, minute(Date.now() - 10 * HOUR), minute(Date.now() - 2 * HOUR));
+    const otherChild = await makePerson(t.db);
+    await involve(t.db, { personId: otherChild.id, organisationId: w.csc.id, userId: w.worker.id });
+    const outsider = await signIn(t.app, w.outsider.email);
+    const analyst = await signIn(t.app, w.analyst.email);
+    const cases: [typeof s, string, string, string][] = [
+      [outsider, w.outsider.id, `/people/${w.child.id}/missing-episodes/${episodeId}`, 'missing.read'],
+      [outsider, w.outsider.id, `/people/${w.child.id}/missing-episodes/${episodeId}/interview`, 'missing.interview.record'],
+      [outsider, w.outsider.id, `/people/${w.child.id}/missing-profile`, 'missing.profile.read'],
+      [analyst, w.analyst.id, `/people/${w.child.id}/missing-profile`, 'missing.profile.read'],
+      // The worker's other child: the episode is not theirs (refused as a record).
+      [s, w.worker.id, `/people/${otherChild.id}/missing-episodes/${episodeId}`, 'missing.read'],
+    ];
+    for (const [session, userId, url, action] of cases) {
+      const since = await lastAuditId(t.db);
+      const res = await t.app.inject({ method: 'GET', url, headers: { cookie: session.cookie } });
+      expect(res.statusCode, url).toBe(404);
+      expect(res.body).not.toContain(w.child.id);
+      const rows = await auditRowsFor(t.db, { userId, since });
+      expect(rows.map((r) => [r.action, r.outcome]), url).toEqual([[action, 'denied']]);
+    }
+    // Writes too: the outsider cannot record an episode or an interview.
+    for (const url of [`/people/${w.child.id}/missing-episodes`, `/people/${w.child.id}/missing-episodes/${episodeId}/interview`]) {
+      const res = await post(outsider, url, { ...moment('reported', minute(Date.now() - HOUR)) });
+      expect(res.statusCode).toBe(404);
+    }
+    expect(await t.db.selectFrom('missing_episode').select('id').where('person_id', '=', w.child.id).execute()).toHaveLength(1);
+  });
+});
