@@ -142,6 +142,12 @@ describe(`seedBorough with three boroughs on ${engine}`, () => {
       expect(admin.partnership_id).toBe(await partnershipOf(borough));
       expect(await verifyPassword(admin.password_hash, DEMO_PASSWORD)).toBe(true);
     }
+    // Each borough's police officers work on their own borough's partnership, inside the shared command unit.
+    for (const [borough, slug] of [['Northbridge', 'northbridge'], ['Eastmere', 'eastmere'], ['Ravensmoor', 'ravensmoor']] as const) {
+      const officer = await d.db.selectFrom('app_user as u').innerJoin('organisation as o', 'o.id', 'u.organisation_id')
+        .select(['u.partnership_id', 'o.kind', 'o.borough']).where('u.email', '=', `police@${slug}.jigsaw.test`).executeTakeFirstOrThrow();
+      expect(officer).toEqual({ partnership_id: await partnershipOf(borough), kind: 'police', borough: 'Northbridge' });
+    }
     // The first borough's practitioner still holds the featured children.
     const held = await d.db.selectFrom('involvement as i').innerJoin('app_user as u', 'u.id', 'i.user_id')
       .select('i.person_id').where('u.email', '=', 'practitioner@northbridge.jigsaw.test').where('i.ended_on', 'is', null).execute();

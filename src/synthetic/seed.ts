@@ -85,6 +85,14 @@ async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHas
   }
   const users = chunk.users.filter((u) => !heldBack.has(u.email)).map((u) => ({ ...u, password_hash: passwordHash }));
   for (const b of batches(users)) await trx.insertInto('app_user').values(b).execute();
+  // A shared organisation's staff work on the partnership of their own borough (the database
+  // defaults a user to their organisation's home partnership).
+  for (const u of chunk.userBoroughs) {
+    await trx.updateTable('app_user')
+      .set((eb) => ({ partnership_id: eb.selectFrom('partnership_area').select('partnership_id').where('borough', '=', u.borough) }))
+      .where('id', '=', u.user_id)
+      .execute();
+  }
   for (const b of batches(chunk.people)) await trx.insertInto('person').values(b).execute();
   for (const b of batches(chunk.personNames)) await trx.insertInto('person_name').values(b).execute();
   for (const b of batches(chunk.identifiers)) await trx.insertInto('person_identifier').values(b).execute();

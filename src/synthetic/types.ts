@@ -218,6 +218,8 @@ export interface WorldChunk {
   organisationBoroughs: WorldOrganisationBorough[];
   /** Each partnership's front door (first chunk only). */
   frontDoors: WorldFrontDoor[];
+  /** Users of this chunk whose partnership is another borough's than their organisation's home (staff of a shared organisation). */
+  userBoroughs: { user_id: string; borough: string }[];
   /** The children (subjects) made in this chunk, in order. */
   childIds: string[];
   childProfiles: ChildProfile[];
@@ -257,7 +259,7 @@ export const CHUNK_TABLES = [
 export function emptyChunk(): WorldChunk {
   return {
     organisations: [], teams: [], users: [], people: [], personNames: [], identifiers: [], addresses: [],
-    relationships: [], involvements: [], events: [], eventPeople: [], organisationBoroughs: [], frontDoors: [], childIds: [], childProfiles: [], duplicates: [],
+    relationships: [], involvements: [], events: [], eventPeople: [], organisationBoroughs: [], frontDoors: [], userBoroughs: [], childIds: [], childProfiles: [], duplicates: [],
     childrenDone: 0,
   };
 }

@@ -19,7 +19,7 @@ describe('generateWorld with several boroughs', () => {
 
   it('is deterministic and the same whatever the chunk size', () => {
     expect(generateWorld(options)).toEqual(world);
-    const merged: World = { ...world, childIds: [], duplicates: [], childProfiles: [], organisationBoroughs: [], frontDoors: [] };
+    const merged: World = { ...world, childIds: [], duplicates: [], childProfiles: [], organisationBoroughs: [], frontDoors: [], userBoroughs: [] };
     for (const table of CHUNK_TABLES) merged[table] = [];
     let chunks = 0;
     for (const chunk of generateChildrenChunks(options, 41)) {
@@ -27,6 +27,7 @@ describe('generateWorld with several boroughs', () => {
       for (const table of CHUNK_TABLES) (merged[table] as unknown[]).push(...chunk[table]);
       merged.organisationBoroughs.push(...chunk.organisationBoroughs);
       merged.frontDoors.push(...chunk.frontDoors);
+      merged.userBoroughs.push(...chunk.userBoroughs);
       merged.childIds.push(...chunk.childIds);
       merged.duplicates.push(...chunk.duplicates);
       merged.childProfiles.push(...chunk.childProfiles);

@@ -63,7 +63,16 @@ export function* generateChildrenChunks(options: WorldOptions, chunkSize = 1000)
   const partnerships = partnershipsOf(opts);
   // Identifiers issued so far, shared by the boroughs so they stay unique across the world.
   const issued = { nhs: new Set<string>(), serials: new Map<string, number>() };
-  const newUsers = () => partnerships.flatMap((p) => p.takeNewUsers());
+  // Staff of a shared organisation (the police command unit, the NHS trust) work for the partnership
+  // of the borough whose team they are in, not the organisation's home one.
+  const takeUsers = (into: WorldChunk) => {
+    for (const p of partnerships) {
+      for (const u of p.takeNewUsers()) {
+        into.users.push(u);
+        if (p.orgById(u.organisation_id)?.borough !== p.borough) into.userBoroughs.push({ user_id: u.id, borough: p.borough });
+      }
+    }
+  };
   const total = opts.children * partnerships.length;
 
   let chunk = emptyChunk();
@@ -83,14 +92,14 @@ export function* generateChildrenChunks(options: WorldOptions, chunkSize = 1000)
       here += made;
       done += made;
       if (chunk.childIds.length >= chunkSize && done < total) {
-        chunk.users.push(...newUsers());
+        takeUsers(chunk);
         chunk.childrenDone = done;
         yield chunk;
         chunk = emptyChunk();
       }
     }
   }
-  chunk.users.push(...newUsers());
+  takeUsers(chunk);
   chunk.childrenDone = done;
   yield chunk;
 }
@@ -117,6 +126,7 @@ export function generateWorld(options: WorldOptions): World {
     for (const table of CHUNK_TABLES) (world[table] as unknown[]).push(...chunk[table]);
     world.organisationBoroughs.push(...chunk.organisationBoroughs);
     world.frontDoors.push(...chunk.frontDoors);
+    world.userBoroughs.push(...chunk.userBoroughs);
     world.childIds.push(...chunk.childIds);
     world.childProfiles.push(...chunk.childProfiles);
     world.duplicates.push(...chunk.duplicates);
