@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll } from 'vitest';
-import { openDb, type Db } from '../src/db/client.js';
+import { openAppDb } from '../src/db/app-db.js';
+import type { Db } from '../src/db/client.js';
 import type { Database } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { writeEntry } from './entries.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
@@ -15,16 +15,29 @@ import { openIsolatedTestDb } from './isolated-db.js';
 /** The engine this test project runs on (set per Vitest project). */
 export const TEST_ENGINE = process.env.JIGSAW_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
 
-/** Opens the test database: a fresh in-memory PGlite, or the shared, already-migrated server database. */
+/**
+ * Opens the test database as the application does, acting as its role (which owns nothing): a fresh
+ * in-memory PGlite, migrated by its owner, or the shared server database the global set-up migrated.
+ */
 export async function openTestDb(): Promise<Db> {
   if (TEST_ENGINE === 'postgres') {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('DATABASE_URL must be set for the postgres test project');
-    return openDb({ databaseUrl: url });
+    return openAppDb({ target: { databaseUrl: url }, migrate: false });
   }
-  const db = await openDb({ memory: true });
-  await migrateToLatest(db.db);
-  return db;
+  return openAppDb({ target: { memory: true } });
+}
+
+/**
+ * Runs `fn` as the tables' owner, in one transaction, for tests that tamper with what the
+ * application's role may not touch. Test databases log in as the owner and act as the app role
+ * (the development set-up), so SET LOCAL ROLE NONE returns to the owner; production's own login cannot.
+ */
+export async function asOwner<T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    await sql`SET LOCAL ROLE NONE`.execute(trx);
+    return fn(trx);
+  });
 }
 
 /** The app as tests see it: real plugins, silent logs; `env` sets configuration as the environment would. */

@@ -2,7 +2,10 @@ import { openDb } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { sql } from 'kysely';
 
-/** Gives the server test database a clean, migrated schema once per run; tests then share it. */
+/**
+ * Gives the server test database a clean, migrated schema once per run, as the tables' owner (the
+ * login in DATABASE_URL), which also grants the application's role; tests then share it, acting as that role.
+ */
 export default async function setup(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required for the postgres test project');

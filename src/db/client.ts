@@ -28,10 +28,54 @@ export type DbTarget = { databaseUrl: string } | { dataDir: string } | { memory:
 const DATE_OID = 1082;
 const INT8_OID = 20;
 
-/** Opens PGlite (locked data directory or in memory) or a PostgreSQL server pool. */
-export async function openDb(target: DbTarget): Promise<Db> {
-  if ('databaseUrl' in target) return openServer(target.databaseUrl);
-  return openEmbedded('dataDir' in target ? target.dataDir : undefined);
+/** How to open: `role` makes every statement run as that database role (see actAsRole). */
+export interface OpenOptions {
+  role?: string;
+}
+
+/**
+ * Opens PGlite (locked data directory or in memory) or a PostgreSQL server pool, as the login's own
+ * role, or acting as `opts.role` (the application's role: src/db/app-db.ts opens the application's
+ * connection; migrations use the owner's).
+ */
+export async function openDb(target: DbTarget, opts: OpenOptions = {}): Promise<Db> {
+  if ('databaseUrl' in target) return openServer(opts.role ? withRole(target.databaseUrl, opts.role) : target.databaseUrl);
+  const d = await openEmbedded('dataDir' in target ? target.dataDir : undefined);
+  if (opts.role) {
+    try {
+      await actAsRole(d, opts.role);
+    } catch (err) {
+      await d.close();
+      throw err;
+    }
+  }
+  return d;
+}
+
+const SAFE_ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * A server URL whose every connection (pooled and listening) starts as `role`: a startup option
+ * (`options=-c role=...`), so a connection that may not act as the role fails to open rather than
+ * running as the login, and RESET ROLE returns to it. A login that is a member of the owner can
+ * still SET ROLE back (docs/security-model.md): production gives the application its own login.
+ */
+export function withRole(url: string, role: string): string {
+  if (!SAFE_ROLE.test(role)) throw new Error(`Not a safe database role name: ${JSON.stringify(role)}`);
+  const u = new URL(url);
+  const existing = u.searchParams.get('options');
+  u.searchParams.set('options', [existing, `-c role=${role}`].filter(Boolean).join(' '));
+  return u.toString();
+}
+
+/**
+ * PGlite has one in-process user (a superuser): its one session acts as `role` from here on. SQL
+ * that runs RESET ROLE or SET ROLE NONE undoes it; the server, with its own login, cannot.
+ */
+export async function actAsRole(d: Db, role: string): Promise<void> {
+  if (!SAFE_ROLE.test(role)) throw new Error(`Not a safe database role name: ${JSON.stringify(role)}`);
+  if (d.engine !== 'pglite') throw new Error('actAsRole is for PGlite: a server connection takes its role when it opens (withRole)');
+  await d.rawQuery(`SET ROLE ${role}`);
 }
 
 async function openEmbedded(dataDir: string | undefined): Promise<Db> {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { makeEvent, makeOrg, makePerson, TEST_ENGINE, useTestDb } from '../../test/helpers.js';
+import { asOwner, makeEvent, makeOrg, makePerson, TEST_ENGINE, useTestDb } from '../../test/helpers.js';
 import { openDb, type Db } from './client.js';
 import { migrateAllDown, migrateToLatest } from './migrate.js';
 import { createScratchDatabase } from './scratch.js';
@@ -17,13 +17,23 @@ describe(`database on ${TEST_ENGINE}`, () => {
     const org = await makeOrg(h.db);
     const person = await makePerson(h.db);
     const event = await makeEvent(h.db, { personId: person.id, organisationId: org.id });
-    await expect(sql`UPDATE event SET summary = 'changed' WHERE id = ${event.id}`.execute(h.db)).rejects.toThrow(/append-only/);
+    await h.db.insertInto('access_log').values({ action: 'person.read', route: 'TEST', outcome: 'allowed', roles: [] }).execute();
+    // The application's role is not granted UPDATE or TRUNCATE on them, nor DELETE on the access log...
+    const denied = /permission denied for table/;
+    await expect(sql`UPDATE event SET summary = 'changed' WHERE id = ${event.id}`.execute(h.db)).rejects.toThrow(denied);
+    await expect(sql`UPDATE access_log SET outcome = 'denied'`.execute(h.db)).rejects.toThrow(denied);
+    await expect(sql`DELETE FROM access_log`.execute(h.db)).rejects.toThrow(denied);
+    await expect(sql`TRUNCATE access_log`.execute(h.db)).rejects.toThrow(denied);
+    // ...and the triggers refuse the DELETE it keeps for retention decisions, outside a decision.
     await expect(sql`DELETE FROM event WHERE id = ${event.id}`.execute(h.db)).rejects.toThrow(/append-only/);
     await expect(sql`DELETE FROM event_person WHERE event_id = ${event.id}`.execute(h.db)).rejects.toThrow(/append-only/);
-    await h.db.insertInto('access_log').values({ action: 'person.read', route: 'TEST', outcome: 'allowed', roles: [] }).execute();
-    await expect(sql`UPDATE access_log SET outcome = 'denied'`.execute(h.db)).rejects.toThrow(/append-only/);
-    await expect(sql`DELETE FROM access_log`.execute(h.db)).rejects.toThrow(/append-only/);
-    await expect(sql`TRUNCATE access_log`.execute(h.db)).rejects.toThrow(/append-only/);
+    // The triggers refuse even the tables' owner, who holds every privilege.
+    for (const statement of [
+      sql`UPDATE event SET summary = 'changed' WHERE id = ${event.id}`, sql`DELETE FROM event_person WHERE event_id = ${event.id}`,
+      sql`UPDATE access_log SET outcome = 'denied'`, sql`DELETE FROM access_log`, sql`TRUNCATE access_log`,
+    ]) {
+      await expect(asOwner(h.db, (owner) => statement.execute(owner))).rejects.toThrow(/append-only/);
+    }
     const still = await h.db.selectFrom('event').select('summary').where('id', '=', event.id).executeTakeFirstOrThrow();
     expect(still.summary).toBe('A synthetic test event');
   });

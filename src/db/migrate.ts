@@ -1,5 +1,6 @@
 import { Migrator, type Kysely, type MigrationResultSet } from 'kysely';
 import type { Database } from './database.js';
+import { DEFAULT_APP_ROLE, grantAppRole } from './grants.js';
 import { migrations } from './migrations/index.js';
 
 function migrator(db: Kysely<Database>): Migrator {
@@ -22,9 +23,15 @@ function check(result: MigrationResultSet): string[] {
   return (result.results ?? []).map((r) => `${r.direction} ${r.migrationName}`);
 }
 
-/** Runs every pending migration; returns what ran. */
-export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  return check(await migrator(db).migrateToLatest());
+/**
+ * Runs every pending migration, as the connection's role (the tables' owner), then (re)grants the
+ * application's role what it needs on every table, including any a migration just added
+ * (grants.ts); returns what ran.
+ */
+export async function migrateToLatest(db: Kysely<Database>, opts: { appRole?: string } = {}): Promise<string[]> {
+  const ran = check(await migrator(db).migrateToLatest());
+  await grantAppRole(db, opts.appRole ?? DEFAULT_APP_ROLE);
+  return ran;
 }
 
 /** Reverts every migration, newest first (used by the up-and-down migration test). */

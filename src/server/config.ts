@@ -20,6 +20,20 @@ const configSchema = z.object({
     .string()
     .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
     .optional(),
+  /**
+   * The tables' owner, for migrations and the grants after them (a postgres:// URL). Defaults to
+   * DATABASE_URL, whose connections then act as DATABASE_APP_ROLE (SET ROLE, which injected SQL can
+   * undo: production refuses it and needs the application's own login in DATABASE_URL).
+   */
+  DATABASE_OWNER_URL: z
+    .string()
+    .refine((v) => /^postgres(ql)?:\/\//.test(v), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** The database role the application acts as: it owns nothing (docs/security-model.md). */
+  DATABASE_APP_ROLE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case role name (letters, digits and _)')
+    .default('jigsaw_app'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(30),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
@@ -47,6 +61,10 @@ const configSchema = z.object({
   /** The address people use to reach Jigsaw, for links in email (https://jigsaw.example.gov.uk). */
   PUBLIC_BASE_URL: z.string().refine((v) => /^https?:\/\/[^/\s]+\/?$/.test(v), 'must be an http:// or https:// address with no path, like https://jigsaw.example.gov.uk').optional(),
 })
+  .refine((c) => c.DATABASE_OWNER_URL === undefined || c.DATABASE_URL !== undefined, {
+    path: ['DATABASE_OWNER_URL'],
+    message: 'is for a PostgreSQL server: set DATABASE_URL (the application\'s login) too',
+  })
   .refine((c) => c.NODE_ENV !== 'production' || c.SECRETS_KEY !== undefined, {
     path: ['SECRETS_KEY'],
     message: 'must be set in production (32 random bytes in base64: openssl rand -base64 32); the development key is published',

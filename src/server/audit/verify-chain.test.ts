@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { TEST_ENGINE, useTestDb } from '../../../test/helpers.js';
+import { asOwner, TEST_ENGINE, useTestDb } from '../../../test/helpers.js';
 import { recordAccess } from './record-access.js';
 import { verifyAccessLog } from './verify-chain.js';
 
@@ -14,14 +14,13 @@ describe(`tamper-evident access log on ${TEST_ENGINE}`, () => {
         recordAccess(t.db, { actor: null, action: 'person.read', route: `GET /test/${i}`, outcome: i % 3 ? 'allowed' : 'denied', detail: { i } }),
       ),
     );
-  const tamper = async (statement: string) => {
-    await sql.raw('ALTER TABLE access_log DISABLE TRIGGER USER').execute(t.db);
-    try {
-      await sql.raw(statement).execute(t.db);
-    } finally {
-      await sql.raw('ALTER TABLE access_log ENABLE TRIGGER USER').execute(t.db);
-    }
-  };
+  // Only the tables' owner can switch the append-only triggers off: the application's role cannot.
+  const tamper = (statement: string) =>
+    asOwner(t.db, async (owner) => {
+      await sql.raw('ALTER TABLE access_log DISABLE TRIGGER USER').execute(owner);
+      await sql.raw(statement).execute(owner);
+      await sql.raw('ALTER TABLE access_log ENABLE TRIGGER USER').execute(owner);
+    });
 
   it('chains concurrent writers into one unbroken sequence that verifies', async () => {
     await write(40);
