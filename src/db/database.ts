@@ -33,6 +33,8 @@ export interface AppUserTable {
   created_at: CreatedAt;
   /** The partnership whose configuration the user works on (set from the organisation's home borough when left out). */
   partnership_id: Generated<string>;
+  /** A senior manager (head of service): signs off relocation risk assessments. Set by operators for now. */
+  senior_manager: Generated<boolean>;
 }
 
 export interface PersonTable {
@@ -541,6 +543,67 @@ export interface PartnershipTable {
   name: string;
   alert_escalation_minutes: Generated<number>;
   created_at: CreatedAt;
+  /** Days the sending borough's workers watch a child after a transfer is accepted. */
+  transfer_watch_days: Generated<number>;
+  /** Working days a transfer may wait at the receiving front door before it escalates (a child on a plan: the next column). */
+  transfer_escalation_working_days: Generated<number>;
+  transfer_escalation_working_days_on_plan: Generated<number>;
+}
+
+/** A relocation for safety: its risk assessment, a senior manager's sign-off, the move and its review. */
+export interface RelocationTable {
+  id: Generated<string>;
+  person_id: string;
+  organisation_id: string;
+  created_by_user_id: string;
+  to_borough: string;
+  status: Generated<'assessing' | 'planned' | 'moved' | 'reviewed' | 'withdrawn'>;
+  risks_new_area: string;
+  ties_old_area: string;
+  network_lost: string;
+  family_position: string;
+  views: string;
+  signed_off_at: Date | null;
+  signed_off_by_user_id: string | null;
+  planned_move_on: DateText | null;
+  moved_on: DateText | null;
+  review_due_on: DateText | null;
+  review_risk_fell: boolean | null;
+  review_ties_continued: boolean | null;
+  review_notes: string | null;
+  reviewed_at: Date | null;
+  reviewed_by_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** A child's case moving between partnerships, waiting at the receiving front door until accepted or declined. */
+export interface TransferTable {
+  id: Generated<string>;
+  person_id: string;
+  from_partnership_id: string;
+  to_partnership_id: string;
+  address_id: string | null;
+  relocation_id: string | null;
+  status: 'pre_move' | 'waiting' | 'accepted' | 'declined';
+  on_plan: Generated<boolean>;
+  /** When the transfer began to wait (a pre-move transfer: when the move happened). */
+  opened_at: ColumnType<Date, Date | string | undefined, Date>;
+  escalate_at: Date | null;
+  escalated_at: Date | null;
+  decided_at: Date | null;
+  decided_by_user_id: string | null;
+  decline_reason: string | null;
+  involvement_id: string | null;
+}
+
+/** What a transfer tells someone who must act on it: escalation, a decline, a planned move. */
+export interface TransferNoticeTable {
+  id: Generated<string>;
+  transfer_id: string;
+  recipient_user_id: string;
+  kind: 'escalation' | 'declined' | 'pre_move';
+  created_at: CreatedAt;
+  acknowledged_at: Date | null;
 }
 
 /** Who changed which partnership setting, from what to what (append-only). */
@@ -906,6 +969,9 @@ export interface Database {
   event_grading: EventGradingTable;
   outbox: OutboxTable;
   intake_upload_file: IntakeUploadFileTable;
+  relocation: RelocationTable;
+  transfer: TransferTable;
+  transfer_notice: TransferNoticeTable;
 }
 
 export type AppUserRow = Selectable<AppUserTable>;

@@ -63,6 +63,17 @@ export type Action =
   | 'involvement.lead'
   | 'involvement.read'
   | 'trusted_adult.record'
+  | 'transfer.open'
+  | 'transfer.list'
+  | 'transfer.read'
+  | 'transfer.accept'
+  | 'transfer.decline'
+  | 'transfer.escalate'
+  | 'relocation.record'
+  | 'relocation.read'
+  | 'relocation.sign_off'
+  | 'relocation.plan'
+  | 'relocation.review'
   | 'missing.read'
   | 'missing.record'
   | 'missing.profile.read'
@@ -75,6 +86,7 @@ export type Action =
 export type PersonAction = Extract<
   Action,
   'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge' | 'involvement.read' | 'trusted_adult.record' | 'watcher.manage'
+  | 'relocation.record'
   | 'missing.read' | 'missing.record' | 'missing.profile.read' | 'missing.profile.record' | 'missing.interview.record'
 >;
 

@@ -28,6 +28,8 @@ import { factorRoutes } from './modules/assessments/factors.routes.js';
 import { fairnessRoutes } from './modules/fairness/fairness.routes.js';
 import { breakGlassRoutes } from './modules/break-glass/break-glass.routes.js';
 import { relationshipRoutes } from './modules/relationships/relationships.routes.js';
+import { relocationRoutes } from './modules/transfers/relocation.routes.js';
+import { transferRoutes } from './modules/transfers/transfers.routes.js';
 import { transparencyRoutes } from './modules/transparency/transparency.routes.js';
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { sharingRoutes } from './modules/sharing/sharing.routes.js';
@@ -131,6 +133,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await allocationRoutes(pages, ctx);
     await alertRoutes(pages, ctx);
     await missingRoutes(pages, ctx);
+    await transferRoutes(pages, ctx);
+    await relocationRoutes(pages, ctx);
   });
 
   // Systems: per-organisation API keys.

@@ -21,6 +21,7 @@ import * as partnershipsAndAlerts from './20261128000000_partnerships_and_alerts
 import * as partnershipConfiguration from './20261128010000_partnership_configuration.js';
 import * as allocation from './20261128020000_allocation.js';
 import * as missingEpisodes from './20261128030000_missing_episodes.js';
+import * as transfers from './20261128040000_transfers.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -46,4 +47,5 @@ export const migrations: Record<string, Migration> = {
   '20261128010000_partnership_configuration': partnershipConfiguration,
   '20261128020000_allocation': allocation,
   '20261128030000_missing_episodes': missingEpisodes,
+  '20261128040000_transfers': transfers,
 };

@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { invitationEmailProcessor } from '../modules/users/invitations.js';
 import type { OutboxProcessor } from './outbox.js';
 import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '../modules/alerts/alerts.processor.js';
+import { transferEscalationProcessor, transferOpenProcessor } from '../modules/transfers/transfers.processor.js';
 import { missingEpisodesProcessor } from '../modules/missing/missing.processor.js';
 
 /**
@@ -16,5 +17,6 @@ import { missingEpisodesProcessor } from '../modules/missing/missing.processor.j
  */
 export function outboxProcessors(config?: Config): OutboxProcessor[] {
   const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor, missingEpisodesProcessor];
+  local.push(transferOpenProcessor, transferEscalationProcessor);
   return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config)] : local;
 }

@@ -19,7 +19,7 @@ export type EntryAccess = 'full' | 'restricted' | 'not_shared';
  * for its own duties: the early identification rules, a subject access export prepared by the data
  * protection officer (every item, marked for review), and retention.
  */
-export type EntryReader = Actor | { kind: 'partnership'; purpose: 'rules' | 'subject_access' | 'retention' };
+export type EntryReader = Actor | { kind: 'partnership'; purpose: 'rules' | 'subject_access' | 'retention' | 'transfer' };
 
 /** Whose entries: these person records (each read with every record merged with it), or every child. */
 export type EntryPeople = { ids: readonly string[] } | { all: true };

@@ -6,6 +6,7 @@ import { canReadAccessLog } from '../people/people.policy.js';
 import { myChildren } from '../people/people.queries.js';
 import { loadAssessmentWork } from '../assessments/home-section.js';
 import { loadMissingWork } from '../missing/home-section.js';
+import { loadTransferWork } from '../transfers/home-section.js';
 
 /** Home: "my children" and their latest events. */
 export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -14,6 +15,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const children = await myChildren(ctx.db, actor);
     const assessmentWork = await loadAssessmentWork(ctx.db, actor, routeOf(request), request.id);
     const missingWork = await loadMissingWork(ctx.db, actor, routeOf(request), request.id);
+    const transferWork = await loadTransferWork(ctx.db, actor, routeOf(request), request.id);
     if (children.length) {
       // A list of people is a read of each of them: record which were shown.
       await recordAccess(ctx.db, {
@@ -26,6 +28,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
       canReadAccessLog: canReadAccessLog(actor), nav: 'home',
       assessmentWork,
       missingWork,
+      transferWork,
     });
   });
 }

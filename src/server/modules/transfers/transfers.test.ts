@@ -1,0 +1,223 @@
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { drainOutbox, silentLog } from '../../../../test/drain-outbox.js';
+import { auditRowsFor, makeEvent, makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
+import { runOutboxOnce } from '../../outbox/outbox.js';
+import { outboxProcessors } from '../../outbox/processors.js';
+import { addWorkingDays } from './working-days.js';
+
+// Child K's move, on both engines: a child on a child protection plan in borough A moves to borough
+// B. A transfer opens at B's front door; left waiting past its limit it escalates once; B's manager
+// accepts; A's workers watch; a police arrest reaches B's worker and A's watcher; B's first assessment
+// starts from A's very high level and cannot drop without a reason, which both boroughs then see.
+
+describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
+  const t = useTestApp({ isolated: 'transfers' });
+  const tag = randomUUID().slice(0, 6);
+  const [A, B] = [`Ashvale ${tag}`, `Bramhurst ${tag}`];
+
+  const form = (cookie: string, url: string, fields: Record<string, string>) => t.app.inject({
+    method: 'POST', url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams(fields).toString(),
+  });
+  const get = (cookie: string, url: string) => t.app.inject({ method: 'GET', url, headers: { cookie } });
+  const partnershipOf = async (borough: string) => (await t.db.selectFrom('partnership_area').select('partnership_id').where('borough', '=', borough).executeTakeFirstOrThrow()).partnership_id;
+  const deniedRows = async (userId: string, since: number) => (await auditRowsFor(t.db, { userId, since })).filter((r) => r.outcome === 'denied');
+  const lastId = async () => Number((await t.db.selectFrom('access_log').select(sql<string>`coalesce(max(id), 0)`.as('m')).executeTakeFirstOrThrow()).m);
+
+  it('opens a transfer to the receiving front door, escalates it once, and on acceptance the child, their alerts and their risk follow', async () => {
+    const cscA = await makeOrg(t.db, 'childrens_social_care', A);
+    const teamA = await makeTeam(t.db, cscA.id);
+    const workerA = await makeUser(t.db, { organisationId: cscA.id, teamId: teamA.id });
+    const managerA = await makeUser(t.db, { organisationId: cscA.id, teamId: teamA.id, roles: ['team_manager'] });
+    const cscB = await makeOrg(t.db, 'childrens_social_care', B);
+    const teamB = await makeTeam(t.db, cscB.id);
+    const managerB = await makeUser(t.db, { organisationId: cscB.id, teamId: teamB.id, roles: ['team_manager'] });
+    const workerB = await makeUser(t.db, { organisationId: cscB.id, teamId: teamB.id });
+    const otherB = await makeOrg(t.db, 'early_help', B);
+    const otherManagerB = await makeUser(t.db, { organisationId: otherB.id, roles: ['team_manager'] });
+    const police = await makeOrg(t.db, 'police', A);
+    const [pA, pB] = [await partnershipOf(A), await partnershipOf(B)];
+    await t.db.insertInto('partnership_front_door').values({ partnership_id: pB, organisation_id: cscB.id }).execute();
+
+    const child = await makePerson(t.db, { given: 'Kestrel', family: `Moved${tag}` });
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '1 Synthetic Row', borough: A, valid_from: '2021-01-01' }).execute();
+    await t.db.insertInto('involvement').values({ person_id: child.id, organisation_id: cscA.id, user_id: workerA.id, role: 'lead_professional', started_on: '2024-01-01' }).execute();
+    await makeEvent(t.db, { personId: child.id, organisationId: cscA.id, type: 'child_protection_plan_started', occurredAt: new Date(Date.now() - 60 * 86_400_000).toISOString(), summary: 'Child protection plan started after conference' });
+    // A's latest signed-off assessment: very high.
+    const assessmentA = await t.db.insertInto('assessment').values({
+      person_id: child.id, organisation_id: cscA.id, assessor_user_id: workerA.id, status: 'signed_off', signed_off_at: new Date(Date.now() - 30 * 86_400_000), signed_off_by_user_id: managerA.id,
+    }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('assessment_version').values({
+      assessment_id: assessmentA.id, version: 1, saved_by_user_id: workerA.id, level: 'very_high', level_rationale: 'Exploitation by an organised group',
+      analysis: 'Synthetic analysis', review_on: '2027-01-15',
+    }).execute();
+    await drainOutbox(t.db);
+    expect(await t.db.selectFrom('transfer').select('id').where('person_id', '=', child.id).execute()).toEqual([]);
+
+    // The family moves to borough B: a new current address, however it is written.
+    await t.db.updateTable('person_address').set({ valid_to: sql<string>`current_date - 1` }).where('person_id', '=', child.id).execute();
+    const address = await t.db.insertInto('person_address').values({ person_id: child.id, line1: '2 Synthetic Close', borough: B, valid_from: sql<string>`current_date` }).returning('id').executeTakeFirstOrThrow();
+    await drainOutbox(t.db);
+    await drainOutbox(t.db); // a repeat opens nothing more
+    const [transfer, ...more] = await t.db.selectFrom('transfer').selectAll().where('person_id', '=', child.id).execute();
+    expect(more).toEqual([]);
+    expect(transfer).toMatchObject({ from_partnership_id: pA, to_partnership_id: pB, address_id: address.id, status: 'waiting', on_plan: true });
+    // On a plan: 15 working days, weekends skipped.
+    expect(transfer!.escalate_at!.getTime()).toBe(addWorkingDays(transfer!.opened_at, 15).getTime());
+    // Another address in the same partnership opens nothing.
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '3 Synthetic Close', borough: B, valid_from: sql<string>`current_date` }).execute();
+    await drainOutbox(t.db);
+    expect((await t.db.selectFrom('transfer').select('id').where('person_id', '=', child.id).execute()).length).toBe(1);
+
+    // B's front door manager sees it waiting; A's worker sees the sending side; nobody else sees it.
+    const mB = await signIn(t.app, managerB.email);
+    const list = await get(mB.cookie, '/transfers');
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(`/transfers/${transfer!.id}`);
+    expect(list.body).toContain('Kestrel');
+    const wA = await signIn(t.app, workerA.email);
+    const sendingList = await get(wA.cookie, '/transfers');
+    expect(sendingList.body).toContain(`/transfers/${transfer!.id}`);
+    const sending = await get(wA.cookie, `/transfers/${transfer!.id}`);
+    expect(sending.statusCode).toBe(200);
+    expect(sending.body).toContain('keeps responsibility');
+    expect(sending.body).toContain('Very high');
+    expect(sending.body).not.toContain('Accept the transfer');
+    const page = await get(mB.cookie, `/transfers/${transfer!.id}`);
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('Accept the transfer');
+    expect(page.body).toContain('Plan actions are not yet recorded in Jigsaw');
+    expect(page.body).toContain('Panel involvement is not yet recorded in Jigsaw');
+    for (const outsider of [workerB, otherManagerB]) {
+      const s = await signIn(t.app, outsider.email);
+      const since = await lastId();
+      expect((await get(s.cookie, `/transfers/${transfer!.id}`)).statusCode).toBe(404);
+      expect((await form(s.cookie, `/transfers/${transfer!.id}/accept`, { _csrf: s.csrf, userId: workerB.id, role: 'allocated_worker' })).statusCode).toBe(404);
+      expect((await deniedRows(outsider.id, since)).length).toBe(2);
+    }
+    // A's worker may see the child but does not decide for B.
+    const sinceA = await lastId();
+    expect((await form(wA.cookie, `/transfers/${transfer!.id}/decline`, { _csrf: wA.csrf, reason: 'Trying to decline on behalf of the other borough' })).statusCode).toBe(404);
+    expect((await deniedRows(workerA.id, sinceA)).length).toBe(1);
+
+    // Left waiting: nothing before the limit; at the limit B's front door managers and A's lead are told, once.
+    const processors = outboxProcessors();
+    await runOutboxOnce(t.db, { processors, log: silentLog, now: new Date(transfer!.escalate_at!.getTime() - 3_600_000) });
+    expect(await t.db.selectFrom('transfer_notice').select('id').where('transfer_id', '=', transfer!.id).execute()).toEqual([]);
+    await runOutboxOnce(t.db, { processors, log: silentLog, now: new Date(transfer!.escalate_at!.getTime() + 60_000) });
+    await runOutboxOnce(t.db, { processors, log: silentLog, now: new Date(transfer!.escalate_at!.getTime() + 86_400_000) });
+    const notices = await t.db.selectFrom('transfer_notice').select(['recipient_user_id', 'kind']).where('transfer_id', '=', transfer!.id).orderBy('recipient_user_id').execute();
+    expect(notices).toEqual([managerB.id, workerA.id].sort().map((id) => ({ recipient_user_id: id, kind: 'escalation' })));
+    expect((await t.db.selectFrom('transfer').select('escalated_at').where('id', '=', transfer!.id).executeTakeFirstOrThrow()).escalated_at).not.toBeNull();
+    // The escalation is the first thing on B's manager's transfers page.
+    expect((await get(mB.cookie, '/transfers')).body).toContain('Waiting past its time limit');
+
+    // B's manager accepts: B's worker is allocated; A's workers and team watch for 90 days; the chronology says so.
+    const missing = await form(mB.cookie, `/transfers/${transfer!.id}/accept`, { _csrf: mB.csrf, userId: '', role: 'allocated_worker' });
+    expect(missing.statusCode).toBe(400);
+    expect(missing.body).toContain('Choose a worker in your organisation');
+    const accepted = await form(mB.cookie, `/transfers/${transfer!.id}/accept`, { _csrf: mB.csrf, userId: workerB.id, role: 'allocated_worker' });
+    expect(accepted.statusCode).toBe(303);
+    const after = await t.db.selectFrom('transfer').selectAll().where('id', '=', transfer!.id).executeTakeFirstOrThrow();
+    expect(after).toMatchObject({ status: 'accepted', decided_by_user_id: managerB.id });
+    expect(await t.db.selectFrom('involvement').select(['user_id', 'organisation_id']).where('id', '=', after.involvement_id!).executeTakeFirst()).toEqual({ user_id: workerB.id, organisation_id: cscB.id });
+    const watchers = await t.db.selectFrom('watcher').select(['user_id', 'team_id', 'ends_at']).where('person_id', '=', child.id).execute();
+    expect(watchers.map((w) => w.user_id ?? w.team_id).sort()).toEqual([workerA.id, teamA.id].sort());
+    for (const w of watchers) expect(Math.abs(w.ends_at!.getTime() - (Date.now() + 90 * 86_400_000))).toBeLessThan(600_000);
+    const entry = await t.db.selectFrom('event').select(['organisation_id', 'summary']).innerJoin('event_person', 'event_person.event_id', 'event.id')
+      .where('event_person.person_id', '=', child.id).where('event_type_code', '=', 'case_transferred_between_boroughs').execute();
+    expect(entry).toEqual([{ organisation_id: cscB.id, summary: expect.stringContaining('Case transferred from') }]);
+    // Accepting twice does nothing more.
+    const again = await form(mB.cookie, `/transfers/${transfer!.id}/accept`, { _csrf: mB.csrf, userId: workerB.id, role: 'allocated_worker' });
+    expect(again.statusCode).toBe(400);
+    expect(again.body).toContain('no longer waiting for a decision');
+    expect((await t.db.selectFrom('involvement').select('id').where('person_id', '=', child.id).where('organisation_id', '=', cscB.id).execute()).length).toBe(1);
+
+    // B's worker sees the whole chronology, A's entries included.
+    const wB = await signIn(t.app, workerB.email);
+    const chronology = await get(wB.cookie, `/people/${child.id}`);
+    expect(chronology.statusCode).toBe(200);
+    expect(chronology.body).toContain('Child protection plan started');
+
+    // B's first assessment starts from A's very high level; a lower level is refused without a reason.
+    const started = await form(wB.cookie, `/people/${child.id}/assessments`, { _csrf: wB.csrf });
+    expect(started.statusCode).toBe(303);
+    const assessmentId = /\/assessments\/([0-9a-f-]+)\/edit/.exec(started.headers.location as string)![1]!;
+    expect(await t.db.selectFrom('assessment').select(['based_on_assessment_id', 'previous_level']).where('id', '=', assessmentId).executeTakeFirst())
+      .toEqual({ based_on_assessment_id: assessmentA.id, previous_level: 'very_high' });
+    const lowered = { _csrf: wB.csrf, level: 'medium', levelRationale: 'New area, fewer known associates', analysis: 'Synthetic analysis', action: 'save' };
+    const refused = await form(wB.cookie, `/assessments/${assessmentId}`, lowered);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/reason/i);
+    expect((await get(mB.cookie, `/transfers/${transfer!.id}`)).body).not.toContain('lowered the level');
+    const reason = 'The family moved away from the group that exploited him and he has a new school place';
+    expect((await form(wB.cookie, `/assessments/${assessmentId}`, { ...lowered, loweringReason: reason })).statusCode).toBe(303);
+    for (const cookie of [mB.cookie, wA.cookie]) {
+      const seen = await get(cookie, `/transfers/${transfer!.id}`);
+      expect(seen.statusCode).toBe(200);
+      expect(seen.body).toContain('lowered the level from Very high to Medium');
+      expect(seen.body).toContain(reason);
+    }
+
+    // A closes its own case; A's worker keeps watching. A police arrest reaches B's worker and A's watcher.
+    await t.db.updateTable('involvement').set({ ended_on: sql<string>`current_date - 1` }).where('organisation_id', '=', cscA.id).where('person_id', '=', child.id).execute();
+    const arrest = await makeEvent(t.db, { personId: child.id, organisationId: police.id, type: 'arrest', occurredAt: new Date(Date.now() - 3_600_000).toISOString(), summary: 'Synthetic arrest after the move' });
+    await drainOutbox(t.db);
+    const alerts = await t.db.selectFrom('alert').select(['recipient_user_id', 'reasons']).where('event_id', '=', arrest.id).execute();
+    const byUser = new Map(alerts.map((a) => [a.recipient_user_id, a.reasons]));
+    expect(byUser.get(workerB.id)).toEqual(['involvement']);
+    expect(byUser.get(workerA.id)).toEqual(['watcher']);
+    expect(byUser.get(managerA.id)).toEqual(['watcher']);
+    // A's worker, now only watching, still reads the transfer page and its lowering reason.
+    expect((await get(wA.cookie, `/transfers/${transfer!.id}`)).body).toContain(reason);
+  });
+
+  it('declining keeps the case with the sender, who is told; a decline needs a reason', async () => {
+    const cscA = await makeOrg(t.db, 'childrens_social_care', A);
+    const workerA = await makeUser(t.db, { organisationId: cscA.id });
+    const cscB = (await t.db.selectFrom('partnership_front_door').select('organisation_id').where('partnership_id', '=', await partnershipOf(B)).executeTakeFirstOrThrow()).organisation_id;
+    const managerB = await makeUser(t.db, { organisationId: cscB, roles: ['team_manager'] });
+    const child = await makePerson(t.db, { given: 'Linnet', family: `Declined${tag}` });
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '4 Synthetic Row', borough: A, valid_from: '2020-01-01', valid_to: sql<string>`current_date - 1` }).execute();
+    await t.db.insertInto('involvement').values({ person_id: child.id, organisation_id: cscA.id, user_id: workerA.id, role: 'lead_professional', started_on: '2024-01-01' }).execute();
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '5 Synthetic Close', borough: B, valid_from: sql<string>`current_date` }).execute();
+    await drainOutbox(t.db);
+    const transfer = await t.db.selectFrom('transfer').selectAll().where('person_id', '=', child.id).executeTakeFirstOrThrow();
+    // Not on a plan: 20 working days.
+    expect(transfer.on_plan).toBe(false);
+    expect(transfer.escalate_at!.getTime()).toBe(addWorkingDays(transfer.opened_at, 20).getTime());
+    const m = await signIn(t.app, managerB.email);
+    const short = await form(m.cookie, `/transfers/${transfer.id}/decline`, { _csrf: m.csrf, reason: 'No' });
+    expect(short.statusCode).toBe(400);
+    expect(short.body).toContain('Enter why the transfer is declined');
+    const reason = 'The family has not moved: the address is a relative\'s, used for post only';
+    expect((await form(m.cookie, `/transfers/${transfer.id}/decline`, { _csrf: m.csrf, reason })).statusCode).toBe(303);
+    expect(await t.db.selectFrom('transfer').select(['status', 'decline_reason']).where('id', '=', transfer.id).executeTakeFirst()).toEqual({ status: 'declined', decline_reason: reason });
+    expect(await t.db.selectFrom('transfer_notice').select(['recipient_user_id', 'kind']).where('transfer_id', '=', transfer.id).execute()).toEqual([{ recipient_user_id: workerA.id, kind: 'declined' }]);
+    // The involvement in A stands; A's worker reads the reason.
+    const w = await signIn(t.app, workerA.email);
+    const page = await get(w.cookie, `/transfers/${transfer.id}`);
+    expect(page.body).toContain(reason.replace("'", '&#39;'));
+    expect((await get(w.cookie, '/transfers')).body).toContain('Declined by the receiving partnership');
+    // Its escalation, when due, does nothing: it is no longer waiting.
+    await runOutboxOnce(t.db, { processors: outboxProcessors(), log: silentLog, now: new Date(transfer.escalate_at!.getTime() + 60_000) });
+    expect(await t.db.selectFrom('transfer_notice').select('kind').where('transfer_id', '=', transfer.id).where('kind', '=', 'escalation').execute()).toEqual([]);
+  });
+
+  it('refuses a missing or malformed transfer as not found, with a denied row', async () => {
+    const org = await makeOrg(t.db, 'childrens_social_care', B);
+    const u = await makeUser(t.db, { organisationId: org.id, roles: ['team_manager'] });
+    const s = await signIn(t.app, u.email);
+    const since = await lastId();
+    expect((await get(s.cookie, `/transfers/${randomUUID()}`)).statusCode).toBe(404);
+    expect((await get(s.cookie, '/transfers/not-a-uuid')).statusCode).toBe(404);
+    expect((await deniedRows(u.id, since)).length).toBe(2);
+    // A role that holds no cases does not see the list.
+    const admin = await makeUser(t.db, { organisationId: org.id, roles: ['partnership_admin'] });
+    const a = await signIn(t.app, admin.email);
+    const sinceAdmin = await lastId();
+    expect((await get(a.cookie, '/transfers')).statusCode).toBe(404);
+    expect((await deniedRows(admin.id, sinceAdmin)).length).toBe(1);
+  });
+});
