@@ -218,6 +218,8 @@ describe('missing episodes and return home interviews', () => {
     await writeEntry(t.db, { organisationId: police.id, personId: w.child.id, eventTypeCode: 'missing_episode', place: 'Withheld Synthetic Place', sensitivity: 'restricted', restriction: { contact: 'Police public protection desk', reason: null } });
     expect((await post(s, `/people/${w.child.id}/missing-profile/description`, { height: '160 cm', build: 'Slim', distinguishingFeatures: 'Scar on left hand', phones: '07700 900000' })).statusCode).toBe(303);
 
+    const personPage = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}`, headers: { cookie: s.cookie } });
+    expect(personPage.body).toContain(`href="/people/${w.child.id}/missing-profile"`);
     const since = await lastAuditId(t.db);
     const page = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/missing-profile`, headers: { cookie: s.cookie } });
     expect(page.statusCode).toBe(200);
