@@ -205,18 +205,23 @@ export interface DueInterview {
 
 /**
  * Open return home interviews (not completed, not declined) of the children the user works with
- * (personally, through their team or organisation, as "my children"), soonest due first. Uses the
- * partial index on open interviews.
+ * (personally, through their team or organisation, as "my children"), soonest due first, of
+ * episodes whose entry they may see whole (read through entryScope). Uses the partial index on open
+ * interviews.
  */
 export async function dueInterviews(db: Kysely<Database>, actor: Actor & { kind: 'user' }, now = new Date(), limit = 50): Promise<DueInterview[]> {
   const rows = await db.selectFrom('return_interview as r')
     .innerJoin('missing_episode as m', 'm.id', 'r.episode_id')
-    .select(['r.episode_id', 'm.person_id', 'r.due_at', 'r.offered_at'])
+    .select(['r.episode_id', 'm.person_id', 'm.event_id', 'r.due_at', 'r.offered_at'])
     .where('r.completed_at', 'is', null)
     .where((eb) => eb.or([eb('r.outcome', 'is', null), eb('r.outcome', '<>', 'declined')]))
     .where('r.person_id', 'in', visiblePersonIds(db, actor))
     .orderBy('r.due_at').limit(limit).execute();
-  return rows.map((r) => ({ episodeId: r.episode_id, personId: r.person_id, dueAt: r.due_at, overdue: r.due_at.getTime() < now.getTime(), offered: r.offered_at !== null }));
+  if (rows.length === 0) return [];
+  // Only episodes whose entry the user may see whole (the episode page opens only for those).
+  const seen = new Set((await db.selectFrom(entryScope(actor, { ids: [...new Set(rows.map((r) => r.person_id))] }).as('v'))
+    .select('v.id').where('v.id', 'in', rows.map((r) => r.event_id)).where('v.access', '=', 'full').execute()).map((v) => v.id));
+  return rows.filter((r) => seen.has(r.event_id)).map((r) => ({ episodeId: r.episode_id, personId: r.person_id, dueAt: r.due_at, overdue: r.due_at.getTime() < now.getTime(), offered: r.offered_at !== null }));
 }
 
 /** A partnership's return home interview timeliness for a period. */

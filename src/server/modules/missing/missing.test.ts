@@ -114,6 +114,21 @@ describe('missing episodes and return home interviews', () => {
     expect((await auditRowsFor(t.db, { personId: w.child.id, since })).some((r) => r.action === 'missing.interview.record')).toBe(true);
     const after = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: s.cookie } });
     expect(after.body).not.toContain(`/missing-episodes/${episodeId}`);
+
+    // Another organisation's restricted missing entry with a return: its interview is not shown to the worker, who may not see the entry.
+    const police = await makeOrg(t.db, 'police', w.borough);
+    const { writeEntry } = await import('../../../../test/entries.js');
+    const hidden = await writeEntry(t.db, {
+      organisationId: police.id, personId: w.child.id, eventTypeCode: 'missing_episode', occurredAt: new Date(Date.now() - 10 * HOUR).toISOString(),
+      narrative: `Returned: ${new Date().toISOString().slice(0, 10)}`, sensitivity: 'restricted', restriction: { contact: 'Police public protection desk', reason: null },
+    });
+    await drainOutbox(t.db);
+    const hiddenEp = await t.db.selectFrom('missing_episode').select('id').where('event_id', '=', hidden.id).executeTakeFirstOrThrow();
+    expect(await t.db.selectFrom('return_interview').select('id').where('episode_id', '=', hiddenEp.id).execute()).toHaveLength(1);
+    const withHidden = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: s.cookie } });
+    expect(withHidden.body).not.toContain(hiddenEp.id);
+    const refusedEp = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/missing-episodes/${hiddenEp.id}`, headers: { cookie: s.cookie } });
+    expect(refusedEp.statusCode).toBe(404);
   });
 
   it('counts a partnership\'s return home interview timeliness as of a moment: offered, accepted, completed within 72 hours, declined, overdue', async () => {
