@@ -25,7 +25,7 @@ export interface RunReport {
   created: number;
   suppressedByCooldown: number;
   alreadyRaised: number;
-  /** Children with relevant events whose current address is in no partnership's area: no partnership's rules run for them. */
+  /** Children with relevant events in no partnership (no address in an area, nobody working with them): no rules run for them. */
   withoutPartnership: number;
   durationMs: number;
 }
@@ -98,14 +98,30 @@ function byPartnership(rules: ActiveRule[]): Map<string, ActiveRule[]> {
 }
 
 /**
- * The partnership of each child (the partnership of the current address of the child's surviving
- * record, as person_partnership has it), for the given children or, with null, for every child.
+ * The partnership whose rules read each child (the child's surviving record), for the given
+ * children or, with null, for every child: the partnership of the child's current address
+ * (person_partnership); for a child whose address is in no partnership's area (or unknown), the
+ * home partnership of the organisation working with them (the lead professional's, else the most
+ * recently started active involvement's). A child with neither is in no partnership.
  */
-async function partnershipsOf(db: Kysely<Database>, personIds: string[] | null): Promise<Map<string, string>> {
+export async function partnershipsOf(db: Kysely<Database>, personIds: string[] | null): Promise<Map<string, string>> {
   if (personIds !== null && personIds.length === 0) return new Map();
-  let q = db.selectFrom('person_partnership').select(['person_id', 'partnership_id']);
-  if (personIds !== null) q = q.where('person_id', '=', sql<string>`ANY(${sql.val(personIds)}::uuid[])`);
-  return new Map((await q.execute()).map((r) => [r.person_id, r.partnership_id]));
+  const only = (column: string) => (personIds === null ? sql`` : sql`AND ${sql.ref(column)} = ANY(${sql.val(personIds)}::uuid[])`);
+  const { rows } = await sql<{ person_id: string; partnership_id: string }>`
+    WITH placed AS (
+      SELECT pp.person_id, pp.partnership_id FROM person_partnership pp WHERE true ${only('pp.person_id')}
+    ),
+    working AS (
+      SELECT DISTINCT ON (i.person_id) i.person_id, pa.partnership_id
+      FROM involvement i
+      JOIN organisation o ON o.id = i.organisation_id
+      JOIN partnership_area pa ON pa.borough = o.borough
+      WHERE i.started_on <= current_date AND (i.ended_on IS NULL OR i.ended_on >= current_date) ${only('i.person_id')}
+        AND NOT EXISTS (SELECT 1 FROM placed x WHERE x.person_id = i.person_id)
+      ORDER BY i.person_id, (i.role = 'lead_professional') DESC, i.started_on DESC, i.id
+    )
+    SELECT person_id, partnership_id FROM placed UNION ALL SELECT person_id, partnership_id FROM working`.execute(db);
+  return new Map(rows.map((r) => [r.person_id, r.partnership_id]));
 }
 
 /** Evaluates every rule for one child's events. */
@@ -121,10 +137,10 @@ export function evaluateChild(rules: ActiveRule[], personId: string, events: Rul
 
 /**
  * Runs the active rules for some children (after a new event): each child against the rules of
- * their own partnership. A child whose current address is in no partnership's area is read
- * against no rules (counted as withoutPartnership); their entries stay, and the rules see them
- * once the child has an address in an area (the next entry, or the full pass). Creates
- * considerations; never acts on a child.
+ * their own partnership (partnershipsOf). A child in no partnership (no address in an area and no
+ * organisation working with them) is read against no rules (counted as withoutPartnership); their
+ * entries stay, and the rules see them once the child has a partnership (the next entry, or the
+ * full pass). Creates considerations; never acts on a child.
  */
 export async function runRulesFor(db: Kysely<Database>, personIds: string[], opts: { asOf?: Date; via?: 'event' | 'full_pass' } = {}): Promise<RunReport> {
   const started = performance.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { auditRowsFor, lastAuditId, makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
+import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { recordAs, uniqueBorough } from '../../../../test/considerations-helpers.js';
 import { dueForReview } from '../retention/retention.queries.js';
 
@@ -203,7 +203,13 @@ describe(`partnership settings on ${TEST_ENGINE}`, () => {
     expect(await raised(laterA.id)).toEqual([]);
     expect((await raised(laterB.id)).map((c) => [c.code, c.partnership_id])).toEqual([['violent_bereavement_or_witness', w.B.id]]);
 
-    // A child in no partnership's area: no partnership's rules run; the entry stays, and is read once the child has an address in an area.
+    // A child with no address, worked with by an organisation of B: B's rules read them.
+    const unplaced = await makePerson(t.db);
+    await involve(t.db, { personId: unplaced.id, organisationId: w.earlyHelpB.id, userId: w.adminB.id });
+    await recordAs(t.db, { id: w.officer.id, organisationId: w.police.id }, unplaced.id, 'witness_to_serious_violence', daysAgo(1));
+    expect((await raised(unplaced.id)).map((c) => [c.code, c.partnership_id])).toEqual([['violent_bereavement_or_witness', w.B.id]]);
+
+    // A child in no partnership (no address in an area, nobody working with them): no rules run; the entry stays, and is read once the child has an address in an area.
     const nowhere = await makePerson(t.db);
     await recordAs(t.db, { id: w.officer.id, organisationId: w.police.id }, nowhere.id, 'witness_to_serious_violence', daysAgo(1));
     expect(await raised(nowhere.id)).toEqual([]);
