@@ -74,6 +74,7 @@ export type Action =
   | 'relocation.sign_off'
   | 'relocation.plan'
   | 'relocation.review'
+  | 'address.record'
   | 'missing.read'
   | 'missing.record'
   | 'missing.profile.read'
@@ -86,7 +87,7 @@ export type Action =
 export type PersonAction = Extract<
   Action,
   'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge' | 'involvement.read' | 'trusted_adult.record' | 'watcher.manage'
-  | 'relocation.record'
+  | 'relocation.record' | 'address.record'
   | 'missing.read' | 'missing.record' | 'missing.profile.read' | 'missing.profile.record' | 'missing.interview.record'
 >;
 

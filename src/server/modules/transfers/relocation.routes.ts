@@ -15,6 +15,7 @@ import { isUuid, routeOf, userOf } from '../../request.js';
 import type { FieldProblem } from '../allocation/allocation.commands.js';
 import { authorizePerson } from '../people/people.policy.js';
 import { displayNames } from '../people/people.queries.js';
+import { recordMoveOfAddress } from './address.commands.js';
 import {
   isSeniorManager, planRelocation, recordMove, recordRelocation, RELOCATION_FIELDS, reviewRelocation, signOffRelocation, type RelocationField,
 } from './relocation.commands.js';
@@ -64,6 +65,29 @@ export async function relocationRoutes(app: FastifyInstance, ctx: AppContext): P
       return renderNew(request, reply, request.params.personId, names.get(request.params.personId) ?? 'Name not recorded', v, toErrors(result.problems));
     }
     return reply.redirect(`/relocations/${result.value.id}`, 303);
+  });
+
+  // Recording a move to a new address (a change of borough opens a transfer through the address trigger).
+  const moveAccess = { kind: 'person', action: 'address.record', roles: CASE_HOLDING_ROLES } as const;
+  const moveBody = z.object({ _csrf: z.string().optional(), line1: z.string().max(300).default(''), postcode: z.string().max(30).default(''), borough: z.string().max(200).default(''),
+    'movedOn-day': z.string().max(10).default(''), 'movedOn-month': z.string().max(10).default(''), 'movedOn-year': z.string().max(10).default('') });
+  async function renderMove(request: FastifyRequest, reply: FastifyReply, personId: string, values: Record<string, string>, errors: FormError[]) {
+    const names = await displayNames(ctx.db, [personId]);
+    reply.status(errors.length ? 400 : 200);
+    return reply.view('transfers/views/move.njk', {
+      user: userOf(request), csrfToken: request.csrfToken, cspNonce: request.cspNonce, personId, childName: names.get(personId) ?? 'Name not recorded',
+      values, errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.field, { text: e.text }])),
+    });
+  }
+  r.get('/people/:personId/moves/new', { schema: { params: personParams }, config: { access: moveAccess } },
+    async (request, reply) => renderMove(request, reply, request.params.personId, {}, []));
+  r.post('/people/:personId/moves', { schema: { params: personParams, body: moveBody }, config: { access: moveAccess } }, async (request, reply) => {
+    const actor = userOf(request);
+    const v = request.body as Record<string, string>;
+    const result = await ctx.db.transaction().execute((trx) => recordMoveOfAddress(trx, actor, request.params.personId,
+      { line1: v.line1 ?? '', postcode: v.postcode ?? '', borough: v.borough ?? '', movedOn: dateOf(v, 'movedOn') }, meta(request)));
+    if (!result.ok) return renderMove(request, reply, request.params.personId, v, toErrors(result.problems));
+    return reply.redirect(`/people/${request.params.personId}`, 303);
   });
 
   /** The relocation, when the actor may see its child; else the refusal (404 and a denied row). */

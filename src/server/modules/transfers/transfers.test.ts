@@ -55,9 +55,24 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     await drainOutbox(t.db);
     expect(await t.db.selectFrom('transfer').select('id').where('person_id', '=', child.id).execute()).toEqual([]);
 
-    // The family moves to borough B: a new current address, however it is written.
-    await t.db.updateTable('person_address').set({ valid_to: sql<string>`current_date - 1` }).where('person_id', '=', child.id).execute();
-    const address = await t.db.insertInto('person_address').values({ person_id: child.id, line1: '2 Synthetic Close', borough: B, valid_from: sql<string>`current_date` }).returning('id').executeTakeFirstOrThrow();
+    // The family moves to borough B: A's worker records the move on the child's record.
+    const wA = await signIn(t.app, workerA.email);
+    expect((await get(wA.cookie, `/people/${child.id}`)).body).toContain(`/people/${child.id}/moves/new`);
+    expect((await get(wA.cookie, `/people/${child.id}/moves/new`)).statusCode).toBe(200);
+    const today = new Date();
+    const moveFields = { 'movedOn-day': String(today.getUTCDate()), 'movedOn-month': String(today.getUTCMonth() + 1), 'movedOn-year': String(today.getUTCFullYear()) };
+    const noBorough = await form(wA.cookie, `/people/${child.id}/moves`, { _csrf: wA.csrf, line1: '2 Synthetic Close', ...moveFields });
+    expect(noBorough.statusCode).toBe(400);
+    expect(noBorough.body).toContain('Enter the borough of the new address');
+    expect((await form(wA.cookie, `/people/${child.id}/moves`, { _csrf: wA.csrf, line1: '2 Synthetic Close', borough: B, ...moveFields })).statusCode).toBe(303);
+    const addresses = await t.db.selectFrom('person_address').select(['id', 'borough', 'valid_to']).where('person_id', '=', child.id).orderBy('valid_from').execute();
+    expect(addresses.map((a) => [a.borough, a.valid_to === null])).toEqual([[A, false], [B, true]]);
+    const address = addresses[1]!;
+    // Someone who may not see the child cannot record a move.
+    const outsiderSession = await signIn(t.app, otherManagerB.email);
+    const sinceMove = await lastId();
+    expect((await form(outsiderSession.cookie, `/people/${child.id}/moves`, { _csrf: outsiderSession.csrf, line1: 'x', borough: B, ...moveFields })).statusCode).toBe(404);
+    expect((await deniedRows(otherManagerB.id, sinceMove)).length).toBe(1);
     await drainOutbox(t.db);
     await drainOutbox(t.db); // a repeat opens nothing more
     const [transfer, ...more] = await t.db.selectFrom('transfer').selectAll().where('person_id', '=', child.id).execute();
@@ -76,7 +91,6 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     expect(list.statusCode).toBe(200);
     expect(list.body).toContain(`/transfers/${transfer!.id}`);
     expect(list.body).toContain('Kestrel');
-    const wA = await signIn(t.app, workerA.email);
     const sendingList = await get(wA.cookie, '/transfers');
     expect(sendingList.body).toContain(`/transfers/${transfer!.id}`);
     const sending = await get(wA.cookie, `/transfers/${transfer!.id}`);
