@@ -63,6 +63,9 @@ describe('missing episodes and return home interviews', () => {
     const reported = minute(Date.now() - 30 * HOUR);
     const returned = minute(Date.now() - 6 * HOUR);
 
+    const form = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/missing-episodes/new`, headers: { cookie: s.cookie } });
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('<label class="govuk-label" for="reported-time">');
     // Errors are field by field.
     const bad = await post(s, `/people/${w.child.id}/missing-episodes`, { ...moment('returned', returned), riskGrading: 'extreme' });
     expect(bad.statusCode).toBe(400);
@@ -97,6 +100,13 @@ describe('missing episodes and return home interviews', () => {
     const homeRead = await t.db.selectFrom('access_log').select('detail').where('user_id', '=', w.manager.id).where('action', '=', 'missing.read').execute();
     expect(homeRead.some((r) => JSON.stringify(r.detail).includes(w.child.id))).toBe(true);
 
+    const episodePage = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/missing-episodes/${episodeId}`, headers: { cookie: s.cookie } });
+    expect(episodePage.statusCode).toBe(200);
+    expect(episodePage.body).toContain('MP/0001/26');
+    expect(episodePage.body).toMatch(/Due by/);
+    const interviewForm = await t.app.inject({ method: 'GET', url: `/people/${w.child.id}/missing-episodes/${episodeId}/interview`, headers: { cookie: s.cookie } });
+    expect(interviewForm.statusCode).toBe(200);
+    expect(interviewForm.body).toContain('name="pullFactors" type="checkbox" value="older_associates"');
     // The interview: offered, accepted, completed by the allocated worker, with what it found.
     const offered = minute(returned.getTime() + 2 * HOUR);
     const completed = minute(returned.getTime() + 4 * HOUR);
@@ -114,6 +124,15 @@ describe('missing episodes and return home interviews', () => {
     expect((await auditRowsFor(t.db, { personId: w.child.id, since })).some((r) => r.action === 'missing.interview.record')).toBe(true);
     const after = await t.app.inject({ method: 'GET', url: '/', headers: { cookie: s.cookie } });
     expect(after.body).not.toContain(`/missing-episodes/${episodeId}`);
+
+    // An episode recorded while the child is still missing: no clock until the return is recorded on the episode page.
+    const open = await recordEpisode(s, w.child.id, minute(Date.now() - 3 * HOUR), null);
+    expect(await t.db.selectFrom('return_interview').select('id').where('episode_id', '=', open).execute()).toHaveLength(0);
+    const back = minute(Date.now() - HOUR);
+    const completedEp = await post(s, `/people/${w.child.id}/missing-episodes/${open}`, { ...moment('reported', minute(Date.now() - 3 * HOUR)), ...moment('returned', back), whereFound: 'Synthetic Station' });
+    expect(completedEp.statusCode).toBe(303);
+    const clock = await t.db.selectFrom('return_interview').select('due_at').where('episode_id', '=', open).executeTakeFirstOrThrow();
+    expect(clock.due_at.getTime()).toBe(back.getTime() + 72 * HOUR);
 
     // Another organisation's restricted missing entry with a return: its interview is not shown to the worker, who may not see the entry.
     const police = await makeOrg(t.db, 'police', w.borough);
