@@ -69,7 +69,7 @@ export function returnFromNarrative(narrative: string | null): { at: Date; preci
 export async function episodesFromEntries(db: Kysely<Database>, eventIds: string[], personIds: string[]): Promise<number> {
   if (eventIds.length === 0 || personIds.length === 0) return 0;
   const entries = await db.selectFrom(entryScope({ kind: 'partnership', purpose: 'rules' }, { ids: personIds }).as('v'))
-    .select(['v.id', 'v.person_id', 'v.occurred_at', 'v.organisation_id', 'v.narrative', 'v.place', 'v.roles'])
+    .select(['v.id', 'v.person_id', 'v.occurred_at', 'v.organisation_id', 'v.narrative', 'v.place', 'v.roles', 'v.supersedes'])
     .where('v.id', 'in', eventIds).where('v.current', '=', true).where('v.event_type_code', '=', 'missing_episode')
     .where(sql<boolean>`'subject' = ANY(v.roles)`)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('missing_episode as m').select('m.id').whereRef('m.event_id', '=', 'v.id'))))
@@ -79,6 +79,21 @@ export async function episodesFromEntries(db: Kysely<Database>, eventIds: string
     await db.transaction().execute(async (trx) => {
       const ret = returnFromNarrative(e.narrative);
       const returned = ret && ret.at.getTime() >= e.occurred_at.getTime() - 86400_000 ? ret : null;
+      // A correction (a re-sent record with a new return, say) carries the episode of the entry it
+      // supersedes forward: one episode, one clock, never a second one for the same absence.
+      const earlier = e.supersedes
+        ? await trx.selectFrom('missing_episode').select(['id', 'source', 'returned_at', 'returned_precision', 'where_found']).where('event_id', '=', e.supersedes).forUpdate().executeTakeFirst()
+        : undefined;
+      if (earlier) {
+        const fromEntry = earlier.source === 'import';
+        const moved = await trx.updateTable('missing_episode').set({
+          event_id: e.id, reported_missing_at: e.occurred_at, updated_at: new Date(),
+          ...(fromEntry ? { returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: e.place ? e.place.slice(0, 300) : earlier.where_found } : {}),
+        }).where('id', '=', earlier.id).returning(['id', 'person_id', 'returned_at']).executeTakeFirstOrThrow();
+        await startInterviewClock(trx, moved);
+        made++;
+        return;
+      }
       const row = await trx.insertInto('missing_episode').values({
         person_id: e.person_id, event_id: e.id, organisation_id: e.organisation_id, source: 'import', reported_missing_at: e.occurred_at,
         returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: e.place ? e.place.slice(0, 300) : null,

@@ -217,6 +217,23 @@ describe('missing episodes and return home interviews', () => {
     expect(await episodesFromEntries(t.db, [entry.id], [ep.person_id])).toBe(0);
     expect(await t.db.selectFrom('missing_episode').select('id').where('event_id', '=', entry.id).execute()).toHaveLength(1);
 
+    // The return corrected in the next return: the same episode follows the correction, its clock moved.
+    const corrected = `CHILD,DOB,MISSING,MIS_START,MIS_END\n${childId},04/05/2011,M,${ukDate(missingFrom)},${ukDate(missingFrom)}\n`;
+    const again = await importBatch(t.db, {
+      organisationId: w.csc.id, format: 'ssda903', via: 'cli', actor: null, route: 'CLI import', maxBytes: 1024 * 1024, log: silentLog,
+      sources: [{ name: 'header.csv', bytes: Readable.from([Buffer.from(header)]) }, { name: 'missing.csv', bytes: Readable.from([Buffer.from(corrected)]) }],
+    });
+    expect(again.status).not.toBe('failed');
+    await drainOutbox(t.db);
+    const correction = await t.db.selectFrom('event').select('id').where('supersedes', '=', entry.id).executeTakeFirstOrThrow();
+    const episodes = await t.db.selectFrom('missing_episode').selectAll().where('person_id', '=', ep.person_id).execute();
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({ id: ep.id, event_id: correction.id });
+    const firstDay = new Date(`${missingFrom.toISOString().slice(0, 10)}T00:00:00Z`);
+    expect(episodes[0]!.returned_at?.getTime()).toBe(firstDay.getTime());
+    const moved = await t.db.selectFrom('return_interview').select('due_at').where('episode_id', '=', ep.id).executeTakeFirstOrThrow();
+    expect(moved.due_at.getTime()).toBe(firstDay.getTime() + 72 * HOUR);
+
     // The worker who works with the imported child sees the interview due on their home page.
     await involve(t.db, { personId: ep.person_id, organisationId: w.csc.id, userId: w.worker.id });
     const s = await signIn(t.app, w.worker.email);
