@@ -21,7 +21,9 @@ export async function loadTransferWork(db: Kysely<Database>, actor: Actor & { ki
         ...(isManager ? [eb('organisation_id', '=', actor.organisationId)] : []),
       ]))
       .orderBy('review_due_on').limit(100).execute(),
-    db.selectFrom('transfer_notice').select(sql<string>`count(*)`.as('n')).where('recipient_user_id', '=', actor.userId).where('acknowledged_at', 'is', null).executeTakeFirstOrThrow(),
+    db.selectFrom('transfer_notice as n').innerJoin('transfer as t', 't.id', 'n.transfer_id').select(sql<string>`count(*)`.as('n'))
+      .where('n.recipient_user_id', '=', actor.userId).where('n.acknowledged_at', 'is', null)
+      .where((eb) => eb.or([eb('n.kind', '=', 'declined'), eb('t.status', 'in', ['pre_move', 'waiting'])])).executeTakeFirstOrThrow(),
   ]);
   if (rows.length === 0) return { reviewsDue: [], notices: Number(notices.n) };
   const names = await displayNames(db, [...new Set(rows.map((r) => r.person_id))]);

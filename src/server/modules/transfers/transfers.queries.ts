@@ -77,6 +77,8 @@ export async function myNotices(db: Kysely<Database>, userId: string) {
   return db.selectFrom('transfer_notice as n').innerJoin('transfer as t', 't.id', 'n.transfer_id')
     .select(['n.id', 'n.kind', 'n.created_at', 't.id as transfer_id', 't.person_id'])
     .where('n.recipient_user_id', '=', userId).where('n.acknowledged_at', 'is', null)
+    // An escalation or a planned move needs nothing more once the transfer is decided; a decline stays until read.
+    .where((eb) => eb.or([eb('n.kind', '=', 'declined'), eb('t.status', 'in', ['pre_move', 'waiting'])]))
     .orderBy('n.created_at', 'desc').limit(100).execute();
 }
 

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { CASE_HOLDING_ROLES, refuseRecord } from '../../access.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { routeOf, userOf } from '../../request.js';
+import { isUuid, routeOf, userOf } from '../../request.js';
 import { NOTE_MAX, type FieldProblem } from '../allocation/allocation.commands.js';
 import { ALLOCATION_ROLES, allocatableWorkers } from '../allocation/allocation.queries.js';
 import { displayNames } from '../people/people.queries.js';
@@ -46,6 +46,20 @@ export async function transferRoutes(app: FastifyInstance, ctx: AppContext): Pro
       sent: sent.map((t) => ({ ...t, name: name(t.person_id), statusLabel: STATUS_LABELS[t.status] })),
       notices: notices.map((n) => ({ ...n, name: name(n.person_id), label: NOTICE_LABELS[n.kind] })),
     });
+  });
+
+  // A notice is its recipient's to acknowledge; anyone else's, or none, is not found.
+  r.post('/transfers/notices/:noticeId/acknowledge', {
+    schema: { params: z.object({ noticeId: z.string().max(64) }), body: z.object({ _csrf: z.string().optional() }) },
+    config: { access: { kind: 'record', roles: CASE_HOLDING_ROLES, action: 'transfer.read' } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
+    const id = request.params.noticeId;
+    const notice = isUuid(id) ? await ctx.db.selectFrom('transfer_notice as n').innerJoin('transfer as t', 't.id', 'n.transfer_id')
+      .select(['n.id', 't.person_id']).where('n.id', '=', id).where('n.recipient_user_id', '=', actor.userId).executeTakeFirst() : undefined;
+    if (!notice) return refuseRecord(ctx, request, { detail: { noticeId: isUuid(id) ? id : null } });
+    await ctx.db.updateTable('transfer_notice').set({ acknowledged_at: new Date() }).where('id', '=', notice.id).where('acknowledged_at', 'is', null).execute();
+    return reply.redirect('/transfers', 303);
   });
 
   async function load(request: FastifyRequest, transferId: string) {

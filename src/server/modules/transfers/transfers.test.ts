@@ -148,6 +148,9 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     expect(again.body).toContain('no longer waiting for a decision');
     expect((await t.db.selectFrom('involvement').select('id').where('person_id', '=', child.id).where('organisation_id', '=', cscB.id).execute()).length).toBe(1);
 
+    // Once accepted, the escalation needs nothing more: it leaves the manager's list.
+    expect((await get(mB.cookie, '/transfers')).body).not.toContain('Waiting past its time limit');
+
     // B's worker sees the whole chronology, A's entries included.
     const wB = await signIn(t.app, workerB.email);
     const chronology = await get(wB.cookie, `/people/${child.id}`);
@@ -214,6 +217,13 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     const page = await get(w.cookie, `/transfers/${transfer.id}`);
     expect(page.body).toContain(reason.replace("'", '&#39;'));
     expect((await get(w.cookie, '/transfers')).body).toContain('Declined by the receiving partnership');
+    // The notice is its recipient's to acknowledge: anyone else is told it does not exist.
+    const notice = await t.db.selectFrom('transfer_notice').select('id').where('transfer_id', '=', transfer.id).executeTakeFirstOrThrow();
+    const since = await lastId();
+    expect((await form(m.cookie, `/transfers/notices/${notice.id}/acknowledge`, { _csrf: m.csrf })).statusCode).toBe(404);
+    expect((await deniedRows(managerB.id, since)).length).toBe(1);
+    expect((await form(w.cookie, `/transfers/notices/${notice.id}/acknowledge`, { _csrf: w.csrf })).statusCode).toBe(303);
+    expect((await get(w.cookie, '/transfers')).body).not.toContain('Declined by the receiving partnership');
     // Its escalation, when due, does nothing: it is no longer waiting.
     await runOutboxOnce(t.db, { processors: outboxProcessors(), log: silentLog, now: new Date(transfer.escalate_at!.getTime() + 60_000) });
     expect(await t.db.selectFrom('transfer_notice').select('kind').where('transfer_id', '=', transfer.id).where('kind', '=', 'escalation').execute()).toEqual([]);
