@@ -69,11 +69,11 @@ CREATE TRIGGER partnership_default_configuration AFTER INSERT ON partnership
 -- The local population baseline (the fairness page) is each partnership's own: the one baseline
 -- there was is kept for every existing partnership; a new partnership starts with none.
 ALTER TABLE population_baseline ADD COLUMN partnership_id uuid REFERENCES partnership(id);
+ALTER TABLE population_baseline DROP CONSTRAINT population_baseline_pkey;
 INSERT INTO population_baseline (partnership_id, dimension, category, children, source, updated_by_user_id, updated_at)
   SELECT p.id, b.dimension, b.category, b.children, b.source, b.updated_by_user_id, b.updated_at
   FROM population_baseline b CROSS JOIN partnership p WHERE b.partnership_id IS NULL;
 DELETE FROM population_baseline WHERE partnership_id IS NULL;
-ALTER TABLE population_baseline DROP CONSTRAINT population_baseline_pkey;
 ALTER TABLE population_baseline ALTER COLUMN partnership_id SET NOT NULL;
 ALTER TABLE population_baseline ADD PRIMARY KEY (partnership_id, dimension, category);
 
