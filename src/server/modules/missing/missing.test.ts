@@ -317,4 +317,14 @@ describe('missing episodes and return home interviews', () => {
     }
     expect(await t.db.selectFrom('missing_episode').select('id').where('person_id', '=', w.child.id).execute()).toHaveLength(1);
   });
+  it('erases a child\'s episodes, interviews and description with their record', async () => {
+    const w = await world();
+    const s = await signIn(t.app, w.worker.email);
+    await recordEpisode(s, w.child.id, minute(Date.now() - 10 * HOUR), minute(Date.now() - 2 * HOUR));
+    expect((await post(s, `/people/${w.child.id}/missing-profile/description`, { height: '150 cm' })).statusCode).toBe(303);
+    await t.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', w.child.id).execute();
+    expect(await t.db.selectFrom('missing_episode').select('id').where('person_id', '=', w.child.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('return_interview').select('id').where('person_id', '=', w.child.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('missing_description').select('person_id').where('person_id', '=', w.child.id).execute()).toEqual([]);
+  });
 });
