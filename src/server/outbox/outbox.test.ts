@@ -55,6 +55,35 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
     expect(row).toMatchObject({ status: 'pending', attempts: 0, payload: { n: 2 }, locked_until: null });
   });
 
+  it('hands rows to a processor together when it takes them together, and tries each alone when the batch fails', async () => {
+    const kind = uniqueKind();
+    const batches: number[][] = [];
+    const alone: number[] = [];
+    const processor: OutboxProcessor = {
+      name: 'test batcher',
+      kinds: [kind],
+      async handle(message) {
+        if ((message.payload as { n: number }).n === 3) throw Object.assign(new Error('synthetic bad row'), { code: 'TEST' });
+        alone.push((message.payload as { n: number }).n);
+      },
+      async handleMany(messages) {
+        batches.push(messages.map((m) => (m.payload as { n: number }).n));
+        if (messages.some((m) => (m.payload as { n: number }).n === 3)) throw Object.assign(new Error('synthetic bad batch'), { code: 'TEST' });
+      },
+    };
+    await t.db.transaction().execute(async (trx) => { for (const n of [1, 2]) await enqueue(trx, kind, { n }); });
+    expect(await runOutboxOnce(t.db, { processors: [processor], log: silentLog })).toMatchObject({ claimed: 2, done: 2, failed: 0 });
+    expect(batches).toEqual([[1, 2]]);
+    expect(alone).toEqual([]);
+    await t.db.transaction().execute(async (trx) => { for (const n of [3, 4, 5]) await enqueue(trx, kind, { n }); });
+    expect(await runOutboxOnce(t.db, { processors: [processor], log: silentLog })).toMatchObject({ claimed: 3, done: 2, failed: 1 });
+    expect(batches[1]).toEqual([3, 4, 5]);
+    expect(alone).toEqual([4, 5]);
+    const rows = await t.db.selectFrom('outbox').select(['payload', 'status', 'last_error']).where('kind', '=', kind).orderBy('id').execute();
+    expect(rows.map((r) => [(r.payload as { n: number }).n, r.status])).toEqual([[1, 'done'], [2, 'done'], [3, 'pending'], [4, 'done'], [5, 'done']]);
+    expect(rows[2]!.last_error).toContain('synthetic bad row');
+  });
+
   it('retries a failing processor with exponential back-off, then marks the row done', async () => {
     const kind = uniqueKind();
     const t0 = new Date(Date.now() - 60 * SECOND);

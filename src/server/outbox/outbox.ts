@@ -46,6 +46,12 @@ export interface OutboxProcessor {
   name: string;
   kinds: readonly string[];
   handle(message: OutboxMessage, ctx: ProcessorContext): Promise<void>;
+  /**
+   * Optional: handles several claimed rows at once (fewer statements per row under a steady stream:
+   * alerts, their email). All of them are done if it returns; if it throws, each row is handled on
+   * its own with `handle`, so one bad row fails alone.
+   */
+  handleMany?(messages: OutboxMessage[], ctx: ProcessorContext): Promise<void>;
 }
 
 /** The channel a committed outbox row is announced on (NOTIFY is delivered at commit). */
@@ -166,22 +172,41 @@ export async function runOutboxOnce(db: Kysely<Database>, opts: RunOptions): Pro
   const leaseMs = opts.leaseMs ?? LEASE_MS;
   const claimed = await claim(db, [...processors.keys()], { ...opts, workerId, leaseMs });
   const result: RunResult = { claimed: claimed.length, done: 0, failed: 0, dead: 0 };
+  const markDone = (ids: number[]) => db.updateTable('outbox')
+    .set({ status: 'done', done_at: nowSql(opts.now), locked_until: null, last_error: null })
+    // Only while the claim is still this worker's: if its lease lapsed and another took the row, that one decides.
+    .where('id', 'in', ids).where('status', '=', 'pending').where('locked_by', '=', workerId).execute();
+  // Processors that take rows together get them together, in one call; the rest one by one.
+  const one: OutboxMessage[] = [];
+  const together = new Map<OutboxProcessor, OutboxMessage[]>();
   for (const message of claimed) {
     const processor = processors.get(message.kind)!;
+    if (processor.handleMany && claimed.length > 1) together.set(processor, [...(together.get(processor) ?? []), message]);
+    else one.push(message);
+  }
+  for (const [processor, messages] of together) {
+    if (messages.length === 1) { one.push(messages[0]!); continue; }
+    const renew = renewWhileRunning(db, messages.map((m) => m.id), { ...opts, workerId, leaseMs });
+    try {
+      await processor.handleMany!(messages, { db, log: opts.log });
+      clearInterval(renew);
+      await markDone(messages.map((m) => m.id));
+      result.done += messages.length;
+    } catch {
+      clearInterval(renew);
+      // One of them may be at fault: each is tried on its own, and fails (or is retried) alone.
+      one.push(...messages);
+    }
+  }
+  one.sort((a, b) => a.id - b.id);
+  for (const message of one) {
+    const processor = processors.get(message.kind)!;
     // A long run (an import) keeps its claim: the lease is renewed while the processor works.
-    const renew = setInterval(() => {
-      db.updateTable('outbox').set({ locked_until: sql<Date>`${nowSql(opts.now)} + make_interval(secs => ${leaseMs / 1000})` })
-        .where('id', '=', message.id).where('locked_by', '=', workerId).where('status', '=', 'pending').execute()
-        .catch((err: unknown) => opts.log.warn({ outboxId: message.id, errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an outbox lease could not be renewed'));
-    }, Math.max(1000, leaseMs / 3));
-    renew.unref();
+    const renew = renewWhileRunning(db, [message.id], { ...opts, workerId, leaseMs });
     try {
       await processor.handle(message, { db, log: opts.log });
       clearInterval(renew);
-      await db.updateTable('outbox')
-        .set({ status: 'done', done_at: nowSql(opts.now), locked_until: null, last_error: null })
-        // Only while the claim is still this worker's: if its lease lapsed and another took the row, that one decides.
-        .where('id', '=', message.id).where('status', '=', 'pending').where('locked_by', '=', workerId).execute();
+      await markDone([message.id]);
       result.done += 1;
     } catch (err) {
       clearInterval(renew);
@@ -203,6 +228,17 @@ export async function runOutboxOnce(db: Kysely<Database>, opts: RunOptions): Pro
     }
   }
   return result;
+}
+
+/** Renews the claims on rows while their processor works (a long import keeps its claim). */
+function renewWhileRunning(db: Kysely<Database>, ids: number[], opts: { now?: Date; workerId: string; leaseMs: number; log: OutboxLog }): NodeJS.Timeout {
+  const renew = setInterval(() => {
+    db.updateTable('outbox').set({ locked_until: sql<Date>`${nowSql(opts.now)} + make_interval(secs => ${opts.leaseMs / 1000})` })
+      .where('id', 'in', ids).where('locked_by', '=', opts.workerId).where('status', '=', 'pending').execute()
+      .catch((err: unknown) => opts.log.warn({ outboxIds: ids, errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an outbox lease could not be renewed'));
+  }, Math.max(1000, opts.leaseMs / 3));
+  renew.unref();
+  return renew;
 }
 
 /**

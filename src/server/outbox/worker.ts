@@ -18,10 +18,20 @@ const PRUNE_EVERY_MS = 3_600_000;
  * runs) would otherwise hold every request, /health included, until it ended.
  */
 function takingTurns(p: OutboxProcessor): OutboxProcessor {
-  return { ...p, handle: async (message, ctx) => {
-    await nextTurn();
-    await p.handle(message, ctx);
-  } };
+  const handleMany = p.handleMany;
+  return {
+    ...p,
+    handle: async (message, ctx) => {
+      await nextTurn();
+      await p.handle(message, ctx);
+    },
+    ...(handleMany ? {
+      handleMany: async (messages: Parameters<NonNullable<OutboxProcessor['handleMany']>>[0], ctx: Parameters<OutboxProcessor['handle']>[1]) => {
+        await nextTurn();
+        await handleMany.call(p, messages, ctx);
+      },
+    } : {}),
+  };
 }
 
 /**

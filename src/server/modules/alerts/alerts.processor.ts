@@ -12,6 +12,9 @@ import { nextSchoolDayStart } from './school-day.js';
 export const ALERT_EMAIL_KIND = 'alert.email';
 export const ALERT_ESCALATE_KIND = 'alert.escalate';
 
+/** Emails handed to the SMTP server at once (its connections are pooled). */
+const EMAILS_AT_ONCE = 3;
+
 /**
  * Entries that happened longer ago than this alert nobody when they are recorded: a backlog of
  * history (a first import, an agency catching up its records) is read in the chronology, not pushed
@@ -252,6 +255,9 @@ export const alertsProcessor: OutboxProcessor = {
     const { eventIds } = message.payload as EntriesRecordedPayload;
     await alertForEntries(db, eventIds);
   },
+  async handleMany(messages, { db }) {
+    await alertForEntries(db, [...new Set(messages.flatMap((m) => (m.payload as EntriesRecordedPayload).eventIds))]);
+  },
 };
 
 /** Sends an unacknowledged alert to the recipient's manager when its time has passed (queued for that time). */
@@ -288,17 +294,37 @@ export function alertEmailText(kind: 'significant_entry' | 'escalation' | 'encom
  * process dies between the SMTP server accepting the message and marking it sent, the retry sends it again.
  */
 export function alertEmailProcessor(config: Config): OutboxProcessor {
+  const base = publicBaseUrl(config);
+  /** Sends the alerts' emails (a few at a time) and marks those the SMTP server accepted; throws the first failure after marking. */
+  const send = async (db: Kysely<Database>, alertIds: string[]) => {
+    const alerts = await db.selectFrom('alert as a').innerJoin('app_user as u', 'u.id', 'a.recipient_user_id')
+      .select(['a.id', 'a.kind', 'a.emailed_at', 'u.email', 'u.active']).where('a.id', 'in', alertIds).execute();
+    const due = alerts.filter((a) => !a.emailed_at && a.active);
+    const sent: string[] = [];
+    let failure: unknown = null;
+    for (let i = 0; i < due.length; i += EMAILS_AT_ONCE) {
+      await Promise.all(due.slice(i, i + EMAILS_AT_ONCE).map(async (a) => {
+        const { subject, text } = alertEmailText(a.kind, base);
+        try {
+          await sendEmail(config, { to: a.email, subject, text });
+          sent.push(a.id);
+        } catch (err) {
+          failure ??= err;
+        }
+      }));
+      if (failure) break;
+    }
+    if (sent.length) await db.updateTable('alert').set({ emailed_at: sql<Date>`now()` }).where('id', 'in', sent).execute();
+    if (failure) throw failure;
+  };
   return {
     name: 'alert email',
     kinds: [ALERT_EMAIL_KIND],
     async handle(message, { db }) {
-      const { alertId } = message.payload as { alertId: string };
-      const a = await db.selectFrom('alert as a').innerJoin('app_user as u', 'u.id', 'a.recipient_user_id')
-        .select(['a.id', 'a.kind', 'a.emailed_at', 'u.email', 'u.active']).where('a.id', '=', alertId).executeTakeFirst();
-      if (!a || a.emailed_at || !a.active) return;
-      const { subject, text } = alertEmailText(a.kind, publicBaseUrl(config));
-      await sendEmail(config, { to: a.email, subject, text });
-      await db.updateTable('alert').set({ emailed_at: sql<Date>`now()` }).where('id', '=', a.id).execute();
+      await send(db, [(message.payload as { alertId: string }).alertId]);
+    },
+    async handleMany(messages, { db }) {
+      await send(db, messages.map((m) => (m.payload as { alertId: string }).alertId));
     },
   };
 }

@@ -15,4 +15,7 @@ export const rulesProcessor: OutboxProcessor = {
     const { personIds } = message.payload as EntriesRecordedPayload;
     await runRulesFor(db, personIds, { via: 'event' });
   },
+  async handleMany(messages, { db }) {
+    await runRulesFor(db, [...new Set(messages.flatMap((m) => (m.payload as EntriesRecordedPayload).personIds))], { via: 'event' });
+  },
 };
