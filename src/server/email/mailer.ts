@@ -26,7 +26,7 @@ function transportFor(url: string): Transporter {
     // No logging of its own (nodemailer's logger would print addresses and message text), and short
     // timeouts, so a mail server that does not answer fails the attempt (retried) rather than holding the outbox's lane.
     // Pooled: a few connections kept open and reused, so a stream of alerts does not open one per message.
-    t = nodemailer.createTransport({ url, pool: true, maxConnections: 3, logger: false, debug: false, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
+    t = nodemailer.createTransport({ url, pool: true, maxConnections: 5, logger: false, debug: false, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
     transports.set(url, t);
   }
   return t;

@@ -52,6 +52,8 @@ export interface OutboxProcessor {
    * its own with `handle`, so one bad row fails alone.
    */
   handleMany?(messages: OutboxMessage[], ctx: ProcessorContext): Promise<void>;
+  /** Rows claimed in one pass of this processor's lane (20 unless it says; more for processors that take rows together). */
+  batchSize?: number;
 }
 
 /** The channel a committed outbox row is announced on (NOTIFY is delivered at commit). */

@@ -67,7 +67,7 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
       lane.pending = false;
       let claimed = 0;
       try {
-        claimed = (await runOutboxOnce(d.db, { processors: lane.processors, log: opts.log })).claimed;
+        claimed = (await runOutboxOnce(d.db, { processors: lane.processors, log: opts.log, ...(lane.processors[0]?.batchSize ? { limit: lane.processors[0].batchSize } : {}) })).claimed;
         if (Date.now() - lastPrune > PRUNE_EVERY_MS) {
           lastPrune = Date.now();
           await pruneDone(d.db);

@@ -13,7 +13,7 @@ export const ALERT_EMAIL_KIND = 'alert.email';
 export const ALERT_ESCALATE_KIND = 'alert.escalate';
 
 /** Emails handed to the SMTP server at once (its connections are pooled). */
-const EMAILS_AT_ONCE = 3;
+const EMAILS_AT_ONCE = 10;
 
 /**
  * Entries that happened longer ago than this alert nobody when they are recorded: a backlog of
@@ -258,6 +258,7 @@ export const alertsProcessor: OutboxProcessor = {
   async handleMany(messages, { db }) {
     await alertForEntries(db, [...new Set(messages.flatMap((m) => (m.payload as EntriesRecordedPayload).eventIds))]);
   },
+  batchSize: 200,
 };
 
 /** Sends an unacknowledged alert to the recipient's manager when its time has passed (queued for that time). */
@@ -326,5 +327,6 @@ export function alertEmailProcessor(config: Config): OutboxProcessor {
     async handleMany(messages, { db }) {
       await send(db, messages.map((m) => (m.payload as { alertId: string }).alertId));
     },
+    batchSize: 200,
   };
 }

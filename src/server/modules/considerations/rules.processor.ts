@@ -18,4 +18,5 @@ export const rulesProcessor: OutboxProcessor = {
   async handleMany(messages, { db }) {
     await runRulesFor(db, [...new Set(messages.flatMap((m) => (m.payload as EntriesRecordedPayload).personIds))], { via: 'event' });
   },
+  batchSize: 100,
 };

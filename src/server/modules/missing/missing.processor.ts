@@ -14,4 +14,9 @@ export const missingEpisodesProcessor: OutboxProcessor = {
     const { eventIds, personIds } = message.payload as EntriesRecordedPayload;
     await episodesFromEntries(db, eventIds, personIds);
   },
+  async handleMany(messages, { db }) {
+    const payloads = messages.map((m) => m.payload as EntriesRecordedPayload);
+    await episodesFromEntries(db, [...new Set(payloads.flatMap((p) => p.eventIds))], [...new Set(payloads.flatMap((p) => p.personIds))]);
+  },
+  batchSize: 200,
 };
