@@ -181,9 +181,12 @@ async function writeAlerts(trx: Kysely<Database>, alerts: NewAlert[], escalateAf
     if (minutes !== undefined) work.push({ kind: ALERT_ESCALATE_KIND, payload: { alertId: a.id }, dedupeKey: a.id, availableAt: new Date(now + minutes * 60_000) });
     return work;
   }));
-  const audit: AccessRecord[] = inserted.map((a) => ({
-    actor: null, action: 'alert.create', personId: a.person_id, route: 'outbox alerts', outcome: 'allowed',
-    detail: { alert: a.id, event: a.event_id, recipient: a.recipient_user_id, kind: a.kind },
+  // One row on the child's log for each entry's alerts, naming every alert and recipient.
+  const byEntry = new Map<string, typeof inserted>();
+  for (const a of inserted) byEntry.set(`${a.person_id}:${a.event_id}`, [...(byEntry.get(`${a.person_id}:${a.event_id}`) ?? []), a]);
+  const audit: AccessRecord[] = [...byEntry.values()].map((group) => ({
+    actor: null, action: 'alert.create', personId: group[0]!.person_id, route: 'outbox alerts', outcome: 'allowed',
+    detail: { event: group[0]!.event_id, alerts: group.map((a) => ({ alert: a.id, recipient: a.recipient_user_id, kind: a.kind })) },
   }));
   await recordAccessMany(trx, audit);
   return inserted.map((a) => a.id);

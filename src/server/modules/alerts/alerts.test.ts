@@ -67,9 +67,12 @@ describe('alerts', () => {
     }
     expect(await alertsOf(w.officer.id)).toHaveLength(0);
     expect(await alertsOf(w.manager.id)).toHaveLength(0); // not high risk: managers are not alerted
-    // Each alert creation is on the child's access log.
+    // The alerts are on the child's access log: one row for the entry, naming each alert and its recipient.
     const logged = await t.db.selectFrom('access_log').select(['action', 'detail']).where('person_id', '=', w.child.id).where('action', '=', 'alert.create').execute();
-    expect(logged).toHaveLength(2);
+    expect(logged).toHaveLength(1);
+    const recipients = (logged[0]!.detail as { event: string; alerts: { recipient: string }[] });
+    expect(recipients.event).toBe(entry.id);
+    expect(recipients.alerts.map((a) => a.recipient).sort()).toEqual([w.worker.id, w.yjWorker.id].sort());
 
     const csc = await signIn(t.app, w.worker.email);
     const page = await t.app.inject({ method: 'GET', url: '/alerts', headers: { cookie: csc.cookie } });
