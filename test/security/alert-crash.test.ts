@@ -1,17 +1,12 @@
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db, type DbTarget } from '../../src/db/client.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createScratchDatabase } from '../../src/db/scratch.js';
 import { loadConfig } from '../../src/server/config.js';
 import { closeMailTransports } from '../../src/server/email/mailer.js';
 import { outboxProcessors } from '../../src/server/outbox/processors.js';
 import { startOutboxWorker } from '../../src/server/outbox/worker.js';
+import { crashDatabase, runChildThatDies } from '../crash-child.js';
 import { silentLog } from '../drain-outbox.js';
 import { involve, makeOrg, makePerson, makeUser, TEST_ENGINE } from '../helpers.js';
 import { startSmtpCapture, type SmtpCapture } from '../smtp-capture.js';
@@ -23,30 +18,10 @@ import { startSmtpCapture, type SmtpCapture } from '../smtp-capture.js';
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/alerts/record-and-die.ts', import.meta.url));
 
-async function scratchDatabase(): Promise<{ target: DbTarget; drop: () => Promise<void> }> {
-  if (TEST_ENGINE === 'postgres') {
-    const scratch = await createScratchDatabase(process.env.DATABASE_URL!, `jigsaw_alert_crash_${randomUUID().slice(0, 8)}`, { force: true });
-    return { target: { databaseUrl: scratch.url }, drop: () => scratch.drop() };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'jigsaw-alert-crash-'));
-  return { target: { dataDir: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-}
+const scratchDatabase = () => crashDatabase('alert_crash');
 
-function recordAndDie(args: { target: DbTarget; organisationId: string; personId: string; alert: boolean }): Promise<{ eventId: string; alerts: number; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      const line = out.trim().split('\n').pop();
-      if (!line) return reject(new Error(`the child reported nothing:\n${err}`));
-      resolve({ ...(JSON.parse(line) as { eventId: string; alerts: number }), signal });
-    });
-  });
-}
+/** Runs the child that records an entry and dies; resolves with what it reported and how it ended. */
+const recordAndDie = (args: { target: DbTarget; organisationId: string; personId: string; alert: boolean }) => runChildThatDies<{ eventId: string; alerts: number }>(SCRIPT, args);
 
 describe(`alerts across a crash on ${TEST_ENGINE}`, () => {
   let smtp: SmtpCapture;

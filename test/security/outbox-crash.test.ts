@@ -1,18 +1,13 @@
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openDb, type Db, type DbTarget } from '../../src/db/client.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { createScratchDatabase } from '../../src/db/scratch.js';
 import type { Actor } from '../../src/server/actor.js';
 import { ENTRIES_RECORDED } from '../../src/server/modules/chronology/commands/append-entry.js';
 import { LEASE_MS, runOutboxOnce } from '../../src/server/outbox/outbox.js';
 import { outboxProcessors } from '../../src/server/outbox/processors.js';
 import { startOutboxWorker } from '../../src/server/outbox/worker.js';
+import { crashDatabase, runChildThatDies } from '../crash-child.js';
 import { silentLog } from '../drain-outbox.js';
 import { involve, makeOrg, makePerson, makeUser, TEST_ENGINE } from '../helpers.js';
 
@@ -23,31 +18,10 @@ import { involve, makeOrg, makePerson, makeUser, TEST_ENGINE } from '../helpers.
 
 const SCRIPT = fileURLToPath(new URL('../fixtures/outbox/append-and-die.ts', import.meta.url));
 
-async function scratchDatabase(): Promise<{ target: DbTarget; drop: () => Promise<void> }> {
-  if (TEST_ENGINE === 'postgres') {
-    const scratch = await createScratchDatabase(process.env.DATABASE_URL!, `jigsaw_outbox_crash_${randomUUID().slice(0, 8)}`, { force: true });
-    return { target: { databaseUrl: scratch.url }, drop: () => scratch.drop() };
-  }
-  const dir = mkdtempSync(join(tmpdir(), 'jigsaw-outbox-crash-'));
-  return { target: { dataDir: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-}
+const scratchDatabase = () => crashDatabase('outbox_crash');
 
 /** Runs the child that records an entry and dies; resolves with what it reported and how it ended. */
-function appendAndDie(args: { target: DbTarget; actor: Actor; personId: string; claim: boolean }): Promise<{ eventId: string; claimed: number[]; signal: NodeJS.Signals | null }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', SCRIPT, JSON.stringify(args)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => { out += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
-    child.on('error', reject);
-    child.on('exit', (_code, signal) => {
-      const line = out.trim().split('\n').pop();
-      if (!line) return reject(new Error(`the child reported nothing:\n${err}`));
-      resolve({ ...(JSON.parse(line) as { eventId: string; claimed: number[] }), signal });
-    });
-  });
-}
+const appendAndDie = (args: { target: DbTarget; actor: Actor; personId: string; claim: boolean }) => runChildThatDies<{ eventId: string; claimed: number[] }>(SCRIPT, args);
 
 const considerationsFor = (d: Db, personId: string) =>
   d.db.selectFrom('consideration').select(['id', 'matched_event_ids', 'created_via']).where('person_id', '=', personId).execute();

@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Config } from '../../config.js';
-import type { Database } from '../../../db/database.js';
+import type { AlertTable, Database } from '../../../db/database.js';
 import { recordAccessMany, type AccessRecord } from '../../audit/record-access.js';
 import { sendEmail } from '../../email/mailer.js';
 import { enqueueMany, type OutboxProcessor } from '../../outbox/outbox.js';
@@ -150,16 +150,7 @@ async function schoolLeadsOf(db: Kysely<Database>, seeds: string[]): Promise<Rec
   return rows.rows;
 }
 
-interface NewAlert {
-  recipient_user_id: string;
-  person_id: string;
-  event_id: string;
-  partnership_id: string | null;
-  kind: 'significant_entry' | 'escalation' | 'encompass';
-  reasons: string[];
-  escalated_from: string | null;
-  respond_by: Date | null;
-}
+type NewAlert = Pick<Insertable<AlertTable>, 'recipient_user_id' | 'person_id' | 'event_id' | 'partnership_id' | 'kind' | 'reasons' | 'escalated_from' | 'respond_by'>;
 
 /**
  * Writes alerts (a recipient is alerted once per entry and kind: rows already there are left as they
