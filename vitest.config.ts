@@ -13,6 +13,7 @@ export default defineConfig({
           name: 'pglite',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           env: { JIGSAW_TEST_ENGINE: 'pglite' },
+          globalSetup: ['test/pglite-global-setup.ts'],
         },
       },
       ...(process.env.DATABASE_URL

@@ -1,31 +1,56 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { openAppDb } from '../src/db/app-db.js';
 import type { Db } from '../src/db/client.js';
 import type { Database } from '../src/db/database.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 import { writeEntry } from './entries.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { hashPassword } from '../src/server/modules/auth/password.js';
 import type { Role } from '../src/server/actor.js';
-import { openIsolatedTestDb } from './isolated-db.js';
 
 /** The engine this test project runs on (set per Vitest project). */
 export const TEST_ENGINE = process.env.JIGSAW_TEST_ENGINE === 'postgres' ? 'postgres' : 'pglite';
 
 /**
- * Opens the test database as the application does, acting as its role (which owns nothing): a fresh
- * in-memory PGlite, migrated by its owner, or the shared server database the global set-up migrated.
+ * Opens a test database of the file's own as the application does, acting as its role (which owns
+ * nothing): an in-memory PGlite opened from the run's migrated snapshot, or on the server a copy of
+ * the run's migrated template (test/*-global-setup.ts). Closing it drops the server copy.
  */
-export async function openTestDb(): Promise<Db> {
+export async function openTestDb(prefix = 'jigsaw_t'): Promise<Db> {
   if (TEST_ENGINE === 'postgres') {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('DATABASE_URL must be set for the postgres test project');
-    return openAppDb({ target: { databaseUrl: url }, migrate: false });
+    const scratch = await createScratchDatabase(url, `${prefix}_${process.pid}_${++copies}`, { template: inject('postgresTemplate') });
+    let d: Db;
+    try {
+      // Database-level grants are not copied with the template: the owner grants them again (no migration is pending).
+      d = await openAppDb({ target: { databaseUrl: scratch.url } });
+    } catch (err) {
+      await scratch.drop();
+      throw err;
+    }
+    const opened: Db = { ...d, close: async () => { await d.close(); await scratch.drop(); } };
+    serverUrls.set(opened, scratch.url);
+    return opened;
   }
-  return openAppDb({ target: { memory: true } });
+  snapshot ??= readFile(inject('pgliteSnapshot'));
+  return openAppDb({ target: { memory: true, loadDataDir: new Blob([new Uint8Array(await snapshot)]) }, migrate: false });
+}
+
+let copies = 0;
+let snapshot: Promise<Buffer> | undefined;
+const serverUrls = new WeakMap<Db, string>();
+
+/** The server URL of a test database (for a second connection to it, as another process would have). */
+export function serverUrlOf(d: Db): string {
+  const url = serverUrls.get(d);
+  if (!url) throw new Error('Not a server test database opened by openTestDb');
+  return url;
 }
 
 /**
@@ -64,18 +89,14 @@ function opened<T>(value: T | undefined, what: string): T {
   return value;
 }
 
-/** Which test database a file uses: the shared one, or (`isolated`, a name prefix) one no other file can see. */
+/** Every test file's database is its own; `isolated` (a name prefix) names it, for tests whose writes change partnership-wide settings or the audit chain. */
 export interface TestDbOptions {
   /** For tests whose writes would change what other files read (partnership-wide settings, the audit chain). */
   isolated?: string;
 }
 
 async function openFor(opts: TestDbOptions): Promise<{ d: Db; close: () => Promise<void> }> {
-  if (opts.isolated) {
-    const { d, drop } = await openIsolatedTestDb(opts.isolated);
-    return { d, close: drop };
-  }
-  const d = await openTestDb();
+  const d = await openTestDb(opts.isolated);
   return { d, close: () => d.close() };
 }
 

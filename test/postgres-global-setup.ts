@@ -1,14 +1,18 @@
+import type { TestProject } from 'vitest/node';
 import { openDb } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { sql } from 'kysely';
 
 /**
  * Gives the server test database a clean, migrated schema once per run, as the tables' owner (the
- * login in DATABASE_URL), which also grants the application's role; tests then share it, acting as that role.
+ * login in DATABASE_URL), which also grants the application's role; then copies it to a template
+ * from which each test file gets a database of its own (test/helpers.ts openTestDb), so files never
+ * read each other's rows and may run side by side. The template is dropped when the run ends.
  */
-export default async function setup(): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is required for the postgres test project');
+  const template = `jigsaw_tpl_${process.pid}`;
   const db = await openDb({ databaseUrl: url });
   try {
     await sql`DROP SCHEMA IF EXISTS public CASCADE`.execute(db.db);
@@ -16,5 +20,36 @@ export default async function setup(): Promise<void> {
     await migrateToLatest(db.db);
   } finally {
     await db.close();
+  }
+  const admin = await openDb({ databaseUrl: adminUrl(url) });
+  const name = decodeURIComponent(new URL(url).pathname.slice(1));
+  try {
+    await sql.raw(`DROP DATABASE IF EXISTS ${template}`).execute(admin.db);
+    await sql.raw(`CREATE DATABASE ${template} TEMPLATE "${name.replace(/"/g, '""')}"`).execute(admin.db);
+  } finally {
+    await admin.close();
+  }
+  project.provide('postgresTemplate', template);
+  return async () => {
+    const a = await openDb({ databaseUrl: adminUrl(url) });
+    try {
+      await sql.raw(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`).execute(a.db);
+    } finally {
+      await a.close();
+    }
+  };
+}
+
+/** The same server's maintenance database, to copy and drop others from. */
+function adminUrl(url: string): string {
+  const u = new URL(url);
+  u.pathname = '/postgres';
+  return u.toString();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresTemplate: string;
+    pgliteSnapshot: string;
   }
 }

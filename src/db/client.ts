@@ -19,11 +19,13 @@ export interface Db {
   rawQuery(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
   /** Calls back on each NOTIFY on a channel (sent at commit); resolves with the function that stops listening. */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** PGlite only: the data directory as an uncompressed tarball, to open copies from (loadDataDir). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
 /** Where to connect: a PostgreSQL server URL, or a PGlite data directory (or memory). */
-export type DbTarget = { databaseUrl: string } | { dataDir: string } | { memory: true };
+export type DbTarget = { databaseUrl: string } | { dataDir: string } | { memory: true; loadDataDir?: Blob };
 
 const DATE_OID = 1082;
 const INT8_OID = 20;
@@ -40,7 +42,7 @@ export interface OpenOptions {
  */
 export async function openDb(target: DbTarget, opts: OpenOptions = {}): Promise<Db> {
   if ('databaseUrl' in target) return openServer(opts.role ? withRole(target.databaseUrl, opts.role) : target.databaseUrl);
-  const d = await openEmbedded('dataDir' in target ? target.dataDir : undefined);
+  const d = await openEmbedded('dataDir' in target ? target.dataDir : undefined, 'loadDataDir' in target ? target.loadDataDir : undefined);
   if (opts.role) {
     try {
       await actAsRole(d, opts.role);
@@ -78,12 +80,13 @@ export async function actAsRole(d: Db, role: string): Promise<void> {
   await d.rawQuery(`SET ROLE ${role}`);
 }
 
-async function openEmbedded(dataDir: string | undefined): Promise<Db> {
+async function openEmbedded(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Db> {
   const release = dataDir ? lockDataDir(dataDir) : () => {};
   let client: PGlite;
   try {
     client = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
+      ...(loadDataDir ? { loadDataDir } : {}),
       extensions: { pg_trgm, fuzzystrmatch, pgcrypto },
       // Dates stay 'YYYY-MM-DD' text and bigints become numbers, the same as on the server.
       parsers: { [pgliteTypes.DATE]: (v: string) => v, [INT8_OID]: (v: string) => Number(v) },
@@ -104,6 +107,14 @@ async function openEmbedded(dataDir: string | undefined): Promise<Db> {
       const conn = await driverQueue.acquire();
       try {
         return await client.query(text, params);
+      } finally {
+        conn();
+      }
+    },
+    dumpDataDir: async () => {
+      const conn = await driverQueue.acquire();
+      try {
+        return await client.dumpDataDir('none');
       } finally {
         conn();
       }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../db/client.js';
 import type { Database } from '../../db/database.js';
 import { drainOutbox, silentLog } from '../../../test/drain-outbox.js';
-import { buildTestApp, involve, makeOrg, makePerson, makeUser, TEST_ENGINE, useTestDb } from '../../../test/helpers.js';
+import { buildTestApp, involve, makeOrg, makePerson, makeUser, serverUrlOf, TEST_ENGINE, useTestDb } from '../../../test/helpers.js';
 import { openIsolatedTestDb } from '../../../test/isolated-db.js';
 import type { Actor } from '../actor.js';
 import { createApiKey } from '../modules/api/api-key.js';
@@ -183,7 +183,7 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
       for (let i = 0; i < 30; i++) await enqueue(trx, kind, { i }, { availableAt: t0 });
     });
     // On the server each worker has its own pool, as separate processes would.
-    const other = t.d.engine === 'postgres' ? await openDb({ databaseUrl: process.env.DATABASE_URL! }) : t.d;
+    const other = t.d.engine === 'postgres' ? await openDb({ databaseUrl: serverUrlOf(t.d) }) : t.d;
     try {
       const byWorker = new Map<string, number[]>();
       const worker = (name: string, db: Kysely<Database>) => {
@@ -217,7 +217,7 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
         await enqueue(trx, kind, { i: 2 }, { availableAt: t0 });
       });
       const ids = (await t.db.selectFrom('outbox').select('id').where('kind', '=', kind).orderBy('id').execute()).map((r) => r.id);
-      const other = await openDb({ databaseUrl: process.env.DATABASE_URL! });
+      const other = await openDb({ databaseUrl: serverUrlOf(t.d) });
       try {
         let release!: () => void;
         const held = new Promise<void>((r) => { release = r; });

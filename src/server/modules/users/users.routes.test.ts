@@ -11,7 +11,7 @@ describe(`user management on ${TEST_ENGINE}`, () => {
   };
   const get = (s: { cookie: string }, url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: s.cookie } });
   const deniedSince = (since: number, route: string) =>
-    t.db.selectFrom('access_log').select(['action', 'outcome', 'user_id', 'detail']).where('id', '>', since).where('route', '=', route).where('outcome', '=', 'denied').execute();
+    t.db.selectFrom('access_log').select(['action', 'outcome', 'user_id', 'detail']).where('id', '>', since).where('route', '=', route).where('outcome', '=', 'denied').orderBy('id').execute();
   const address = (label: string) => `${label}-${Date.now()}-${Math.random().toString(36).slice(2, 7)}@test.jigsaw.test`;
 
   it('lets the administrator add a user and deactivate one; nobody else, each refusal a 404 with its denied row', async () => {
