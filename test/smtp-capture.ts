@@ -55,6 +55,9 @@ export async function startSmtpCapture(): Promise<SmtpCapture> {
     // Plain SMTP on the loopback address: no certificate for nodemailer to upgrade to.
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // Senders keep pooled connections open while idle: closing the capture ends them after a moment
+    // instead of the library's 30 s grace period.
+    closeTimeout: 100,
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
