@@ -668,9 +668,11 @@ export interface AlertTable {
   id: Generated<string>;
   recipient_user_id: string;
   person_id: string;
-  event_id: string;
+  event_id: string | null;
+  plan_action_id: string | null;
+  offer_id: string | null;
   partnership_id: string | null;
-  kind: 'significant_entry' | 'escalation' | 'encompass';
+  kind: 'significant_entry' | 'escalation' | 'encompass' | 'action_due' | 'action_overdue' | 'offer_outcome';
   reasons: string[];
   escalated_from: string | null;
   created_at: CreatedAt;
@@ -972,9 +974,126 @@ export interface Database {
   relocation: RelocationTable;
   transfer: TransferTable;
   transfer_notice: TransferNoticeTable;
+  service: ServiceTable;
+  postcode_district: PostcodeDistrictTable;
+  risk_plan: RiskPlanTable;
+  risk_plan_review: RiskPlanReviewTable;
+  plan_action: PlanActionTable;
+  plan_action_status_change: PlanActionStatusChangeTable;
+  offer_of_help: OfferOfHelpTable;
 }
 
 export type AppUserRow = Selectable<AppUserTable>;
 export type EventRow = Selectable<EventTable>;
 export type NewEvent = Insertable<EventTable>;
 export type PersonRow = Selectable<PersonTable>;
+
+/** A service in a partnership's early help directory (Open Referral UK / HSDS shaped). */
+export interface ServiceTable {
+  id: Generated<string>;
+  partnership_id: string;
+  external_id: string;
+  name: string;
+  description: string | null;
+  provider_name: string;
+  organisation_id: string | null;
+  min_age: number | null;
+  max_age: number | null;
+  needs: ColumnType<string[], string[] | undefined, string[]>;
+  areas: ColumnType<string[], string[] | undefined, string[]>;
+  referral_route: string | null;
+  contact_email: string | null;
+  contact_phone: string | null;
+  url: string | null;
+  waiting_weeks: number | null;
+  status: Generated<'active' | 'inactive' | 'defunct' | 'temporarily closed'>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+/** A postcode district (outward code) and the borough it lies in. */
+export interface PostcodeDistrictTable {
+  district: string;
+  borough: string;
+}
+
+/** The status of a plan action. */
+export type PlanActionStatus = 'not_started' | 'in_progress' | 'done' | 'not_possible' | 'not_done';
+
+/** A child's multi-agency risk management plan. */
+export interface RiskPlanTable {
+  id: Generated<string>;
+  person_id: string;
+  organisation_id: string;
+  created_by_user_id: string;
+  worries: string;
+  goals: string;
+  review_every_weeks: number;
+  next_review_on: string;
+  status: Generated<'active' | 'closed'>;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  closed_at: Date | null;
+}
+
+/** A review of a plan. */
+export interface RiskPlanReviewTable {
+  id: Generated<string>;
+  plan_id: string;
+  reviewed_by_user_id: string;
+  reviewed_at: Generated<Date>;
+  notes: string;
+  next_review_on: string;
+}
+
+/** An action on a plan, with its owner, due date and current status. */
+export interface PlanActionTable {
+  id: Generated<string>;
+  plan_id: string;
+  kind: 'supportive' | 'disruptive';
+  description: string;
+  owner_user_id: string;
+  owner_organisation_id: string;
+  due_on: string;
+  status: Generated<PlanActionStatus>;
+  status_reason: string | null;
+  created_by_user_id: string;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+  completed_at: Date | null;
+  reminded_at: Date | null;
+  escalated_at: Date | null;
+}
+
+/** One change of a plan action's status. */
+export interface PlanActionStatusChangeTable {
+  id: Generated<string>;
+  action_id: string;
+  status: PlanActionStatus;
+  reason: string | null;
+  changed_by_user_id: string;
+  changed_at: Generated<Date>;
+  event_id: string | null;
+}
+
+/** An offer of help, its response and barrier. */
+export interface OfferOfHelpTable {
+  id: Generated<string>;
+  person_id: string;
+  service_id: string | null;
+  service_name: string;
+  organisation_id: string;
+  offered_by_user_id: string | null;
+  referred_by_user_id: string | null;
+  consideration_id: string | null;
+  offered_on: string | null;
+  mode: 'face_to_face' | 'phone' | 'letter' | 'digital' | null;
+  moment: string | null;
+  response: 'accepted' | 'declined' | 'not_taken_up' | null;
+  barrier: 'awareness' | 'accessibility' | 'acceptability' | null;
+  own_words: string | null;
+  responded_at: Date | null;
+  responded_by_user_id: string | null;
+  created_by_user_id: string;
+  created_at: CreatedAt;
+}

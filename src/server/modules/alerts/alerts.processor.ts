@@ -29,7 +29,8 @@ export const HIGH_RISK_LEVELS = ['high', 'very_high'] as const;
 export const ENCOMPASS_EVENT_TYPE = 'domestic_abuse_notification';
 
 /** Why a person receives an alert. */
-export type AlertReason = 'involvement' | 'lead_professional' | 'team_involvement' | 'manager_high_risk' | 'watcher' | 'school_dsl' | 'escalation';
+export type AlertReason = 'involvement' | 'lead_professional' | 'team_involvement' | 'manager_high_risk' | 'watcher' | 'school_dsl' | 'escalation'
+  | 'action_owner' | 'owner_manager' | 'referrer';
 
 interface EntryRow {
   id: string;
@@ -264,8 +265,17 @@ export const alertEscalationProcessor: OutboxProcessor = {
   },
 };
 
+/** Emails for alerts about plan actions and offers of help (no entry): what happened, never about whom. */
+const OTHER_ALERT_EMAILS = {
+  action_due: { subject: 'Jigsaw: an action you own is due soon', text: 'An action you own on a child\'s plan is due soon.' },
+  action_overdue: { subject: 'Jigsaw: an action in your team is overdue', text: 'An action on a child\'s plan, owned by someone you manage, is past its due date.' },
+  offer_outcome: { subject: 'Jigsaw: the outcome of an offer of help', text: 'There is an outcome for an offer of help to a child you referred.' },
+} as const;
+
 /** The text of an alert email: it says that there is an alert and where to read it, and nothing about the child. */
-export function alertEmailText(kind: 'significant_entry' | 'escalation' | 'encompass', base: string): { subject: string; text: string } {
+export function alertEmailText(kind: AlertTable['kind'], base: string): { subject: string; text: string } {
+  const other = OTHER_ALERT_EMAILS[kind as keyof typeof OTHER_ALERT_EMAILS];
+  if (other) return { subject: other.subject, text: [other.text, '', `Sign in to Jigsaw to read it: ${base}/alerts`, '', 'This email does not contain any details about the child. Do not forward it.'].join('\n') };
   const subject = kind === 'encompass'
     ? 'Jigsaw: a notification for your school to read before the next school day'
     : kind === 'escalation' ? 'Jigsaw: an alert for your team has not been acknowledged' : 'Jigsaw: you have a new alert';

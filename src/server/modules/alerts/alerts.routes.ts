@@ -28,6 +28,9 @@ const REASON_TEXT: Record<AlertReason, string> = {
   watcher: 'You are watching this child',
   school_dsl: 'You are the designated safeguarding lead of the child\'s school',
   escalation: 'Not acknowledged in time by the person it was sent to',
+  action_owner: 'You own this action',
+  owner_manager: 'You manage the owner of this action',
+  referrer: 'You referred this child for help',
 };
 
 /** The number of alerts the user has not acknowledged (shown in the navigation on every page). */
@@ -37,12 +40,30 @@ export async function unreadAlerts(db: Kysely<Database>, userId: string): Promis
   return Number(row.n);
 }
 
+/** What an alert about a plan action or an offer says, and where it leads (nothing about the child unless the recipient may see them). */
+function otherSubject(r: { kind: string; person_id: string; plan_id: string | null; action_description: string | null; action_due_on: string | null; offer_service: string | null; offer_response: string | null }, mayOpen: boolean) {
+  if (r.kind === 'action_due' || r.kind === 'action_overdue') {
+    return {
+      title: r.kind === 'action_due' ? 'An action you own is due soon' : 'An action owned by someone you manage is overdue',
+      text: mayOpen && r.action_description ? `${r.action_description} (due ${formatEventDate(new Date(`${r.action_due_on}T00:00:00Z`), 'day')})` : null,
+      href: mayOpen && r.plan_id ? `/people/${r.person_id}/plan` : null,
+    };
+  }
+  if (r.kind === 'offer_outcome') {
+    const response = { accepted: 'accepted', declined: 'declined', not_taken_up: 'not taken up' }[r.offer_response ?? ''] ?? 'answered';
+    return { title: 'The outcome of an offer of help you referred', text: mayOpen && r.offer_service ? `${r.offer_service}: ${response}` : null, href: mayOpen ? `/people/${r.person_id}/offers` : null };
+  }
+  return null;
+}
+
 /** One page of a user's alerts, each showing only what its recipient may see of the entry. */
 async function alertsPage(db: Kysely<Database>, actor: ReturnType<typeof userOf>, opts: { show: 'unread' | 'all'; page: number }) {
   const rows = await db.selectFrom('alert as a')
-    .innerJoin('event as e', 'e.id', 'a.event_id')
     .leftJoin('alert as f', 'f.id', 'a.escalated_from')
     .leftJoin('app_user as fu', 'fu.id', 'f.recipient_user_id')
+    .leftJoin('plan_action as pa', 'pa.id', 'a.plan_action_id')
+    .leftJoin('offer_of_help as oh', 'oh.id', 'a.offer_id')
+    .select(['pa.description as action_description', 'pa.due_on as action_due_on', 'pa.plan_id', 'oh.service_name as offer_service', 'oh.response as offer_response'])
     .select(['a.id', 'a.person_id', 'a.event_id', 'a.kind', 'a.reasons', 'a.created_at', 'a.respond_by', 'a.acknowledged_at', 'fu.name as escalated_from_name'])
     .where('a.recipient_user_id', '=', actor.userId)
     .$if(opts.show === 'unread', (q) => q.where('a.acknowledged_at', 'is', null))
@@ -52,7 +73,7 @@ async function alertsPage(db: Kysely<Database>, actor: ReturnType<typeof userOf>
   const more = rows.length > PAGE_SIZE;
   const shown = rows.slice(0, PAGE_SIZE);
   const people = [...new Set(shown.map((r) => r.person_id))];
-  const eventIds = [...new Set(shown.map((r) => r.event_id))];
+  const eventIds = [...new Set(shown.map((r) => r.event_id).filter((e): e is string => e !== null))];
   const entries = people.length === 0 ? [] : await db.selectFrom(entryScope(actor, { ids: people }).as('v'))
     .select(['v.id', 'v.access', 'v.type_label', 'v.summary', 'v.occurred_at', 'v.occurred_precision', 'v.organisation_name', 'v.restricted_contact'])
     .where('v.id', 'in', eventIds).execute();
@@ -64,7 +85,7 @@ async function alertsPage(db: Kysely<Database>, actor: ReturnType<typeof userOf>
     more,
     ids: people,
     alerts: shown.map((r) => {
-      const e = entryById.get(r.event_id);
+      const e = r.event_id ? entryById.get(r.event_id) : undefined;
       return {
         id: r.id,
         kind: r.kind,
@@ -75,6 +96,8 @@ async function alertsPage(db: Kysely<Database>, actor: ReturnType<typeof userOf>
         acknowledged: r.acknowledged_at ? formatDateTime(r.acknowledged_at) : null,
         reasons: r.reasons.map((x) => REASON_TEXT[x as AlertReason] ?? x),
         escalatedFrom: r.escalated_from_name,
+        // Alerts about a plan action or an offer of help name it only for a recipient who may open the child's record.
+        subject: otherSubject(r, openable.has(r.person_id)),
         entry: e ? {
           label: entryLabel(e),
           withheld: e.access !== 'full',
