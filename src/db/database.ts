@@ -872,6 +872,8 @@ export interface ReturnInterviewTable {
   offered_at: Date | null;
   offered_by: string | null;
   outcome: 'accepted' | 'declined' | null;
+  /** When the child gave the current answer. */
+  outcome_at: Date | null;
   declined_reason: string | null;
   completed_at: Date | null;
   completed_by_kind: 'allocated_worker' | 'independent' | null;
@@ -883,6 +885,25 @@ export interface ReturnInterviewTable {
   findings: string | null;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
   updated_by_user_id: string | null;
+}
+
+/** An answer a return home interview had (accepted, declined, or withdrawn: null), when given and recorded; never changed. */
+export interface ReturnInterviewOutcomeTable {
+  id: Generated<string>;
+  interview_id: string;
+  person_id: string;
+  outcome: 'accepted' | 'declined' | null;
+  outcome_at: Date;
+  recorded_at: CreatedAt;
+  recorded_by_user_id: string | null;
+}
+
+/** A further entry about an episode (a police found report), linked to the episode it completed. */
+export interface MissingEpisodeReportTable {
+  event_id: string;
+  episode_id: string;
+  person_id: string;
+  created_at: CreatedAt;
 }
 
 /** A child's description for the missing profile. */
@@ -901,6 +922,8 @@ export interface Database {
   missing_episode: MissingEpisodeTable;
   return_interview: ReturnInterviewTable;
   missing_description: MissingDescriptionTable;
+  return_interview_outcome: ReturnInterviewOutcomeTable;
+  missing_episode_report: MissingEpisodeReportTable;
   involvement_change: InvolvementChangeTable;
   trusted_adult: TrustedAdultTable;
   factor_version: FactorVersionTable;

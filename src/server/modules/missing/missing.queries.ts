@@ -116,7 +116,7 @@ export async function visibleEpisode(db: Kysely<Database>, actor: Actor, personI
     .select([
       'm.id', 'm.person_id', 'm.event_id', 'm.source', 'm.reported_missing_at', 'm.returned_at', 'm.returned_precision', 'm.where_found', 'm.who_with',
       'm.police_reference', 'm.risk_grading', 'o.name as organisation_name', 'v.summary', 'v.place',
-      'r.id as interview_id', 'r.due_at', 'r.offered_at', 'r.offered_by', 'r.outcome', 'r.declined_reason', 'r.completed_at', 'r.completed_by_kind',
+      'r.id as interview_id', 'r.due_at', 'r.offered_at', 'r.offered_by', 'r.outcome', 'r.outcome_at', 'r.declined_reason', 'r.completed_at', 'r.completed_by_kind',
       'r.completed_by_name', 'r.where_child_was', 'r.who_with as interview_who_with', 'r.push_factors', 'r.pull_factors', 'r.findings',
     ])
     .where('m.id', '=', episodeId).where('v.access', '=', 'full')
@@ -152,18 +152,28 @@ export interface ProfileEpisode {
 const norm = (s: string) => s.trim().replace(/\s+/g, ' ');
 const split = (s: string | null) => (s ? s.split(/[;,\n]/).map(norm).filter((x) => x.length > 1) : []);
 
-/** Counts of names across episodes, case-insensitive, most frequent first (a name once per episode). */
-function tally(perEpisode: string[][]): { name: string; episodes: number }[] {
-  const counts = new Map<string, { name: string; episodes: number }>();
-  for (const names of perEpisode) {
+/** A place or associate named across episodes: how many episodes name it, and the first and last of them. */
+export interface Pattern {
+  name: string;
+  episodes: number;
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+/** Names across episodes, case-insensitive (a name once per episode), most episodes first, then most recently seen. */
+function tally(perEpisode: { names: string[]; at: Date }[]): Pattern[] {
+  const counts = new Map<string, Pattern>();
+  for (const { names, at } of perEpisode) {
     for (const key of new Set(names.map((n) => n.toLowerCase()))) {
       const shown = names.find((n) => n.toLowerCase() === key)!;
-      const c = counts.get(key) ?? { name: shown, episodes: 0 };
+      const c = counts.get(key) ?? { name: shown, episodes: 0, firstSeen: at, lastSeen: at };
       c.episodes++;
+      if (at.getTime() < c.firstSeen.getTime()) c.firstSeen = at;
+      if (at.getTime() > c.lastSeen.getTime()) c.lastSeen = at;
       counts.set(key, c);
     }
   }
-  return [...counts.values()].sort((a, b) => b.episodes - a.episodes || a.name.localeCompare(b.name));
+  return [...counts.values()].sort((a, b) => b.episodes - a.episodes || b.lastSeen.getTime() - a.lastSeen.getTime() || a.name.localeCompare(b.name));
 }
 
 /**
@@ -200,8 +210,10 @@ export async function missingProfile(db: Kysely<Database>, actor: Actor, personI
       interview: interviewState({ due_at: r.due_at, completed_at: r.completed_at, outcome: r.outcome }, now),
     };
   });
-  const places = tally(rows.map((r) => [...split(r.where_found ?? r.place), ...split(r.where_child_was)]));
-  const associates = tally(rows.map((r) => [...split(r.who_with), ...split(r.interview_who_with)]));
+  // Patterns across episodes: each place and associate with the episodes naming it and when they were.
+  const at = (r: (typeof rows)[number]) => r.reported_missing_at ?? r.occurred_at;
+  const places = tally(rows.map((r) => ({ names: [...split(r.where_found ?? r.place), ...split(r.where_child_was)], at: at(r) })));
+  const associates = tally(rows.map((r) => ({ names: [...split(r.who_with), ...split(r.interview_who_with)], at: at(r) })));
   return {
     episodes, places, associates, withheldEntries: Number(withheld?.n ?? 0), description: description ?? null,
     handles: handles.map((h) => [h.given_names, h.family_name].filter(Boolean).join(' ')).filter(Boolean),
@@ -239,13 +251,33 @@ export async function dueInterviews(db: Kysely<Database>, actor: Actor & { kind:
   return rows.filter((r) => seen.has(r.event_id)).map((r) => ({ episodeId: r.episode_id, personId: r.person_id, dueAt: r.due_at, overdue: r.due_at.getTime() < now.getTime(), offered: r.offered_at !== null }));
 }
 
-/** A partnership's return home interview timeliness for a period. */
+/**
+ * Records the interview's answer (accepted, declined, or none) and when it was given, keeping the
+ * history the "as of" counts read: a row is added only when the answer or its time changes.
+ */
+export async function recordInterviewOutcome(
+  trx: Kysely<Database>,
+  interview: { id: string; person_id: string; outcome: 'accepted' | 'declined' | null; outcome_at: Date | null },
+  next: { outcome: 'accepted' | 'declined' | null; at: Date | null },
+  userId: string | null,
+  now = new Date(),
+): Promise<void> {
+  const at = next.outcome ? next.at ?? now : null;
+  if (interview.outcome === next.outcome && interview.outcome_at?.getTime() === at?.getTime()) return;
+  await trx.insertInto('return_interview_outcome').values({
+    interview_id: interview.id, person_id: interview.person_id, outcome: next.outcome, outcome_at: at ?? now, recorded_at: now, recorded_by_user_id: userId,
+  }).execute();
+}
+
+/** A partnership's return home interview timeliness for a period, as things stood at a moment. */
 export interface Timeliness {
   episodes: number;
   returns: number;
+  offered: number;
   offeredWithin72h: number;
   accepted: number;
   declined: number;
+  completed: number;
   completedWithin72h: number;
   overdue: number;
   stillWithin72h: number;
@@ -253,26 +285,35 @@ export interface Timeliness {
 
 /**
  * Counts for the episodes of the partnership's children (their current address) reported missing
- * in [from, to] (dates, inclusive), as things stood at `asOf`: offered and completed within 72
- * hours of the return, accepted, declined, open past 72 hours, and open still within them.
+ * in [from, to] (dates, inclusive), as things stood at `asOf`: every count takes only what had
+ * happened by then (reported, returned, offered, completed by their recorded times; accepted or
+ * declined by the answer the interview had at that moment, from its history), so a count as of
+ * last month does not include a later acceptance or completion.
  */
 export async function partnershipTimeliness(db: Kysely<Database>, partnershipId: string, from: string, to: string, asOf = new Date()): Promise<Timeliness> {
   const r = await sql<Record<keyof Timeliness, string | number>>`
     SELECT
       count(*) AS "episodes",
       count(*) FILTER (WHERE m.returned_at IS NOT NULL AND m.returned_at <= ${asOf}) AS "returns",
+      count(*) FILTER (WHERE r.offered_at IS NOT NULL AND r.offered_at <= ${asOf}) AS "offered",
       count(*) FILTER (WHERE r.offered_at IS NOT NULL AND r.offered_at <= r.due_at AND r.offered_at <= ${asOf}) AS "offeredWithin72h",
-      count(*) FILTER (WHERE r.outcome = 'accepted') AS "accepted",
-      count(*) FILTER (WHERE r.outcome = 'declined') AS "declined",
+      count(*) FILTER (WHERE o.outcome = 'accepted') AS "accepted",
+      count(*) FILTER (WHERE o.outcome = 'declined') AS "declined",
+      count(*) FILTER (WHERE r.completed_at IS NOT NULL AND r.completed_at <= ${asOf}) AS "completed",
       count(*) FILTER (WHERE r.completed_at IS NOT NULL AND r.completed_at <= r.due_at AND r.completed_at <= ${asOf}) AS "completedWithin72h",
       count(*) FILTER (WHERE r.id IS NOT NULL AND m.returned_at <= ${asOf} AND r.due_at < ${asOf}
-        AND (r.completed_at IS NULL OR r.completed_at > ${asOf}) AND r.outcome IS DISTINCT FROM 'declined') AS "overdue",
+        AND (r.completed_at IS NULL OR r.completed_at > ${asOf}) AND o.outcome IS DISTINCT FROM 'declined') AS "overdue",
       count(*) FILTER (WHERE r.id IS NOT NULL AND m.returned_at <= ${asOf} AND r.due_at >= ${asOf}
-        AND (r.completed_at IS NULL OR r.completed_at > ${asOf}) AND r.outcome IS DISTINCT FROM 'declined') AS "stillWithin72h"
+        AND (r.completed_at IS NULL OR r.completed_at > ${asOf}) AND o.outcome IS DISTINCT FROM 'declined') AS "stillWithin72h"
     FROM missing_episode m
     JOIN person_partnership pp ON pp.person_id = m.person_id AND pp.partnership_id = ${partnershipId}
     LEFT JOIN return_interview r ON r.episode_id = m.id
-    WHERE m.reported_missing_at >= ${from}::date AND m.reported_missing_at < ${to}::date + 1`.execute(db);
+    LEFT JOIN LATERAL (
+      SELECT h.outcome FROM return_interview_outcome h
+      WHERE h.interview_id = r.id AND h.outcome_at <= ${asOf}
+      ORDER BY h.outcome_at DESC, h.recorded_at DESC, h.id DESC LIMIT 1
+    ) o ON true
+    WHERE m.reported_missing_at >= ${from}::date AND m.reported_missing_at < ${to}::date + 1 AND m.reported_missing_at <= ${asOf}`.execute(db);
   const row = r.rows[0]!;
   return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as Timeliness;
 }

@@ -15,7 +15,7 @@ import { isUuid, routeOf, userOf } from '../../request.js';
 import { appendEntry } from '../chronology/commands/append-entry.js';
 import { displayNames } from '../people/people.queries.js';
 import {
-  interviewState, missingProfile, partnershipTimeliness, PULL_FACTORS, PUSH_FACTORS, RISK_GRADINGS, startInterviewClock, visibleEpisode,
+  interviewState, missingProfile, partnershipTimeliness, PULL_FACTORS, PUSH_FACTORS, recordInterviewOutcome, RISK_GRADINGS, startInterviewClock, visibleEpisode,
   type RiskGrading, type VisibleEpisode,
 } from './missing.queries.js';
 
@@ -79,7 +79,7 @@ type EpisodeValues = Record<string, string>;
 
 const interviewBody = z.object({
   _csrf: z.string().optional(),
-  ...dateTimeFields('offered'), offeredBy: text(200), outcome: text(20), declinedReason: text(2000),
+  ...dateTimeFields('offered'), offeredBy: text(200), outcome: text(20), ...dateTimeFields('answered'), declinedReason: text(2000),
   ...dateTimeFields('completed'), completedByKind: text(40), completedByName: text(200),
   whereChildWas: text(300), whoWith: text(300),
   pushFactors: z.union([z.string().max(60), z.array(z.string().max(60)).max(20)]).optional(),
@@ -225,7 +225,8 @@ export async function missingRoutes(app: FastifyInstance, ctx: AppContext): Prom
   async function renderInterview(request: FastifyRequest, reply: FastifyReply, personId: string, ep: VisibleEpisode, values: Record<string, unknown> | null, errors: FormError[]) {
     reply.status(errors.length ? 400 : 200);
     const filled = values ?? {
-      ...momentValues('offered', ep.offered_at), offeredBy: ep.offered_by ?? '', outcome: ep.outcome ?? '', declinedReason: ep.declined_reason ?? '',
+      ...momentValues('offered', ep.offered_at), offeredBy: ep.offered_by ?? '', outcome: ep.outcome ?? '', ...momentValues('answered', ep.outcome_at),
+      declinedReason: ep.declined_reason ?? '',
       ...momentValues('completed', ep.completed_at), completedByKind: ep.completed_by_kind ?? '', completedByName: ep.completed_by_name ?? '',
       whereChildWas: ep.where_child_was ?? '', whoWith: ep.interview_who_with ?? '', pushFactors: ep.push_factors ?? [], pullFactors: ep.pull_factors ?? [],
       findings: ep.findings ?? '',
@@ -263,6 +264,7 @@ export async function missingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const raw = v as unknown as Record<string, string>;
     const offered = readMoment(raw, 'offered', 'when the interview was offered', errors, { now });
     const completed = readMoment(raw, 'completed', 'when the interview was completed', errors, { now });
+    const answered = readMoment(raw, 'answered', 'when the child accepted or declined', errors, { now });
     if (offered && !v.offeredBy.trim()) errors.push({ field: 'offeredBy', href: '#offeredBy', text: 'Enter who offered the interview' });
     if (v.outcome && !['accepted', 'declined'].includes(v.outcome)) errors.push({ field: 'outcome', href: '#outcome', text: 'Choose whether the child accepted or declined' });
     if ((v.outcome || completed) && !offered) errors.push({ field: 'offered', href: '#offered-day', text: 'Enter when the interview was offered' });
@@ -272,22 +274,29 @@ export async function missingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     if (completed && !v.completedByName.trim()) errors.push({ field: 'completedByName', href: '#completedByName', text: 'Enter the name of who completed the interview' });
     if (offered && offered.getTime() < ep.returned_at.getTime()) errors.push({ field: 'offered', href: '#offered-day', text: 'The interview must be offered after the child returned' });
     if (completed && offered && completed.getTime() < offered.getTime()) errors.push({ field: 'completed', href: '#completed-day', text: 'The interview must be completed after it was offered' });
+    const outcome = (completed ? 'accepted' : v.outcome || null) as 'accepted' | 'declined' | null;
+    // When the child answered: as entered; else the time already recorded for the same answer; else when it was offered.
+    const answeredAt = outcome ? answered ?? (outcome === ep.outcome ? ep.outcome_at : null) ?? offered : null;
+    if (answered && !outcome) errors.push({ field: 'answered', href: '#answered-day', text: 'Choose whether the child accepted or declined, or leave when they answered empty' });
+    if (answered && offered && answered.getTime() < offered.getTime()) errors.push({ field: 'answered', href: '#answered-day', text: 'The child must answer after the interview was offered' });
+    if (answered && completed && answered.getTime() > completed.getTime()) errors.push({ field: 'answered', href: '#answered-day', text: 'The child must accept before the interview was completed' });
     const push = listOf(v.pushFactors).filter((f) => f in PUSH_FACTORS);
     const pull = listOf(v.pullFactors).filter((f) => f in PULL_FACTORS);
     if (errors.length) return renderInterview(request, reply, personId, ep, v, errors);
     await ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('return_interview').set({
         offered_at: offered, offered_by: offered ? v.offeredBy.trim() : null,
-        outcome: completed ? 'accepted' : (v.outcome || null) as 'accepted' | 'declined' | null,
+        outcome, outcome_at: answeredAt,
         declined_reason: v.outcome === 'declined' ? v.declinedReason.trim() : null,
         completed_at: completed, completed_by_kind: completed ? v.completedByKind as 'allocated_worker' | 'independent' : null,
         completed_by_name: completed ? v.completedByName.trim() : null,
         where_child_was: orNull(v.whereChildWas), who_with: orNull(v.whoWith), push_factors: push, pull_factors: pull, findings: orNull(v.findings),
         updated_at: now, updated_by_user_id: actor.userId,
       }).where('id', '=', ep.interview_id!).execute();
+      await recordInterviewOutcome(trx, { id: ep.interview_id!, person_id: ep.person_id, outcome: ep.outcome, outcome_at: ep.outcome_at }, { outcome, at: answeredAt }, actor.userId, now);
       await recordAccess(trx, {
         actor, action: 'missing.interview.record', personId: ep.person_id, route: routeOf(request), outcome: 'allowed', requestId: request.id,
-        detail: { episodeId: ep.id, interviewId: ep.interview_id, offered: offered !== null, outcome: completed ? 'accepted' : v.outcome || null, completed: completed !== null },
+        detail: { episodeId: ep.id, interviewId: ep.interview_id, offered: offered !== null, outcome, completed: completed !== null },
       });
     });
     return reply.redirect(`/people/${personId}/missing-episodes/${ep.id}`, 303);
@@ -331,7 +340,7 @@ export async function missingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.redirect(`/people/${personId}/missing-profile#description`, 303);
   });
 
-  const periodQuery = z.object({ from: z.string().max(10).optional(), to: z.string().max(10).optional() });
+  const periodQuery = z.object({ from: z.string().max(10).optional(), to: z.string().max(10).optional(), asOf: z.string().max(16).optional() });
   r.get('/missing/timeliness', {
     schema: { querystring: periodQuery },
     config: {
@@ -348,18 +357,30 @@ export async function missingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     if (request.query.to && !valid(request.query.to)) errors.push({ field: 'to', href: '#to', text: 'Enter the end of the period as a date, like 2026-03-31' });
     const from = valid(request.query.from) ?? iso(new Date(today.getTime() - 90 * 86400_000));
     const to = valid(request.query.to) ?? iso(today);
-    const counts = await partnershipTimeliness(ctx.db, actor.partnershipId, from, to, today);
+    // As of a moment: a date (the end of that day, UTC) or a date and time; now when not given.
+    let asOf = today;
+    const asked = request.query.asOf?.trim();
+    if (asked) {
+      const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?$/.exec(asked);
+      const at = m && valid(m[1]) ? new Date(m[2] ? `${m[1]}T${m[2]}:00.000Z` : `${m[1]}T23:59:59.999Z`) : null;
+      if (!at || Number.isNaN(at.getTime())) errors.push({ field: 'asOf', href: '#asOf', text: 'Enter the moment as a date, like 2026-03-31, or a date and time, like 2026-03-31T17:00' });
+      else if (at.getTime() > today.getTime() + 86400_000) errors.push({ field: 'asOf', href: '#asOf', text: 'The moment must be today or in the past' });
+      else asOf = at.getTime() > today.getTime() ? today : at;
+    }
+    const counts = await partnershipTimeliness(ctx.db, actor.partnershipId, from, to, asOf);
     const pct = (n: number) => (counts.returns ? `${Math.round((100 * n) / counts.returns)}%` : '–');
-    await recordAccess(ctx.db, { actor, action: 'missing.timeliness.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { partnershipId: actor.partnershipId, from, to } });
+    await recordAccess(ctx.db, { actor, action: 'missing.timeliness.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { partnershipId: actor.partnershipId, from, to, asOf: asOf.toISOString() } });
     const partnership = await ctx.db.selectFrom('partnership').select('name').where('id', '=', actor.partnershipId).executeTakeFirst();
     return reply.view('missing/views/timeliness.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'missing-timeliness', errors, fieldErrors: fieldErrors(errors),
-      partnershipName: partnership?.name ?? '', from, to, counts,
+      partnershipName: partnership?.name ?? '', from, to, counts, asOf, asOfValue: asked && !errors.some((e) => e.field === 'asOf') ? asked : '',
       rows: [
         { label: 'Missing episodes reported', n: counts.episodes, pct: '' },
         { label: 'Returns (found or came back)', n: counts.returns, pct: '' },
+        { label: 'Interview offered', n: counts.offered, pct: pct(counts.offered) },
         { label: 'Interview offered within 72 hours of the return', n: counts.offeredWithin72h, pct: pct(counts.offeredWithin72h) },
         { label: 'Interview accepted', n: counts.accepted, pct: pct(counts.accepted) },
+        { label: 'Interview completed', n: counts.completed, pct: pct(counts.completed) },
         { label: 'Interview completed within 72 hours of the return', n: counts.completedWithin72h, pct: pct(counts.completedWithin72h) },
         { label: 'Interview declined', n: counts.declined, pct: pct(counts.declined) },
         { label: 'Open past 72 hours (overdue)', n: counts.overdue, pct: pct(counts.overdue) },

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeTeam, makeUser, signIn, useTestApp } from '../../../../test/helpers.js';
 import { drainOutbox } from '../../../../test/drain-outbox.js';
 import { importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
+import { formatDate } from '../../format.js';
 import { importBatch } from '../intake/commands/import-batch.js';
 import { episodesFromEntries, partnershipTimeliness } from './missing.queries.js';
 
@@ -170,9 +171,9 @@ describe('missing episodes and return home interviews', () => {
 
     const day = (d: Date) => d.toISOString().slice(0, 10);
     const period = [day(new Date(T.getTime() - 2 * 24 * HOUR)), day(new Date(T.getTime() + 2 * 24 * HOUR))] as const;
-    // A day after the returns: A offered in time, nothing completed yet, A and C still within their 72 hours.
+    // A day after the returns: A offered in time, nothing completed yet, all three still within their 72 hours (B's refusal came later).
     const early = await partnershipTimeliness(t.db, w.partnershipId, ...period, new Date(T.getTime() + 24 * HOUR));
-    expect(early).toMatchObject({ episodes: 4, returns: 3, offeredWithin72h: 1, completedWithin72h: 0, overdue: 0, stillWithin72h: 2 });
+    expect(early).toMatchObject({ episodes: 4, returns: 3, offeredWithin72h: 1, declined: 0, completedWithin72h: 0, overdue: 0, stillWithin72h: 3 });
     // Past 72 hours: A completed in time, B offered late and declined, C overdue.
     const late = await partnershipTimeliness(t.db, w.partnershipId, ...period, new Date(T.getTime() + 100 * HOUR));
     expect(late).toMatchObject({ episodes: 4, returns: 3, offeredWithin72h: 1, accepted: 1, declined: 1, completedWithin72h: 1, overdue: 1, stillWithin72h: 0 });
@@ -191,6 +192,51 @@ describe('missing episodes and return home interviews', () => {
     const refused = await t.app.inject({ method: 'GET', url: '/missing/timeliness', headers: { cookie: s.cookie } });
     expect(refused.statusCode).toBe(404);
     expect((await auditRowsFor(t.db, { userId: w.worker.id, since })).map((r) => [r.action, r.outcome])).toEqual([['missing.timeliness.read', 'denied']]);
+  });
+
+  it('counts accepted and declined as of a moment from the interview\'s answers: a later change of mind, acceptance or completion is not counted earlier', async () => {
+    const w = await world();
+    const s = await signIn(t.app, w.worker.email);
+    const T = minute(Date.now() - 10 * 24 * HOUR);
+    const reported = new Date(T.getTime() - 12 * HOUR);
+    const a = await recordEpisode(s, w.child.id, reported, T);
+    const b = await recordEpisode(s, w.child.id, reported, T);
+    const at = (h: number) => new Date(T.getTime() + h * HOUR);
+    const interview = (id: string, fields: Record<string, string>) => post(s, `/people/${w.child.id}/missing-episodes/${id}/interview`, fields);
+    // A: offered at 10 hours, accepted at 30, completed at 50.
+    expect((await interview(a, { ...moment('offered', at(10)), offeredBy: 'Test worker', outcome: 'accepted', ...moment('answered', at(30)), ...moment('completed', at(50)), completedByKind: 'independent', completedByName: 'Independent interviewer' })).statusCode).toBe(303);
+    // B: offered at 80 hours and declined then (no answer time: the offer's); at 120 the child changed their mind, completed at 130.
+    expect((await interview(b, { ...moment('offered', at(80)), offeredBy: 'Test worker', outcome: 'declined', declinedReason: 'Did not want to talk to anyone' })).statusCode).toBe(303);
+    const answeredTooEarly = await interview(b, { ...moment('offered', at(80)), offeredBy: 'Test worker', outcome: 'accepted', ...moment('answered', at(70)) });
+    expect(answeredTooEarly.statusCode).toBe(400);
+    expect(answeredTooEarly.body).toContain('The child must answer after the interview was offered');
+    expect((await interview(b, { ...moment('offered', at(80)), offeredBy: 'Test worker', outcome: 'accepted', ...moment('answered', at(120)), ...moment('completed', at(130)), completedByKind: 'allocated_worker', completedByName: 'Test worker' })).statusCode).toBe(303);
+    const history = await t.db.selectFrom('return_interview_outcome as h').innerJoin('return_interview as r', 'r.id', 'h.interview_id')
+      .select(['h.outcome', 'h.outcome_at']).where('r.episode_id', '=', b).orderBy('h.id').execute();
+    expect(history.map((h) => [h.outcome, h.outcome_at.getTime()])).toEqual([['declined', at(80).getTime()], ['accepted', at(120).getTime()]]);
+
+    const day = (d: Date) => d.toISOString().slice(0, 10);
+    const period = [day(new Date(T.getTime() - 2 * 24 * HOUR)), day(new Date(T.getTime() + 2 * 24 * HOUR))] as const;
+    const asOf = (h: number) => partnershipTimeliness(t.db, w.partnershipId, ...period, at(h));
+    expect(await asOf(20)).toMatchObject({ returns: 2, offered: 1, accepted: 0, declined: 0, completed: 0, overdue: 0, stillWithin72h: 2 });
+    expect(await asOf(40)).toMatchObject({ offered: 1, accepted: 1, declined: 0, completed: 0 });
+    expect(await asOf(100)).toMatchObject({ offered: 2, offeredWithin72h: 1, accepted: 1, declined: 1, completed: 1, completedWithin72h: 1, overdue: 0 });
+    expect(await asOf(125)).toMatchObject({ accepted: 2, declined: 0, completed: 1, overdue: 1 });
+    expect(await asOf(140)).toMatchObject({ accepted: 2, declined: 0, completed: 2, completedWithin72h: 1, overdue: 0 });
+    // Before anyone went missing: nothing.
+    expect(await asOf(-20)).toMatchObject({ episodes: 0, returns: 0, offered: 0 });
+
+    // The page takes the moment; a malformed one is named.
+    const an = await signIn(t.app, w.analyst.email);
+    const asOfParam = at(100).toISOString().slice(0, 16);
+    const page = await t.app.inject({ method: 'GET', url: `/missing/timeliness?from=${period[0]}&to=${period[1]}&asOf=${asOfParam}`, headers: { cookie: an.cookie } });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toMatch(/Interview declined<\/th><td[^>]*>1<\/td>/);
+    expect(page.body).toMatch(/Interview completed<\/th><td[^>]*>1<\/td>/);
+    const bad = await t.app.inject({ method: 'GET', url: `/missing/timeliness?asOf=last-month`, headers: { cookie: an.cookie } });
+    expect(bad.body).toContain('Enter the moment as a date');
+    const read = await t.db.selectFrom('access_log').select('detail').where('user_id', '=', w.analyst.id).where('action', '=', 'missing.timeliness.read').orderBy('seq').execute();
+    expect(read.some((r) => (r.detail as { asOf?: string }).asOf === at(100).toISOString())).toBe(true);
   });
 
   it('gives a missing episode imported from SSDA903 its structured record and the same 72-hour clock, shown as due; a police record gives an episode to complete', async () => {
@@ -280,6 +326,10 @@ describe('missing episodes and return home interviews', () => {
     expect(page.body).toMatch(/Synthetic Park<\/td><td[^>]*>2<\/td>/i);
     expect(page.body).toMatch(/Friend A<\/td><td[^>]*>2<\/td>/);
     expect(page.body).toMatch(/Older male<\/td><td[^>]*>1<\/td>/);
+    // Patterns: each place and associate with its episodes and the first and last of them.
+    const [first, last] = [formatDate(minute(base)), formatDate(minute(base + 5 * 24 * HOUR))];
+    expect(page.body).toMatch(new RegExp(`Friend A</td><td[^>]*>2</td><td[^>]*>${first}</td><td[^>]*>${last}</td>`));
+    expect(page.body).toMatch(new RegExp(`Older male</td><td[^>]*>1</td><td[^>]*>${first}</td><td[^>]*>${first}</td>`));
     expect(page.body).not.toContain('Withheld Synthetic Place');
     expect(page.body).toContain('withheld from you');
     const read = await auditRowsFor(t.db, { personId: w.child.id, since });
