@@ -1,12 +1,15 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import { expect } from 'vitest';
 import type { Database } from '../src/db/database.js';
 import type { IntakeFormat } from '../src/intake/types.js';
 import { importBatch, type ImportRequest } from '../src/server/modules/intake/commands/import-batch.js';
 import type { BatchReport } from '../src/server/modules/intake/intake.report.js';
 import { createLogger } from '../src/server/logging.js';
+import { drainOutbox } from './drain-outbox.js';
 import { sharedDataDir } from './shared-data.js';
 
 /** The DfE sample files shared by every engineer. */
@@ -100,4 +103,38 @@ export function multipartBody(fields: Record<string, string>, files: { field: st
   }
   parts.push(Buffer.from(`--${boundary}--\r\n`));
   return { payload: Buffer.concat(parts), headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } };
+}
+
+/** What inject() answers, as far as the intake helpers need it. */
+interface Answer { statusCode: number; headers: Record<string, unknown>; body: string; json: () => unknown }
+
+/**
+ * Follows POST /api/v1/intake's contract: the answer is 202 with the batch's address (Location and
+ * statusUrl); the import is outbox work, so the outbox is drained; then the batch is read at its
+ * address with the same key, and its report returned.
+ */
+export async function followBatch(app: FastifyInstance, db: Kysely<Database>, res: Answer, auth: Record<string, string>): Promise<BatchReport> {
+  expect(res.statusCode, res.body).toBe(202);
+  const accepted = res.json() as { batchId: string; status: string; statusUrl: string; reportUrl: string };
+  expect(accepted).toMatchObject({ status: 'queued', statusUrl: `/api/v1/intake/batches/${accepted.batchId}`, reportUrl: `/api/v1/intake/${accepted.batchId}` });
+  expect(res.headers.location).toBe(accepted.statusUrl);
+  await drainOutbox(db);
+  const got = await app.inject({ method: 'GET', url: accepted.statusUrl, headers: auth });
+  expect(got.statusCode, got.body).toBe(200);
+  const status = got.json() as { status: string; report: BatchReport | null };
+  expect(status.status).not.toMatch(/^(queued|running)$/);
+  return status.report!;
+}
+
+/** POSTs to /api/v1/intake with inject() and follows the batch to its report (see followBatch). */
+export async function postIntake(
+  app: FastifyInstance, db: Kysely<Database>, auth: Record<string, string>,
+  body: { records: unknown[] } | string, opts: { contentType?: string; query?: string } = {},
+): Promise<BatchReport> {
+  const contentType = opts.contentType ?? (typeof body === 'string' ? 'application/x-ndjson' : 'application/json');
+  const res = await app.inject({
+    method: 'POST', url: `/api/v1/intake${opts.query ? `?${opts.query}` : ''}`, headers: { ...auth, 'content-type': contentType },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return followBatch(app, db, res, auth);
 }

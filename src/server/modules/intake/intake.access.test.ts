@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { makeNhsNumber } from '../../../domain/identifiers.js';
 import { auditRowsFor, involve, lastAuditId, makeOrg, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
-import { importText, toJsonl } from '../../../../test/intake-helpers.js';
+import { followBatch, importText, toJsonl } from '../../../../test/intake-helpers.js';
 import { createApiKey } from '../api/api-key.js';
 import { ENTRIES_RECORDED } from '../chronology/commands/append-entry.js';
 
@@ -65,8 +65,7 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
       record(s.org.id, 'SIMS', 'NEW-1', childData('PUPIL-3', { given: 'Tobias', family: word(), dob: '2013-02-03' })),
     ];
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: s.auth, payload: { records } });
-    expect(res.statusCode).toBe(201);
-    const report = res.json();
+    const report = await followBatch(t.app, t.db, res, s.auth);
     // The attack is real: the exact record was linked to the existing child.
     const rows = await t.db.selectFrom('intake_row').select(['seq', 'person_id', 'person_outcome', 'outcome']).where('batch_id', '=', report.batchId).orderBy('seq').execute();
     expect(rows[0]).toMatchObject({ person_id: k.childId, person_outcome: 'linked' });
@@ -77,7 +76,9 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
     expect(report).not.toHaveProperty('people');
     const stored = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${report.batchId}`, headers: s.auth });
     expect(stored.statusCode).toBe(200);
-    for (const body of [res.body, stored.body]) {
+    const status = await t.app.inject({ method: 'GET', url: `/api/v1/intake/batches/${report.batchId}`, headers: s.auth });
+    expect(status.statusCode).toBe(200);
+    for (const body of [res.body, stored.body, status.body]) {
       for (const r of rows) expect(body).not.toContain(r.person_id!);
       expect(body).not.toMatch(/linked|review/);
     }
@@ -118,7 +119,7 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
     const k = await knownChild();
     const s = await school();
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: s.auth, payload: { records: [record(s.org.id, 'SIMS', 'EXACT-2', childData('PUPIL-9', { ...k.child, nhs: undefined as never }))] } });
-    const batchId = res.json().batchId as string;
+    const { batchId } = await followBatch(t.app, t.db, res, s.auth);
     const linked = await t.db.selectFrom('intake_row').select('person_id').where('batch_id', '=', batchId).where('seq', '=', 0).executeTakeFirstOrThrow();
     expect(linked.person_id).toBe(k.childId);
     const dsl = await signIn(t.app, s.dsl.email);
@@ -228,7 +229,7 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
     const weak = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: s.auth, payload: { records: [
       record(s.org.id, 'SIMS', 'WEAPON-1', subject(), { otherPeople: [{ role: 'suspect', person: childData('SUSPECT-1', { ...k.child, nhs: undefined as never }) }] }),
     ] } });
-    expect(weak.statusCode).toBe(201);
+    const weakReport = await followBatch(t.app, t.db, weak, s.auth);
     const weakEvent = await t.db.selectFrom('event').select('id').where('organisation_id', '=', s.org.id).where('source_record_id', '=', 'WEAPON-1').executeTakeFirstOrThrow();
     const weakPeople = await t.db.selectFrom('event_person').select(['person_id', 'role']).where('event_id', '=', weakEvent.id).execute();
     expect(weakPeople.map((p) => p.person_id)).not.toContain(k.childId);
@@ -237,7 +238,7 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
     const review = await t.db.selectFrom('identity_review_item').select(['person_id', 'candidate_person_id']).where('person_id', '=', provisional).executeTakeFirstOrThrow();
     expect(review.candidate_person_id).toBe(k.childId);
     // The record's report line says so, without naming anyone.
-    const row = await t.db.selectFrom('intake_row').select(['warnings']).where('batch_id', '=', weak.json().batchId).executeTakeFirstOrThrow();
+    const row = await t.db.selectFrom('intake_row').select(['warnings']).where('batch_id', '=', weakReport.batchId).executeTakeFirstOrThrow();
     const notes = (typeof row.warnings === 'string' ? JSON.parse(row.warnings) : row.warnings) as { field: string; reason: string }[];
     expect(notes).toEqual([{ field: 'otherPeople.0', reason: 'the suspect was not linked to an existing person\'s record: identity review decides whether they are someone already known' }]);
     expect(JSON.stringify(notes)).not.toContain(k.childId);
@@ -260,8 +261,9 @@ describe(`intake grants nothing by assertion on ${TEST_ENGINE}`, () => {
     const strong = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: s.auth, payload: { records: [
       record(s.org.id, 'SIMS', 'WEAPON-2', subject(), { otherPeople: [{ role: 'suspect', person: childData('SUSPECT-2', k.child) }] }),
     ] } });
-    expect(strong.statusCode).toBe(201);
+    const strongReport = await followBatch(t.app, t.db, strong, s.auth);
     expect(strong.body).not.toContain(k.childId);
+    expect(JSON.stringify(strongReport)).not.toContain(k.childId);
     const strongEvent = await t.db.selectFrom('event').select('id').where('organisation_id', '=', s.org.id).where('source_record_id', '=', 'WEAPON-2').executeTakeFirstOrThrow();
     const strongPeople = await t.db.selectFrom('event_person').select(['person_id', 'role']).where('event_id', '=', strongEvent.id).execute();
     expect(strongPeople).toContainEqual({ person_id: k.childId, role: 'suspect' });

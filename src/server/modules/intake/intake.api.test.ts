@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
-import { policeRecord, syntheticPerson, tableCounts, toJsonl } from '../../../../test/intake-helpers.js';
+import { readFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { drainOutbox } from '../../../../test/drain-outbox.js';
+import { DFE_SAMPLES, policeRecord, postIntake, syntheticPerson, tableCounts, toJsonl } from '../../../../test/intake-helpers.js';
 import { createApiKey } from '../api/api-key.js';
 
 describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
@@ -10,9 +13,13 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     const police = await makeOrg(t.db, 'police');
     const other = await makeOrg(t.db, 'housing');
     const key = (await createApiKey(t.db, police.id, 'Niche')).key;
+    const secondKey = (await createApiKey(t.db, police.id, 'Another police system')).key;
     const otherKey = (await createApiKey(t.db, other.id, 'Housing')).key;
     const rowsSince = async (since: number) => (await auditRowsFor(t.db, { since })).filter((r) => r.organisation_id === police.id || r.organisation_id === other.id);
-    return { police, other, rowsSince, auth: { authorization: `Bearer ${key}` }, otherAuth: { authorization: `Bearer ${otherKey}` } };
+    return {
+      police, other, rowsSince,
+      auth: { authorization: `Bearer ${key}` }, secondAuth: { authorization: `Bearer ${secondKey}` }, otherAuth: { authorization: `Bearer ${otherKey}` },
+    };
   }
 
   it('answers 401 without a key and with an unknown key, and stores nothing', async () => {
@@ -38,10 +45,7 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
       }),
       { ...policeRecord(w.police.id, 'API-3'), event: { code: 'no_such_type', occurredAt: '2026-01-01', summary: 'x' } },
     ];
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: w.auth, payload: { records } });
-    expect(res.statusCode).toBe(201);
-    const report = res.json();
-    expect(res.headers.location).toBe(`/api/v1/intake/${report.batchId}`);
+    const report = await postIntake(t.app, t.db, w.auth, { records });
     expect(report).toMatchObject({ status: 'completed', received: 3, accepted: 2, rejected: 1, reconciled: true, outcomes: { new: 2, updated: 0, unchanged: 0 } });
     expect(report.rejections).toEqual([{ file: 'api-jsonl', table: 'records', row: 3, ref: null, recordId: 'API-3', errors: [{ field: 'event.code', reason: '"no_such_type" is not an event type in the vocabulary' }] }]);
 
@@ -68,6 +72,7 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     expect(rows.map((r) => [r.action, r.outcome, r.organisation_id, r.api_key_id !== null, r.person_id])).toEqual([
       ['event.record', 'allowed', w.police.id, true, subjectOf(events[0]!.id)], ['event.record', 'allowed', w.police.id, true, witnessId],
       ['event.record', 'allowed', w.police.id, true, subjectOf(events[1]!.id)], ['intake.import', 'allowed', w.police.id, true, null],
+      ['intake.report.read', 'allowed', w.police.id, true, null],
     ]);
 
     // The sending system does not see the child it reported: only a person who works with the child can confirm a relationship.
@@ -80,53 +85,87 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     const s1 = policeRecord(w.police.id, 'S-1');
     const s2 = policeRecord(w.police.id, 'S-2');
     const lines = toJsonl([s1, s2]);
-    const send = (payload: string) => t.app.inject({ method: 'POST', url: '/api/v1/intake?sourceSystem=ignored-for-jsonl', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload });
+    const send = (payload: string) => postIntake(t.app, t.db, w.auth, payload, { query: 'sourceSystem=ignored-for-jsonl' });
     const first = await send(lines);
-    expect(first.statusCode).toBe(201);
-    expect(first.json()).toMatchObject({ received: 2, accepted: 2, outcomes: { new: 2 } });
+    expect(first).toMatchObject({ received: 2, accepted: 2, outcomes: { new: 2 } });
     const before = await tableCounts(t.db, w.police.id);
     const since = await lastAuditId(t.db);
     const again = await send(lines);
-    expect(again.json()).toMatchObject({ received: 2, accepted: 2, rejected: 0, outcomes: { new: 0, updated: 0, unchanged: 2 } });
+    expect(again).toMatchObject({ received: 2, accepted: 2, rejected: 0, outcomes: { new: 0, updated: 0, unchanged: 2 } });
     expect(await tableCounts(t.db, w.police.id)).toEqual(before);
-    expect((await w.rowsSince(since)).map((r) => r.action)).toEqual(['intake.import']);
+    expect((await w.rowsSince(since)).map((r) => r.action)).toEqual(['intake.import', 'intake.report.read']);
 
     const changed = { ...s2, event: { code: 'stop_and_search', occurredAt: '2026-03-01T21:15:00Z', summary: 'Stopped and searched; a knife was found' } };
     const third = await send(toJsonl([s1, changed]));
-    expect(third.json()).toMatchObject({ outcomes: { new: 0, updated: 1, unchanged: 1 } });
+    expect(third).toMatchObject({ outcomes: { new: 0, updated: 1, unchanged: 1 } });
     const versions = await t.db.selectFrom('event').select(['id', 'summary', 'supersedes', 'correction_reason']).where('organisation_id', '=', w.police.id).where('source_record_id', '=', 'S-2').orderBy('recorded_at').execute();
     expect(versions).toHaveLength(2);
     expect(versions[1]).toMatchObject({ summary: 'Stopped and searched; a knife was found', supersedes: versions[0]!.id, correction_reason: 'Updated by source system' });
   });
 
-  it('reads a batch report for its own organisation only; another organisation gets 404 and a denied row', async () => {
+  it('answers 202 at once with the batch\'s address; the import runs as outbox work; only the sending key reads the batch (anyone else: 404 and a denied row)', async () => {
     const w = await world();
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload: toJsonl([policeRecord(w.police.id, 'R-1')]) });
-    const batchId = res.json().batchId as string;
+    expect(res.statusCode).toBe(202);
+    const { batchId, statusUrl, reportUrl } = res.json() as { batchId: string; statusUrl: string; reportUrl: string };
+    expect(res.headers.location).toBe(statusUrl);
+    expect(statusUrl).toBe(`/api/v1/intake/batches/${batchId}`);
+    // Nothing is imported yet: the request did not wait for it.
+    expect(await t.db.selectFrom('event').select('id').where('organisation_id', '=', w.police.id).execute()).toEqual([]);
     const since = await lastAuditId(t.db);
-    const own = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
-    expect(own.statusCode).toBe(200);
-    expect(own.json()).toMatchObject({ batchId, received: 1, accepted: 1 });
-    const theirs = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.otherAuth });
-    const missing = await t.app.inject({ method: 'GET', url: '/api/v1/intake/00000000-0000-4000-8000-000000000000', headers: w.otherAuth });
-    expect([theirs.statusCode, missing.statusCode]).toEqual([404, 404]);
-    expect(theirs.json().error.code).toBe(missing.json().error.code);
+    const queued = await t.app.inject({ method: 'GET', url: statusUrl, headers: w.auth });
+    expect(queued.statusCode).toBe(200);
+    expect(queued.json()).toMatchObject({ batchId, status: 'queued', recordsRead: 0, report: null, reportUrl });
+    expect((await t.app.inject({ method: 'GET', url: reportUrl, headers: w.auth })).statusCode).toBe(409);
+
+    // Another organisation's key, another key of the same organisation, and a batch that does not exist: the same 404.
+    const refusals = [];
+    for (const [auth, url] of [[w.otherAuth, statusUrl], [w.secondAuth, statusUrl], [w.secondAuth, reportUrl], [w.otherAuth, '/api/v1/intake/batches/00000000-0000-4000-8000-000000000000']] as const) {
+      const got = await t.app.inject({ method: 'GET', url, headers: auth });
+      expect(got.statusCode, url).toBe(404);
+      refusals.push(got.json().error.code);
+    }
+    expect(new Set(refusals).size).toBe(1);
+
+    await drainOutbox(t.db);
+    const done = await t.app.inject({ method: 'GET', url: statusUrl, headers: w.auth });
+    expect(done.json()).toMatchObject({ batchId, status: 'completed', recordsRead: 1, report: { batchId, received: 1, accepted: 1 } });
+    expect(done.json().finishedAt).not.toBeNull();
+    const report = await t.app.inject({ method: 'GET', url: reportUrl, headers: w.auth });
+    expect(report.statusCode).toBe(200);
+    expect(report.json()).toEqual(done.json().report);
     const rows = await w.rowsSince(since);
-    expect(rows.map((r) => [r.action, r.outcome, r.organisation_id])).toEqual([
-      ['intake.report.read', 'allowed', w.police.id], ['intake.report.read', 'denied', w.other.id], ['intake.report.read', 'denied', w.other.id],
+    expect(rows.map((r) => [r.action, r.outcome, r.organisation_id, r.api_key_id !== null])).toEqual([
+      // The status read and the report read while it was queued (409) are both logged.
+      ['intake.report.read', 'allowed', w.police.id, true], ['intake.report.read', 'allowed', w.police.id, true], ['intake.report.read', 'denied', w.other.id, true],
+      ['intake.report.read', 'denied', w.police.id, true], ['intake.report.read', 'denied', w.police.id, true], ['intake.report.read', 'denied', w.other.id, true],
+      ['event.record', 'allowed', w.police.id, true], ['intake.import', 'allowed', w.police.id, true],
+      ['intake.report.read', 'allowed', w.police.id, true], ['intake.report.read', 'allowed', w.police.id, true],
     ]);
+  });
+
+  it('takes every documented content type through inject() too: a CIN census (application/xml) and an SSDA903 table (text/csv)', async () => {
+    const cin = await makeOrg(t.db, 'childrens_social_care');
+    const auth = { authorization: `Bearer ${(await createApiKey(t.db, cin.id, 'CIN system')).key}` };
+    const xml = readFileSync(`${DFE_SAMPLES}cin-2022.xml`, 'utf8');
+    const census = await postIntake(t.app, t.db, auth, xml, { contentType: 'application/xml', query: 'fileName=cin-2022.xml' });
+    expect(census).toMatchObject({ status: 'completed', files: ['cin-2022.xml'], fileErrors: [] });
+    expect(census.accepted).toBeGreaterThan(0);
+    const header = readFileSync(`${DFE_SAMPLES}ssda903/header.csv`, 'utf8').split(/\r?\n/).slice(0, 3).join('\n');
+    const table = await postIntake(t.app, t.db, auth, `${header}\n`, { contentType: 'text/csv', query: 'fileName=header.csv' });
+    expect(table).toMatchObject({ status: 'completed', received: 2, accepted: 2, rejected: 0 });
   });
 
   it('refuses a record naming another organisation, and an unsupported content type', async () => {
     const w = await world();
-    const res = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: w.auth, payload: { records: [policeRecord(w.other.id, 'X-1')] } });
-    expect(res.json()).toMatchObject({ accepted: 0, rejected: 1 });
-    expect(res.json().rejections[0].errors[0].field).toBe('organisation');
+    const report = await postIntake(t.app, t.db, w.auth, { records: [policeRecord(w.other.id, 'X-1')] });
+    expect(report).toMatchObject({ accepted: 0, rejected: 1 });
+    expect(report.rejections[0]!.errors[0]!.field).toBe('organisation');
     const pdf = await t.app.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/pdf' }, payload: '%PDF' });
     expect(pdf.statusCode).toBe(415);
   });
 
-  it('refuses a body declared larger than the configured limit (413) without storing anything', async () => {
+  it('refuses a body declared larger than the configured limit, or streamed past it, with 413 without storing anything', async () => {
     const w = await world();
     // A server configured with a limit of 0.01 MB, on the same database.
     const small = await buildTestApp(t.d, { INTAKE_MAX_MB: '0.01' });
@@ -136,7 +175,11 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
       const res = await small.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload });
       expect(res.statusCode).toBe(413);
       expect(res.json().error).toMatchObject({ code: 'file_too_large', message: 'The upload is larger than the limit of 10.2 KB: send it in smaller batches' });
+      // A stream with no Content-Length is refused as soon as it passes the limit.
+      const streamed = await small.inject({ method: 'POST', url: '/api/v1/intake', headers: { ...w.auth, 'content-type': 'application/x-ndjson' }, payload: Readable.from([Buffer.from(payload)]) });
+      expect(streamed.statusCode).toBe(413);
       expect(await tableCounts(t.db, w.police.id)).toEqual(before);
+      expect(await t.db.selectFrom('intake_batch').select('id').where('organisation_id', '=', w.police.id).execute()).toEqual([]);
     } finally {
       await small.close();
     }

@@ -13,9 +13,14 @@ export function canImport(actor: Actor): boolean {
   return actor.kind === 'system' || actor.roles.some((r) => INTAKE_ROLES.includes(r));
 }
 
-/** Whether the actor may read a batch's report: only its own organisation's, and only those who may import. */
-export function canReadBatch(actor: Actor, batch: { organisation_id: string }): boolean {
-  return canImport(actor) && batch.organisation_id === actor.organisationId;
+/**
+ * Whether the actor may read a batch's report: only its own organisation's, and only those who may
+ * import. A system reads only the batches its own key sent (another key of the same organisation,
+ * another system, is answered "not found"); the organisation's people read all its batches.
+ */
+export function canReadBatch(actor: Actor, batch: { organisation_id: string; api_key_id: string | null }): boolean {
+  if (!canImport(actor) || batch.organisation_id !== actor.organisationId) return false;
+  return actor.kind !== 'system' || batch.api_key_id === actor.apiKeyId;
 }
 
 /** Whether the actor may change their organisation's code table (people only: a system cannot redefine codes). */

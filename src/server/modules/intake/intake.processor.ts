@@ -1,7 +1,7 @@
 /**
- * Uploads through the web page are imported as outbox work: the upload stores its files, creates
- * the batch and queues an `intake.import` row in one transaction, and the page answers at once with
- * the batch (and its progress). The import then runs in whichever process's worker claims the row,
+ * Uploads through the web page and POST /api/v1/intake are imported as outbox work: the upload stores
+ * its files, creates the batch and queues an `intake.import` row in one transaction, and the page (or
+ * the API, 202 with the batch's address) answers at once with the batch (and its progress). The import then runs in whichever process's worker claims the row,
  * and runs again if that process dies before finishing (records already stored are recognised and
  * left unchanged).
  */
@@ -23,6 +23,8 @@ export interface IntakeImportPayload {
   batchId: string;
   organisationId: string;
   format: IntakeFormat;
+  /** How the records came: the upload page, or the API (older rows say neither: the page). */
+  via?: 'upload' | 'api' | undefined;
   actor: Actor | null;
   route: string;
   requestId: string | null;
@@ -48,7 +50,7 @@ export async function queueUpload(trx: Kysely<Database>, upload: UploadToQueue):
   ];
   for (const [seq, f] of files.entries()) await trx.insertInto('intake_upload_file').values({ batch_id: batchId, seq, ...f }).execute();
   const payload: IntakeImportPayload = {
-    batchId, organisationId: req.organisationId, format: req.format, actor: req.actor, route: req.route, requestId: req.requestId ?? null,
+    batchId, organisationId: req.organisationId, format: req.format, via: req.via === 'api' ? 'api' : 'upload', actor: req.actor, route: req.route, requestId: req.requestId ?? null,
     encoding: req.encoding, sourceSystem: req.sourceSystem, maxBytes: req.maxBytes,
   };
   await enqueue(trx, INTAKE_IMPORT, payload, { dedupeKey: batchId, maxAttempts: 3 });
@@ -72,7 +74,7 @@ export const intakeImportProcessor: OutboxProcessor = {
     const data = files.filter((f) => f.purpose === 'data');
     const mapping = files.find((f) => f.purpose === 'mapping');
     await runImport(db, p.batchId, {
-      organisationId: p.organisationId, format: p.format, via: 'upload', actor: p.actor, route: p.route, requestId: p.requestId,
+      organisationId: p.organisationId, format: p.format, via: p.via ?? 'upload', actor: p.actor, route: p.route, requestId: p.requestId,
       sources: data.map((f) => ({ name: f.file_name, bytes: Readable.from([Buffer.from(f.content)]) })),
       mappingText: mapping ? Buffer.from(mapping.content).toString('utf8') : undefined,
       encoding: p.encoding, sourceSystem: p.sourceSystem, maxBytes: p.maxBytes, bytesTotal: batch.bytes_total, firstSeq: Number(stored.next), log,

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import type { Actor } from '../../actor.js';
 import { isUuid } from '../../request.js';
@@ -9,6 +9,8 @@ import type { BatchReport, BatchStatus } from './intake.report.js';
 export interface BatchView {
   id: string;
   organisationId: string;
+  /** The key that sent it (API batches), else null. */
+  apiKeyId: string | null;
   format: string;
   files: string[];
   via: string;
@@ -27,10 +29,19 @@ export async function getBatch(db: Kysely<Database>, batchId: string): Promise<B
   const b = await db.selectFrom('intake_batch').selectAll().where('id', '=', batchId).executeTakeFirst();
   if (!b) return null;
   return {
-    id: b.id, organisationId: b.organisation_id, format: b.format, files: b.file_names, via: b.via, status: b.status as BatchStatus,
+    id: b.id, organisationId: b.organisation_id, apiKeyId: b.api_key_id, format: b.format, files: b.file_names, via: b.via, status: b.status as BatchStatus,
     bytesTotal: b.bytes_total === null ? null : Number(b.bytes_total), bytesRead: Number(b.bytes_read), recordsRead: b.records_read,
     startedAt: b.started_at, finishedAt: b.finished_at, report: (typeof b.report === 'string' ? JSON.parse(b.report) : b.report) as BatchReport | null,
   };
+}
+
+/** Whether a running batch has not started yet: its import waits in the outbox, claimed by no worker. */
+export async function isQueued(db: Kysely<Database>, batchId: string): Promise<boolean> {
+  const row = await db.selectFrom('outbox').select('id')
+    .where('kind', '=', 'intake.import').where('dedupe_key', '=', batchId).where('status', '=', 'pending')
+    .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<=', sql<Date>`now()`)]))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The organisation's most recent batches. */

@@ -24,6 +24,32 @@ export const batchReportSchema = z.object({
   rejections: z.array(z.object({ file: z.string(), table: z.string(), row: z.number().int(), ref: z.string().nullable(), recordId: z.string().nullable(), errors: z.array(problem) })),
 });
 
+/** A batch's status as the API shows it: `queued` while its import waits for the outbox worker. */
+export const API_BATCH_STATUSES = ['queued', ...BATCH_STATUSES] as const;
+
+/** The answer to POST /api/v1/intake: the batch's address, before anything is imported. */
+export const batchAcceptedSchema = z.object({
+  batchId: z.string().uuid(),
+  status: z.literal('queued'),
+  statusUrl: z.string(),
+  reportUrl: z.string(),
+});
+
+/** GET /api/v1/intake/batches/{batchId}: progress while it runs, and the report once it has finished. */
+export const batchStatusSchema = z.object({
+  batchId: z.string().uuid(),
+  status: z.enum(API_BATCH_STATUSES),
+  format: z.string(),
+  files: z.array(z.string()),
+  recordsRead: z.number().int(),
+  bytesRead: z.number().int(),
+  bytesTotal: z.number().int().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  reportUrl: z.string(),
+  report: batchReportSchema.nullable(),
+});
+
 /** Query parameters of POST /api/v1/intake. */
 export const intakeQuerySchema = z.strictObject({
   format: z.enum(INTAKE_FORMATS).optional(),

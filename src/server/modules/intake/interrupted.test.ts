@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { auditRowsFor, buildTestApp, lastAuditId, makeOrg, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
+import type { Actor } from '../../actor.js';
 import { createLogger } from '../../logging.js';
 import { createApiKey } from '../api/api-key.js';
 import { createBatch } from './commands/import-batch.js';
@@ -20,10 +21,11 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
     const team = await makeTeam(t.db, org.id);
     const dsl = await makeUser(t.db, { organisationId: org.id, roles: ['designated_safeguarding_lead'], teamId: team.id });
     const otherDsl = await makeUser(t.db, { organisationId: other.id, roles: ['designated_safeguarding_lead'] });
-    const key = (await createApiKey(t.db, org.id, 'Niche')).key;
+    const { id: keyId, key } = await createApiKey(t.db, org.id, 'Niche');
     const otherKey = (await createApiKey(t.db, other.id, 'Other')).key;
+    const system: Actor = { kind: 'system', apiKeyId: keyId, organisationId: org.id, organisationName: org.name };
     return {
-      org, other, dsl, otherDsl,
+      org, other, dsl, otherDsl, system,
       session: await signIn(t.app, dsl.email), otherSession: await signIn(t.app, otherDsl.email),
       auth: { authorization: `Bearer ${key}` }, otherAuth: { authorization: `Bearer ${otherKey}` },
     };
@@ -34,10 +36,10 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
    * one rejected, every row stored), then put back as the dead process left it: running, no report,
    * owned by another process that was last heard from an hour ago.
    */
-  async function abandonedBatch(organisationId: string, heartbeat = sql<Date>`now() - interval '1 hour'`) {
+  async function abandonedBatch(organisationId: string, heartbeat = sql<Date>`now() - interval '1 hour'`, actor: Actor | null = null) {
     const records = [policeRecord(organisationId, 'INT-1'), policeRecord(organisationId, 'INT-2'), { ...policeRecord(organisationId, 'INT-3'), event: { code: 'no_such_type', occurredAt: '2026-01-01', summary: 'x' } }];
     const file = toJsonl(records);
-    const report = await importText(t.db, organisationId, 'jsonl', 'niche-export.jsonl', file);
+    const report = await importText(t.db, organisationId, 'jsonl', 'niche-export.jsonl', file, actor ? { actor, via: 'api' } : {});
     await t.db.updateTable('intake_batch').set({ status: 'running', report: null, finished_at: null, owner: DEAD_OWNER, heartbeat_at: heartbeat })
       .where('id', '=', report.batchId).execute();
     return { batchId: report.batchId, file };
@@ -47,7 +49,8 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
 
   it('reports a batch whose process went silent as interrupted through the API, with its reason and what it stored', async () => {
     const w = await world();
-    const { batchId, file } = await abandonedBatch(w.org.id);
+    // Sent by the organisation's system: only that key reads it.
+    const { batchId, file } = await abandonedBatch(w.org.id, undefined, w.system);
     const since = await lastAuditId(t.db);
 
     // Another organisation is still answered "not found", and its attempt changes nothing.
@@ -111,8 +114,8 @@ describe(`interrupted imports on ${TEST_ENGINE}`, () => {
 
   it('leaves a live running batch running: this process\'s, and another process\'s that is still heard from', async () => {
     const w = await world();
-    const mine = await createBatch(t.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'slow.jsonl', bytes: (async function* () {})() }], via: 'api', actor: null, route: 'test', maxBytes: 1024 });
-    const { batchId: theirs } = await abandonedBatch(w.org.id, sql<Date>`now() - interval '10 seconds'`);
+    const mine = await createBatch(t.db, { organisationId: w.org.id, format: 'jsonl', sources: [{ name: 'slow.jsonl', bytes: (async function* () {})() }], via: 'api', actor: w.system, route: 'test', maxBytes: 1024 });
+    const { batchId: theirs } = await abandonedBatch(w.org.id, sql<Date>`now() - interval '10 seconds'`, w.system);
 
     for (const batchId of [mine, theirs]) {
       const api = await t.app.inject({ method: 'GET', url: `/api/v1/intake/${batchId}`, headers: w.auth });
