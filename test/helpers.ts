@@ -21,11 +21,11 @@ export const TEST_ENGINE = process.env.JIGSAW_TEST_ENGINE === 'postgres' ? 'post
  * nothing): an in-memory PGlite opened from the run's migrated snapshot, or on the server a copy of
  * the run's migrated template (test/*-global-setup.ts). Closing it drops the server copy.
  */
-export async function openTestDb(prefix = 'jigsaw_t'): Promise<Db> {
+export async function openTestDb(label?: string): Promise<Db> {
   if (TEST_ENGINE === 'postgres') {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error('DATABASE_URL must be set for the postgres test project');
-    const scratch = await createScratchDatabase(url, `${prefix}_${process.pid}_${++copies}`, { template: inject('postgresTemplate') });
+    const scratch = await createScratchDatabase(url, `jigsaw_t_${process.pid}_${++copies}${label ? `_${label}` : ''}`.slice(0, 63), { template: inject('postgresTemplate') });
     let d: Db;
     try {
       // Database-level grants are not copied with the template: the owner grants them again (no migration is pending).

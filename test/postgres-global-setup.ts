@@ -1,7 +1,8 @@
 import type { TestProject } from 'vitest/node';
 import { openDb } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../src/db/database.js';
 
 /**
  * Gives the server test database a clean, migrated schema once per run, as the tables' owner (the
@@ -24,6 +25,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const admin = await openDb({ databaseUrl: adminUrl(url) });
   const name = decodeURIComponent(new URL(url).pathname.slice(1));
   try {
+    await dropLeftovers(admin.db);
     await sql.raw(`DROP DATABASE IF EXISTS ${template}`).execute(admin.db);
     await sql.raw(`CREATE DATABASE ${template} TEMPLATE "${name.replace(/"/g, '""')}"`).execute(admin.db);
   } finally {
@@ -38,6 +40,28 @@ export default async function setup(project: TestProject): Promise<() => Promise
       await a.close();
     }
   };
+}
+
+/**
+ * Drops test databases left by runs that were killed before they could drop their own: each name
+ * carries the id of the process that made it, and a process no longer running will not come back.
+ */
+async function dropLeftovers(db: Kysely<Database>): Promise<void> {
+  const { rows } = await sql<{ datname: string }>`SELECT datname FROM pg_database WHERE datname ~ '^jigsaw_(tpl|t)_[0-9]+'`.execute(db);
+  for (const { datname } of rows) {
+    const pid = Number(/^jigsaw_(?:tpl|t)_(\d+)/.exec(datname)![1]);
+    if (isRunning(pid)) continue;
+    await sql.raw(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`).execute(db);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The same server's maintenance database, to copy and drop others from. */
