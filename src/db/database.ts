@@ -515,6 +515,110 @@ export interface PanelReferralDueTable {
   recorded_at: CreatedAt;
 }
 
+/** A kind of panel a partnership runs, its cadence, and how long before a meeting invitees may read the agenda's records. */
+export interface PanelTypeTable {
+  id: Generated<string>;
+  partnership_id: string;
+  kind: 'mace' | 'operational_high_risk' | 'strategy_meeting' | 'initial_cp_conference' | 'review_cp_conference' | 'transfer_in_cp_conference' | 'complex_case';
+  name: string;
+  cadence_days: number;
+  access_days_before: Generated<number>;
+  created_at: CreatedAt;
+}
+
+/** A panel's standing member: an agency (and the person, when known) and their role. */
+export interface PanelMemberTable {
+  id: Generated<string>;
+  panel_type_id: string;
+  organisation_id: string;
+  user_id: string | null;
+  role: string;
+}
+
+/** One sitting of a panel; invitees may read the agenda's children from access_from until access_until. */
+export interface PanelMeetingTable {
+  id: Generated<string>;
+  panel_type_id: string;
+  held_at: Date;
+  access_from: Date;
+  access_until: Date;
+  status: Generated<'scheduled' | 'held' | 'cancelled'>;
+  created_by_user_id: string;
+  created_at: CreatedAt;
+  invitations_sent_at: Date | null;
+  recorded_at: Date | null;
+  recorded_by_user_id: string | null;
+}
+
+/** How a child reaches an agenda. */
+export interface PanelReferralTable {
+  id: Generated<string>;
+  person_id: string;
+  partnership_id: string;
+  source: 'practitioner' | 'assessment' | 'consideration' | 'critical_moment' | 'review_due';
+  reason: string;
+  referred_by_user_id: string | null;
+  organisation_id: string | null;
+  assessment_id: string | null;
+  meeting_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** A child on a meeting's agenda, with the panel's decision and next review date. */
+export interface PanelAgendaItemTable {
+  id: Generated<string>;
+  meeting_id: string;
+  person_id: string;
+  section: 'review' | 'new_referral';
+  referral_id: string | null;
+  decision: string | null;
+  next_review_on: DateText | null;
+}
+
+/** An agency invited to a meeting, why, whether it was left out (with the reason), and its attendance. */
+export interface PanelInvitationTable {
+  id: Generated<string>;
+  meeting_id: string;
+  organisation_id: string;
+  basis: 'statutory' | 'school' | 'housing' | 'involved' | 'standing' | 'added';
+  excluded_reason: string | null;
+  excluded_by_user_id: string | null;
+  sent_at: Date | null;
+  attendance: 'attended' | 'apologies' | 'absent' | null;
+  attendee_name: string | null;
+  attendee_role: string | null;
+}
+
+/** A person an invitation reached (in the app and by email); holds time-limited access to the agenda's children. */
+export interface PanelInviteeTable {
+  invitation_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+  emailed_at: Date | null;
+  read_at: Date | null;
+}
+
+/** An agency's update about a child for a meeting. */
+export interface PanelUpdateTable {
+  id: Generated<string>;
+  meeting_id: string;
+  person_id: string;
+  organisation_id: string;
+  author_user_id: string;
+  facts: string;
+  opinion: string | null;
+  not_shared: string | null;
+  not_shared_reason: string | null;
+  no_significant_incident: boolean;
+  submitted_at: CreatedAt;
+}
+
+/** A significant entry an agency update acknowledged. */
+export interface PanelUpdateAcknowledgementTable {
+  update_id: string;
+  event_id: string;
+}
+
 export interface RuleTable {
   id: Generated<string>;
   code: string;
@@ -930,6 +1034,15 @@ export interface Database {
   assessment: AssessmentTable;
   assessment_version: AssessmentVersionTable;
   panel_referral_due: PanelReferralDueTable;
+  panel_type: PanelTypeTable;
+  panel_member: PanelMemberTable;
+  panel_meeting: PanelMeetingTable;
+  panel_referral: PanelReferralTable;
+  panel_agenda_item: PanelAgendaItemTable;
+  panel_invitation: PanelInvitationTable;
+  panel_invitee: PanelInviteeTable;
+  panel_update: PanelUpdateTable;
+  panel_update_acknowledgement: PanelUpdateAcknowledgementTable;
   rule: RuleTable;
   rule_version: RuleVersionTable;
   partnership: PartnershipTable;

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { isEthnicityCode } from '../domain/ethnicity.js';
 import { isValidNhsNumber, isValidUpn, normaliseNhsNumber } from '../domain/identifiers.js';
 import { parseIsoDate, parseOccurredAt } from './dates.js';
+import { MISSING_RISK_GRADINGS, missingDetailLines, type MissingRiskGrading } from './missing-details.js';
 import { nulProblems, withoutNul } from './storable.js';
 import {
   IDENTIFIER_SCHEMES, OTHER_NAME_KINDS, PERSON_ROLES,
@@ -66,6 +67,13 @@ const eventSchema = z.strictObject({
   sensitivity: z.enum(['standard', 'restricted']).optional(),
   reliability: z.enum(['confirmed', 'reported', 'unverified']).optional(),
   grading: gradingSchema.optional().describe('For intelligence: source and intelligence evaluation and handling code'),
+  missing: z.strictObject({
+    foundAt: z.string().max(40).optional().describe('When the child was found or came back: YYYY-MM-DD, or a date-time with a time zone'),
+    whereFound: optionalText(300),
+    whoWith: optionalText(300),
+    policeReference: optionalText(60).describe('The police missing person reference; a found report names the missing report\'s'),
+    riskGrading: z.enum(Object.keys(MISSING_RISK_GRADINGS) as [MissingRiskGrading, ...MissingRiskGrading[]]).optional(),
+  }).optional().describe('For a missing_episode: the episode as the police know it. A report with foundAt completes the child\'s open episode'),
 });
 
 /** One interchange v1 record. */
@@ -143,6 +151,29 @@ function checkGrading(g: z.infer<typeof gradingSchema> | undefined, errors: Fiel
   return { system: g.system, sourceEvaluation: g.sourceEvaluation, intelligenceEvaluation: g.intelligenceEvaluation, handlingCode: g.handlingCode, handlingConditions: g.handlingConditions || null };
 }
 
+/**
+ * A missing episode's details: only on a missing_episode (or an agency code the code table maps);
+ * kept as lines of the narrative, which the missing episodes processor reads back.
+ */
+function checkMissing(e: z.infer<typeof eventSchema>, errors: FieldProblem[]): string[] {
+  const m = e.missing;
+  if (!m) return [];
+  if (e.code && e.code !== 'missing_episode') {
+    errors.push({ field: 'event.missing', reason: 'is only for a missing_episode' });
+    return [];
+  }
+  let found: { at: string; precision: 'date' | 'time' } | null = null;
+  if (m.foundAt) {
+    const f = parseOccurredAt(m.foundAt);
+    if (f.ok) found = f;
+    else errors.push({ field: 'event.missing.foundAt', reason: f.reason });
+  }
+  return missingDetailLines({
+    foundAt: found?.at ?? null, foundPrecision: found?.precision, whereFound: m.whereFound || null, whoWith: m.whoWith || null,
+    policeReference: m.policeReference || null, riskGrading: m.riskGrading ?? null,
+  });
+}
+
 /** Checks one parsed JSON value as an interchange v1 record: the record, or every problem with it. */
 export function checkInterchangeRecord(value: unknown): { record: IntakeRecord | null; errors: FieldProblem[]; warnings: FieldProblem[]; recordId: string | null } {
   const recordId = typeof (value as { recordId?: unknown })?.recordId === 'string' ? (value as { recordId: string }).recordId : null;
@@ -166,10 +197,12 @@ export function checkInterchangeRecord(value: unknown): { record: IntakeRecord |
   const when = parseOccurredAt(e.occurredAt);
   if (!when.ok) errors.push({ field: 'event.occurredAt', reason: when.reason });
   const grading = checkGrading(e.grading, errors);
+  const missingLines = checkMissing(e, errors);
   if (errors.length || !when.ok) return { record: null, errors, warnings, recordId };
+  const narrative = [e.narrative?.trim() || null, missingLines.length ? missingLines.join('\n') : null].filter(Boolean).join('\n\n') || null;
   const event: IncomingEvent = {
     code: e.code || null, agencyCode: e.agencyCode || null, occurredAt: when.at, precision: e.precision ?? when.precision,
-    summary: e.summary, narrative: e.narrative?.trim() || null, place: e.place || null, factorCodes: [...new Set(e.factorCodes ?? [])],
+    summary: e.summary, narrative, place: e.place || null, factorCodes: [...new Set(e.factorCodes ?? [])],
     sensitivity: e.sensitivity ?? 'standard', reliability: e.reliability ?? 'reported', grading,
   };
   return {

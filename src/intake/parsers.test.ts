@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseCinXml } from './cin.js';
 import { readCsv } from './csv.js';
 import { decodeText } from './decode.js';
-import { interchangeJsonSchema } from './interchange.js';
+import { checkInterchangeRecord, interchangeJsonSchema } from './interchange.js';
+import { missingDetailsFromNarrative } from './missing-details.js';
 import { detectFormat } from './read.js';
 import { newSsda903Context, parseSsda903Table } from './ssda903.js';
 import { readXml } from './xml.js';
@@ -109,5 +110,32 @@ describe('the published JSON Schema', () => {
   it('is the one generated from the validator (regenerate docs/formats/interchange-v1.schema.json when this fails)', () => {
     const published = JSON.parse(readFileSync(new URL('../../docs/formats/interchange-v1.schema.json', import.meta.url), 'utf8'));
     expect(published).toEqual(interchangeJsonSchema());
+  });
+});
+
+describe('a missing episode\'s details in an interchange record', () => {
+  const record = (event: Record<string, unknown>) => ({
+    organisation: '6f1c2a4e-0000-4000-8000-000000000001', sourceSystem: 'NicheRMS', recordId: 'MIS-1', person: { recordId: 'NOM-1' },
+    event: { code: 'missing_episode', occurredAt: '2026-03-13T22:00:00Z', summary: 'Found by officers', ...event },
+  });
+
+  it('keeps found, where, who with, reference and grading as narrative lines the missing episodes processor reads back', () => {
+    const { record: r, errors } = checkInterchangeRecord(record({
+      narrative: 'Officer notes.', missing: { foundAt: '2026-03-14T10:30:00+01:00', whereFound: 'Synthetic Park', whoWith: 'Friend A', policeReference: 'MP/0001/26', riskGrading: 'medium' },
+    }));
+    expect(errors).toEqual([]);
+    expect(r!.event!.narrative).toBe('Officer notes.\n\nPolice reference: MP/0001/26\nPolice risk grading: Medium\nFound: 2026-03-14 09:30 UTC\nWhere found: Synthetic Park\nWho with: Friend A');
+    expect(missingDetailsFromNarrative(r!.event!.narrative)).toEqual({
+      found: { at: new Date('2026-03-14T09:30:00.000Z'), precision: 'time' }, whereFound: 'Synthetic Park', whoWith: 'Friend A', policeReference: 'MP/0001/26', riskGrading: 'medium',
+    });
+    // A record without the field is read as before; SSDA903's return is read the same way.
+    expect(checkInterchangeRecord(record({})).record!.event!.narrative).toBeNull();
+    expect(missingDetailsFromNarrative('Kind: Missing\nReturned: 14/03/2026').found).toEqual({ at: new Date('2026-03-14T00:00:00.000Z'), precision: 'date' });
+  });
+
+  it('refuses the details on another kind of event, and a found time that is not a real moment', () => {
+    expect(checkInterchangeRecord(record({ code: 'arrest', missing: { policeReference: 'X' } })).errors).toEqual([{ field: 'event.missing', reason: 'is only for a missing_episode' }]);
+    expect(checkInterchangeRecord(record({ missing: { foundAt: '2026-02-30' } })).errors.map((e) => e.field)).toEqual(['event.missing.foundAt']);
+    expect(checkInterchangeRecord(record({ missing: { riskGrading: 'extreme' } })).errors.map((e) => e.field)).toEqual(['event.missing.riskGrading']);
   });
 });

@@ -81,6 +81,17 @@ export type Action =
   | 'missing.profile.record'
   | 'missing.interview.record'
   | 'missing.timeliness.read'
+  | 'panel.list'
+  | 'panel.configure'
+  | 'panel.meeting.create'
+  | 'panel.meeting.read'
+  | 'panel.invite'
+  | 'panel.access_grant'
+  | 'panel.update.submit'
+  | 'panel.pack.read'
+  | 'panel.record'
+  | 'panel.figures.read'
+  | 'panel.refer'
   | 'request.refused';
 
 /** Actions on a person's record: each needs a relationship with the person (authorizePerson). */
@@ -89,6 +100,7 @@ export type PersonAction = Extract<
   'person.read' | 'chronology.read' | 'event.record' | 'event.correct' | 'assessment.create' | 'identity.unmerge' | 'involvement.read' | 'trusted_adult.record' | 'watcher.manage'
   | 'relocation.record' | 'address.record'
   | 'missing.read' | 'missing.record' | 'missing.profile.read' | 'missing.profile.record' | 'missing.interview.record'
+  | 'panel.refer'
 >;
 
 /** Actions on a risk and vulnerability assessment. */

@@ -30,6 +30,7 @@ import { breakGlassRoutes } from './modules/break-glass/break-glass.routes.js';
 import { relationshipRoutes } from './modules/relationships/relationships.routes.js';
 import { relocationRoutes } from './modules/transfers/relocation.routes.js';
 import { transferRoutes } from './modules/transfers/transfers.routes.js';
+import { panelRoutes } from './modules/panels/panels.routes.js';
 import { transparencyRoutes } from './modules/transparency/transparency.routes.js';
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { sharingRoutes } from './modules/sharing/sharing.routes.js';
@@ -135,6 +136,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await missingRoutes(pages, ctx);
     await transferRoutes(pages, ctx);
     await relocationRoutes(pages, ctx);
+    await panelRoutes(pages, ctx);
   });
 
   // Systems: per-organisation API keys.

@@ -4,6 +4,7 @@ import { refusalSummaryProcessor } from '../modules/auth/unauthenticated-refusal
 import type { Config } from '../config.js';
 import { invitationEmailProcessor } from '../modules/users/invitations.js';
 import type { OutboxProcessor } from './outbox.js';
+import { panelInvitationEmailProcessor } from '../modules/panels/panels.processor.js';
 import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '../modules/alerts/alerts.processor.js';
 import { transferEscalationProcessor, transferOpenProcessor } from '../modules/transfers/transfers.processor.js';
 import { missingEpisodesProcessor } from '../modules/missing/missing.processor.js';
@@ -18,5 +19,6 @@ import { missingEpisodesProcessor } from '../modules/missing/missing.processor.j
 export function outboxProcessors(config?: Config): OutboxProcessor[] {
   const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor, missingEpisodesProcessor];
   local.push(transferOpenProcessor, transferEscalationProcessor);
+  if (config) local.push(panelInvitationEmailProcessor(config));
   return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config)] : local;
 }

@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
+import { MISSING_RISK_GRADINGS, missingDetailsFromNarrative, type MissingDetails, type MissingRiskGrading } from '../../../intake/missing-details.js';
 import type { Actor } from '../../actor.js';
 import { entryScope, samePersonIds } from '../chronology/chronology.policy.js';
 import { visiblePersonIds } from '../people/people.policy.js';
@@ -13,8 +14,8 @@ import { visiblePersonIds } from '../people/people.policy.js';
 export const RHI_HOURS = 72;
 
 /** Police risk gradings of a missing episode. */
-export const RISK_GRADINGS = { no_apparent_risk: 'No apparent risk', low: 'Low', medium: 'Medium', high: 'High' } as const;
-export type RiskGrading = keyof typeof RISK_GRADINGS;
+export const RISK_GRADINGS = MISSING_RISK_GRADINGS;
+export type RiskGrading = MissingRiskGrading;
 
 /** Push factors (what drove the child away) a return home interview can name. */
 export const PUSH_FACTORS = {
@@ -44,59 +45,104 @@ export async function startInterviewClock(trx: Kysely<Database>, episode: { id: 
     .execute();
 }
 
-/** A return date an imported entry carries in its narrative ("Returned: 14/03/2026" from SSDA903, or an ISO time). */
-export function returnFromNarrative(narrative: string | null): { at: Date; precision: 'date' | 'time' } | null {
-  if (!narrative) return null;
-  const uk = /^Returned: (\d{2})\/(\d{2})\/(\d{4})\s*$/m.exec(narrative);
-  if (uk) {
-    const at = new Date(`${uk[3]}-${uk[2]}-${uk[1]}T00:00:00.000Z`);
-    return Number.isNaN(at.getTime()) ? null : { at, precision: 'date' };
-  }
-  const iso = /^Returned: (\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}))?/m.exec(narrative);
-  if (iso) {
-    const at = new Date(`${iso[1]}T${iso[2] ?? '00:00'}:00.000Z`);
-    return Number.isNaN(at.getTime()) ? null : { at, precision: iso[2] ? 'time' : 'date' };
-  }
-  return null;
+/** How long before a found report an open episode may have begun, to be the one it completes. */
+const FOUND_REPORT_WINDOW_DAYS = 30;
+
+/**
+ * The open episode a found report (a separate record giving when the child was found) completes:
+ * the child's latest episode (any merged record) from the same organisation with no return yet,
+ * reported missing at most 30 days before the child was found, whose police reference is the
+ * report's when both give one (a matching reference first). A restricted report completes only a
+ * restricted episode, so an episode never shows what its viewer may not read.
+ */
+async function openEpisodeFor(trx: Kysely<Database>, e: { id: string; person_id: string; organisation_id: string; sensitivity: string }, d: MissingDetails) {
+  const found = d.found!;
+  const latest = new Date(found.at.getTime() + (found.precision === 'date' ? 86400_000 : 60_000));
+  let q = trx.selectFrom('missing_episode as m').innerJoin('event as ev', 'ev.id', 'm.event_id')
+    .select(['m.id', 'm.person_id', 'm.where_found', 'm.who_with', 'm.police_reference', 'm.risk_grading'])
+    .where('m.person_id', 'in', samePersonIds(trx, e.person_id))
+    .where('m.organisation_id', '=', e.organisation_id).where('m.returned_at', 'is', null).where('m.event_id', '<>', e.id)
+    .where('m.reported_missing_at', '<=', latest)
+    .where('m.reported_missing_at', '>=', new Date(found.at.getTime() - FOUND_REPORT_WINDOW_DAYS * 86400_000));
+  if (e.sensitivity === 'restricted') q = q.where('ev.sensitivity', '=', 'restricted');
+  if (d.policeReference) q = q.where((eb) => eb.or([eb('m.police_reference', 'is', null), eb('m.police_reference', '=', d.policeReference)]));
+  return q.orderBy(sql`m.police_reference IS NOT NULL`, 'desc').orderBy('m.reported_missing_at', 'desc').limit(1).forUpdate('m').executeTakeFirst();
 }
 
 /**
  * The structured episodes of newly recorded missing_episode entries that have none yet (imports:
  * SSDA903 and police records), with what the entry carries: when the child went missing, the
- * return when the entry gives it, and the place. Read as the partnership for its own duty (whole
- * entries, merged records as one child). Idempotent: one episode per entry.
+ * return, where found, who with, the police reference and grading (lines of the narrative,
+ * src/intake/missing-details.ts), the place. A police found report sent as a record of its own
+ * completes the child's open episode instead of making another: the found time fills the episode
+ * and starts its 72-hour clock. Read as the partnership for its own duty (whole entries, merged
+ * records as one child). Idempotent: one episode per entry, one episode per found report.
  */
 export async function episodesFromEntries(db: Kysely<Database>, eventIds: string[], personIds: string[]): Promise<number> {
   if (eventIds.length === 0 || personIds.length === 0) return 0;
   const entries = await db.selectFrom(entryScope({ kind: 'partnership', purpose: 'rules' }, { ids: personIds }).as('v'))
-    .select(['v.id', 'v.person_id', 'v.occurred_at', 'v.organisation_id', 'v.narrative', 'v.place', 'v.roles', 'v.supersedes'])
+    .select(['v.id', 'v.person_id', 'v.occurred_at', 'v.organisation_id', 'v.narrative', 'v.place', 'v.roles', 'v.supersedes', 'v.sensitivity'])
     .where('v.id', 'in', eventIds).where('v.current', '=', true).where('v.event_type_code', '=', 'missing_episode')
     .where(sql<boolean>`'subject' = ANY(v.roles)`)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('missing_episode as m').select('m.id').whereRef('m.event_id', '=', 'v.id'))))
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('missing_episode_report as mr').select('mr.event_id').whereRef('mr.event_id', '=', 'v.id'))))
+    .orderBy('v.occurred_at').orderBy('v.id')
     .execute();
   let made = 0;
   for (const e of entries) {
     await db.transaction().execute(async (trx) => {
-      const ret = returnFromNarrative(e.narrative);
-      const returned = ret && ret.at.getTime() >= e.occurred_at.getTime() - 86400_000 ? ret : null;
+      const d = missingDetailsFromNarrative(e.narrative);
+      const returned = d.found && d.found.at.getTime() >= e.occurred_at.getTime() - 86400_000 ? d.found : null;
+      const whereFound = (d.whereFound ?? e.place)?.slice(0, 300) ?? null;
+      // A correction of a found report: the link follows it, and the episode takes the corrected return.
+      const earlierReport = e.supersedes
+        ? await trx.selectFrom('missing_episode_report').select(['event_id', 'episode_id']).where('event_id', '=', e.supersedes).executeTakeFirst()
+        : undefined;
+      if (earlierReport) {
+        await trx.updateTable('missing_episode_report').set({ event_id: e.id }).where('event_id', '=', earlierReport.event_id).execute();
+        const moved = await trx.updateTable('missing_episode').set({
+          returned_at: d.found?.at ?? null, returned_precision: d.found?.precision ?? null, updated_at: new Date(),
+          ...(whereFound ? { where_found: whereFound } : {}), ...(d.whoWith ? { who_with: d.whoWith } : {}), ...(d.riskGrading ? { risk_grading: d.riskGrading } : {}),
+        }).where('id', '=', earlierReport.episode_id).returning(['id', 'person_id', 'returned_at']).executeTakeFirstOrThrow();
+        await startInterviewClock(trx, moved);
+        made++;
+        return;
+      }
       // A correction (a re-sent record with a new return, say) carries the episode of the entry it
       // supersedes forward: one episode, one clock, never a second one for the same absence.
       const earlier = e.supersedes
-        ? await trx.selectFrom('missing_episode').select(['id', 'source', 'returned_at', 'returned_precision', 'where_found']).where('event_id', '=', e.supersedes).forUpdate().executeTakeFirst()
+        ? await trx.selectFrom('missing_episode').select(['id', 'source', 'returned_at', 'returned_precision', 'where_found', 'who_with', 'police_reference', 'risk_grading']).where('event_id', '=', e.supersedes).forUpdate().executeTakeFirst()
         : undefined;
       if (earlier) {
         const fromEntry = earlier.source === 'import';
         const moved = await trx.updateTable('missing_episode').set({
           event_id: e.id, reported_missing_at: e.occurred_at, updated_at: new Date(),
-          ...(fromEntry ? { returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: e.place ? e.place.slice(0, 300) : earlier.where_found } : {}),
+          ...(fromEntry ? {
+            returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: whereFound ?? earlier.where_found,
+            who_with: d.whoWith ?? earlier.who_with, police_reference: d.policeReference ?? earlier.police_reference, risk_grading: d.riskGrading ?? earlier.risk_grading,
+          } : {}),
         }).where('id', '=', earlier.id).returning(['id', 'person_id', 'returned_at']).executeTakeFirstOrThrow();
         await startInterviewClock(trx, moved);
         made++;
         return;
       }
+      // A found report of its own: it completes the child's open episode.
+      const open = d.found ? await openEpisodeFor(trx, e, d) : undefined;
+      if (open) {
+        const done = await trx.updateTable('missing_episode').set({
+          returned_at: d.found!.at, returned_precision: d.found!.precision, updated_at: new Date(),
+          where_found: whereFound ?? open.where_found, who_with: d.whoWith ?? open.who_with,
+          police_reference: open.police_reference ?? d.policeReference, risk_grading: d.riskGrading ?? open.risk_grading,
+        }).where('id', '=', open.id).returning(['id', 'person_id', 'returned_at']).executeTakeFirstOrThrow();
+        await trx.insertInto('missing_episode_report').values({ event_id: e.id, episode_id: open.id, person_id: open.person_id }).execute();
+        await startInterviewClock(trx, done);
+        made++;
+        return;
+      }
       const row = await trx.insertInto('missing_episode').values({
         person_id: e.person_id, event_id: e.id, organisation_id: e.organisation_id, source: 'import', reported_missing_at: e.occurred_at,
-        returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: e.place ? e.place.slice(0, 300) : null,
+        returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: whereFound,
+        who_with: d.whoWith, police_reference: d.policeReference, risk_grading: d.riskGrading,
       }).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'person_id', 'returned_at']).executeTakeFirst();
       if (row) {
         await startInterviewClock(trx, row);
@@ -192,6 +238,8 @@ export async function missingProfile(db: Kysely<Database>, actor: Actor, personI
         'r.due_at', 'r.completed_at', 'r.outcome', 'r.where_child_was', 'r.who_with as interview_who_with',
       ])
       .where('v.current', '=', true).where('v.access', '=', 'full').where('v.event_type_code', '=', 'missing_episode')
+      // A found report shows as its episode's return, not as an episode of its own.
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('missing_episode_report as mr').select('mr.event_id').whereRef('mr.event_id', '=', 'v.id'))))
       .orderBy('v.occurred_at', 'desc').limit(500).execute(),
     db.selectFrom(entryScope(actor, { ids: [personId] }).as('v')).select((eb) => eb.fn.countAll<number>().as('n'))
       .where('v.current', '=', true).where('v.access', '<>', 'full').executeTakeFirst(),

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeTeam, makeUser, signIn, useTestApp } from '../../../../test/helpers.js';
 import { drainOutbox } from '../../../../test/drain-outbox.js';
-import { importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
+import { importText, policeRecord, silentLog, syntheticPerson, toJsonl } from '../../../../test/intake-helpers.js';
 import { formatDate } from '../../format.js';
 import { importBatch } from '../intake/commands/import-batch.js';
 import { episodesFromEntries, partnershipTimeliness } from './missing.queries.js';
@@ -300,6 +300,58 @@ describe('missing episodes and return home interviews', () => {
       .where('e.organisation_id', '=', police.id).executeTakeFirstOrThrow();
     expect(policeEp).toMatchObject({ source: 'import', where_found: 'Synthetic Bus Station', returned_at: null });
     expect(await t.db.selectFrom('return_interview').select('id').where('episode_id', '=', policeEp.id).execute()).toHaveLength(0);
+  });
+
+  it('completes an imported police missing report from the police found report: one episode with its reported and found times, the clock from the found time', async () => {
+    const w = await world();
+    const police = await makeOrg(t.db, 'police', w.borough);
+    const person = syntheticPerson(`NOM-${u()}`);
+    const ref = `MP/${u()}/26`;
+    const reported = new Date(minute(Date.now() - 30 * HOUR));
+    const found = new Date(minute(Date.now() - 6 * HOUR));
+    const missingReport = policeRecord(police.id, `MIS-${u()}`, { person, event: { code: 'missing_episode', occurredAt: reported.toISOString(), summary: 'Reported missing by carer', place: 'Synthetic High Street', missing: { policeReference: ref, riskGrading: 'medium' } } });
+    expect((await importText(t.db, police.id, 'jsonl', 'missing.jsonl', toJsonl([missingReport]))).status).not.toBe('failed');
+    await drainOutbox(t.db);
+    const open = await t.db.selectFrom('missing_episode').selectAll().where('organisation_id', '=', police.id).executeTakeFirstOrThrow();
+    expect(open).toMatchObject({ police_reference: ref, risk_grading: 'medium', returned_at: null });
+    expect(await t.db.selectFrom('return_interview').select('id').where('episode_id', '=', open.id).execute()).toHaveLength(0);
+
+    const foundReport = policeRecord(police.id, `FND-${u()}`, { person, event: {
+      code: 'missing_episode', occurredAt: found.toISOString(), summary: 'Found by officers',
+      missing: { foundAt: found.toISOString(), whereFound: 'Synthetic Park', whoWith: 'Friend A', policeReference: ref },
+    } });
+    expect((await importText(t.db, police.id, 'jsonl', 'found.jsonl', toJsonl([foundReport]))).status).not.toBe('failed');
+    await drainOutbox(t.db);
+    const episodes = await t.db.selectFrom('missing_episode').selectAll().where('person_id', '=', open.person_id).execute();
+    expect(episodes).toHaveLength(1);
+    expect(episodes[0]).toMatchObject({ id: open.id, where_found: 'Synthetic Park', who_with: 'Friend A', returned_precision: 'time', police_reference: ref });
+    expect(episodes[0]!.reported_missing_at.getTime()).toBe(reported.getTime());
+    expect(episodes[0]!.returned_at?.getTime()).toBe(found.getTime());
+    const clock = await t.db.selectFrom('return_interview').select('due_at').where('episode_id', '=', open.id).executeTakeFirstOrThrow();
+    expect(clock.due_at.getTime()).toBe(found.getTime() + 72 * HOUR);
+    const link = await t.db.selectFrom('missing_episode_report as r').innerJoin('event as e', 'e.id', 'r.event_id').select(['r.episode_id', 'e.summary']).executeTakeFirstOrThrow();
+    expect(link).toEqual({ episode_id: open.id, summary: 'Found by officers' });
+    // A repeated delivery adds nothing.
+    await drainOutbox(t.db);
+    expect(await t.db.selectFrom('missing_episode').select('id').where('person_id', '=', open.person_id).execute()).toHaveLength(1);
+
+    // The worker of the child sees one episode on the profile, returned; someone who cannot see the child is refused.
+    await involve(t.db, { personId: open.person_id, organisationId: w.csc.id, userId: w.worker.id, teamId: w.team.id });
+    const s = await signIn(t.app, w.worker.email);
+    const profile = await t.app.inject({ method: 'GET', url: `/people/${open.person_id}/missing-profile`, headers: { cookie: s.cookie } });
+    expect(profile.statusCode).toBe(200);
+    expect(profile.body).toContain('1 episode, newest first');
+    expect(profile.body).toMatch(/Synthetic Park<\/td><td[^>]*>1<\/td>/);
+    const outsider = await signIn(t.app, w.outsider.email);
+    const since = await lastAuditId(t.db);
+    expect((await t.app.inject({ method: 'GET', url: `/people/${open.person_id}/missing-episodes/${open.id}`, headers: { cookie: outsider.cookie } })).statusCode).toBe(404);
+    expect((await auditRowsFor(t.db, { userId: w.outsider.id, since })).map((r) => [r.action, r.outcome])).toEqual([['missing.read', 'denied']]);
+
+    // A found report with another reference completes nothing: it is an episode of its own.
+    const other = policeRecord(police.id, `FND-${u()}`, { person, event: { code: 'missing_episode', occurredAt: found.toISOString(), summary: 'Found', missing: { foundAt: found.toISOString(), policeReference: 'MP/OTHER/26' } } });
+    expect((await importText(t.db, police.id, 'jsonl', 'other.jsonl', toJsonl([other]))).status).not.toBe('failed');
+    await drainOutbox(t.db);
+    expect(await t.db.selectFrom('missing_episode').select('id').where('person_id', '=', open.person_id).execute()).toHaveLength(2);
   });
 
   it('keeps a printable missing profile from the chronology as the viewer may see it, with places and associates counted across episodes', async () => {

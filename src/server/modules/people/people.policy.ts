@@ -4,6 +4,7 @@ import type { PersonAction } from '../../actions.js';
 import type { Actor, Role } from '../../actor.js';
 import { isUuid } from '../../request.js';
 import { withMergedPersons } from '../chronology/chronology.policy.js';
+import { panelGrantedPersonIds } from '../panels/panels.policy.js';
 
 /** Roles that work with children and so may hold a relationship that grants access. */
 const CASE_ROLES: readonly Role[] = [
@@ -24,7 +25,8 @@ function mayHoldCases(actor: Actor): boolean {
  * - they are the team manager of an involved practitioner;
  * - they are the designated safeguarding lead of an involved organisation (the child's school,
  *   or the child's GP practice: practice safeguarding leads hold the same role);
- * - they have opened the record with break-glass access that has not expired.
+ * - they have opened the record with break-glass access that has not expired;
+ * - they are invited to a panel meeting about the child (or coordinate it), while its access lasts.
  * An organisation's system sees the people its organisation is actively involved with.
  * The list filter and the per-record check both use this one scope.
  */
@@ -53,7 +55,7 @@ function directlyVisiblePersonIds(db: Kysely<Database>, actor: Actor): SelectQue
   });
   return related.union(
     db.selectFrom('break_glass').select('break_glass.person_id').where('break_glass.user_id', '=', userId).where('break_glass.expires_at', '>', sql<Date>`now()`),
-  );
+  ).union(panelGrantedPersonIds(db, actor) as never);
 }
 
 /** Per-record decision: may this actor take this action on this person? Missing and forbidden both give false. */

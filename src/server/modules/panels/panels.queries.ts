@@ -1,0 +1,142 @@
+/**
+ * Reads for panels. Entries are read only through the chronology's scope (entryScope) for the
+ * reader, and children only when the people scope (visiblePersonIds, which holds the panel's
+ * time-limited access) lets the reader see them: each reader of a pack sees what they may.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../../../db/database.js';
+import type { Actor } from '../../actor.js';
+import { entryScope, type EntryAccess } from '../chronology/chronology.policy.js';
+import { visiblePersonIds } from '../people/people.policy.js';
+import type { MeetingHeader } from './panels.policy.js';
+
+/** Without a previous meeting about a child, "since the last review" reaches back this far. */
+export const DEFAULT_LOOKBACK_DAYS = 365;
+
+export const PANEL_KINDS: Record<string, string> = {
+  mace: 'Multi-agency child exploitation (MACE) panel',
+  operational_high_risk: 'Operational high-risk panel',
+  strategy_meeting: 'Strategy meeting',
+  initial_cp_conference: 'Initial child protection conference',
+  review_cp_conference: 'Review child protection conference',
+  transfer_in_cp_conference: 'Transfer-in child protection conference',
+  complex_case: 'Complex case panel',
+};
+
+export const BASIS_LABELS: Record<string, string> = {
+  statutory: 'Statutory partner', school: 'The child\'s school', housing: 'Housing', involved: 'Involved with a child on the agenda',
+  standing: 'Standing member', added: 'Added by the coordinator',
+};
+
+/** When each child was last reviewed before this meeting (their latest earlier meeting in the partnership), else the look-back. */
+export async function sinceLastReview(db: Kysely<Database>, meeting: MeetingHeader, personIds: string[]): Promise<Map<string, Date>> {
+  const out = new Map<string, Date>(personIds.map((id) => [id, new Date(meeting.held_at.getTime() - DEFAULT_LOOKBACK_DAYS * 86_400_000)]));
+  if (personIds.length === 0) return out;
+  const rows = await db.selectFrom('panel_agenda_item as ai').innerJoin('panel_meeting as m', 'm.id', 'ai.meeting_id').innerJoin('panel_type as t', 't.id', 'm.panel_type_id')
+    .select(['ai.person_id', (eb) => eb.fn.max('m.held_at').as('last')])
+    .where('ai.person_id', 'in', personIds).where('t.partnership_id', '=', meeting.partnership_id)
+    .where('m.status', '<>', 'cancelled').where('m.id', '<>', meeting.id).where('m.held_at', '<', meeting.held_at)
+    .groupBy('ai.person_id').execute();
+  for (const r of rows) if (r.last) out.set(r.person_id, new Date(r.last as unknown as string));
+  return out;
+}
+
+export interface PackEntry {
+  person_id: string;
+  id: string;
+  access: EntryAccess;
+  occurred_at: Date;
+  occurred_precision: string;
+  organisation_name: string;
+  category: string;
+  type_label: string | null;
+  summary: string | null;
+  restricted_contact: string | null;
+  significant: boolean;
+}
+
+/**
+ * The current entries of these children since each one's last review, as the reader may see them
+ * (withheld entries keep their date, agency and category), newest first; `significant` is judged on
+ * what the reader may read (a significant event type of the meeting's partnership).
+ */
+export async function entriesSince(db: Kysely<Database>, reader: Actor, meeting: MeetingHeader, since: Map<string, Date>): Promise<PackEntry[]> {
+  const ids = [...since.keys()];
+  if (ids.length === 0) return [];
+  const rows = await sql<PackEntry>`
+    SELECT v.person_id, v.id, v.access, v.occurred_at, v.occurred_precision, v.organisation_name, v.category, v.type_label, v.summary, v.restricted_contact,
+      (v.access = 'full' AND v.event_type_code IN (SELECT s.event_type_code FROM significant_event_type s WHERE s.partnership_id = ${meeting.partnership_id})) AS significant
+    FROM ${entryScope(reader, { ids })} v
+    JOIN unnest(${sql.val(ids)}::uuid[], ${sql.val(ids.map((id) => since.get(id)!.toISOString()))}::timestamptz[]) AS w(person_id, since) ON w.person_id = v.person_id
+    WHERE v.current AND v.occurred_at > w.since
+    ORDER BY v.person_id, v.occurred_at DESC, v.sort_recorded_at DESC`.execute(db);
+  return rows.rows;
+}
+
+/** The significant entries since the child's last review that this reader may read: what an agency update must acknowledge. */
+export async function significantEntriesSince(db: Kysely<Database>, reader: Actor, meeting: MeetingHeader, personId: string): Promise<PackEntry[]> {
+  const since = await sinceLastReview(db, meeting, [personId]);
+  return (await entriesSince(db, reader, meeting, since)).filter((e) => e.significant);
+}
+
+/** A meeting's agenda items, each child with their section and referral. */
+export async function agendaOf(db: Kysely<Database>, meetingId: string) {
+  return db.selectFrom('panel_agenda_item as ai').leftJoin('panel_referral as r', 'r.id', 'ai.referral_id')
+    .select(['ai.id', 'ai.person_id', 'ai.section', 'ai.decision', 'ai.next_review_on', 'r.source', 'r.reason', 'r.created_at as referred_at'])
+    .where('ai.meeting_id', '=', meetingId).orderBy('ai.section', 'desc').orderBy('ai.id').execute();
+}
+
+/** Of these children, those the reader may see (the people scope, with the panel's access). */
+export async function visibleOf(db: Kysely<Database>, actor: Actor, personIds: string[]): Promise<Set<string>> {
+  if (personIds.length === 0) return new Set();
+  const rows = await db.selectFrom('person').select('person.id').where('person.id', 'in', personIds).where('person.id', 'in', visiblePersonIds(db, actor)).execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** A meeting's invitations with their agency, the people reached and attendance. */
+export async function invitationsOf(db: Kysely<Database>, meetingId: string) {
+  return db.selectFrom('panel_invitation as i').innerJoin('organisation as o', 'o.id', 'i.organisation_id')
+    .select(['i.id', 'i.organisation_id', 'o.name as organisation_name', 'o.kind as organisation_kind', 'i.basis', 'i.excluded_reason', 'i.sent_at',
+      'i.attendance', 'i.attendee_name', 'i.attendee_role',
+      (eb) => eb.selectFrom('panel_invitee as pi').select((e) => e.fn.countAll<number>().as('n')).whereRef('pi.invitation_id', '=', 'i.id').as('invitees')])
+    .where('i.meeting_id', '=', meetingId).orderBy('o.name').execute();
+}
+
+/** The updates sent for a meeting: agency, child, when, and what they say. */
+export async function updatesOf(db: Kysely<Database>, meetingId: string) {
+  return db.selectFrom('panel_update as u').innerJoin('organisation as o', 'o.id', 'u.organisation_id').innerJoin('app_user as a', 'a.id', 'u.author_user_id')
+    .select(['u.id', 'u.person_id', 'u.organisation_id', 'o.name as organisation_name', 'a.name as author_name', 'u.facts', 'u.opinion', 'u.not_shared',
+      'u.not_shared_reason', 'u.no_significant_incident', 'u.submitted_at',
+      (eb) => eb.selectFrom('panel_update_acknowledgement as k').select((e) => e.fn.countAll<number>().as('n')).whereRef('k.update_id', '=', 'u.id').as('acknowledged')])
+    .where('u.meeting_id', '=', meetingId).orderBy('o.name').execute();
+}
+
+/** Each child's latest signed-off risk level and its review date. */
+export async function latestLevels(db: Kysely<Database>, personIds: string[]): Promise<Map<string, { level: string | null; signed_off_at: Date; review_on: string | null }>> {
+  if (personIds.length === 0) return new Map();
+  const rows = await sql<{ person_id: string; level: string | null; signed_off_at: Date; review_on: string | null }>`
+    SELECT DISTINCT ON (a.person_id) a.person_id, v.level, a.signed_off_at, v.review_on::text AS review_on FROM assessment a
+    JOIN LATERAL (SELECT level, review_on FROM assessment_version WHERE assessment_id = a.id ORDER BY version DESC LIMIT 1) v ON true
+    WHERE a.person_id = ANY(${sql.val(personIds)}::uuid[]) AND a.status = 'signed_off'
+    ORDER BY a.person_id, a.signed_off_at DESC`.execute(db);
+  return new Map(rows.rows.map((r) => [r.person_id, r]));
+}
+
+/**
+ * Links between children on an agenda and the places they share, as the reader may see them:
+ * entries naming two of the children (their existence is visible in the scope), and places named in
+ * entries of two or more of them (a place is read only from entries the reader may read).
+ */
+export async function linksAndPlaces(db: Kysely<Database>, reader: Actor, personIds: string[]) {
+  if (personIds.length < 2) return { links: [], places: [] };
+  const scope = entryScope(reader, { ids: personIds });
+  const [links, places] = await Promise.all([
+    sql<{ a: string; b: string; shared: number }>`WITH s AS (SELECT v.person_id, v.id FROM ${scope} v WHERE v.current)
+      SELECT x.person_id AS a, y.person_id AS b, count(*)::int AS shared FROM s x JOIN s y ON x.id = y.id AND x.person_id < y.person_id
+      GROUP BY 1, 2 ORDER BY 3 DESC`.execute(db),
+    sql<{ place: string; people: string[] }>`WITH s AS (SELECT v.person_id, v.place FROM ${scope} v WHERE v.current AND v.place IS NOT NULL)
+      SELECT min(place) AS place, array_agg(DISTINCT person_id) AS people FROM s GROUP BY lower(trim(place))
+      HAVING count(DISTINCT person_id) >= 2 ORDER BY count(DISTINCT person_id) DESC, 1 LIMIT 20`.execute(db),
+  ]);
+  return { links: links.rows, places: places.rows };
+}
