@@ -40,6 +40,7 @@ import { allocationRoutes } from './modules/allocation/allocation.routes.js';
 import { allocationApiRoutes } from './modules/allocation/allocation.api.js';
 import { alertRoutes } from './modules/alerts/alerts.routes.js';
 import { missingRoutes } from './modules/missing/missing.routes.js';
+import { planRoutes } from './modules/plans/plans.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
 import { declareScopeAccess, registerRouteAccess } from './plugins/route-access.js';
@@ -134,6 +135,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await allocationRoutes(pages, ctx);
     await alertRoutes(pages, ctx);
     await missingRoutes(pages, ctx);
+    await planRoutes(pages, ctx);
     await transferRoutes(pages, ctx);
     await relocationRoutes(pages, ctx);
     await panelRoutes(pages, ctx);

@@ -8,6 +8,7 @@ import { panelInvitationEmailProcessor } from '../modules/panels/panels.processo
 import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '../modules/alerts/alerts.processor.js';
 import { transferEscalationProcessor, transferOpenProcessor } from '../modules/transfers/transfers.processor.js';
 import { missingEpisodesProcessor } from '../modules/missing/missing.processor.js';
+import { planActionOverdueProcessor, planActionReminderProcessor } from '../modules/plans/plans.processor.js';
 
 /**
  * Every outbox processor, each declaring the kinds it handles. A new area that reacts to a change
@@ -20,5 +21,6 @@ export function outboxProcessors(config?: Config): OutboxProcessor[] {
   const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor, missingEpisodesProcessor];
   local.push(transferOpenProcessor, transferEscalationProcessor);
   if (config) local.push(panelInvitationEmailProcessor(config));
+  local.push(planActionReminderProcessor, planActionOverdueProcessor);
   return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config)] : local;
 }

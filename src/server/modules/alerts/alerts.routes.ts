@@ -7,7 +7,7 @@ import { refuseRecord } from '../../access.js';
 import type { Role } from '../../actor.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
-import { formatDateTime, formatEventDate } from '../../format.js';
+import { formatDate, formatDateTime, formatEventDate } from '../../format.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
 import { entryLabel } from '../chronology/chronology.presenter.js';
 import { entryScope } from '../chronology/chronology.policy.js';
@@ -45,7 +45,7 @@ function otherSubject(r: { kind: string; person_id: string; plan_id: string | nu
   if (r.kind === 'action_due' || r.kind === 'action_overdue') {
     return {
       title: r.kind === 'action_due' ? 'An action you own is due soon' : 'An action owned by someone you manage is overdue',
-      text: mayOpen && r.action_description ? `${r.action_description} (due ${formatEventDate(new Date(`${r.action_due_on}T00:00:00Z`), 'day')})` : null,
+      text: mayOpen && r.action_description && r.action_due_on ? `${r.action_description} (due ${formatDate(r.action_due_on)})` : null,
       href: mayOpen && r.plan_id ? `/people/${r.person_id}/plan` : null,
     };
   }
@@ -74,7 +74,7 @@ async function alertsPage(db: Kysely<Database>, actor: ReturnType<typeof userOf>
   const shown = rows.slice(0, PAGE_SIZE);
   const people = [...new Set(shown.map((r) => r.person_id))];
   const eventIds = [...new Set(shown.map((r) => r.event_id).filter((e): e is string => e !== null))];
-  const entries = people.length === 0 ? [] : await db.selectFrom(entryScope(actor, { ids: people }).as('v'))
+  const entries = eventIds.length === 0 ? [] : await db.selectFrom(entryScope(actor, { ids: people }).as('v'))
     .select(['v.id', 'v.access', 'v.type_label', 'v.summary', 'v.occurred_at', 'v.occurred_precision', 'v.organisation_name', 'v.restricted_contact'])
     .where('v.id', 'in', eventIds).execute();
   const entryById = new Map(entries.map((e) => [e.id, e]));

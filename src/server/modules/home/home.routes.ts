@@ -7,6 +7,7 @@ import { myChildren } from '../people/people.queries.js';
 import { loadAssessmentWork } from '../assessments/home-section.js';
 import { loadMissingWork } from '../missing/home-section.js';
 import { loadTransferWork } from '../transfers/home-section.js';
+import { loadPlanWork } from '../plans/home-section.js';
 
 /** Home: "my children" and their latest events. */
 export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
@@ -16,6 +17,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const assessmentWork = await loadAssessmentWork(ctx.db, actor, routeOf(request), request.id);
     const missingWork = await loadMissingWork(ctx.db, actor, routeOf(request), request.id);
     const transferWork = await loadTransferWork(ctx.db, actor, routeOf(request), request.id);
+    const planWork = await loadPlanWork(ctx.db, actor, routeOf(request), request.id);
     if (children.length) {
       // A list of people is a read of each of them: record which were shown.
       await recordAccess(ctx.db, {
@@ -29,6 +31,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
       assessmentWork,
       missingWork,
       transferWork,
+      planWork,
     });
   });
 }

@@ -17,6 +17,7 @@ import { personRecordsView } from '../identity/identity.person-panel.js';
 import { parseDateParts } from '../../forms.js';
 import { breakGlassUntil } from '../break-glass/break-glass.routes.js';
 import { loadRiskPanel } from '../assessments/person-panel.js';
+import { loadPlanAndOffersPanel } from '../plans/person-section.js';
 import { loadWorkingPanel } from '../allocation/person-panel.js';
 
 const searchQuery = z.object({
@@ -79,6 +80,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const emergencyUntil = actor.kind === 'user' ? await breakGlassUntil(ctx, actor.userId, personId) : null;
     const riskPanel = await loadRiskPanel(ctx.db, actor, personId);
     const working = await loadWorkingPanel(ctx.db, actor, personId);
+    const planPanel = await loadPlanAndOffersPanel(ctx.db, personId);
     await recordAccess(ctx.db, {
       actor, action: 'chronology.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
       detail: { page: chronology.page, entries: chronology.entries.length },
@@ -110,6 +112,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       emergencyUntil,
       riskPanel,
       working,
+      planPanel,
       identityRecords,
       pageLink: (page: number) => {
         const params = new URLSearchParams();
