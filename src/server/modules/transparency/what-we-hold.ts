@@ -18,6 +18,8 @@ export interface WhatWeHold {
   retention: { description: string }[];
   /** Times the partnership's agreed patterns prompted someone to consider help, and what they decided. */
   considerations: ConsiderationHeld[];
+  /** Missing episodes (of entries shared in this summary) and their return home interviews. */
+  missing: { episodes: number; first: Date | null; last: Date | null; returned: number; interviewsOffered: number; interviewsCompleted: number; interviewsDeclined: number };
 }
 
 /**
@@ -29,7 +31,7 @@ export async function whatWeHold(db: Kysely<Database>, actor: Actor, personId: s
   const summary = await getPersonSummary(db, personId);
   if (!summary) return null;
   const entries = () => db.selectFrom(entryScope(actor, { ids: [personId] }).as('v')).where('v.current', '=', true);
-  const [byAgency, leftOut] = await Promise.all([
+  const [byAgency, leftOut, missing] = await Promise.all([
     entries()
       .where('v.access', '=', 'full')
       .where('v.sensitivity', '=', 'standard')
@@ -47,6 +49,20 @@ export async function whatWeHold(db: Kysely<Database>, actor: Actor, personId: s
         sql<number>`count(*) FILTER (WHERE v.access = 'not_shared')`.as('not_shared'),
       ])
       .executeTakeFirstOrThrow(),
+    // Missing episodes as the summary shows entries: those whose entry is in it (not restricted, not withheld).
+    entries()
+      .where('v.access', '=', 'full')
+      .where('v.sensitivity', '=', 'standard')
+      .innerJoin('missing_episode as m', 'm.event_id', 'v.id')
+      .leftJoin('return_interview as r', 'r.episode_id', 'm.id')
+      .select((eb) => [
+        eb.fn.countAll<number>().as('episodes'), eb.fn.min('m.reported_missing_at').as('first'), eb.fn.max('m.reported_missing_at').as('last'),
+        sql<number>`count(*) FILTER (WHERE m.returned_at IS NOT NULL)`.as('returned'),
+        sql<number>`count(*) FILTER (WHERE r.offered_at IS NOT NULL)`.as('offered'),
+        sql<number>`count(*) FILTER (WHERE r.completed_at IS NOT NULL)`.as('completed'),
+        sql<number>`count(*) FILTER (WHERE r.outcome = 'declined')`.as('declined'),
+      ])
+      .executeTakeFirstOrThrow(),
   ]);
   // The retention rules of the child's partnership (the default set when the child is in no partnership's area).
   const retention = (await retentionRulesFor(db, personId)).sort((a, b) => a.description.localeCompare(b.description));
@@ -60,5 +76,9 @@ export async function whatWeHold(db: Kysely<Database>, actor: Actor, personId: s
     notSharedLeftOut: Number(leftOut.not_shared),
     retention,
     considerations: await considerationsHeld(db, personId),
+    missing: {
+      episodes: Number(missing.episodes), first: (missing.first as Date | null) ?? null, last: (missing.last as Date | null) ?? null, returned: Number(missing.returned),
+      interviewsOffered: Number(missing.offered), interviewsCompleted: Number(missing.completed), interviewsDeclined: Number(missing.declined),
+    },
   };
 }
