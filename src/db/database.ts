@@ -33,7 +33,7 @@ export interface AppUserTable {
   created_at: CreatedAt;
   /** The partnership whose configuration the user works on (set from the organisation's home borough when left out). */
   partnership_id: Generated<string>;
-  /** A senior manager (head of service): signs off relocation risk assessments. Set by operators for now. */
+  /** A senior manager (head of service): signs off relocation risk assessments. Set by the partnership administrator. */
   senior_manager: Generated<boolean>;
 }
 
@@ -705,16 +705,25 @@ export interface TransferNoticeTable {
   id: Generated<string>;
   transfer_id: string;
   recipient_user_id: string;
-  kind: 'escalation' | 'declined' | 'pre_move';
+  kind: 'opened' | 'escalation' | 'declined' | 'pre_move';
   created_at: CreatedAt;
   acknowledged_at: Date | null;
+  /** When the notice's email (no personal data) was handed to the SMTP server. */
+  emailed_at: Date | null;
+}
+
+/** An England and Wales bank holiday: not a working day, nor a school day. */
+export interface BankHolidayTable {
+  date: string;
+  name: string;
 }
 
 /** Who changed which partnership setting, from what to what (append-only). */
 export interface PartnershipChangeTable {
   id: Generated<string>;
   partnership_id: string;
-  setting: 'created' | 'area' | 'membership' | 'front_door' | 'significant_events' | 'alert_escalation';
+  setting: 'created' | 'area' | 'membership' | 'front_door' | 'significant_events' | 'alert_escalation'
+    | 'transfer_escalation_on_plan' | 'transfer_escalation' | 'transfer_watch';
   before: unknown;
   after: unknown;
   changed_by_user_id: string | null;
@@ -1110,6 +1119,7 @@ export interface Database {
   relocation: RelocationTable;
   transfer: TransferTable;
   transfer_notice: TransferNoticeTable;
+  bank_holiday: BankHolidayTable;
   service: ServiceTable;
   postcode_district: PostcodeDistrictTable;
   risk_plan: RiskPlanTable;

@@ -81,6 +81,7 @@ export type Action =
   | 'transfer.accept'
   | 'transfer.decline'
   | 'transfer.escalate'
+  | 'transfer.notify'
   | 'relocation.record'
   | 'relocation.read'
   | 'relocation.sign_off'

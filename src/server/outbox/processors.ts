@@ -6,7 +6,7 @@ import { invitationEmailProcessor } from '../modules/users/invitations.js';
 import type { OutboxProcessor } from './outbox.js';
 import { panelInvitationEmailProcessor } from '../modules/panels/panels.processor.js';
 import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '../modules/alerts/alerts.processor.js';
-import { transferEscalationProcessor, transferOpenProcessor } from '../modules/transfers/transfers.processor.js';
+import { transferEscalationProcessor, transferNoticeEmailProcessor, transferOpenProcessor } from '../modules/transfers/transfers.processor.js';
 import { missingEpisodesProcessor } from '../modules/missing/missing.processor.js';
 import { planActionOverdueProcessor, planActionReminderProcessor } from '../modules/plans/plans.processor.js';
 
@@ -22,5 +22,5 @@ export function outboxProcessors(config?: Config): OutboxProcessor[] {
   local.push(transferOpenProcessor, transferEscalationProcessor);
   if (config) local.push(panelInvitationEmailProcessor(config));
   local.push(planActionReminderProcessor, planActionOverdueProcessor);
-  return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config)] : local;
+  return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config), transferNoticeEmailProcessor(config)] : local;
 }

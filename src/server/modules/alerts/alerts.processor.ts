@@ -7,6 +7,7 @@ import { enqueueMany, type OutboxProcessor } from '../../outbox/outbox.js';
 import { ENTRIES_RECORDED_FOR_ALERTS, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
 import { mergeGroupSql } from '../chronology/chronology.policy.js';
 import { publicBaseUrl } from '../users/invitations.js';
+import { bankHolidays } from '../../bank-holidays.js';
 import { nextSchoolDayStart } from './school-day.js';
 
 export const ALERT_EMAIL_KIND = 'alert.email';
@@ -199,7 +200,7 @@ export async function alertForEntries(db: Kysely<Database>, eventIds: string[], 
 
   const alerts: NewAlert[] = [];
   const escalateAfter = new Map<string, number>();
-  const respondBy = nextSchoolDayStart(now);
+  const respondBy = nextSchoolDayStart(now, encompassChildren.length ? await bankHolidays(db) : undefined);
   for (const e of entries) {
     const child = facts.get(e.person_id)!;
     if (child.high_risk && child.partnership_id) escalateAfter.set(`${e.person_id}:${e.id}`, minutes.get(child.partnership_id) ?? 240);

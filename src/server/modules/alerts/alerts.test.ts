@@ -9,6 +9,7 @@ import { loadConfig } from '../../config.js';
 import { outboxProcessors } from '../../outbox/processors.js';
 import { runOutboxOnce } from '../../outbox/outbox.js';
 import { ALERT_ESCALATE_KIND } from './alerts.processor.js';
+import { bankHolidays } from '../../bank-holidays.js';
 import { nextSchoolDayStart } from './school-day.js';
 
 const DAY = 86_400_000;
@@ -176,7 +177,7 @@ describe('alerts', () => {
     const notices = (await alertsOf(w.dsl.id)).filter((a) => a.kind === 'encompass');
     expect(notices).toHaveLength(1);
     expect(notices[0]!.respond_by!.getTime()).toBeGreaterThan(Date.now() - 60_000);
-    expect(notices[0]!.respond_by!.getTime()).toBeLessThanOrEqual(nextSchoolDayStart(new Date()).getTime());
+    expect(notices[0]!.respond_by!.getTime()).toBeLessThanOrEqual(nextSchoolDayStart(new Date(), await bankHolidays(t.db)).getTime());
   });
 
   it('reaches watchers while the watch lasts, and lets only managers, DSLs and coordinators who can see the child name them', async () => {

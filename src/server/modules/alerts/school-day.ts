@@ -1,9 +1,9 @@
 /**
  * The start of the next school day in England (Europe/London), for Operation Encompass: a police
  * notification of domestic abuse involving a child reaches the school's designated safeguarding
- * lead before the child arrives. Weekdays count as school days; term dates and bank holidays are
- * not known to Jigsaw, so a notice made on a Friday evening is due on Monday morning even in a
- * holiday (earlier than needed, never later).
+ * lead before the child arrives. Weekdays that are not England and Wales bank holidays count as
+ * school days; term dates are not known to Jigsaw, so a notice made on a Friday evening is due on
+ * Monday morning even in a school holiday (earlier than needed, never later).
  */
 export const SCHOOL_DAY_STARTS = { hour: 8, minute: 30 } as const;
 
@@ -30,17 +30,21 @@ function londonInstant(year: number, month: number, day: number, hour: number, m
   return new Date(asUtc);
 }
 
-/** When the next school day starts after `now`: today's start if it is a weekday before the start, else the next weekday's. */
-export function nextSchoolDayStart(now: Date): Date {
+/**
+ * When the next school day starts after `now`: today's start if it is a school day before the start,
+ * else the next school day's. `holidays` are bank holidays as YYYY-MM-DD (`bankHolidays(db)`).
+ */
+export function nextSchoolDayStart(now: Date, holidays: ReadonlySet<string> = new Set()): Date {
   const p = londonParts(now);
   const beforeStart = p.hour < SCHOOL_DAY_STARTS.hour || (p.hour === SCHOOL_DAY_STARTS.hour && p.minute < SCHOOL_DAY_STARTS.minute);
   let date = new Date(Date.UTC(p.year, p.month - 1, p.day));
   let weekday = p.weekday;
-  if (!(beforeStart && weekday >= 1 && weekday <= 5)) {
+  const closed = (w: number, d: Date) => w === 0 || w === 6 || holidays.has(d.toISOString().slice(0, 10));
+  if (!beforeStart || closed(weekday, date)) {
     do {
       date = new Date(date.getTime() + 86_400_000);
       weekday = (weekday + 1) % 7;
-    } while (weekday === 0 || weekday === 6);
+    } while (closed(weekday, date));
   }
   return londonInstant(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), SCHOOL_DAY_STARTS.hour, SCHOOL_DAY_STARTS.minute);
 }

@@ -4,14 +4,16 @@
  * case until a team manager of the receiving front door organisation accepts it (an involvement for
  * the receiving worker through `allocate`, the sending workers and their teams as watchers for the
  * sending partnership's watch period, a chronology entry) or declines it with a reason (the sender
- * is told). A transfer left waiting past its limit (working days; fewer for a child on a child
- * protection plan) escalates once.
+ * is told). A transfer left waiting past its limit (working days, bank holidays skipped; fewer for a
+ * child on a child protection plan) escalates once. Every notice (opened, escalated, declined, a
+ * planned move) is shown on /transfers and emailed, without personal data, through the outbox.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import type { Actor } from '../../actor.js';
 import { recordAccess, recordAccessMany } from '../../audit/record-access.js';
-import { enqueue } from '../../outbox/outbox.js';
+import { bankHolidays } from '../../bank-holidays.js';
+import { enqueue, enqueueMany } from '../../outbox/outbox.js';
 import { allocate, type CommandResult, type FieldProblem } from '../allocation/allocation.commands.js';
 import { entryScope, mergeGroupSql } from '../chronology/chronology.policy.js';
 import { appendEntry } from '../chronology/commands/append-entry.js';
@@ -19,6 +21,9 @@ import { addWorkingDays } from './working-days.js';
 
 export const TRANSFER_ADDRESS_CHANGED = 'transfer.address_changed';
 export const TRANSFER_ESCALATE = 'transfer.escalate';
+export const TRANSFER_NOTICE_EMAIL = 'transfer.notice_email';
+
+export type NoticeKind = 'opened' | 'escalation' | 'declined' | 'pre_move';
 
 /** The shortest reason for declining a transfer. */
 export const DECLINE_REASON_MIN = 20;
@@ -52,12 +57,12 @@ export async function isOnPlan(db: Kysely<Database>, personId: string): Promise<
  * Queues its escalation at the receiving partnership's limit, in the same transaction.
  */
 export async function openTransferForMove(db: Kysely<Database>, p: AddressChangedPayload, now = new Date()): Promise<string | null> {
-  const onPlan = await isOnPlan(db, p.personId);
+  const [onPlan, holidays] = await Promise.all([isOnPlan(db, p.personId), bankHolidays(db)]);
   return db.transaction().execute(async (trx) => {
     const to = await trx.selectFrom('partnership').select(['transfer_escalation_working_days', 'transfer_escalation_working_days_on_plan'])
       .where('id', '=', p.toPartnershipId).executeTakeFirst();
     if (!to) return null;
-    const escalateAt = addWorkingDays(now, onPlan ? to.transfer_escalation_working_days_on_plan : to.transfer_escalation_working_days);
+    const escalateAt = addWorkingDays(now, onPlan ? to.transfer_escalation_working_days_on_plan : to.transfer_escalation_working_days, holidays);
     const open = await trx.selectFrom('transfer').select(['id', 'status']).where('person_id', '=', p.personId)
       .where('to_partnership_id', '=', p.toPartnershipId).where('status', 'in', ['pre_move', 'waiting']).forUpdate().executeTakeFirst();
     let id: string;
@@ -79,6 +84,7 @@ export async function openTransferForMove(db: Kysely<Database>, p: AddressChange
       actor: null, action: 'transfer.open', personId: p.personId, route: 'outbox transfers', outcome: 'allowed',
       detail: { transferId: id, from: p.fromPartnershipId, to: p.toPartnershipId, onPlan, escalateAt: escalateAt.toISOString() },
     });
+    await notify(trx, id, p.personId, 'opened', await frontDoorManagers(trx, p.toPartnershipId));
     return id;
   });
 }
@@ -92,35 +98,54 @@ export async function frontDoorManagers(db: Kysely<Database>, partnershipId: str
 }
 
 /** Workers with an involvement in force with the child (any record) in organisations of a partnership. */
-async function involvedIn(db: Kysely<Database>, personId: string, partnershipId: string, opts: { leadOnly?: boolean } = {}) {
-  let q = db.selectFrom(mergeGroupSql([personId]).as('g'))
+async function involvedIn(db: Kysely<Database>, personId: string, partnershipId: string) {
+  return db.selectFrom(mergeGroupSql([personId]).as('g'))
     .innerJoin('involvement as i', 'i.person_id', 'g.person_id')
     .innerJoin('organisation_partnership as op', (j) => j.onRef('op.organisation_id', '=', 'i.organisation_id').on('op.partnership_id', '=', partnershipId))
     .leftJoin('app_user as u', 'u.id', 'i.user_id')
-    .select(['i.id', 'i.person_id', 'i.user_id', 'i.team_id', 'i.role', 'u.team_id as user_team_id', 'u.active'])
+    .select(['i.id', 'i.person_id', 'i.user_id', 'i.team_id', 'i.organisation_id', 'i.role', 'u.team_id as user_team_id', 'u.active'])
     .where('i.started_on', '<=', sql<string>`current_date`)
-    .where((eb) => eb.or([eb('i.ended_on', 'is', null), eb('i.ended_on', '>=', sql<string>`current_date`)]));
-  if (opts.leadOnly) q = q.where('i.role', '=', 'lead_professional');
-  return q.execute();
+    .where((eb) => eb.or([eb('i.ended_on', 'is', null), eb('i.ended_on', '>=', sql<string>`current_date`)]))
+    .execute();
 }
 
-async function notify(trx: Kysely<Database>, transferId: string, personId: string, kind: 'escalation' | 'declined' | 'pre_move', recipients: string[]): Promise<number> {
+/**
+ * The sending partnership's managers of the case: active team managers of the teams of its workers
+ * with an involvement in force (their own team, or the team holding the case), else of the
+ * organisations holding it.
+ */
+async function sendingManagers(db: Kysely<Database>, involved: Awaited<ReturnType<typeof involvedIn>>): Promise<string[]> {
+  const teams = [...new Set(involved.flatMap((i) => [i.team_id, i.user_team_id]).filter((x): x is string => x !== null))];
+  const managers = (col: 'team_id' | 'organisation_id', ids: string[]) => (ids.length === 0 ? Promise.resolve([]) : db.selectFrom('app_user').select('id')
+    .where(col, 'in', ids).where('active', '=', true).where(sql<boolean>`'team_manager' = ANY(roles)`).execute());
+  const byTeam = await managers('team_id', teams);
+  const rows = byTeam.length ? byTeam : await managers('organisation_id', [...new Set(involved.map((i) => i.organisation_id))]);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Tells people about a transfer: one notice per recipient, transfer and kind (a repeat adds nothing),
+ * and in the same transaction each new notice's email (no personal data) and a row on the child's log.
+ */
+async function notify(trx: Kysely<Database>, transferId: string, personId: string, kind: NoticeKind, recipients: string[]): Promise<number> {
   const unique = [...new Set(recipients)];
   if (unique.length === 0) return 0;
   const rows = await trx.insertInto('transfer_notice').values(unique.map((r) => ({ transfer_id: transferId, recipient_user_id: r, kind })))
-    .onConflict((oc) => oc.columns(['transfer_id', 'recipient_user_id', 'kind']).doNothing()).returning('recipient_user_id').execute();
+    .onConflict((oc) => oc.columns(['transfer_id', 'recipient_user_id', 'kind']).doNothing()).returning(['id', 'recipient_user_id']).execute();
   if (rows.length) {
+    await enqueueMany(trx, rows.map((r) => ({ kind: TRANSFER_NOTICE_EMAIL, payload: { noticeId: r.id }, dedupeKey: r.id })));
     await recordAccessMany(trx, rows.map((r) => ({
-      actor: null, action: 'transfer.escalate' as const, personId, route: 'outbox transfers', outcome: 'allowed' as const,
-      detail: { transferId, notice: kind, recipient: r.recipient_user_id },
+      actor: null, action: kind === 'escalation' ? 'transfer.escalate' as const : 'transfer.notify' as const, personId, route: 'outbox transfers', outcome: 'allowed' as const,
+      detail: { transferId, notice: kind, noticeId: r.id, recipient: r.recipient_user_id },
     })));
   }
   return rows.length;
 }
 
 /**
- * A transfer still waiting at its limit: tells the receiving front door's team managers and the
- * sending lead professional, once (escalated_at is set in the same transaction; a repeat does nothing).
+ * A transfer still waiting at its limit: tells the receiving front door's team managers, the sending
+ * lead professional and the sending managers, once (escalated_at is set in the same transaction; a
+ * repeat does nothing).
  */
 export async function escalateTransfer(db: Kysely<Database>, transferId: string): Promise<number> {
   return db.transaction().execute(async (trx) => {
@@ -128,8 +153,9 @@ export async function escalateTransfer(db: Kysely<Database>, transferId: string)
     if (!t || t.status !== 'waiting' || t.escalated_at) return 0;
     await trx.updateTable('transfer').set({ escalated_at: sql<Date>`now()` }).where('id', '=', t.id).execute();
     const managers = await frontDoorManagers(trx, t.to_partnership_id);
-    const leads = (await involvedIn(trx, t.person_id, t.from_partnership_id, { leadOnly: true })).filter((l) => l.active && l.user_id).map((l) => l.user_id!);
-    return notify(trx, t.id, t.person_id, 'escalation', [...managers, ...leads]);
+    const sending = await involvedIn(trx, t.person_id, t.from_partnership_id);
+    const leads = sending.filter((l) => l.role === 'lead_professional' && l.active && l.user_id).map((l) => l.user_id!);
+    return notify(trx, t.id, t.person_id, 'escalation', [...managers, ...leads, ...await sendingManagers(trx, sending)]);
   });
 }
 
@@ -181,7 +207,7 @@ export async function acceptTransfer(trx: Transaction<Database>, actor: Actor & 
   return { ok: true, value: { involvementId: allocated.value.involvementId } };
 }
 
-/** Declines a waiting transfer with a reason: the case stays with the sender, whose workers are told. */
+/** Declines a waiting transfer with a reason: the case stays with the sender, whose workers and managers are told. */
 export async function declineTransfer(trx: Transaction<Database>, actor: Actor & { kind: 'user' }, transferId: string, rawReason: string, meta: Meta): Promise<CommandResult<null>> {
   const reason = rawReason.trim();
   const problems: FieldProblem[] = [];
@@ -191,8 +217,8 @@ export async function declineTransfer(trx: Transaction<Database>, actor: Actor &
   if (t.status !== 'waiting') problems.push({ field: 'status', message: 'This transfer is no longer waiting for a decision' });
   if (problems.length) return { ok: false, problems };
   await trx.updateTable('transfer').set({ status: 'declined', decided_at: new Date(), decided_by_user_id: actor.userId, decline_reason: reason }).where('id', '=', t.id).execute();
-  const sending = (await involvedIn(trx, t.person_id, t.from_partnership_id)).filter((s) => s.active && s.user_id).map((s) => s.user_id!);
-  await notify(trx, t.id, t.person_id, 'declined', sending);
+  const sending = await involvedIn(trx, t.person_id, t.from_partnership_id);
+  await notify(trx, t.id, t.person_id, 'declined', [...sending.filter((s) => s.active && s.user_id).map((s) => s.user_id!), ...await sendingManagers(trx, sending)]);
   await recordAccess(trx, { actor, action: 'transfer.decline', personId: t.person_id, route: meta.route, outcome: 'allowed', requestId: meta.requestId, detail: { transferId: t.id } });
   return { ok: true, value: null };
 }

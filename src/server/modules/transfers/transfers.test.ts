@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainOutbox, silentLog } from '../../../../test/drain-outbox.js';
 import { auditRowsFor, makeEvent, makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
+import { startSmtpCapture, type SmtpCapture } from '../../../../test/smtp-capture.js';
+import { bankHolidays } from '../../bank-holidays.js';
+import { loadConfig } from '../../config.js';
 import { runOutboxOnce } from '../../outbox/outbox.js';
 import { outboxProcessors } from '../../outbox/processors.js';
+import { openTransferForMove } from './transfers.commands.js';
 import { addWorkingDays } from './working-days.js';
 
 // Child K's move, on both engines: a child on a child protection plan in borough A moves to borough
@@ -24,6 +28,18 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
   const partnershipOf = async (borough: string) => (await t.db.selectFrom('partnership_area').select('partnership_id').where('borough', '=', borough).executeTakeFirstOrThrow()).partnership_id;
   const deniedRows = async (userId: string, since: number) => (await auditRowsFor(t.db, { userId, since })).filter((r) => r.outcome === 'denied');
   const lastId = async () => Number((await t.db.selectFrom('access_log').select(sql<string>`coalesce(max(id), 0)`.as('m')).executeTakeFirstOrThrow()).m);
+  const noticesOf = (transferId: string, kind: string) => t.db.selectFrom('transfer_notice').select(['recipient_user_id', 'kind', 'emailed_at'])
+    .where('transfer_id', '=', transferId).where('kind', '=', kind as never).orderBy('recipient_user_id').execute();
+
+  // Notices are emailed (without personal data) to a local SMTP server by the outbox's email processor.
+  let smtp: SmtpCapture;
+  let withEmail: ReturnType<typeof outboxProcessors>;
+  beforeAll(async () => {
+    smtp = await startSmtpCapture();
+    withEmail = outboxProcessors(loadConfig({ NODE_ENV: 'test', SMTP_URL: smtp.url, PUBLIC_BASE_URL: 'https://jigsaw.example.test' }));
+  });
+  afterAll(async () => { await smtp.close(); });
+  const mailTo = (email: string) => smtp.messages.filter((m) => m.to.includes(email));
 
   it('opens a transfer to the receiving front door, escalates it once, and on acceptance the child, their alerts and their risk follow', async () => {
     const cscA = await makeOrg(t.db, 'childrens_social_care', A);
@@ -78,8 +94,10 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     const [transfer, ...more] = await t.db.selectFrom('transfer').selectAll().where('person_id', '=', child.id).execute();
     expect(more).toEqual([]);
     expect(transfer).toMatchObject({ from_partnership_id: pA, to_partnership_id: pB, address_id: address.id, status: 'waiting', on_plan: true });
-    // On a plan: 15 working days, weekends skipped.
-    expect(transfer!.escalate_at!.getTime()).toBe(addWorkingDays(transfer!.opened_at, 15).getTime());
+    // On a plan: 15 working days, weekends and bank holidays skipped.
+    expect(transfer!.escalate_at!.getTime()).toBe(addWorkingDays(transfer!.opened_at, 15, await bankHolidays(t.db)).getTime());
+    // B's front door managers are told it is waiting.
+    expect((await noticesOf(transfer!.id, 'opened')).map((n) => n.recipient_user_id)).toEqual([managerB.id]);
     // Another address in the same partnership opens nothing.
     await t.db.insertInto('person_address').values({ person_id: child.id, line1: '3 Synthetic Close', borough: B, valid_from: sql<string>`current_date` }).execute();
     await drainOutbox(t.db);
@@ -115,15 +133,29 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     expect((await form(wA.cookie, `/transfers/${transfer!.id}/decline`, { _csrf: wA.csrf, reason: 'Trying to decline on behalf of the other borough' })).statusCode).toBe(404);
     expect((await deniedRows(workerA.id, sinceA)).length).toBe(1);
 
-    // Left waiting: nothing before the limit; at the limit B's front door managers and A's lead are told, once.
-    const processors = outboxProcessors();
-    await runOutboxOnce(t.db, { processors, log: silentLog, now: new Date(transfer!.escalate_at!.getTime() - 3_600_000) });
-    expect(await t.db.selectFrom('transfer_notice').select('id').where('transfer_id', '=', transfer!.id).execute()).toEqual([]);
-    await runOutboxOnce(t.db, { processors, log: silentLog, now: new Date(transfer!.escalate_at!.getTime() + 60_000) });
-    await runOutboxOnce(t.db, { processors, log: silentLog, now: new Date(transfer!.escalate_at!.getTime() + 86_400_000) });
-    const notices = await t.db.selectFrom('transfer_notice').select(['recipient_user_id', 'kind']).where('transfer_id', '=', transfer!.id).orderBy('recipient_user_id').execute();
-    expect(notices).toEqual([managerB.id, workerA.id].sort().map((id) => ({ recipient_user_id: id, kind: 'escalation' })));
+    // Left waiting: nothing before the limit (the opening's email goes now); at the limit B's front door managers,
+    // A's lead and A's manager are told, once, in the app and by email. The clock is moved, not waited for.
+    const run = (ms: number) => runOutboxOnce(t.db, { processors: withEmail, log: silentLog, now: new Date(transfer!.escalate_at!.getTime() + ms) });
+    await run(-3_600_000);
+    expect(await noticesOf(transfer!.id, 'escalation')).toEqual([]);
+    expect(mailTo(managerB.email).map((m) => m.subject)).toEqual(['Jigsaw: a case is waiting for your front door']);
+    await run(60_000);
+    await run(86_400_000);
+    await run(2 * 86_400_000);
+    const notices = await noticesOf(transfer!.id, 'escalation');
+    expect(notices.map((n) => n.recipient_user_id)).toEqual([managerB.id, workerA.id, managerA.id].sort());
+    expect(notices.every((n) => n.emailed_at !== null)).toBe(true);
     expect((await t.db.selectFrom('transfer').select('escalated_at').where('id', '=', transfer!.id).executeTakeFirstOrThrow()).escalated_at).not.toBeNull();
+    for (const who of [managerB, workerA, managerA]) {
+      expect(mailTo(who.email).filter((m) => m.subject === 'Jigsaw: a transfer has waited past its time limit'), who.email).toHaveLength(1);
+    }
+    // The emails carry no personal data: a link to the transfers page only.
+    for (const m of [...mailTo(managerB.email), ...mailTo(workerA.email)]) {
+      expect(m.text).toContain('https://jigsaw.example.test/transfers');
+      expect(m.raw).not.toContain('Kestrel');
+      expect(m.raw).not.toContain(tag);
+      expect(m.raw).not.toContain(transfer!.id);
+    }
     // The escalation is the first thing on B's manager's transfers page.
     expect((await get(mB.cookie, '/transfers')).body).toContain('Waiting past its time limit');
 
@@ -203,7 +235,7 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     const transfer = await t.db.selectFrom('transfer').selectAll().where('person_id', '=', child.id).executeTakeFirstOrThrow();
     // Not on a plan: 20 working days.
     expect(transfer.on_plan).toBe(false);
-    expect(transfer.escalate_at!.getTime()).toBe(addWorkingDays(transfer.opened_at, 20).getTime());
+    expect(transfer.escalate_at!.getTime()).toBe(addWorkingDays(transfer.opened_at, 20, await bankHolidays(t.db)).getTime());
     const m = await signIn(t.app, managerB.email);
     const short = await form(m.cookie, `/transfers/${transfer.id}/decline`, { _csrf: m.csrf, reason: 'No' });
     expect(short.statusCode).toBe(400);
@@ -211,14 +243,18 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     const reason = 'The family has not moved: the address is a relative\'s, used for post only';
     expect((await form(m.cookie, `/transfers/${transfer.id}/decline`, { _csrf: m.csrf, reason })).statusCode).toBe(303);
     expect(await t.db.selectFrom('transfer').select(['status', 'decline_reason']).where('id', '=', transfer.id).executeTakeFirst()).toEqual({ status: 'declined', decline_reason: reason });
-    expect(await t.db.selectFrom('transfer_notice').select(['recipient_user_id', 'kind']).where('transfer_id', '=', transfer.id).execute()).toEqual([{ recipient_user_id: workerA.id, kind: 'declined' }]);
+    expect((await noticesOf(transfer.id, 'declined')).map((n) => n.recipient_user_id)).toEqual([workerA.id]);
+    // The sender is told by email too, once.
+    await runOutboxOnce(t.db, { processors: withEmail, log: silentLog });
+    await runOutboxOnce(t.db, { processors: withEmail, log: silentLog });
+    expect(mailTo(workerA.email).map((m) => m.subject)).toEqual(['Jigsaw: a transfer was declined']);
     // The involvement in A stands; A's worker reads the reason.
     const w = await signIn(t.app, workerA.email);
     const page = await get(w.cookie, `/transfers/${transfer.id}`);
     expect(page.body).toContain(reason.replace("'", '&#39;'));
     expect((await get(w.cookie, '/transfers')).body).toContain('Declined by the receiving partnership');
     // The notice is its recipient's to acknowledge: anyone else is told it does not exist.
-    const notice = await t.db.selectFrom('transfer_notice').select('id').where('transfer_id', '=', transfer.id).executeTakeFirstOrThrow();
+    const notice = await t.db.selectFrom('transfer_notice').select('id').where('transfer_id', '=', transfer.id).where('kind', '=', 'declined').executeTakeFirstOrThrow();
     const since = await lastId();
     expect((await form(m.cookie, `/transfers/notices/${notice.id}/acknowledge`, { _csrf: m.csrf })).statusCode).toBe(404);
     expect((await deniedRows(managerB.id, since)).length).toBe(1);
@@ -227,6 +263,27 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     // Its escalation, when due, does nothing: it is no longer waiting.
     await runOutboxOnce(t.db, { processors: outboxProcessors(), log: silentLog, now: new Date(transfer.escalate_at!.getTime() + 60_000) });
     expect(await t.db.selectFrom('transfer_notice').select('kind').where('transfer_id', '=', transfer.id).where('kind', '=', 'escalation').execute()).toEqual([]);
+  });
+
+  it('counts a transfer\'s working days without weekends or bank holidays, at the receiving partnership\'s limit', async () => {
+    const [C, D] = [`Cressing ${tag}`, `Dunmoor ${tag}`];
+    await makeOrg(t.db, 'childrens_social_care', C);
+    await makeOrg(t.db, 'childrens_social_care', D);
+    const [pC, pD] = [await partnershipOf(C), await partnershipOf(D)];
+    // D's administrator set 15 working days for a child not on a plan.
+    await t.db.updateTable('partnership').set({ transfer_escalation_working_days: 15 }).where('id', '=', pD).execute();
+    const holidays = await bankHolidays(t.db);
+    expect([...holidays].filter((d) => d.startsWith('2026-12') || d.startsWith('2027-01') || d.startsWith('2027-03'))).toEqual(['2026-12-25', '2026-12-28', '2027-01-01', '2027-03-26', '2027-03-29']);
+    // Over Christmas: from Friday 18 December 2026, 15 working days skip the 25th, the 28th (Boxing Day's substitute) and New Year's Day.
+    const child = await makePerson(t.db, { given: 'Dunlin', family: `Christmas${tag}` });
+    await t.db.insertInto('person_address').values({ person_id: child.id, line1: '8 Synthetic Row', borough: C, valid_from: '2020-01-01', valid_to: '2026-12-17' }).execute();
+    const moved = await t.db.insertInto('person_address').values({ person_id: child.id, line1: '9 Synthetic Close', borough: D, valid_from: '2026-12-18' }).returning('id').executeTakeFirstOrThrow();
+    const id = await openTransferForMove(t.db, { personId: child.id, addressId: moved.id, fromPartnershipId: pC, toPartnershipId: pD }, new Date('2026-12-18T10:00:00Z'));
+    const opened = await t.db.selectFrom('transfer').select(['escalate_at', 'on_plan']).where('id', '=', id!).executeTakeFirstOrThrow();
+    expect(opened).toEqual({ escalate_at: new Date('2027-01-13T10:00:00Z'), on_plan: false });
+    expect(addWorkingDays(new Date('2026-12-18T10:00:00Z'), 15, new Set()).toISOString()).toBe('2027-01-08T10:00:00.000Z');
+    // Over Easter 2027: Good Friday (26 March) and Easter Monday (29 March) are not working days.
+    expect(addWorkingDays(new Date('2027-03-25T09:00:00Z'), 2, holidays).toISOString()).toBe('2027-03-31T09:00:00.000Z');
   });
 
   it('refuses a missing or malformed transfer as not found, with a denied row', async () => {
