@@ -12,12 +12,23 @@ export const DEFAULT_SIGNIFICANT_EVENT_TYPES: readonly string[] = [
 /** The shortest and longest time an unacknowledged alert about a high-risk child waits before it escalates. */
 export const ESCALATION_MINUTES = { min: 5, max: 10_080 } as const;
 
+/** The transfer settings' ranges (the database checks the same): working days before a waiting transfer escalates, days the sending borough watches. */
+export const TRANSFER_LIMITS = { escalationWorkingDays: { min: 1, max: 120 }, watchDays: { min: 1, max: 730 } } as const;
+
+/** A partnership's transfer settings: the escalation limits as the receiving partnership, the watch as the sending one. */
+export interface TransferSettings {
+  escalationWorkingDaysOnPlan: number;
+  escalationWorkingDays: number;
+  watchDays: number;
+}
+
 /** A partnership as its administrator sees it. */
 export interface PartnershipSettings {
   id: string;
   code: string;
   name: string;
   alertEscalationMinutes: number;
+  transfers: TransferSettings;
   areas: string[];
   organisations: { id: string; name: string; kind: string; borough: string; otherPartnerships: string[] }[];
   frontDoor: { organisationId: string; organisationName: string; teamId: string | null; teamName: string | null; updatedAt: Date; updatedByName: string | null } | null;
@@ -26,7 +37,7 @@ export interface PartnershipSettings {
 
 /** A partnership's settings, or null when there is no such partnership. */
 export async function loadSettings(db: Kysely<Database>, partnershipId: string): Promise<PartnershipSettings | null> {
-  const p = await db.selectFrom('partnership').select(['id', 'code', 'name', 'alert_escalation_minutes']).where('id', '=', partnershipId).executeTakeFirst();
+  const p = await db.selectFrom('partnership').select(['id', 'code', 'name', 'alert_escalation_minutes', 'transfer_escalation_working_days_on_plan', 'transfer_escalation_working_days', 'transfer_watch_days']).where('id', '=', partnershipId).executeTakeFirst();
   if (!p) return null;
   const [areas, organisations, door, significant] = await Promise.all([
     db.selectFrom('partnership_area').select('borough').where('partnership_id', '=', p.id).orderBy('borough').execute(),
@@ -43,6 +54,7 @@ export async function loadSettings(db: Kysely<Database>, partnershipId: string):
   ]);
   return {
     id: p.id, code: p.code, name: p.name, alertEscalationMinutes: p.alert_escalation_minutes,
+    transfers: { escalationWorkingDaysOnPlan: p.transfer_escalation_working_days_on_plan, escalationWorkingDays: p.transfer_escalation_working_days, watchDays: p.transfer_watch_days },
     areas: areas.map((a) => a.borough),
     organisations: organisations.map((o) => ({ id: o.id, name: o.name, kind: o.kind, borough: o.borough, otherPartnerships: o.other_partnerships })),
     frontDoor: door ? {

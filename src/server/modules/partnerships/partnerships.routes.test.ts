@@ -243,4 +243,56 @@ describe(`partnership settings on ${TEST_ENGINE}`, () => {
     expect(due).toContain(kids[0]);
     expect(due).not.toContain(kids[1]);
   });
+
+  it('sets A\'s transfer limits and watch period, with field errors for values out of range, each change in the history; others are refused', async () => {
+    const w = await twoPartnerships();
+    const columns = ['transfer_escalation_working_days_on_plan', 'transfer_escalation_working_days', 'transfer_watch_days'] as const;
+    const valuesOf = async (id: string) => t.db.selectFrom('partnership').select(columns).where('id', '=', id).executeTakeFirstOrThrow();
+    const defaults = { transfer_escalation_working_days_on_plan: 15, transfer_escalation_working_days: 20, transfer_watch_days: 90 };
+    const a = await signIn(t.app, w.adminA.email);
+    const settings = await get(a, '/partnership');
+    expect(settings.body).toContain('href="/partnership/transfers"');
+    expect(settings.body).toMatch(/child protection plan escalates after[\s\S]*15 working days/);
+    expect((await get(a, '/partnership/transfers')).statusCode).toBe(200);
+
+    const bad = await post(a, '/partnership/transfers', { onPlan: '0', other: 'twenty', watch: '731' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('href="#onPlan"');
+    expect(bad.body).toContain('href="#other"');
+    expect(bad.body).toContain('href="#watch"');
+    expect(bad.body).toContain('Enter a whole number of working days from 1 to 120');
+    expect(bad.body).toContain('Enter a whole number of days from 1 to 730');
+    const empty = await post(a, '/partnership/transfers', { onPlan: '121', other: '', watch: '90' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('Enter how many working days a transfer of any other child may wait');
+    expect(await valuesOf(w.A.id)).toEqual(defaults);
+
+    const before = await lastAuditId(t.db);
+    expect((await post(a, '/partnership/transfers', { onPlan: '10', other: '20', watch: '60' })).statusCode).toBe(303);
+    expect(await valuesOf(w.A.id)).toEqual({ transfer_escalation_working_days_on_plan: 10, transfer_escalation_working_days: 20, transfer_watch_days: 60 });
+    expect(await valuesOf(w.B.id)).toEqual(defaults);
+    // One history row per value changed (the unchanged one has none), and the access-log row.
+    const history = await t.db.selectFrom('partnership_change').select(['setting', 'before', 'after', 'changed_by_user_id']).where('partnership_id', '=', w.A.id)
+      .where('setting', 'in', ['transfer_escalation_on_plan', 'transfer_escalation', 'transfer_watch']).orderBy('id').execute();
+    expect(history).toEqual([
+      { setting: 'transfer_escalation_on_plan', before: { value: 15 }, after: { value: 10 }, changed_by_user_id: w.adminA.id },
+      { setting: 'transfer_watch', before: { value: 90 }, after: { value: 60 }, changed_by_user_id: w.adminA.id },
+    ]);
+    expect((await auditRowsFor(t.db, { since: before, userId: w.adminA.id })).map((r) => [r.action, r.outcome, (r.detail as { setting?: string }).setting]))
+      .toEqual([['partnership.configure', 'allowed', 'transfers']]);
+    const shown = await get(a, '/partnership');
+    expect(shown.body).toContain('A transfer of a child on a child protection plan escalates after 10 working days, was 15');
+    expect(shown.body).toContain('watch the child for 60 days, was 90');
+
+    // A practitioner is refused as not found, with a denied row; nothing changes.
+    const wk = await signIn(t.app, w.workerA.email);
+    const since = await lastAuditId(t.db);
+    expect((await get(wk, '/partnership/transfers')).statusCode).toBe(404);
+    expect((await post(wk, '/partnership/transfers', { onPlan: '1', other: '1', watch: '1' })).statusCode).toBe(404);
+    expect(await deniedSince(since, w.workerA.id)).toEqual([
+      { action: 'partnership.configure', route: 'GET /partnership/transfers', reason: 'role' },
+      { action: 'partnership.configure', route: 'POST /partnership/transfers', reason: 'role' },
+    ]);
+    expect((await valuesOf(w.A.id)).transfer_watch_days).toBe(60);
+  });
 });

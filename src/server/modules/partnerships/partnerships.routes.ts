@@ -6,9 +6,9 @@ import type { Actor, Role } from '../../actor.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
-import { setAlertEscalation, setFrontDoor, setSignificantEventTypes } from './commands/configure-partnership.js';
+import { setAlertEscalation, setFrontDoor, setSignificantEventTypes, setTransferSettings } from './commands/configure-partnership.js';
 import {
-  DEFAULT_SIGNIFICANT_EVENT_TYPES, ESCALATION_MINUTES, eventTypesByCategory, loadSettings, memberTeams, recentChanges, type PartnershipSettings,
+  DEFAULT_SIGNIFICANT_EVENT_TYPES, ESCALATION_MINUTES, eventTypesByCategory, loadSettings, memberTeams, recentChanges, TRANSFER_LIMITS, type PartnershipSettings,
 } from './partnerships.queries.js';
 
 /** Only the partnership administrator configures a partnership, and only their own (app_user.partnership_id). */
@@ -21,7 +21,7 @@ const csrf = z.string().max(200).optional();
 
 /**
  * The partnership settings pages: the administrator's own partnership (its areas, member
- * organisations, front door, significant event types and alert escalation time). Every route
+ * organisations, front door, significant event types, alert escalation time and transfer settings). Every route
  * takes the partnership from the signed-in administrator, never from the request; an id of an
  * organisation or team outside it is refused as not found, with a denied row.
  */
@@ -155,6 +155,42 @@ export async function partnershipRoutes(app: FastifyInstance, ctx: AppContext): 
     await setAlertEscalation(ctx.db, actor, minutes, { route: routeOf(request), requestId: request.id });
     return reply.redirect('/partnership#alert-escalation', 303);
   });
+
+  type TransferValues = { onPlan: string; other: string; watch: string };
+  async function transfersPage(request: FastifyRequest, reply: FastifyReply, actor: Admin, values: TransferValues | null, errors: FormError[] = []) {
+    const settings = await settingsOf(actor);
+    const t = settings.transfers;
+    return view(request, reply, 'transfers.njk', actor, {
+      p: settings, limits: TRANSFER_LIMITS,
+      values: values ?? { onPlan: String(t.escalationWorkingDaysOnPlan), other: String(t.escalationWorkingDays), watch: String(t.watchDays) },
+    }, errors);
+  }
+
+  r.get('/partnership/transfers', { config: { access: configure } }, async (request, reply) => transfersPage(request, reply, userOf(request), null));
+
+  r.post('/partnership/transfers', {
+    schema: { body: z.object({ _csrf: csrf, onPlan: z.string().max(20).default(''), other: z.string().max(20).default(''), watch: z.string().max(20).default('') }) },
+    config: { access: configure },
+  }, async (request, reply) => {
+    const actor = userOf(request);
+    const values = { onPlan: request.body.onPlan.trim(), other: request.body.other.trim(), watch: request.body.watch.trim() };
+    const errors: FormError[] = [];
+    const whole = (text: string, range: { min: number; max: number }, href: string, what: string, unit: string) => {
+      const n = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+      if (Number.isInteger(n) && n >= range.min && n <= range.max) return n;
+      errors.push({ href, text: text ? `Enter a whole number of ${unit} from ${range.min} to ${range.max}` : `Enter ${what}` });
+      return 0;
+    };
+    const d = TRANSFER_LIMITS.escalationWorkingDays;
+    const parsed = {
+      escalationWorkingDaysOnPlan: whole(values.onPlan, d, '#onPlan', 'how many working days a transfer of a child on a plan may wait', 'working days'),
+      escalationWorkingDays: whole(values.other, d, '#other', 'how many working days a transfer of any other child may wait', 'working days'),
+      watchDays: whole(values.watch, TRANSFER_LIMITS.watchDays, '#watch', 'how many days the sending borough keeps watching the child', 'days'),
+    };
+    if (errors.length) return transfersPage(request, reply, actor, values, errors);
+    await setTransferSettings(ctx.db, actor, parsed, { route: routeOf(request), requestId: request.id });
+    return reply.redirect('/partnership#transfers', 303);
+  });
 }
 
 /** A change in the settings history, in words. */
@@ -170,6 +206,12 @@ function describeChange(setting: string, before: unknown, after: unknown, labels
       return [names(a.added) && `Significant: ${names(a.added)}`, names(b.removed) && `No longer significant: ${names(b.removed)}`].filter(Boolean).join('. ');
     case 'alert_escalation':
       return `Alert escalation time set to ${String(a.minutes)} minutes, was ${String(b.minutes)}`;
+    case 'transfer_escalation_on_plan':
+      return `A transfer of a child on a child protection plan escalates after ${String(a.value)} working days, was ${String(b.value)}`;
+    case 'transfer_escalation':
+      return `A transfer of any other child escalates after ${String(a.value)} working days, was ${String(b.value)}`;
+    case 'transfer_watch':
+      return `After a transfer away, this partnership’s workers and teams watch the child for ${String(a.value)} days, was ${String(b.value)}`;
     case 'membership':
       return `Organisation joined: ${org(a.organisationId)}`;
     case 'area':

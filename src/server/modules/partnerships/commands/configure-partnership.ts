@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
 import type { Actor } from '../../../actor.js';
 import { recordAccess } from '../../../audit/record-access.js';
+import type { TransferSettings } from '../partnerships.queries.js';
 
 type Admin = Actor & { kind: 'user' };
 type Meta = { route: string; requestId: string };
@@ -57,7 +58,38 @@ export async function setAlertEscalation(db: Kysely<Database>, actor: Admin, min
   });
 }
 
-async function history(trx: Kysely<Database>, actor: Admin, setting: 'front_door' | 'significant_events' | 'alert_escalation', before: unknown, after: unknown): Promise<void> {
+/** The transfer settings and their history names. */
+const TRANSFER_SETTINGS = [
+  { key: 'escalationWorkingDaysOnPlan', column: 'transfer_escalation_working_days_on_plan', setting: 'transfer_escalation_on_plan' },
+  { key: 'escalationWorkingDays', column: 'transfer_escalation_working_days', setting: 'transfer_escalation' },
+  { key: 'watchDays', column: 'transfer_watch_days', setting: 'transfer_watch' },
+] as const;
+
+/**
+ * Sets the transfer settings (the caller checks the ranges; so does the database): how many working
+ * days a transfer may wait at this partnership's front door before it escalates, for a child on a
+ * child protection plan and for any other child, and how many days this partnership's workers and
+ * panel watch a child after a transfer away is accepted. One history row per value changed.
+ */
+export async function setTransferSettings(db: Kysely<Database>, actor: Admin, values: TransferSettings, meta: Meta): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const before = await trx.selectFrom('partnership').select(TRANSFER_SETTINGS.map((s) => s.column)).where('id', '=', actor.partnershipId).forUpdate().executeTakeFirstOrThrow();
+    const changed = TRANSFER_SETTINGS.filter((s) => before[s.column] !== values[s.key]);
+    if (changed.length) {
+      await trx.updateTable('partnership').set(Object.fromEntries(changed.map((s) => [s.column, values[s.key]]))).where('id', '=', actor.partnershipId).execute();
+      for (const s of changed) await history(trx, actor, s.setting, { value: before[s.column] }, { value: values[s.key] });
+    }
+    await recordAccess(trx, {
+      actor, action: 'partnership.configure', route: meta.route, outcome: 'allowed', requestId: meta.requestId,
+      detail: { partnershipId: actor.partnershipId, setting: 'transfers', changed: changed.map((s) => ({ setting: s.setting, before: before[s.column], after: values[s.key] })) },
+    });
+    return changed.map((s) => s.setting);
+  });
+}
+
+type Setting = 'front_door' | 'significant_events' | 'alert_escalation' | (typeof TRANSFER_SETTINGS)[number]['setting'];
+
+async function history(trx: Kysely<Database>, actor: Admin, setting: Setting, before: unknown, after: unknown): Promise<void> {
   await trx.insertInto('partnership_change').values({
     partnership_id: actor.partnershipId, setting, before: sql`${JSON.stringify(before)}::jsonb`, after: sql`${JSON.stringify(after)}::jsonb`, changed_by_user_id: actor.userId,
   }).execute();
