@@ -154,4 +154,52 @@ describe(`user management on ${TEST_ENGINE}`, () => {
     expect((await post(other, `/admin/break-glass/${use.id}/review`, { note: 'Checked with the police' })).statusCode).toBe(303);
     expect(await t.db.selectFrom('break_glass_review').select('reviewed_by').where('break_glass_id', '=', use.id).execute()).toEqual([{ reviewed_by: otherDpo.id }]);
   });
+
+  it('lets the administrator mark a user of their own partnership as a senior manager, in the access log; nobody else, and no one elsewhere', async () => {
+    const tag = Math.random().toString(36).slice(2, 8);
+    const org = await makeOrg(t.db, 'childrens_social_care', `Seniorvale ${tag}`);
+    const elsewhere = await makeOrg(t.db, 'childrens_social_care', `Otherdale ${tag}`);
+    const admin = await makeUser(t.db, { organisationId: org.id, roles: ['partnership_admin'] });
+    const head = await makeUser(t.db, { organisationId: org.id, roles: ['team_manager'] });
+    const dpo = await makeUser(t.db, { organisationId: org.id, roles: ['data_protection_officer'] });
+    const worker = await makeUser(t.db, { organisationId: org.id });
+    const farHead = await makeUser(t.db, { organisationId: elsewhere.id, roles: ['team_manager'] });
+    const seniorOf = async (id: string) => (await t.db.selectFrom('app_user').select('senior_manager').where('id', '=', id).executeTakeFirstOrThrow()).senior_manager;
+    const url = (id: string) => `/admin/users/${id}/senior-manager`;
+    const me = await signIn(t.app, admin.email);
+    expect((await get(me, `/admin/users/${head.id}`)).body).toContain(`action="${url(head.id)}"`);
+    expect((await get(me, `/admin/users/${farHead.id}`)).body).not.toContain(`action="${url(farHead.id)}"`);
+
+    const none = await post(me, url(head.id), {});
+    expect(none.statusCode).toBe(400);
+    expect(none.body).toContain('href="#seniorManager"');
+    const notCaseHolding = await post(me, url(dpo.id), { seniorManager: 'yes' });
+    expect(notCaseHolding.statusCode).toBe(400);
+    expect(notCaseHolding.body).toContain('Only someone with a role that sees children’s records can be a senior manager');
+    expect(await seniorOf(dpo.id)).toBe(false);
+
+    const since = await lastAuditId(t.db);
+    expect((await post(me, url(head.id), { seniorManager: 'yes' })).statusCode).toBe(303);
+    expect(await seniorOf(head.id)).toBe(true);
+    expect((await get(me, `/admin/users/${head.id}`)).body).toMatch(/value="yes" checked/);
+    expect((await post(me, url(head.id), { seniorManager: 'no' })).statusCode).toBe(303);
+    expect(await seniorOf(head.id)).toBe(false);
+    const logged = await t.db.selectFrom('access_log').select(['action', 'outcome', 'user_id', 'detail']).where('id', '>', since).where('route', '=', 'POST /admin/users/:id/senior-manager').orderBy('id').execute();
+    expect(logged).toEqual([
+      { action: 'users.manage', outcome: 'allowed', user_id: admin.id, detail: { userId: head.id, seniorManagerBefore: false, seniorManagerAfter: true } },
+      { action: 'users.manage', outcome: 'allowed', user_id: admin.id, detail: { userId: head.id, seniorManagerBefore: true, seniorManagerAfter: false } },
+    ]);
+
+    // A user of another partnership is not the administrator's to mark; a practitioner marks nobody: 404 and a denied row each.
+    const sinceDenied = await lastAuditId(t.db);
+    expect((await post(me, url(farHead.id), { seniorManager: 'yes' })).statusCode).toBe(404);
+    const w = await signIn(t.app, worker.email);
+    expect((await post(w, url(head.id), { seniorManager: 'yes' })).statusCode).toBe(404);
+    expect(await deniedSince(sinceDenied, 'POST /admin/users/:id/senior-manager')).toEqual([
+      expect.objectContaining({ action: 'users.manage', user_id: admin.id, detail: expect.objectContaining({ reason: 'record', userId: farHead.id }) }),
+      expect.objectContaining({ action: 'users.manage', user_id: worker.id, detail: expect.objectContaining({ reason: 'role' }) }),
+    ]);
+    expect(await seniorOf(farHead.id)).toBe(false);
+    expect(await seniorOf(head.id)).toBe(false);
+  });
 });

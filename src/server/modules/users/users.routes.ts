@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
-import { refuseRecord, type RouteAccess } from '../../access.js';
+import { CASE_HOLDING_ROLES, refuseRecord, type RouteAccess } from '../../access.js';
 import { recordAccess, recordAccessMany } from '../../audit/record-access.js';
 import { ROLES, type Role } from '../../actor.js';
 import type { AppContext } from '../../context.js';
@@ -114,7 +114,8 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const id = isUuid(requested) && requested !== actor.userId ? requested : null;
     const row = id
       ? await ctx.db.selectFrom('app_user as u').innerJoin('organisation as o', 'o.id', 'u.organisation_id')
-        .select(['u.id', 'u.name', 'u.email', 'u.roles', 'u.active', 'u.organisation_id', 'o.name as organisation_name', sql<boolean>`u.password_hash IS NOT NULL`.as('has_password')])
+        .select(['u.id', 'u.name', 'u.email', 'u.roles', 'u.active', 'u.organisation_id', 'u.partnership_id', 'u.senior_manager', 'o.name as organisation_name',
+          sql<boolean>`u.password_hash IS NOT NULL`.as('has_password')])
         .where('u.id', '=', id).executeTakeFirst()
       : undefined;
     if (!row) return refuseRecord(ctx, request, { detail: { userId: id } });
@@ -126,6 +127,8 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
     return reply.view('users/views/user.njk', {
       user: userOf(request), csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin', target: u, roles: ROLES,
       chosen: chosen ?? u.roles, errors, err: Object.fromEntries(errors.map((e) => [e.href.slice(1), { text: e.text }])),
+      // Whether the user is a senior manager is the administrator's own partnership's decision.
+      seniorManagerForm: u.partnership_id === userOf(request).partnershipId,
     });
   };
 
@@ -149,6 +152,31 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
       await logGrants(trx, request, actor, { id: u.id, organisationId: u.organisation_id }, reviewedGrants(u.roles, roles), 'changed');
     });
     return reply.redirect('/admin/users', 303);
+  });
+
+  // A senior manager (head of service) signs off relocation risk assessments: marked by the administrator
+  // of the user's own partnership; a user of another partnership is refused as not found, with a denied row.
+  r.post('/admin/users/:id/senior-manager', {
+    schema: { params: z.object({ id: z.string().max(64) }), body: z.object({ _csrf: z.string().optional(), seniorManager: z.enum(['yes', 'no']).optional() }) },
+    config: { access: adminRecord },
+  }, async (request, reply) => {
+    const actor = userOf(request);
+    const u = await target(request, request.params.id);
+    if (u.partnership_id !== actor.partnershipId) return refuseRecord(ctx, request, { detail: { userId: u.id, why: 'other_partnership' } });
+    const wanted = request.body.seniorManager;
+    if (wanted === undefined) return renderEdit(request, reply, u, [{ href: '#seniorManager', text: 'Select whether this person is a senior manager who may sign off relocations' }]);
+    const senior = wanted === 'yes';
+    if (senior && !u.roles.some((r) => CASE_HOLDING_ROLES.includes(r))) {
+      return renderEdit(request, reply, u, [{ href: '#seniorManager', text: 'Only someone with a role that sees children’s records can be a senior manager who signs off relocations' }]);
+    }
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('app_user').set({ senior_manager: senior }).where('id', '=', u.id).execute();
+      await recordAccess(trx, {
+        actor, action: 'users.manage', route: routeOf(request), outcome: 'allowed', requestId: request.id,
+        detail: { userId: u.id, seniorManagerBefore: u.senior_manager, seniorManagerAfter: senior },
+      });
+    });
+    return reply.redirect(`/admin/users/${u.id}`, 303);
   });
 
   r.post('/admin/users/:id/invitation', {
