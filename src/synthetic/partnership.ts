@@ -367,7 +367,8 @@ export class Partnership {
     this.#staff(csc, lac, 1, ['practitioner'], 'Social worker');
     const unrelated = this.#user(csc, fostering, ['practitioner'], 'Social worker, fostering',
       this.#demoUser('unrelated', 'practitioner', 'Social worker in the fostering team with no involvement with any child: every child\'s record is refused'));
-    this.#user(csc, null, ['panel_coordinator'], 'MACE panel coordinator');
+    this.#user(csc, null, ['panel_coordinator'], 'MACE panel coordinator',
+      this.#demoUser('panel', 'panel_coordinator', 'MACE panel coordinator: schedules meetings, invites agencies, reads the briefing packs and records the meetings'));
     this.#user(csc, null, ['partnership_admin'], 'Safeguarding partnership business manager',
       this.#demoUser('admin', 'partnership_admin', 'Partnership administrator: manages organisations and users, sees no children'));
     this.#user(csc, null, ['data_protection_officer'], 'Data protection officer',

@@ -135,7 +135,7 @@ describe(`seedBorough with three boroughs on ${engine}`, () => {
 
   it('keeps the first borough\'s demo accounts and gives every borough an administrator of its own partnership', async () => {
     const emails = report.demoUsers.map((u) => u.email);
-    for (const local of ['practitioner', 'manager', 'youthworker', 'police', 'admin', 'dpo', 'unrelated']) expect(emails).toContain(`${local}@northbridge.jigsaw.test`);
+    for (const local of ['practitioner', 'manager', 'youthworker', 'police', 'admin', 'dpo', 'unrelated', 'panel']) expect(emails).toContain(`${local}@northbridge.jigsaw.test`);
     for (const [borough, slug] of [['Northbridge', 'northbridge'], ['Eastmere', 'eastmere'], ['Ravensmoor', 'ravensmoor']] as const) {
       const admin = await d.db.selectFrom('app_user').select(['password_hash', 'partnership_id', 'roles']).where('email', '=', `admin@${slug}.jigsaw.test`).executeTakeFirstOrThrow();
       expect(admin.roles).toEqual(['partnership_admin']);

@@ -23,6 +23,7 @@ import { DEFAULT_BOROUGH, boroughSlug, boroughsOf } from './places.js';
 import { DEMO_PASSWORD } from './rates.js';
 import type { DemoUser, WorldChunk } from './types.js';
 import { demoUsersOfWorld, generateChildrenChunks } from './world.js';
+import { seedDemoPanels } from '../server/modules/panels/commands/demo-panels.js';
 
 /** What to seed. */
 export interface SeedOptions {
@@ -209,6 +210,8 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
     if (!admin) throw new Error(`The generated world has no demo administrator ${email}`);
     await db.insertInto('app_user').values({ ...admin, password_hash: passwordHash }).execute();
   }
+  // Each partnership's MACE panel and its next meeting, for the panel coordinator.
+  await seedDemoPanels(db);
   // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
   // them every query is planned for empty tables.
   await sql`ANALYZE`.execute(db);

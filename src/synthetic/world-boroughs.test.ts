@@ -106,7 +106,8 @@ describe('generateWorld with several boroughs', () => {
 
   it('has every borough\'s demo accounts, the first borough\'s as documented', () => {
     const emails = world.demoUsers.map((u) => u.email);
-    expect(emails.slice(0, 7)).toEqual(demoUsersOfWorld('Northbridge', 1).map((u) => u.email));
+    const first = demoUsersOfWorld('Northbridge', 1).map((u) => u.email);
+    expect(emails.slice(0, first.length)).toEqual(first);
     expect(emails).toContain('admin@northbridge.jigsaw.test');
     expect(emails).toContain('admin@eastmere.jigsaw.test');
     expect(emails).toContain('admin@ravensmoor.jigsaw.test');

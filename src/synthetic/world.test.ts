@@ -64,7 +64,7 @@ describe('determinism', () => {
     const other = generateWorld({ children: 60, seed: 99 });
     expect(emails(small)).toEqual(emails(other));
     expect(emails(small)).toEqual([
-      'admin@northbridge.jigsaw.test', 'dpo@northbridge.jigsaw.test', 'manager@northbridge.jigsaw.test', 'police@northbridge.jigsaw.test',
+      'admin@northbridge.jigsaw.test', 'dpo@northbridge.jigsaw.test', 'manager@northbridge.jigsaw.test', 'panel@northbridge.jigsaw.test', 'police@northbridge.jigsaw.test',
       'practitioner@northbridge.jigsaw.test', 'unrelated@northbridge.jigsaw.test', 'youthworker@northbridge.jigsaw.test',
     ]);
     expect(demoUsersOf('Eastmere')[0]!.email).toMatch(/@eastmere\.jigsaw\.test$/);
