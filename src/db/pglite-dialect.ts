@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
@@ -39,15 +40,40 @@ export class PGliteDialect implements Dialect {
   }
 }
 
-/** A FIFO lock: acquire() resolves, in order, with the function that releases it. */
+/**
+ * Work that may wait while requests use the connection: the outbox worker runs its processors inside
+ * this context (`backgroundWork.run(true, ...)`).
+ */
+export const backgroundWork = new AsyncLocalStorage<true>();
+
+/**
+ * The lock on the one connection: acquire() resolves with the function that releases it. Requests go
+ * first: a waiter in `backgroundWork` (an import, the rules, alerts) is handed the connection only
+ * when no request is waiting, each kind in its own order. With one queue for all, /health waited
+ * behind every lane of the outbox worker in turn (an import's chunk, then the rules, then the alerts,
+ * then each lane's claim) during a large import; now it waits at most for the holder it found.
+ */
 export class ConnectionQueue {
-  #tail: Promise<void> = Promise.resolve();
+  #busy = false;
+  readonly #requests: (() => void)[] = [];
+  readonly #background: (() => void)[] = [];
+
   async acquire(): Promise<() => void> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => (release = resolve));
-    await previous;
-    return release;
+    if (this.#busy) {
+      const waiting = backgroundWork.getStore() ? this.#background : this.#requests;
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else {
+      this.#busy = true;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      // The connection passes straight to the next holder (it stays busy), a request before background work.
+      const next = this.#requests.shift() ?? this.#background.shift();
+      if (next) next();
+      else this.#busy = false;
+    };
   }
 }
 

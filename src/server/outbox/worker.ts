@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
+import { backgroundWork } from '../../db/pglite-dialect.js';
 import { OUTBOX_CHANNEL, pruneDone, releaseStaleClaims, runOutboxOnce, type OutboxLog, type OutboxProcessor } from './outbox.js';
 
 /** A running worker. */
@@ -91,7 +92,8 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
       lane.wakeUp = null;
     }
   };
-  const loop = Promise.all(lanes.map(run));
+  // Background work: on PGlite a request waiting for the one connection goes before it (pglite-dialect.ts).
+  const loop = Promise.all(lanes.map((lane) => backgroundWork.run(true, () => run(lane))));
   return {
     wake,
     async stop() {
