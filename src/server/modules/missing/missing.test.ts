@@ -352,6 +352,14 @@ describe('missing episodes and return home interviews', () => {
     expect((await importText(t.db, police.id, 'jsonl', 'other.jsonl', toJsonl([other]))).status).not.toBe('failed');
     await drainOutbox(t.db);
     expect(await t.db.selectFrom('missing_episode').select('id').where('person_id', '=', open.person_id).execute()).toHaveLength(2);
+    // A restricted found report does not complete an episode others may read: it stays an episode of its own.
+    const later = new Date(minute(Date.now() - 3 * HOUR));
+    const again = policeRecord(police.id, `MIS-${u()}`, { person, event: { code: 'missing_episode', occurredAt: later.toISOString(), summary: 'Reported missing again' } });
+    const restrictedFound = policeRecord(police.id, `FND-${u()}`, { person, event: { code: 'missing_episode', occurredAt: new Date(later.getTime() + HOUR).toISOString(), summary: 'Found', sensitivity: 'restricted', missing: { foundAt: new Date(later.getTime() + HOUR).toISOString(), whereFound: 'Withheld Synthetic Address' } } });
+    expect((await importText(t.db, police.id, 'jsonl', 'again.jsonl', toJsonl([again, restrictedFound]))).status).not.toBe('failed');
+    await drainOutbox(t.db);
+    const reopened = await t.db.selectFrom('missing_episode as m').innerJoin('event as e', 'e.id', 'm.event_id').select(['m.returned_at', 'm.where_found']).where('e.summary', '=', 'Reported missing again').executeTakeFirstOrThrow();
+    expect(reopened).toEqual({ returned_at: null, where_found: null });
   });
 
   it('keeps a printable missing profile from the chronology as the viewer may see it, with places and associates counted across episodes', async () => {
