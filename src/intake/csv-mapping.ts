@@ -31,7 +31,7 @@ export const csvMappingSchema = z.strictObject({
 /** A parsed column-mapping file. */
 export type CsvMapping = z.infer<typeof csvMappingSchema>;
 
-const DATE_FIELDS = /(^|\.)dateOfBirth$|^event\.occurredAt$/;
+const DATE_FIELDS = /(^|\.)dateOfBirth$|^event\.occurredAt$|^event\.missing\.foundAt$/;
 const LIST_FIELDS = new Set(['event.factorCodes']);
 const IDENTIFIER_SHORTHAND = /^(.*\.)?identifiers\.(nhs_number|upn|police_id|local_id)$/;
 

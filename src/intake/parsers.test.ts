@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseCinXml } from './cin.js';
 import { readCsv } from './csv.js';
+import { parseCsvMapping, parseMappedCsv } from './csv-mapping.js';
 import { decodeText } from './decode.js';
 import { checkInterchangeRecord, interchangeJsonSchema } from './interchange.js';
 import { missingDetailsFromNarrative } from './missing-details.js';
@@ -131,6 +132,17 @@ describe('a missing episode\'s details in an interchange record', () => {
     // A record without the field is read as before; SSDA903's return is read the same way.
     expect(checkInterchangeRecord(record({})).record!.event!.narrative).toBeNull();
     expect(missingDetailsFromNarrative('Kind: Missing\nReturned: 14/03/2026').found).toEqual({ at: new Date('2026-03-14T00:00:00.000Z'), precision: 'date' });
+  });
+
+  it('reads a found date from a mapped CSV column in the mapping\'s date format', async () => {
+    const mapping = parseCsvMapping(JSON.stringify({
+      format: 'jigsaw-csv-mapping/1', dateFormat: 'DD/MM/YYYY', constants: { sourceSystem: 'NicheRMS', 'event.code': 'missing_episode' },
+      columns: { recordId: 'Ref', 'person.recordId': 'Nominal', 'event.occurredAt': 'Reported', 'event.summary': 'Summary', 'event.missing.foundAt': 'Found', 'event.missing.policeReference': 'Ref' },
+    }));
+    const csv = 'Ref,Nominal,Reported,Summary,Found\nMP/1/26,NOM-1,13/03/2026,Found by officers,14/03/2026\n';
+    const [item] = await collect(parseMappedCsv(chunks(csv, 1000), mapping, { organisationId: '6f1c2a4e-0000-4000-8000-000000000001' }));
+    expect(item!.errors).toEqual([]);
+    expect(missingDetailsFromNarrative(item!.record!.event!.narrative)).toMatchObject({ found: { at: new Date('2026-03-14T00:00:00.000Z'), precision: 'date' }, policeReference: 'MP/1/26' });
   });
 
   it('refuses the details on another kind of event, and a found time that is not a real moment', () => {
