@@ -41,6 +41,8 @@ import { allocationApiRoutes } from './modules/allocation/allocation.api.js';
 import { alertRoutes } from './modules/alerts/alerts.routes.js';
 import { missingRoutes } from './modules/missing/missing.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
+import { offerRoutes } from './modules/offers/offers.routes.js';
+import { serviceRoutes } from './modules/offers/services.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
 import { declareScopeAccess, registerRouteAccess } from './plugins/route-access.js';
@@ -136,6 +138,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await alertRoutes(pages, ctx);
     await missingRoutes(pages, ctx);
     await planRoutes(pages, ctx);
+    await offerRoutes(pages, ctx);
+    await serviceRoutes(pages, ctx);
     await transferRoutes(pages, ctx);
     await relocationRoutes(pages, ctx);
     await panelRoutes(pages, ctx);

@@ -9,6 +9,7 @@ import { alertEmailProcessor, alertEscalationProcessor, alertsProcessor } from '
 import { transferEscalationProcessor, transferNoticeEmailProcessor, transferOpenProcessor } from '../modules/transfers/transfers.processor.js';
 import { missingEpisodesProcessor } from '../modules/missing/missing.processor.js';
 import { planActionOverdueProcessor, planActionReminderProcessor } from '../modules/plans/plans.processor.js';
+import { offerOutcomeProcessor } from '../modules/offers/offers.processor.js';
 
 /**
  * Every outbox processor, each declaring the kinds it handles. A new area that reacts to a change
@@ -21,6 +22,6 @@ export function outboxProcessors(config?: Config): OutboxProcessor[] {
   const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor, missingEpisodesProcessor];
   local.push(transferOpenProcessor, transferEscalationProcessor);
   if (config) local.push(panelInvitationEmailProcessor(config));
-  local.push(planActionReminderProcessor, planActionOverdueProcessor);
+  local.push(planActionReminderProcessor, planActionOverdueProcessor, offerOutcomeProcessor);
   return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config), transferNoticeEmailProcessor(config)] : local;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
 import type { Actor } from '../../../actor.js';
 import { recordAccess } from '../../../audit/record-access.js';
+import { recordOffer } from '../../offers/offers.commands.js';
 import { AppError, ValidationError } from '../../../errors.js';
 
 /** The decisions a recipient can record. Nothing is done to the child automatically: this records what a person decided. */
@@ -46,6 +47,10 @@ export async function decideConsideration(
       .returning('consideration_id')
       .executeTakeFirst();
     if (!inserted) throw new AppError(409, 'already_decided', 'A decision has already been recorded for this consideration');
+    // An offer of help decided here is an offer to be made: the decider referred, and hears the outcome.
+    if (input.decision === 'offer_of_help') {
+      await recordOffer(trx, actor, { personId: c.person_id, serviceId: null, serviceName: input.service, considerationId, made: null }, meta);
+    }
     await recordAccess(trx, {
       actor, action: 'consideration.decide', personId: c.person_id, route: meta.route, outcome: 'allowed', requestId: meta.requestId,
       detail: { considerationId, decision: input.decision },
