@@ -52,10 +52,12 @@ const FOUND_REPORT_WINDOW_DAYS = 30;
  * The open episode a found report (a separate record giving when the child was found) completes:
  * the child's latest episode (any merged record) from the same organisation with no return yet,
  * reported missing at most 30 days before the child was found, whose police reference is the
- * report's when both give one (a matching reference first). A restricted report completes only a
- * restricted episode, so an episode never shows what its viewer may not read.
+ * report's when both give one (a matching reference first). A record dated before it says the child
+ * was found reports a whole episode, and completes another only by naming its reference. A
+ * restricted report completes only a restricted episode, so an episode never shows what its viewer
+ * may not read.
  */
-async function openEpisodeFor(trx: Kysely<Database>, e: { id: string; person_id: string; organisation_id: string; sensitivity: string }, d: MissingDetails) {
+async function openEpisodeFor(trx: Kysely<Database>, e: { id: string; person_id: string; organisation_id: string; sensitivity: string; occurred_at: Date }, d: MissingDetails) {
   const found = d.found!;
   const latest = new Date(found.at.getTime() + (found.precision === 'date' ? 86400_000 : 60_000));
   let q = trx.selectFrom('missing_episode as m').innerJoin('event as ev', 'ev.id', 'm.event_id')
@@ -65,7 +67,15 @@ async function openEpisodeFor(trx: Kysely<Database>, e: { id: string; person_id:
     .where('m.reported_missing_at', '<=', latest)
     .where('m.reported_missing_at', '>=', new Date(found.at.getTime() - FOUND_REPORT_WINDOW_DAYS * 86400_000));
   if (e.sensitivity === 'restricted') q = q.where('ev.sensitivity', '=', 'restricted');
-  if (d.policeReference) q = q.where((eb) => eb.or([eb('m.police_reference', 'is', null), eb('m.police_reference', '=', d.policeReference)]));
+  // A found report is dated when the child was found; a record dated earlier reports a whole episode
+  // of its own, and completes another only when it names that episode's police reference.
+  const datedFound = e.occurred_at.getTime() >= found.at.getTime() - (found.precision === 'date' ? 86400_000 : 3600_000);
+  if (d.policeReference) {
+    const ref = d.policeReference;
+    q = q.where((eb) => (datedFound ? eb.or([eb('m.police_reference', 'is', null), eb('m.police_reference', '=', ref)]) : eb('m.police_reference', '=', ref)));
+  } else if (!datedFound) {
+    return undefined;
+  }
   return q.orderBy(sql`m.police_reference IS NOT NULL`, 'desc').orderBy('m.reported_missing_at', 'desc').limit(1).forUpdate('m').executeTakeFirst();
 }
 

@@ -360,6 +360,13 @@ describe('missing episodes and return home interviews', () => {
     await drainOutbox(t.db);
     const reopened = await t.db.selectFrom('missing_episode as m').innerJoin('event as e', 'e.id', 'm.event_id').select(['m.returned_at', 'm.where_found']).where('e.summary', '=', 'Reported missing again').executeTakeFirstOrThrow();
     expect(reopened).toEqual({ returned_at: null, where_found: null });
+    // A record of a whole episode (dated when the child went missing, found later, no reference) is an episode of its own.
+    const whole = policeRecord(police.id, `WHL-${u()}`, { person, event: { code: 'missing_episode', occurredAt: new Date(later.getTime() + 30 * 60_000).toISOString(), summary: 'Missing and found', missing: { foundAt: new Date(later.getTime() + 2 * HOUR).toISOString() } } });
+    expect((await importText(t.db, police.id, 'jsonl', 'whole.jsonl', toJsonl([whole]))).status).not.toBe('failed');
+    await drainOutbox(t.db);
+    const wholeEp = await t.db.selectFrom('missing_episode as m').innerJoin('event as e', 'e.id', 'm.event_id').select(['m.returned_at']).where('e.summary', '=', 'Missing and found').executeTakeFirstOrThrow();
+    expect(wholeEp.returned_at?.getTime()).toBe(later.getTime() + 2 * HOUR);
+    expect((await t.db.selectFrom('missing_episode as m').innerJoin('event as e', 'e.id', 'm.event_id').select('m.returned_at').where('e.summary', '=', 'Reported missing again').executeTakeFirstOrThrow()).returned_at).toBeNull();
   });
 
   it('keeps a printable missing profile from the chronology as the viewer may see it, with places and associates counted across episodes', async () => {
