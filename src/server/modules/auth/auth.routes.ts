@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { recordAccess } from '../../audit/record-access.js';
 import { SESSION_COOKIE, type AppContext } from '../../context.js';
 import { accountRoutes } from './account.routes.js';
-import { checkThrottle, clearFailures, emailAccountKey, PASSWORD_LIMITS, recordFailure, waitText } from './limits.js';
+import { secretBox } from '../../secrets.js';
+import { checkThrottle, clearFailures, DEVICE_COOKIE, DEVICE_COOKIE_DAYS, deviceKeyOf, emailAccountKey, issueDeviceCookie, PASSWORD_LIMITS, recordFailure, waitText } from './limits.js';
 import { oidcPublicRoutes } from './oidc.routes.js';
 import { verifyPassword } from './password.js';
 import { endSession } from './session.js';
@@ -95,7 +96,9 @@ export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): P
       // Back-off, not lockout (limits.ts): while this account waits (after its own failures, from
       // here or everywhere) the password is not checked; failures of other accounts at this address
       // never stop a right password for an account that has none here.
-      const throttle = await checkThrottle(ctx.db, { accountKey, ip: request.ip, policy: PASSWORD_LIMITS });
+      // A browser where this account signed in before (its device cookie) is not held up by guesses from elsewhere.
+      const deviceKey = deviceKeyOf(secretBox(ctx.config), request.cookies[DEVICE_COOKIE], accountKey);
+      const throttle = await checkThrottle(ctx.db, { accountKey, ip: request.ip, policy: PASSWORD_LIMITS, deviceKey });
       const limited = throttle.limited;
       const user = limited
         ? undefined
@@ -113,6 +116,7 @@ export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): P
           reply.header('retry-after', String(throttle.retryAfterSeconds));
         } else {
           await recordFailure(ctx.db, accountKey, request.ip);
+          if (deviceKey) await recordFailure(ctx.db, deviceKey, request.ip);
           await recordAccess(ctx.db, {
             actor: null, action: 'session.create', route: 'POST /sign-in', outcome: 'denied', requestId: request.id,
             detail: { step: 'password', reason: 'not_right' },
@@ -123,7 +127,10 @@ export async function authPublicRoutes(app: FastifyInstance, ctx: AppContext): P
           errors: [{ href: '#email', text: limited ? tooMany(throttle.retryAfterSeconds) : NOT_RIGHT }],
         });
       }
-      await clearFailures(ctx.db, accountKey);
+      await clearFailures(ctx.db, accountKey, { ip: request.ip, deviceKey });
+      reply.setCookie(DEVICE_COOKIE, issueDeviceCookie(secretBox(ctx.config), accountKey), {
+        path: '/sign-in', httpOnly: true, sameSite: 'strict', secure: ctx.config.COOKIE_SECURE, maxAge: DEVICE_COOKIE_DAYS * 86_400,
+      });
       const signingIn = await signingInUser(ctx, user.id);
       if (!signingIn) throw new Error('active user vanished during sign-in');
       reply.clearCookie(PRE_SESSION_COOKIE, { path: '/sign-in' });

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
+import { SecretBox } from '../../secrets.js';
 
 // Sign-in limits: back-off, not lockout. Failures are rows in sign_in_failure (held in the database,
 // so every server process sees them). Each failure past an allowance doubles the wait before the
@@ -36,6 +37,37 @@ export const IP_WINDOW_MINUTES = 15;
  * right password from a council's shared gateway signs in whatever others there got wrong.
  */
 export const IP_THROTTLE_FAILURES = 50;
+
+/** The cookie that marks a browser where an account has signed in before (a "device cookie"). */
+export const DEVICE_COOKIE = 'jigsaw_device';
+/** How long a device cookie is honoured after the sign-in that issued it. */
+export const DEVICE_COOKIE_DAYS = 90;
+const DEVICE_CONTEXT = 'sign-in device';
+
+/**
+ * A new device cookie for an account, sealed with the secrets key (AES-256-GCM, so it cannot be
+ * forged or moved to another account; rotating SECRETS_KEY ends the old ones once their key is removed).
+ */
+export function issueDeviceCookie(box: SecretBox, accountKey: string, now: Date = new Date()): string {
+  return box.seal(JSON.stringify({ account: accountKey, device: randomBytes(16).toString('base64url'), issued: now.getTime() }), DEVICE_CONTEXT);
+}
+
+/**
+ * The key failures with this device cookie are counted under, when it is a cookie this server issued
+ * for this account within DEVICE_COOKIE_DAYS; null for anything else (none, forged, another account's, old).
+ */
+export function deviceKeyOf(box: SecretBox, cookie: string | undefined, accountKey: string, now: Date = new Date()): string | null {
+  if (!cookie || cookie.length > 1000 || !SecretBox.isSealed(cookie)) return null;
+  try {
+    const v = JSON.parse(box.open(cookie, DEVICE_CONTEXT)) as { account?: unknown; device?: unknown; issued?: unknown };
+    if (v.account !== accountKey || typeof v.device !== 'string' || typeof v.issued !== 'number') return null;
+    const age = now.getTime() - v.issued;
+    if (age < -60_000 || age > DEVICE_COOKIE_DAYS * 86_400_000) return null;
+    return `device:${createHash('sha256').update(v.device).digest('hex')}`;
+  } catch {
+    return null;
+  }
+}
 
 /** How much an account is allowed before it waits. */
 export interface LimitPolicy {
@@ -74,14 +106,22 @@ export function totpAccountKey(userId: string): string {
   return `totp:${userId}`;
 }
 
-/** Whether an attempt at an account from an address must wait now, and how long. */
+/**
+ * Whether an attempt at an account from an address must wait now, and how long. Guesses at one
+ * account from many addresses (ACCOUNT_FREE_FAILURES) make every new browser wait, but not one that
+ * carries the account's device cookie (`deviceKey`, from deviceKeyOf): the owner's browser is checked
+ * as usual, so a distributed guess slows the guessers without shutting the owner out. A device cookie
+ * has an allowance of its own (the pair allowance), so a stolen one buys no more guesses.
+ */
 export async function checkThrottle(
   db: Kysely<Database>,
-  opts: { accountKey: string; ip: string; policy: LimitPolicy; now?: Date },
+  opts: { accountKey: string; ip: string; policy: LimitPolicy; deviceKey?: string | null; now?: Date },
 ): Promise<Throttle> {
   const now = opts.now ?? new Date();
   const since = new Date(now.getTime() - FAILURE_WINDOW_MINUTES * 60_000);
   const ipSince = new Date(now.getTime() - IP_WINDOW_MINUTES * 60_000);
+  // No device: a key no row has.
+  const deviceKey = opts.deviceKey ?? 'device:none';
   const row = await db
     .selectFrom('sign_in_failure')
     .select([
@@ -90,16 +130,21 @@ export async function checkThrottle(
       sql<number>`count(*) FILTER (WHERE account_key = ${opts.accountKey} AND ip = ${opts.ip})::int`.as('pair'),
       sql<Date | null>`max(at) FILTER (WHERE account_key = ${opts.accountKey} AND ip = ${opts.ip})`.as('pair_last'),
       sql<number>`count(*) FILTER (WHERE ip = ${opts.ip} AND at > ${ipSince})::int`.as('ip'),
+      sql<number>`count(*) FILTER (WHERE account_key = ${deviceKey})::int`.as('device'),
+      sql<Date | null>`max(at) FILTER (WHERE account_key = ${deviceKey})`.as('device_last'),
     ])
     .where('at', '>', since)
-    .where((eb) => eb.or([eb('account_key', '=', opts.accountKey), eb('ip', '=', opts.ip)]))
+    .where((eb) => eb.or([eb('account_key', '=', opts.accountKey), eb('ip', '=', opts.ip), eb('account_key', '=', deviceKey)]))
     .executeTakeFirstOrThrow();
   const pairFree = row.ip >= IP_THROTTLE_FAILURES ? 1 : opts.policy.pairFree;
   const until = (count: number, free: number, last: Date | string | null) =>
     count >= free && last ? new Date(last).getTime() + backoffSeconds(count - free + 1) * 1000 : 0;
+  // The owner's browser, while its own failures are within its allowance, does not wait for the account's.
+  const trustedDevice = opts.deviceKey != null && row.device < opts.policy.pairFree;
   const waitMs = Math.max(
     until(row.pair, pairFree, row.pair_last),
-    until(row.account, opts.policy.accountFree, row.account_last),
+    trustedDevice ? 0 : until(row.account, opts.policy.accountFree, row.account_last),
+    opts.deviceKey ? until(row.device, opts.policy.pairFree, row.device_last) : 0,
   ) - now.getTime();
   return waitMs > 0 ? { limited: true, retryAfterSeconds: Math.ceil(waitMs / 1000) } : { limited: false, retryAfterSeconds: 0 };
 }
@@ -124,7 +169,21 @@ export async function recordFailure(db: Kysely<Database>, accountKey: string, ip
   }
 }
 
-/** Clears an account's failures after it signs in successfully. */
-export async function clearFailures(db: Kysely<Database>, accountKey: string): Promise<void> {
-  await db.deleteFrom('sign_in_failure').where('account_key', '=', accountKey).execute();
+/**
+ * After an account signs in successfully: clears its failures. A password sign-in (`from`) clears only
+ * those from its address (and its device's): failures from other addresses stay until they age out,
+ * so the owner signing in never gives the people guessing at the account a fresh allowance. The
+ * second factor, whose guessers already hold the password, clears them all.
+ */
+export async function clearFailures(db: Kysely<Database>, accountKey: string, from?: { ip: string; deviceKey?: string | null }): Promise<void> {
+  if (!from) {
+    await db.deleteFrom('sign_in_failure').where('account_key', '=', accountKey).execute();
+    return;
+  }
+  await db.deleteFrom('sign_in_failure')
+    .where((eb) => eb.or([
+      eb.and([eb('account_key', '=', accountKey), eb('ip', '=', from.ip)]),
+      ...(from.deviceKey ? [eb('account_key', '=', from.deviceKey)] : []),
+    ]))
+    .execute();
 }

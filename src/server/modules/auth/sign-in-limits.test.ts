@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, makeOrg, makeUser, TEST_ENGINE, TEST_PASSWORD, useTestApp } from '../../../../test/helpers.js';
 import {
-  ACCOUNT_FREE_FAILURES, BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, emailAccountKey, FAILURE_WINDOW_MINUTES, IP_THROTTLE_FAILURES, PAIR_FREE_FAILURES,
+  ACCOUNT_FREE_FAILURES, BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, DEVICE_COOKIE, DEVICE_COOKIE_DAYS, emailAccountKey, FAILURE_WINDOW_MINUTES, IP_THROTTLE_FAILURES, PAIR_FREE_FAILURES,
 } from './limits.js';
 
 describe(`sign-in back-off on ${TEST_ENGINE}`, () => {
@@ -33,13 +33,13 @@ describe(`sign-in back-off on ${TEST_ENGINE}`, () => {
   /** A documentation-range address of its own for each use, so tests do not share limits. */
   const freshIp = () => `198.51.${100 + Math.floor(ipCounter / 250)}.${(ipCounter++ % 250) + 1}`;
 
-  async function attempt(server: FastifyInstance, email: string, password: string, ip: string) {
+  async function attempt(server: FastifyInstance, email: string, password: string, ip: string, device?: string) {
     const page = await server.inject({ method: 'GET', url: '/sign-in', remoteAddress: ip });
     const pre = page.cookies.find((c) => c.name === 'jigsaw_signin')!;
     const token = /name="_csrf" value="([^"]+)"/.exec(page.body)![1]!;
     return server.inject({
       method: 'POST', url: '/sign-in', remoteAddress: ip,
-      headers: { cookie: `jigsaw_signin=${pre.value}`, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { cookie: `jigsaw_signin=${pre.value}${device ? `; ${DEVICE_COOKIE}=${device}` : ''}`, 'content-type': 'application/x-www-form-urlencoded' },
       payload: new URLSearchParams({ email, password, _csrf: token }).toString(),
     });
   }
@@ -81,8 +81,49 @@ describe(`sign-in back-off on ${TEST_ENGINE}`, () => {
     const owner = await attempt(other, user.email.toUpperCase(), TEST_PASSWORD, freshIp());
     expect(owner.statusCode).toBe(303);
     expect(owner.cookies.find((c) => c.name === 'jigsaw_session')).toBeDefined();
-    // Signing in cleared the account's failures: the first address is no longer waiting either.
-    expect((await attempt(t.app, user.email, TEST_PASSWORD, attacker)).statusCode).toBe(303);
+    // The owner signing in clears only the failures from where they signed in: the guessing address still waits.
+    expect((await attempt(t.app, user.email, TEST_PASSWORD, attacker)).statusCode).toBe(429);
+  });
+
+  it(`M3: a distributed guess at one account (${ACCOUNT_FREE_FAILURES} addresses and more) makes new browsers wait, never the owner's browser with the right password; a device cookie of another account, forged or expired does not help, and its own guesses are limited`, async () => {
+    const org = await makeOrg(t.db);
+    const owner = await makeUser(t.db, { organisationId: org.id });
+    const colleague = await makeUser(t.db, { organisationId: org.id });
+    const home = freshIp();
+    // The owner signed in from their browser before: it holds the account's device cookie.
+    const before = await attempt(t.app, owner.email, TEST_PASSWORD, home);
+    expect(before.statusCode).toBe(303);
+    const device = before.cookies.find((c) => c.name === DEVICE_COOKIE)!;
+    expect(device).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/sign-in' });
+    const otherDevice = (await attempt(t.app, colleague.email, TEST_PASSWORD, freshIp())).cookies.find((c) => c.name === DEVICE_COOKIE)!.value;
+
+    // The attack: one guess from each of many addresses, as a botnet makes them (most as rows, the last through both processes).
+    await failures(Array.from({ length: ACCOUNT_FREE_FAILURES - 2 }, () => ({ email: owner.email, ip: freshIp() })), 10);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push((await attempt(i % 2 ? t.app : other, owner.email, `botnet-guess-${i}`, freshIp())).statusCode);
+    expect(answers).toEqual([401, 401, 429, 429]);
+    expect(await t.db.selectFrom('sign_in_failure').select('id').where('account_key', '=', emailAccountKey(owner.email)).execute()).toHaveLength(ACCOUNT_FREE_FAILURES);
+    // Every new browser waits, the right password included (it is not checked while waiting) ...
+    const stranger = await attempt(t.app, owner.email, TEST_PASSWORD, freshIp());
+    expect(stranger.statusCode).toBe(429);
+    // ... and so do forged, foreign and stale device cookies.
+    expect((await attempt(t.app, owner.email, TEST_PASSWORD, freshIp(), 'v1.not-a-sealed-value')).statusCode).toBe(429);
+    expect((await attempt(t.app, owner.email, TEST_PASSWORD, freshIp(), otherDevice)).statusCode).toBe(429);
+    expect((await attempt(t.app, owner.email, TEST_PASSWORD, freshIp(), encodeURIComponent(JSON.stringify({ account: emailAccountKey(owner.email), device: 'x', issued: clock })))).statusCode).toBe(429);
+    // The owner's browser signs in with the right password at once, from home or from a new address.
+    const mine = await attempt(other, owner.email, TEST_PASSWORD, freshIp(), device.value);
+    expect(mine.statusCode).toBe(303);
+    expect(mine.cookies.find((c) => c.name === 'jigsaw_session')).toBeDefined();
+    // Signing in gave the guessers no fresh allowance: new browsers still wait.
+    expect((await attempt(t.app, owner.email, TEST_PASSWORD, freshIp())).statusCode).toBe(429);
+    // The device cookie's own guesses are limited like one address's: after five, it waits too.
+    const renewed = mine.cookies.find((c) => c.name === DEVICE_COOKIE)!.value;
+    for (let i = 0; i < PAIR_FREE_FAILURES; i++) expect((await attempt(t.app, owner.email, `stolen-cookie-${i}`, freshIp(), renewed)).statusCode).toBe(401);
+    expect((await attempt(t.app, owner.email, TEST_PASSWORD, freshIp(), renewed)).statusCode).toBe(429);
+    // A device cookie is honoured for ${DEVICE_COOKIE_DAYS} days: an older one is a new browser.
+    advance(DEVICE_COOKIE_DAYS * 86_400 + 60);
+    await failures(Array.from({ length: ACCOUNT_FREE_FAILURES }, () => ({ email: owner.email, ip: freshIp() })));
+    expect((await attempt(t.app, owner.email, TEST_PASSWORD, home, device.value)).statusCode).toBe(429);
   });
 
   it(`makes every address wait for an account after ${ACCOUNT_FREE_FAILURES} wrong passwords from many addresses, leaving other accounts alone`, async () => {
