@@ -67,6 +67,14 @@ describe(`the Bromley scenario: a knife incident between two review conferences,
     }
     // The child is on a child protection plan.
     await writeEntry(t.db, { personId: child.id, organisationId: csc.id, eventTypeCode: 'child_protection_plan_started', occurredAt: daysFromNow(-120).toISOString(), summary: 'Synthetic: child protection plan started' });
+    const plan = await t.db.insertInto('risk_plan').values({
+      person_id: child.id, organisation_id: csc.id, created_by_user_id: socialWorker.id, worries: 'Synthetic: older young people are drawing him into carrying for them',
+      goals: 'Synthetic: safe at home and in school every day', next_review_on: daysFromNow(30).toISOString().slice(0, 10),
+    }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('plan_action').values({
+      plan_id: plan.id, kind: 'supportive', description: 'Synthetic: mentoring sessions after school', owner_user_id: socialWorker.id, owner_organisation_id: csc.id,
+      due_on: daysFromNow(-10).toISOString().slice(0, 10), status: 'not_done', status_reason: 'Synthetic: the mentor left', completed_at: daysFromNow(-9), created_by_user_id: socialWorker.id,
+    }).execute();
 
     const coord = await signIn(t.app, coordinator.email);
     const sw = await signIn(t.app, socialWorker.email);
@@ -105,6 +113,11 @@ describe(`the Bromley scenario: a knife incident between two review conferences,
     const noReason = await form(coord.cookie, coord.csrf, `/panels/meetings/${meetingId}/invitations/${housingInvitation.id}/exclude`, { reason: '' });
     expect(noReason.statusCode).toBe(400);
     expect(noReason.body).toContain('Give the reason for leaving this agency out');
+
+    // The agenda reviews the incomplete action of the child's plan, as not done.
+    const agendaPage = await get(coord.cookie, `/panels/meetings/${meetingId}`);
+    expect(agendaPage.body).toContain('Synthetic: mentoring sessions after school');
+    expect(agendaPage.body).toContain('Not done');
 
     // Housing cannot open the child's record before the invitation is sent.
     const housingSession = await signIn(t.app, housingOfficer.email);
@@ -146,6 +159,7 @@ describe(`the Bromley scenario: a knife incident between two review conferences,
       expect(pack.statusCode, who).toBe(200);
       expect(pack.body.includes('Synthetic: stopped with a kitchen knife near the station'), `${who} reads the incident`).toBe(readsIt);
       expect(pack.body, who).toContain(police.name);
+      expect(pack.body, who).toContain('Synthetic: safe at home and in school every day');
     }
     const packRows = await t.db.selectFrom('access_log').select('user_id').where('person_id', '=', child.id).where('action', '=', 'panel.pack.read').execute();
     expect(packRows.length).toBe(5);
@@ -172,7 +186,11 @@ describe(`the Bromley scenario: a knife incident between two review conferences,
     const fields: Record<string, string> = { [`decision-${item.id}`]: 'Synthetic: disruption plan for the station; school to join the core group', [`review-${item.id}`]: daysFromNow(85).toISOString().slice(0, 10) };
     for (const i of invitations) fields[`attendance-${i.id}`] = i.organisation_id === housing.id ? 'apologies' : 'attended';
     for (const i of invitations) if (i.organisation_id !== housing.id) Object.assign(fields, { [`name-${i.id}`]: 'Synthetic Attendee', [`role-${i.id}`]: 'Safeguarding lead' });
+    // An action agreed at the meeting goes on the child's plan, owned by an invitee.
+    Object.assign(fields, { [`action-${item.id}`]: 'Synthetic: school to share attendance with the police weekly', [`actionKind-${item.id}`]: 'disruptive', [`actionOwner-${item.id}`]: schoolDsl.id, [`actionDue-${item.id}`]: daysFromNow(14).toISOString().slice(0, 10) });
     expect((await form(coord.cookie, coord.csrf, `/panels/meetings/${meetingId}/record`, fields)).statusCode).toBe(303);
+    const agreed = await t.db.selectFrom('plan_action').select(['owner_user_id', 'kind', 'status']).where('plan_id', '=', plan.id).where('description', 'like', '%share attendance%').execute();
+    expect(agreed).toEqual([{ owner_user_id: schoolDsl.id, kind: 'disruptive', status: 'not_started' }]);
     const figures = await get(coord.cookie, '/panels/figures');
     expect(figures.statusCode).toBe(200);
     expect(figures.body).toContain(gp.name);

@@ -19,7 +19,8 @@ import { recordMeeting } from './commands/record-meeting.js';
 import { submitUpdate } from './commands/submit-update.js';
 import { briefingPack } from './pack.js';
 import { findMeeting, meetingSide, type MeetingHeader, type MeetingSide } from './panels.policy.js';
-import { agendaOf, BASIS_LABELS, invitationsOf, linksAndPlaces, PANEL_KINDS, significantEntriesSince, updatesOf, visibleOf } from './panels.queries.js';
+import { ACTION_STATUSES } from '../plans/plans.commands.js';
+import { agendaOf, BASIS_LABELS, incompleteActions, invitationsOf, plansOf, linksAndPlaces, PANEL_KINDS, significantEntriesSince, updatesOf, visibleOf } from './panels.queries.js';
 
 const COORDINATOR = ['panel_coordinator'] as const;
 const params = z.object({ meetingId: z.string().max(64) });
@@ -52,13 +53,14 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const { meeting, side } = await load(request, meetingId);
     const [agenda, invitations, updates] = await Promise.all([agendaOf(ctx.db, meeting.id), invitationsOf(ctx.db, meeting.id), updatesOf(ctx.db, meeting.id)]);
     const ids = agenda.map((a) => a.person_id);
-    const [names, visible, previous] = await Promise.all([
+    const [names, visible, previous, incomplete] = await Promise.all([
       displayNames(ctx.db, ids), visibleOf(ctx.db, actor, ids),
       // Decisions the panel made last time about the children back for review.
       ids.length ? ctx.db.selectFrom('panel_agenda_item as ai').innerJoin('panel_meeting as m', 'm.id', 'ai.meeting_id')
         .select(['ai.person_id', 'ai.decision', 'm.held_at']).where('m.panel_type_id', '=', meeting.panel_type_id).where('m.id', '<>', meeting.id)
         .where('m.held_at', '<', meeting.held_at).where('m.status', '=', 'held').where('ai.person_id', 'in', ids).where('ai.decision', 'is not', null)
         .orderBy('m.held_at', 'desc').execute() : Promise.resolve([]),
+      incompleteActions(ctx.db, ids, meeting.held_at),
     ]);
     const { links, places } = await linksAndPlaces(ctx.db, actor, ids.filter((id) => visible.has(id)));
     const name = (id: string) => names.get(id) ?? 'Name not recorded';
@@ -78,6 +80,11 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.view('panels/views/meeting.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'panels', meeting, side: side.kind, kindLabel: PANEL_KINDS[meeting.panel_kind],
       reviews: agenda.filter((a) => a.section === 'review').map(child),
+      incomplete: ['not_possible', 'not_done', 'overdue'].map((status) => ({
+        label: status === 'overdue' ? 'Still open past their due date' : ACTION_STATUSES[status as 'not_possible' | 'not_done'],
+        actions: incomplete.filter((a) => (status === 'overdue' ? a.status === 'not_started' || a.status === 'in_progress' : a.status === status))
+          .map((a) => ({ ...a, name: name(a.person_id) })),
+      })).filter((g) => g.actions.length),
       carried: agenda.filter((a) => a.section === 'review').map(child).filter((c) => c.lastDecision), referrals: agenda.filter((a) => a.section === 'new_referral').map(child),
       links: links.map((l) => ({ a: name(l.a), b: name(l.b), shared: l.shared })),
       places: places.map((p) => ({ place: p.place, children: p.people.length })),
@@ -190,11 +197,17 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     });
   });
 
+  /** The people a meeting's actions may be given to: those its invitations reached. */
+  const ownersOf = (meetingId: string) => ctx.db.selectFrom('panel_invitee as pi').innerJoin('panel_invitation as i', 'i.id', 'pi.invitation_id')
+    .innerJoin('app_user as u', 'u.id', 'pi.user_id').innerJoin('organisation as o', 'o.id', 'u.organisation_id')
+    .select(['u.id', 'u.name', 'o.name as organisation_name']).where('i.meeting_id', '=', meetingId).where('i.excluded_reason', 'is', null)
+    .orderBy('o.name').orderBy('u.name').execute();
+
   async function renderRecord(request: FastifyRequest, reply: FastifyReply, meetingId: string, values: Record<string, string>, errors: FormError[]) {
     const actor = userOf(request);
     const { meeting } = await load(request, meetingId, 'coordinator');
-    const [agenda, invitations] = await Promise.all([agendaOf(ctx.db, meeting.id), invitationsOf(ctx.db, meeting.id)]);
-    const names = await displayNames(ctx.db, agenda.map((a) => a.person_id));
+    const [agenda, invitations, owners] = await Promise.all([agendaOf(ctx.db, meeting.id), invitationsOf(ctx.db, meeting.id), ownersOf(meeting.id)]);
+    const [names, { plans }] = await Promise.all([displayNames(ctx.db, agenda.map((a) => a.person_id)), plansOf(ctx.db, agenda.map((a) => a.person_id))]);
     await recordAccess(ctx.db, { actor, action: 'panel.meeting.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { meetingId: meeting.id, personIds: agenda.map((a) => a.person_id) } });
     reply.status(errors.length ? 400 : 200);
     return reply.view('panels/views/record.njk', {
@@ -204,7 +217,12 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
         items: ATTENDANCE.map((a) => ({ value: a, text: { attended: 'Attended', apologies: 'Sent apologies', absent: 'Did not attend' }[a], checked: (values[`attendance-${i.id}`] ?? i.attendance ?? '') === a })),
         name: values[`name-${i.id}`] ?? i.attendee_name ?? '', role: values[`role-${i.id}`] ?? i.attendee_role ?? '',
       })),
-      agenda: agenda.map((a) => ({ ...a, name: names.get(a.person_id) ?? 'Name not recorded', decisionValue: values[`decision-${a.id}`] ?? a.decision ?? '', reviewValue: values[`review-${a.id}`] ?? a.next_review_on ?? '' })),
+      agenda: agenda.map((a) => ({
+        ...a, name: names.get(a.person_id) ?? 'Name not recorded', decisionValue: values[`decision-${a.id}`] ?? a.decision ?? '', reviewValue: values[`review-${a.id}`] ?? a.next_review_on ?? '',
+        hasPlan: plans.some((p) => p.person_id === a.person_id), actionValue: values[`action-${a.id}`] ?? '', dueValue: values[`actionDue-${a.id}`] ?? '',
+        kinds: ['supportive', 'disruptive'].map((k) => ({ value: k, text: k === 'supportive' ? 'Supportive' : 'Disruptive', checked: (values[`actionKind-${a.id}`] ?? 'supportive') === k })),
+        owners: [{ value: '', text: 'Choose an owner' }, ...owners.map((o) => ({ value: o.id, text: `${o.name}, ${o.organisation_name}`, selected: values[`actionOwner-${a.id}`] === o.id }))],
+      })),
       errors, fieldErrors: Object.fromEntries(errors.map((e) => [e.field, { text: e.text }])),
     });
   }
@@ -223,7 +241,13 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
       return a && (ATTENDANCE as readonly string[]).includes(a) ? [{ invitationId: i.id, attendance: a as (typeof ATTENDANCE)[number], name: v[`name-${i.id}`] ?? '', role: v[`role-${i.id}`] ?? '' }] : [];
     });
     const decisions = agenda.map((a) => ({ itemId: a.id, decision: v[`decision-${a.id}`] ?? '', nextReviewOn: (v[`review-${a.id}`] ?? '').trim() || null }));
-    const result = await ctx.db.transaction().execute((trx) => recordMeeting(trx, userOf(request), meeting, { attendance, decisions }, meta(request)));
+    const { plans } = await plansOf(ctx.db, agenda.map((a) => a.person_id));
+    const actions = agenda.flatMap((a) => {
+      const plan = plans.find((p) => p.person_id === a.person_id);
+      const description = (v[`action-${a.id}`] ?? '').trim();
+      return plan && description ? [{ itemId: a.id, personId: a.person_id, planId: plan.id, kind: v[`actionKind-${a.id}`] ?? '', description, ownerUserId: v[`actionOwner-${a.id}`] ?? '', dueOn: (v[`actionDue-${a.id}`] ?? '').trim() }] : [];
+    });
+    const result = await ctx.db.transaction().execute((trx) => recordMeeting(trx, userOf(request), meeting, { attendance, decisions, actions }, meta(request)));
     if (!result.ok) return renderRecord(request, reply, meeting.id, v, result.problems.map((p) => ({ field: p.field, href: `#${p.field}`, text: p.message })));
     return reply.redirect(`/panels/meetings/${meeting.id}`, 303);
   });

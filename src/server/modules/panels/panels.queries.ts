@@ -140,3 +140,31 @@ export async function linksAndPlaces(db: Kysely<Database>, reader: Actor, person
   ]);
   return { links: links.rows, places: places.rows };
 }
+
+/** Each child's plan in force (worries, goals, next review) and its actions with their owners and status. */
+export async function plansOf(db: Kysely<Database>, personIds: string[]) {
+  if (personIds.length === 0) return { plans: [], actions: [] };
+  const [plans, actions] = await Promise.all([
+    db.selectFrom('risk_plan').select(['id', 'person_id', 'worries', 'goals', 'next_review_on']).where('person_id', 'in', personIds).where('status', '=', 'active').execute(),
+    db.selectFrom('plan_action as a').innerJoin('risk_plan as p', 'p.id', 'a.plan_id').innerJoin('app_user as u', 'u.id', 'a.owner_user_id')
+      .innerJoin('organisation as o', 'o.id', 'a.owner_organisation_id')
+      .select(['a.id', 'p.person_id', 'a.kind', 'a.description', 'u.name as owner_name', 'o.name as owner_organisation', 'a.due_on', 'a.status', 'a.status_reason', 'a.completed_at'])
+      .where('p.person_id', 'in', personIds).where('p.status', '=', 'active').orderBy('a.due_on').execute(),
+  ]);
+  return { plans, actions };
+}
+
+/** Each child's offers of help, newest first, with the response and its barrier in the family's own words. */
+export async function offersOf(db: Kysely<Database>, personIds: string[]) {
+  if (personIds.length === 0) return [];
+  return db.selectFrom('offer_of_help as f').innerJoin('organisation as o', 'o.id', 'f.organisation_id')
+    .select(['f.id', 'f.person_id', 'f.service_name', 'o.name as organisation_name', 'f.offered_on', 'f.mode', 'f.response', 'f.barrier', 'f.own_words'])
+    .where('f.person_id', 'in', personIds).orderBy('f.created_at', 'desc').execute();
+}
+
+/** Incomplete actions of the agenda's children, as the meeting reviews them: not possible, not done, or open past their due date. */
+export async function incompleteActions(db: Kysely<Database>, personIds: string[], asOf: Date) {
+  const { actions } = await plansOf(db, personIds);
+  const day = asOf.toISOString().slice(0, 10);
+  return actions.filter((a) => a.status === 'not_possible' || a.status === 'not_done' || ((a.status === 'not_started' || a.status === 'in_progress') && String(a.due_on) < day));
+}
