@@ -705,7 +705,7 @@ export interface TransferNoticeTable {
   id: Generated<string>;
   transfer_id: string;
   recipient_user_id: string;
-  kind: 'opened' | 'escalation' | 'declined' | 'pre_move';
+  kind: 'opened' | 'moved_away' | 'escalation' | 'declined' | 'pre_move';
   created_at: CreatedAt;
   acknowledged_at: Date | null;
   /** When the notice's email (no personal data) was handed to the SMTP server. */

@@ -23,6 +23,7 @@ import * as allocation from './20261128020000_allocation.js';
 import * as missingEpisodes from './20261128030000_missing_episodes.js';
 import * as transfers from './20261128040000_transfers.js';
 import * as transferSettingsAndBankHolidays from './20261129000000_transfer_settings_and_bank_holidays.js';
+import * as transferNoticeMovedAway from './20261129010000_transfer_notice_moved_away.js';
 import * as panels from './20261129300000_panels.js';
 import * as missingAsOfAndFoundReports from './20261129100000_missing_as_of_and_found_reports.js';
 import * as plansOffersServices from './20261129400000_plans_offers_services.js';
@@ -53,6 +54,7 @@ export const migrations: Record<string, Migration> = {
   '20261128030000_missing_episodes': missingEpisodes,
   '20261128040000_transfers': transfers,
   '20261129000000_transfer_settings_and_bank_holidays': transferSettingsAndBankHolidays,
+  '20261129010000_transfer_notice_moved_away': transferNoticeMovedAway,
   '20261129100000_missing_as_of_and_found_reports': missingAsOfAndFoundReports,
   '20261129300000_panels': panels,
   '20261129400000_plans_offers_services': plansOffersServices,

@@ -23,7 +23,7 @@ export const TRANSFER_ADDRESS_CHANGED = 'transfer.address_changed';
 export const TRANSFER_ESCALATE = 'transfer.escalate';
 export const TRANSFER_NOTICE_EMAIL = 'transfer.notice_email';
 
-export type NoticeKind = 'opened' | 'escalation' | 'declined' | 'pre_move';
+export type NoticeKind = 'opened' | 'moved_away' | 'escalation' | 'declined' | 'pre_move';
 
 /** The shortest reason for declining a transfer. */
 export const DECLINE_REASON_MIN = 20;
@@ -84,7 +84,10 @@ export async function openTransferForMove(db: Kysely<Database>, p: AddressChange
       actor: null, action: 'transfer.open', personId: p.personId, route: 'outbox transfers', outcome: 'allowed',
       detail: { transferId: id, from: p.fromPartnershipId, to: p.toPartnershipId, onPlan, escalateAt: escalateAt.toISOString() },
     });
+    // The receiving front door decides; the sending side (which may not have recorded the move) keeps the case meanwhile.
     await notify(trx, id, p.personId, 'opened', await frontDoorManagers(trx, p.toPartnershipId));
+    const sending = await involvedIn(trx, p.personId, p.fromPartnershipId);
+    await notify(trx, id, p.personId, 'moved_away', [...sending.filter((s) => s.active && s.user_id).map((s) => s.user_id!), ...await sendingManagers(trx, sending)]);
     return id;
   });
 }

@@ -32,6 +32,7 @@ export const transferEscalationProcessor: OutboxProcessor = {
 
 const NOTICE_EMAILS: Record<NoticeKind, { subject: string; text: string }> = {
   opened: { subject: 'Jigsaw: a case is waiting for your front door', text: 'A child\'s case is waiting for your front door to accept or decline its transfer to your partnership.' },
+  moved_away: { subject: 'Jigsaw: a child you work with has moved to another area', text: 'A child whose case your partnership holds has moved into another partnership\'s area. Your partnership keeps responsibility until the receiving partnership accepts the transfer.' },
   escalation: { subject: 'Jigsaw: a transfer has waited past its time limit', text: 'The transfer of a child\'s case between partnerships has waited past its time limit for a decision.' },
   declined: { subject: 'Jigsaw: a transfer was declined', text: 'The receiving partnership declined the transfer of a child\'s case: the case stays with your partnership.' },
   pre_move: { subject: 'Jigsaw: a move into your area is planned', text: 'A child\'s move into your partnership\'s area, for their safety, has been planned.' },

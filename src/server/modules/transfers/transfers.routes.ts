@@ -21,7 +21,13 @@ const acceptBody = z.object({ _csrf: z.string().optional(), userId: z.string().m
 const declineBody = z.object({ _csrf: z.string().optional(), reason: z.string().max(5000).default('') });
 
 const STATUS_LABELS: Record<string, string> = { pre_move: 'Move planned', waiting: 'Waiting for the receiving front door', accepted: 'Accepted', declined: 'Declined: stays with the sending partnership' };
-const NOTICE_LABELS: Record<string, string> = { opened: 'A child’s case is waiting for your front door to decide', escalation: 'Waiting past its time limit', declined: 'Declined by the receiving partnership', pre_move: 'A child is planned to move to your area' };
+const NOTICE_LABELS: Record<string, string> = {
+  opened: 'A child’s case is waiting for your front door to decide',
+  moved_away: 'Moved to another partnership’s area: you keep the case until it is accepted',
+  escalation: 'Waiting past its time limit',
+  declined: 'Declined by the receiving partnership',
+  pre_move: 'A child is planned to move to your area',
+};
 const ACCEPT_ROLES = ['allocated_worker', 'key_worker', 'lead_professional', 'case_holder'] as const;
 const HREF: Record<string, string> = { userId: '#userId', role: '#role', note: '#note', reason: '#reason', startedOn: '#userId', status: '#main-content' };
 

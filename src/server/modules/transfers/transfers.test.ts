@@ -96,8 +96,10 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     expect(transfer).toMatchObject({ from_partnership_id: pA, to_partnership_id: pB, address_id: address.id, status: 'waiting', on_plan: true });
     // On a plan: 15 working days, weekends and bank holidays skipped.
     expect(transfer!.escalate_at!.getTime()).toBe(addWorkingDays(transfer!.opened_at, 15, await bankHolidays(t.db)).getTime());
-    // B's front door managers are told it is waiting.
+    // B's front door managers are told it is waiting; A's worker and manager that the child moved, and that A keeps the case.
     expect((await noticesOf(transfer!.id, 'opened')).map((n) => n.recipient_user_id)).toEqual([managerB.id]);
+    expect((await noticesOf(transfer!.id, 'moved_away')).map((n) => n.recipient_user_id)).toEqual([workerA.id, managerA.id].sort());
+    expect((await get(wA.cookie, '/transfers')).body).toContain('you keep the case until it is accepted');
     // Another address in the same partnership opens nothing.
     await t.db.insertInto('person_address').values({ person_id: child.id, line1: '3 Synthetic Close', borough: B, valid_from: sql<string>`current_date` }).execute();
     await drainOutbox(t.db);
@@ -139,6 +141,7 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     await run(-3_600_000);
     expect(await noticesOf(transfer!.id, 'escalation')).toEqual([]);
     expect(mailTo(managerB.email).map((m) => m.subject)).toEqual(['Jigsaw: a case is waiting for your front door']);
+    expect(mailTo(managerA.email).map((m) => m.subject)).toEqual(['Jigsaw: a child you work with has moved to another area']);
     await run(60_000);
     await run(86_400_000);
     await run(2 * 86_400_000);
@@ -150,7 +153,7 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
       expect(mailTo(who.email).filter((m) => m.subject === 'Jigsaw: a transfer has waited past its time limit'), who.email).toHaveLength(1);
     }
     // The emails carry no personal data: a link to the transfers page only.
-    for (const m of [...mailTo(managerB.email), ...mailTo(workerA.email)]) {
+    for (const m of [...mailTo(managerB.email), ...mailTo(workerA.email), ...mailTo(managerA.email)]) {
       expect(m.text).toContain('https://jigsaw.example.test/transfers');
       expect(m.raw).not.toContain('Kestrel');
       expect(m.raw).not.toContain(tag);
@@ -247,7 +250,7 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     // The sender is told by email too, once.
     await runOutboxOnce(t.db, { processors: withEmail, log: silentLog });
     await runOutboxOnce(t.db, { processors: withEmail, log: silentLog });
-    expect(mailTo(workerA.email).map((m) => m.subject)).toEqual(['Jigsaw: a transfer was declined']);
+    expect(mailTo(workerA.email).map((m) => m.subject).sort()).toEqual(['Jigsaw: a child you work with has moved to another area', 'Jigsaw: a transfer was declined']);
     // The involvement in A stands; A's worker reads the reason.
     const w = await signIn(t.app, workerA.email);
     const page = await get(w.cookie, `/transfers/${transfer.id}`);
