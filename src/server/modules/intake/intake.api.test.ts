@@ -144,6 +144,15 @@ describe(`POST /api/v1/intake on ${TEST_ENGINE}`, () => {
     ]);
   });
 
+  it('documents the contract in OpenAPI: 202 with the batch\'s address, and the batch\'s status', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, unknown>; description?: string }>> };
+    const post = doc.paths['/api/v1/intake']!.post!;
+    expect(Object.keys(post.responses)).toContain('202');
+    expect(Object.keys(post.responses)).not.toContain('201');
+    expect(post.description).toContain('/api/v1/intake/batches/{batchId}');
+    expect(Object.keys(doc.paths['/api/v1/intake/batches/{batchId}']!.get!.responses)).toEqual(expect.arrayContaining(['200', '404']));
+  });
+
   it('takes every documented content type through inject() too: a CIN census (application/xml) and an SSDA903 table (text/csv)', async () => {
     const cin = await makeOrg(t.db, 'childrens_social_care');
     const auth = { authorization: `Bearer ${(await createApiKey(t.db, cin.id, 'CIN system')).key}` };
