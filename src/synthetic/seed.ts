@@ -24,6 +24,7 @@ import { DEMO_PASSWORD } from './rates.js';
 import type { DemoUser, WorldChunk } from './types.js';
 import { demoUsersOfWorld, generateChildrenChunks } from './world.js';
 import { seedDemoPanels } from '../server/modules/panels/commands/demo-panels.js';
+import { seedDemoPlansAndOffers } from '../server/modules/plans/commands/demo-plans-offers.js';
 
 /** What to seed. */
 export interface SeedOptions {
@@ -212,6 +213,8 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   }
   // Each partnership's MACE panel and its next meeting, for the panel coordinator.
   await seedDemoPanels(db);
+  // A service directory per partnership, and plans and offers of help for the demo social worker's children.
+  await seedDemoPlansAndOffers(db);
   // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
   // them every query is planned for empty tables.
   await sql`ANALYZE`.execute(db);

@@ -27,6 +27,7 @@ import * as transferNoticeMovedAway from './20261129010000_transfer_notice_moved
 import * as panels from './20261129300000_panels.js';
 import * as missingAsOfAndFoundReports from './20261129100000_missing_as_of_and_found_reports.js';
 import * as plansOffersServices from './20261129400000_plans_offers_services.js';
+import * as plansOffersErasure from './20261129410000_plans_offers_erasure.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -58,4 +59,5 @@ export const migrations: Record<string, Migration> = {
   '20261129100000_missing_as_of_and_found_reports': missingAsOfAndFoundReports,
   '20261129300000_panels': panels,
   '20261129400000_plans_offers_services': plansOffersServices,
+  '20261129410000_plans_offers_erasure': plansOffersErasure,
 };

@@ -97,9 +97,13 @@ describe(`considerations on ${TEST_ENGINE}`, () => {
     expect(rows.map((r) => [r.action, r.outcome, r.person_id])).toEqual([
       ['consideration.list', 'allowed', null],
       ['consideration.read', 'allowed', w.child.id],
+      ['offer.record', 'allowed', w.child.id],
       ['consideration.decide', 'allowed', w.child.id],
       ['consideration.decide', 'denied', w.child.id],
     ]);
+    // The decision records an offer to be made, referred by the decider (offers/offers.test.ts follows it).
+    const offers = await t.db.selectFrom('offer_of_help').select(['service_name', 'referred_by_user_id', 'offered_on']).where('consideration_id', '=', c!.id).execute();
+    expect(offers).toEqual([{ service_name: 'Youth service mentoring', referred_by_user_id: w.lead.id, offered_on: null }]);
     expect(rows[1]!.detail).toMatchObject({ considerationId: c!.id, eventIds: [ev.id] });
     // Nothing happened to the child: no new chronology entry, involvement or assessment.
     const entries = await t.db.selectFrom('event_person').select('event_id').where('person_id', '=', w.child.id).execute();

@@ -152,5 +152,11 @@ describe(`offers of help and the service directory on ${TEST_ENGINE}`, () => {
     since = await lastId();
     expect((await get(p.cookie, '/offers/acceptance')).statusCode).toBe(404);
     expect(await denied(referrer.id, since)).toBe(1);
+
+    // Erasing the child's record (retention) removes their offers and the alerts about them; the directory stays.
+    await t.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', child.id).execute();
+    expect(await t.db.selectFrom('offer_of_help').select('id').where('person_id', '=', child.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('alert').select('id').where('offer_id', '=', offer.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('service').select('id').where('id', '=', mentoring.id).execute()).toHaveLength(1);
   });
 });

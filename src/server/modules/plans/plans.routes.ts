@@ -49,12 +49,6 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
   }
   const base = (request: FastifyRequest) => ({ user: userOf(request), csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find' });
 
-  /** The child's plan in force; none: not found (refused like any missing record). */
-  async function requirePlan(request: FastifyRequest, personId: string): Promise<PlanView> {
-    const plan = await planOf(ctx.db, personId);
-    if (!plan) return refuseRecord(ctx, request, { personId, detail: { plan: null } });
-    return plan;
-  }
 
   function presentPlan(plan: PlanView) {
     const now = today();
@@ -114,7 +108,8 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
   }
 
   r.get('/people/:personId/plan/actions/new', { schema: { params }, config: { access: writeRule } }, async (request, reply) => {
-    await requirePlan(request, request.params.personId);
+    // No plan yet: the plan is made first.
+    if (!await planOf(ctx.db, request.params.personId)) return reply.redirect(`/people/${request.params.personId}/plan/new`, 303);
     return renderActionNew(request, reply, request.params.personId, {}, []);
   });
 
@@ -123,7 +118,8 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
     config: { access: writeRule },
   }, async (request, reply) => {
     const { personId } = request.params;
-    const plan = await requirePlan(request, personId);
+    const plan = await planOf(ctx.db, personId);
+    if (!plan) return reply.redirect(`/people/${personId}/plan/new`, 303);
     const v = request.body as Record<string, string>;
     const errors: FormError[] = [];
     if (v.kind !== 'supportive' && v.kind !== 'disruptive') errors.push({ field: 'kind', href: '#kind', text: 'Choose whether the action supports the child or disrupts those who harm them' });
@@ -192,7 +188,8 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
   }, async (request, reply) => {
     const actor = userOf(request);
     const { personId } = request.params;
-    const plan = await requirePlan(request, personId);
+    const plan = await planOf(ctx.db, personId);
+    if (!plan) return reply.redirect(`/people/${personId}/plan/new`, 303);
     const v = request.body as Record<string, string>;
     const errors: FormError[] = [];
     if (!v.notes?.trim()) errors.push({ field: 'notes', href: '#notes', text: 'Say what the review found' });

@@ -124,5 +124,11 @@ describe(`risk management plans on ${TEST_ENGINE}`, () => {
     expect((await t.db.selectFrom('risk_plan').select('next_review_on').where('id', '=', plan.id).executeTakeFirstOrThrow()).next_review_on).toBe(addDays(today, 28));
     const page = await get(s.cookie, `/people/${child.id}`);
     expect(page.body).toContain(`/people/${child.id}/plan`);
+
+    // Erasing the child's record (retention) removes the plan, its actions and history, and the alerts about them.
+    await t.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', child.id).execute();
+    expect(await t.db.selectFrom('risk_plan').select('id').where('person_id', '=', child.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('plan_action_status_change').select('id').where('action_id', '=', action.id).execute()).toEqual([]);
+    expect(await t.db.selectFrom('alert').select('id').where('plan_action_id', '=', action.id).execute()).toEqual([]);
   });
 });
