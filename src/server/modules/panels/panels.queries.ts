@@ -129,16 +129,18 @@ export async function latestLevels(db: Kysely<Database>, personIds: string[]): P
  */
 export async function linksAndPlaces(db: Kysely<Database>, reader: Actor, personIds: string[]) {
   if (personIds.length < 2) return { links: [], places: [] };
-  const scope = entryScope(reader, { ids: personIds });
-  const [links, places] = await Promise.all([
-    sql<{ a: string; b: string; shared: number }>`WITH s AS (SELECT v.person_id, v.id FROM ${scope} v WHERE v.current)
-      SELECT x.person_id AS a, y.person_id AS b, count(*)::int AS shared FROM s x JOIN s y ON x.id = y.id AND x.person_id < y.person_id
-      GROUP BY 1, 2 ORDER BY 3 DESC`.execute(db),
-    sql<{ place: string; people: string[] }>`WITH s AS (SELECT v.person_id, v.place FROM ${scope} v WHERE v.current AND v.place IS NOT NULL)
-      SELECT min(place) AS place, array_agg(DISTINCT person_id) AS people FROM s GROUP BY lower(trim(place))
-      HAVING count(DISTINCT person_id) >= 2 ORDER BY count(DISTINCT person_id) DESC, 1 LIMIT 20`.execute(db),
-  ]);
-  return { links: links.rows, places: places.rows };
+  // One pass over the scope for both: its CTE is read twice, computed once.
+  const rows = await sql<{ kind: 'link' | 'place'; a: string | null; b: string | null; place: string | null; people: string[] | null; n: number }>`
+    WITH s AS (SELECT v.person_id, v.id, v.place FROM ${entryScope(reader, { ids: personIds })} v WHERE v.current)
+    SELECT 'link' AS kind, x.person_id AS a, y.person_id AS b, NULL::text AS place, NULL::uuid[] AS people, count(*)::int AS n
+      FROM s x JOIN s y ON x.id = y.id AND x.person_id < y.person_id GROUP BY x.person_id, y.person_id
+    UNION ALL
+    SELECT 'place', NULL, NULL, min(place), array_agg(DISTINCT person_id), count(DISTINCT person_id)::int
+      FROM s WHERE place IS NOT NULL GROUP BY lower(trim(place)) HAVING count(DISTINCT person_id) >= 2`.execute(db);
+  const links = rows.rows.filter((r) => r.kind === 'link').map((r) => ({ a: r.a!, b: r.b!, shared: r.n })).sort((x, y) => y.shared - x.shared);
+  const places = rows.rows.filter((r) => r.kind === 'place').map((r) => ({ place: r.place!, people: r.people! }))
+    .sort((x, y) => y.people.length - x.people.length || x.place.localeCompare(y.place)).slice(0, 20);
+  return { links, places };
 }
 
 /** Each child's plan in force (worries, goals, next review) and its actions with their owners and status. */

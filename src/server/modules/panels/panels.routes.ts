@@ -191,7 +191,7 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return reply.view('panels/views/figures.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'panel-figures', figures,
       repeatRate: figures.repeatRate === null ? 'No children heard' : `${Math.round(figures.repeatRate * 100)}%`,
-      agencies: figures.agencies.map((a) => ({ ...a, attendance: pct(a.attended, a.invited), onTime: pct(a.on_time, a.due) })),
+      agencies: figures.agencies.map((a) => ({ ...a, attendance: pct(a.attended, a.invited), onTime: pct(a.on_time, a.due), actionsOnTime: pct(a.actions_on_time, a.actions_due) })),
     });
   });
 
