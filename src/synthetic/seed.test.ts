@@ -129,6 +129,15 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect((await inbox(d.db, actor, 'open')).length).toBeGreaterThan(0);
   });
 
+  it('gives the partnership a service directory and the demo practitioner\'s children plans and offers of help', async () => {
+    const u = await d.db.selectFrom('app_user').select(['id', 'partnership_id']).where('email', '=', `practitioner@${slug}.jigsaw.test`).executeTakeFirstOrThrow();
+    expect((await d.db.selectFrom('service').select('id').where('partnership_id', '=', u.partnership_id).execute()).length).toBe(5);
+    const plans = await d.db.selectFrom('risk_plan').select('id').where('created_by_user_id', '=', u.id).execute();
+    expect(plans.length).toBeGreaterThan(0);
+    expect((await d.db.selectFrom('plan_action').select('id').where('plan_id', 'in', plans.map((p) => p.id)).execute()).length).toBe(plans.length * 2);
+    expect((await d.db.selectFrom('offer_of_help').select('id').where('created_by_user_id', '=', u.id).execute()).length).toBe(plans.length + 1);
+  });
+
   it('skips a borough that is already seeded, and says so', async () => {
     const again = await seedBorough(d.db, { ...options, seed: 8 });
     expect(again.skipped).toBe(true);
