@@ -14,7 +14,7 @@ import { formatDate, formatDateTime } from '../../format.js';
 import { parseDateParts } from '../../forms.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
 import { displayNames } from '../people/people.queries.js';
-import { ACTION_STATUSES, COMPLETION_ENTRY_TYPES, addAction, addDays, changeActionStatus, createPlan, reviewPlan } from './plans.commands.js';
+import { ACTION_STATUSES, COMPLETION_ENTRY_TYPES, addAction, addDays, changeActionStatus, createPlan, reviewPlan, updatePlan } from './plans.commands.js';
 import { ownerChoices, planOf, type PlanView } from './plans.queries.js';
 
 /** Who writes plans: those who work with children and can see the child. */
@@ -74,27 +74,52 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
     });
   });
 
-  async function renderNew(request: FastifyRequest, reply: FastifyReply, personId: string, values: Record<string, string>, errors: FormError[]) {
+  async function renderNew(request: FastifyRequest, reply: FastifyReply, personId: string, values: Record<string, string>, errors: FormError[], editing = false) {
     reply.status(errors.length ? 400 : 200);
-    return reply.view('plans/views/plan-new.njk', { ...base(request), child: await childOf(personId), values, errors, fieldErrors: fieldErrors(errors) });
+    return reply.view('plans/views/plan-new.njk', { ...base(request), child: await childOf(personId), values, errors, fieldErrors: fieldErrors(errors), editing });
   }
+
+  /** Checks the plan's words and cadence. */
+  function readPlan(v: { worries: string; goals: string; reviewEveryWeeks: string }, errors: FormError[]): number {
+    if (!v.worries.trim()) errors.push({ field: 'worries', href: '#worries', text: 'Say what we are worried about, in plain words' });
+    if (!v.goals.trim()) errors.push({ field: 'goals', href: '#goals', text: 'Say what we want to see instead, in plain words' });
+    const weeks = Number(v.reviewEveryWeeks);
+    if (!Number.isInteger(weeks) || weeks < 1 || weeks > 52) errors.push({ field: 'reviewEveryWeeks', href: '#reviewEveryWeeks', text: 'Enter how often the plan is reviewed, from 1 to 52 weeks' });
+    return weeks;
+  }
+  const planBody = z.object({ _csrf: z.string().optional(), worries: text(10000), goals: text(10000), reviewEveryWeeks: text(5) });
 
   r.get('/people/:personId/plan/new', { schema: { params }, config: { access: writeRule } }, async (request, reply) => renderNew(request, reply, request.params.personId, { reviewEveryWeeks: '6' }, []));
 
   r.post('/people/:personId/plan', {
-    schema: { params, body: z.object({ _csrf: z.string().optional(), worries: text(10000), goals: text(10000), reviewEveryWeeks: text(5) }) },
+    schema: { params, body: planBody },
     config: { access: writeRule },
   }, async (request, reply) => {
     const { personId } = request.params;
     const v = request.body;
     const errors: FormError[] = [];
-    if (!v.worries.trim()) errors.push({ field: 'worries', href: '#worries', text: 'Say what we are worried about, in plain words' });
-    if (!v.goals.trim()) errors.push({ field: 'goals', href: '#goals', text: 'Say what we want to see instead, in plain words' });
-    const weeks = Number(v.reviewEveryWeeks);
-    if (!Number.isInteger(weeks) || weeks < 1 || weeks > 52) errors.push({ field: 'reviewEveryWeeks', href: '#reviewEveryWeeks', text: 'Enter how often the plan is reviewed, from 1 to 52 weeks' });
+    const weeks = readPlan(v, errors);
     if (!errors.length && await planOf(ctx.db, personId)) errors.push({ field: 'worries', href: '#worries', text: 'This child already has a plan' });
     if (errors.length) return renderNew(request, reply, personId, v, errors);
     await ctx.db.transaction().execute((trx) => createPlan(trx, userOf(request), { personId, worries: v.worries.trim(), goals: v.goals.trim(), reviewEveryWeeks: weeks, today: today() }, { route: routeOf(request), requestId: request.id }));
+    return reply.redirect(`/people/${personId}/plan`, 303);
+  });
+
+  r.get('/people/:personId/plan/edit', { schema: { params }, config: { access: writeRule } }, async (request, reply) => {
+    const plan = await planOf(ctx.db, request.params.personId);
+    if (!plan) return reply.redirect(`/people/${request.params.personId}/plan/new`, 303);
+    return renderNew(request, reply, request.params.personId, { worries: plan.worries, goals: plan.goals, reviewEveryWeeks: String(plan.reviewEveryWeeks) }, [], true);
+  });
+
+  r.post('/people/:personId/plan/edit', { schema: { params, body: planBody }, config: { access: writeRule } }, async (request, reply) => {
+    const { personId } = request.params;
+    const plan = await planOf(ctx.db, personId);
+    if (!plan) return reply.redirect(`/people/${personId}/plan/new`, 303);
+    const v = request.body;
+    const errors: FormError[] = [];
+    const weeks = readPlan(v, errors);
+    if (errors.length) return renderNew(request, reply, personId, v, errors, true);
+    await ctx.db.transaction().execute((trx) => updatePlan(trx, userOf(request), { personId, planId: plan.id, worries: v.worries.trim(), goals: v.goals.trim(), reviewEveryWeeks: weeks }, { route: routeOf(request), requestId: request.id }));
     return reply.redirect(`/people/${personId}/plan`, 303);
   });
 

@@ -119,7 +119,10 @@ describe(`risk management plans on ${TEST_ENGINE}`, () => {
     const entry = await t.db.selectFrom('event').select(['event_type_code', 'summary', 'organisation_id']).where('id', '=', history[2]!.event_id!).executeTakeFirstOrThrow();
     expect(entry).toEqual({ event_type_code: 'positive_activity', summary: 'Plover joined the boxing club', organisation_id: yj.id });
 
-    // A review sets the next one by the cadence.
+    // The plan's words and cadence can change; a review sets the next one by the cadence.
+    expect((await get(s.cookie, `/people/${child.id}/plan/edit`)).body).toContain('Older boys collect Plover');
+    expect((await form(s.cookie, `/people/${child.id}/plan/edit`, { _csrf: s.csrf, worries: 'Older boys collect Plover from school', goals: '', reviewEveryWeeks: '4' })).statusCode).toBe(400);
+    expect((await form(s.cookie, `/people/${child.id}/plan/edit`, { _csrf: s.csrf, worries: 'Older boys collect Plover from school', goals: 'Plover feels safe', reviewEveryWeeks: '4' })).statusCode).toBe(303);
     expect((await form(s.cookie, `/people/${child.id}/plan/review`, { _csrf: s.csrf, notes: 'Plover goes to boxing twice a week; no late nights' })).statusCode).toBe(303);
     expect((await t.db.selectFrom('risk_plan').select('next_review_on').where('id', '=', plan.id).executeTakeFirstOrThrow()).next_review_on).toBe(addDays(today, 28));
     const page = await get(s.cookie, `/people/${child.id}`);
