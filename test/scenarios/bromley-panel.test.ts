@@ -69,7 +69,7 @@ describe(`the Bromley scenario: a knife incident between two review conferences,
     await writeEntry(t.db, { personId: child.id, organisationId: csc.id, eventTypeCode: 'child_protection_plan_started', occurredAt: daysFromNow(-120).toISOString(), summary: 'Synthetic: child protection plan started' });
     const plan = await t.db.insertInto('risk_plan').values({
       person_id: child.id, organisation_id: csc.id, created_by_user_id: socialWorker.id, worries: 'Synthetic: older young people are drawing him into carrying for them',
-      goals: 'Synthetic: safe at home and in school every day', next_review_on: daysFromNow(30).toISOString().slice(0, 10),
+      goals: 'Synthetic: safe at home and in school every day', review_every_weeks: 6, closed_at: null, next_review_on: daysFromNow(30).toISOString().slice(0, 10),
     }).returning('id').executeTakeFirstOrThrow();
     await t.db.insertInto('plan_action').values({
       plan_id: plan.id, kind: 'supportive', description: 'Synthetic: mentoring sessions after school', owner_user_id: socialWorker.id, owner_organisation_id: csc.id,

@@ -63,9 +63,11 @@ export interface PackEntry {
 export async function entriesSince(db: Kysely<Database>, reader: Actor, meeting: MeetingHeader, since: Map<string, Date>): Promise<PackEntry[]> {
   const ids = [...since.keys()];
   if (ids.length === 0) return [];
+  // The partnership's significant types as a constant array: a per-row subquery costs more than the rest of the read.
+  const significant = (await db.selectFrom('significant_event_type').select('event_type_code').where('partnership_id', '=', meeting.partnership_id).execute()).map((r) => r.event_type_code);
   const rows = await sql<PackEntry>`
     SELECT v.person_id, v.id, v.access, v.occurred_at, v.occurred_precision, v.organisation_name, v.category, v.type_label, v.summary, v.restricted_contact,
-      (v.access = 'full' AND v.event_type_code IN (SELECT s.event_type_code FROM significant_event_type s WHERE s.partnership_id = ${meeting.partnership_id})) AS significant
+      (v.access = 'full' AND v.event_type_code = ANY(${sql.val(significant)}::text[])) AS significant
     FROM ${entryScope(reader, { ids })} v
     JOIN unnest(${sql.val(ids)}::uuid[], ${sql.val(ids.map((id) => since.get(id)!.toISOString()))}::timestamptz[]) AS w(person_id, since) ON w.person_id = v.person_id
     WHERE v.current AND v.occurred_at > w.since

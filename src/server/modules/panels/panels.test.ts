@@ -97,10 +97,10 @@ describe('panels', () => {
       { meeting_id: later, organisation_id: p.housing.id, basis: 'housing', sent_at: ago(30), attendance: 'attended', attendee_name: 'Synthetic Officer', attendee_role: 'Housing lead' },
     ]).execute();
     await t.db.insertInto('panel_update').values([
-      { meeting_id: later, person_id: p.child.id, organisation_id: p.housing.id, author_user_id: p.housingLead.id, facts: 'Synthetic facts', submitted_at: ago(22) },
-      { meeting_id: later, person_id: second.id, organisation_id: p.housing.id, author_user_id: p.housingLead.id, facts: 'Synthetic facts', submitted_at: ago(19) },
+      { meeting_id: later, person_id: p.child.id, organisation_id: p.housing.id, author_user_id: p.housingLead.id, facts: 'Synthetic facts', no_significant_incident: false, submitted_at: ago(22) },
+      { meeting_id: later, person_id: second.id, organisation_id: p.housing.id, author_user_id: p.housingLead.id, facts: 'Synthetic facts', no_significant_incident: false, submitted_at: ago(19) },
     ]).execute();
-    const plan = await t.db.insertInto('risk_plan').values({ person_id: p.child.id, organisation_id: p.csc.id, created_by_user_id: p.worker.id, worries: 'w', goals: 'g', next_review_on: '2030-01-01' }).returning('id').executeTakeFirstOrThrow();
+    const plan = await t.db.insertInto('risk_plan').values({ person_id: p.child.id, organisation_id: p.csc.id, created_by_user_id: p.worker.id, worries: 'w', goals: 'g', review_every_weeks: 6, next_review_on: '2030-01-01', closed_at: null }).returning('id').executeTakeFirstOrThrow();
     const due = ago(10).toISOString().slice(0, 10);
     await t.db.insertInto('plan_action').values([
       { plan_id: plan.id, kind: 'supportive', description: 'Synthetic on time', owner_user_id: p.housingLead.id, owner_organisation_id: p.housing.id, due_on: due, status: 'done', completed_at: ago(12), created_by_user_id: p.worker.id },
