@@ -7,6 +7,7 @@ import { startSmtpCapture, type SmtpCapture } from '../../../../test/smtp-captur
 import { loadConfig } from '../../config.js';
 import { runOutboxOnce } from '../../outbox/outbox.js';
 import { outboxProcessors } from '../../outbox/processors.js';
+import { plansAndOffersHeld } from './held.js';
 import { actionSchedule, addDays } from './plans.commands.js';
 
 // A child's risk management plan across agencies: the social worker makes it, a youth justice worker
@@ -127,6 +128,10 @@ describe(`risk management plans on ${TEST_ENGINE}`, () => {
     expect((await t.db.selectFrom('risk_plan').select('next_review_on').where('id', '=', plan.id).executeTakeFirstOrThrow()).next_review_on).toBe(addDays(today, 28));
     const page = await get(s.cookie, `/people/${child.id}`);
     expect(page.body).toContain(`/people/${child.id}/plan`);
+
+    // Subject access includes the plan, its actions and their history.
+    const held = await plansAndOffersHeld(t.db, child.id);
+    expect(held.plans[0]!.actions[0]!.history.map((h) => h.status)).toEqual(['not_started', 'in_progress', 'done']);
 
     // Erasing the child's record (retention) removes the plan, its actions and history, and the alerts about them.
     await t.db.updateTable('person').set({ erased_at: new Date() }).where('id', '=', child.id).execute();

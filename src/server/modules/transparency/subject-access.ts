@@ -6,12 +6,13 @@ import { accessHistory } from './transparency.queries.js';
 import { samePersonIds } from '../chronology/chronology.policy.js';
 import { entryScope } from '../chronology/chronology.policy.js';
 import { considerationsHeld } from '../considerations/held.js';
+import { plansAndOffersHeld, type PlansAndOffersHeld } from '../plans/held.js';
 
 /** Why an item is marked for review before the export is released to the person. */
 export type ReviewFlag = string | null;
 
 /** Everything held about a person, with provenance, items needing review marked. */
-export interface SubjectAccessExport {
+export interface SubjectAccessExport extends PlansAndOffersHeld {
   generatedAt: string;
   personId: string;
   itemsForReview: number;
@@ -117,6 +118,7 @@ export async function buildSubjectAccessExport(db: Kysely<Database>, personId: s
     .execute();
   const access = await accessHistory(db, personId, 10_000);
   const missing = await missingHeld(db, personId);
+  const plansAndOffers = await plansAndOffersHeld(db, personId);
 
   const chronology = events.map((e) => ({
     id: e.id, type: e.label ?? '', category: e.category, occurredAt: e.occurred_at.toISOString(), precision: e.occurred_precision,
@@ -139,7 +141,7 @@ export async function buildSubjectAccessExport(db: Kysely<Database>, personId: s
     at: a.at.toISOString(), who: a.user_name ?? 'An agency system', organisation: a.organisation_name, action: a.action, outcome: a.outcome,
     forReview: 'Names of staff: the recipients of the data are disclosable; check individual names against local policy',
   }));
-  const itemsForReview = [...chronology, ...addresses, ...relationships, ...missing.missingEpisodes].filter((x) => x.forReview).length + (history.length ? 1 : 0);
+  const itemsForReview = [...chronology, ...addresses, ...relationships, ...missing.missingEpisodes, ...plansAndOffers.plans].filter((x) => x.forReview).length + (history.length ? 1 : 0);
   return {
     generatedAt: new Date().toISOString(),
     personId,
@@ -155,5 +157,6 @@ export async function buildSubjectAccessExport(db: Kysely<Database>, personId: s
     accessHistory: history,
     considerations: (await considerationsHeld(db, personId)).map((c) => ({ ...c, raisedOn: c.raisedOn.toISOString() })),
     ...missing,
+    ...plansAndOffers,
   };
 }
