@@ -114,3 +114,21 @@ export async function dueActions(db: Kysely<Database>, actor: Actor & { kind: 'u
     overdue: r.due_on < today, escalatedToYou: r.owner_user_id !== actor.userId,
   }));
 }
+
+/**
+ * Plans due for review within a week or overdue, of children the user may see, that the user made or
+ * whose lead professional they are now.
+ */
+export async function reviewsDue(db: Kysely<Database>, actor: Actor & { kind: 'user' }, today: string, limit = 50): Promise<{ planId: string; personId: string; nextReviewOn: string; overdue: boolean }[]> {
+  const horizon = new Date(Date.parse(`${today}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+  const rows = await db.selectFrom('risk_plan as p').select(['p.id', 'p.person_id', 'p.next_review_on'])
+    .where('p.status', '=', 'active').where('p.next_review_on', '<=', horizon)
+    .where((eb) => eb.or([
+      eb('p.created_by_user_id', '=', actor.userId),
+      eb.exists(eb.selectFrom('involvement as i').select('i.id').whereRef('i.person_id', '=', 'p.person_id').where('i.user_id', '=', actor.userId)
+        .where('i.role', '=', 'lead_professional').where('i.started_on', '<=', today).where((x) => x.or([x('i.ended_on', 'is', null), x('i.ended_on', '>=', today)]))),
+    ]))
+    .where('p.person_id', 'in', visiblePersonIds(db, actor))
+    .orderBy('p.next_review_on').orderBy('p.id').limit(limit).execute();
+  return rows.map((r) => ({ planId: r.id, personId: r.person_id, nextReviewOn: r.next_review_on, overdue: r.next_review_on < today }));
+}

@@ -120,6 +120,10 @@ describe(`risk management plans on ${TEST_ENGINE}`, () => {
     const entry = await t.db.selectFrom('event').select(['event_type_code', 'summary', 'organisation_id']).where('id', '=', history[2]!.event_id!).executeTakeFirstOrThrow();
     expect(entry).toEqual({ event_type_code: 'positive_activity', summary: 'Plover joined the boxing club', organisation_id: yj.id });
 
+    // The plan falls due for review: it is listed on the home page of the worker who made it.
+    await t.db.updateTable('risk_plan').set({ next_review_on: addDays(today, 3) }).where('id', '=', plan.id).execute();
+    expect((await get(s.cookie, '/')).body).toMatch(/Plan reviews due[\s\S]*Plover/);
+
     // The plan's words and cadence can change; a review sets the next one by the cadence.
     expect((await get(s.cookie, `/people/${child.id}/plan/edit`)).body).toContain('Older boys collect Plover');
     expect((await form(s.cookie, `/people/${child.id}/plan/edit`, { _csrf: s.csrf, worries: 'Older boys collect Plover from school', goals: '', reviewEveryWeeks: '4' })).statusCode).toBe(400);
