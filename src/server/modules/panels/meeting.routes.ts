@@ -62,7 +62,7 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
         .orderBy('m.held_at', 'desc').execute() : Promise.resolve([]),
       incompleteActions(ctx.db, ids, meeting.held_at),
     ]);
-    const { links, places } = await linksAndPlaces(ctx.db, actor, ids.filter((id) => visible.has(id)));
+    const { links, places, themes } = await linksAndPlaces(ctx.db, actor, ids.filter((id) => visible.has(id)));
     const name = (id: string) => names.get(id) ?? 'Name not recorded';
     const orgs = side.kind === 'coordinator'
       ? await ctx.db.selectFrom('organisation_partnership as op').innerJoin('organisation as o', 'o.id', 'op.organisation_id').select(['o.id', 'o.name'])
@@ -88,6 +88,7 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
       carried: agenda.filter((a) => a.section === 'review').map(child).filter((c) => c.lastDecision), referrals: agenda.filter((a) => a.section === 'new_referral').map(child),
       links: links.map((l) => ({ a: name(l.a), b: name(l.b), shared: l.shared })),
       places: places.map((p) => ({ place: p.place, children: p.people.length })),
+      themes: themes.map((th) => ({ theme: th.theme, children: th.people.length })),
       invitations: invitations.map((i) => ({ ...i, basisLabel: BASIS_LABELS[i.basis], invitees: Number(i.invitees) })),
       organisations: [{ value: '', text: 'Choose an agency' }, ...orgs.map((o) => ({ value: o.id, text: o.name }))],
       unsent: invitations.some((i) => !i.excluded_reason && !i.sent_at),
@@ -208,6 +209,8 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const { meeting } = await load(request, meetingId, 'coordinator');
     const [agenda, invitations, owners] = await Promise.all([agendaOf(ctx.db, meeting.id), invitationsOf(ctx.db, meeting.id), ownersOf(meeting.id)]);
     const [names, { plans }] = await Promise.all([displayNames(ctx.db, agenda.map((a) => a.person_id)), plansOf(ctx.db, agenda.map((a) => a.person_id))]);
+    // The panel's cadence suggests each child's next review.
+    const cadence = (await ctx.db.selectFrom('panel_type').select('cadence_days').where('id', '=', meeting.panel_type_id).executeTakeFirstOrThrow()).cadence_days;
     await recordAccess(ctx.db, { actor, action: 'panel.meeting.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { meetingId: meeting.id, personIds: agenda.map((a) => a.person_id) } });
     reply.status(errors.length ? 400 : 200);
     return reply.view('panels/views/record.njk', {
@@ -218,7 +221,8 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
         name: values[`name-${i.id}`] ?? i.attendee_name ?? '', role: values[`role-${i.id}`] ?? i.attendee_role ?? '',
       })),
       agenda: agenda.map((a) => ({
-        ...a, name: names.get(a.person_id) ?? 'Name not recorded', decisionValue: values[`decision-${a.id}`] ?? a.decision ?? '', reviewValue: values[`review-${a.id}`] ?? a.next_review_on ?? '',
+        ...a, name: names.get(a.person_id) ?? 'Name not recorded', decisionValue: values[`decision-${a.id}`] ?? a.decision ?? '',
+        reviewValue: values[`review-${a.id}`] ?? a.next_review_on ?? new Date(meeting.held_at.getTime() + cadence * 86_400_000).toISOString().slice(0, 10),
         hasPlan: plans.some((p) => p.person_id === a.person_id), actionValue: values[`action-${a.id}`] ?? '', dueValue: values[`actionDue-${a.id}`] ?? '',
         kinds: ['supportive', 'disruptive'].map((k) => ({ value: k, text: k === 'supportive' ? 'Supportive' : 'Disruptive', checked: (values[`actionKind-${a.id}`] ?? 'supportive') === k })),
         owners: [{ value: '', text: 'Choose an owner' }, ...owners.map((o) => ({ value: o.id, text: `${o.name}, ${o.organisation_name}`, selected: values[`actionOwner-${a.id}`] === o.id }))],

@@ -126,23 +126,30 @@ export async function latestLevels(db: Kysely<Database>, personIds: string[]): P
 
 /**
  * Links between children on an agenda and the places they share, as the reader may see them:
- * entries naming two of the children (their existence is visible in the scope), and places named in
- * entries of two or more of them (a place is read only from entries the reader may read).
+ * entries naming two of the children (their existence is visible in the scope), places named in
+ * entries of two or more of them, and themes: the factors (recorded or implied by the entry's type)
+ * of two or more of them (places and factors are read only from entries the reader may read).
  */
 export async function linksAndPlaces(db: Kysely<Database>, reader: Actor, personIds: string[]) {
-  if (personIds.length < 2) return { links: [], places: [] };
+  if (personIds.length < 2) return { links: [], places: [], themes: [] };
   // One pass over the scope for both: its CTE is read twice, computed once.
-  const rows = await sql<{ kind: 'link' | 'place'; a: string | null; b: string | null; place: string | null; people: string[] | null; n: number }>`
-    WITH s AS (SELECT v.person_id, v.id, v.place FROM ${entryScope(reader, { ids: personIds })} v WHERE v.current)
+  const rows = await sql<{ kind: 'link' | 'place' | 'theme'; a: string | null; b: string | null; place: string | null; people: string[] | null; n: number }>`
+    WITH s AS (SELECT v.person_id, v.id, v.place, v.factor_codes || v.implied_factors AS factors FROM ${entryScope(reader, { ids: personIds })} v WHERE v.current)
     SELECT 'link' AS kind, x.person_id AS a, y.person_id AS b, NULL::text AS place, NULL::uuid[] AS people, count(*)::int AS n
       FROM s x JOIN s y ON x.id = y.id AND x.person_id < y.person_id GROUP BY x.person_id, y.person_id
     UNION ALL
     SELECT 'place', NULL, NULL, min(place), array_agg(DISTINCT person_id), count(DISTINCT person_id)::int
-      FROM s WHERE place IS NOT NULL GROUP BY lower(trim(place)) HAVING count(DISTINCT person_id) >= 2`.execute(db);
+      FROM s WHERE place IS NOT NULL GROUP BY lower(trim(place)) HAVING count(DISTINCT person_id) >= 2
+    UNION ALL
+    SELECT 'theme', NULL, NULL, coalesce(min(f.label), x.code), array_agg(DISTINCT x.person_id), count(DISTINCT x.person_id)::int
+      FROM (SELECT s.person_id, unnest(s.factors) AS code FROM s) x LEFT JOIN factor f ON f.code = x.code
+      GROUP BY x.code HAVING count(DISTINCT x.person_id) >= 2`.execute(db);
   const links = rows.rows.filter((r) => r.kind === 'link').map((r) => ({ a: r.a!, b: r.b!, shared: r.n })).sort((x, y) => y.shared - x.shared);
   const places = rows.rows.filter((r) => r.kind === 'place').map((r) => ({ place: r.place!, people: r.people! }))
     .sort((x, y) => y.people.length - x.people.length || x.place.localeCompare(y.place)).slice(0, 20);
-  return { links, places };
+  const themes = rows.rows.filter((r) => r.kind === 'theme').map((r) => ({ theme: r.place!, people: r.people! }))
+    .sort((x, y) => y.people.length - x.people.length || x.theme.localeCompare(y.theme)).slice(0, 20);
+  return { links, places, themes };
 }
 
 /** Each child's plan in force (worries, goals, next review) and its actions with their owners and status. */

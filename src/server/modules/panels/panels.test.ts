@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeUser, signIn, useTestApp } from '../../../../test/helpers.js';
 import type { Actor } from '../../actor.js';
 import { createMeeting } from './commands/create-meeting.js';
 import { sendInvitations } from './commands/invitations.js';
 import { panelFigures } from './panels.figures.js';
+import { linksAndPlaces } from './panels.queries.js';
+import { writeEntry } from '../../../../test/entries.js';
 import { findMeeting } from './panels.policy.js';
 
 const DAY = 86_400_000;
@@ -77,6 +80,26 @@ describe('panels', () => {
     expect((await auditRowsFor(t.db, { userId: p.housingLead.id, since })).filter((r) => r.outcome === 'denied')).toHaveLength(2);
     const row = await t.db.selectFrom('access_log').select('detail').where('action', '=', 'panel.invite').where('user_id', '=', p.coordinator.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(row.detail).toMatchObject({ excluded: p.housing.id, basis: 'housing', reason: 'Synthetic: housing has no role with this family' });
+  });
+
+  it('links children on an agenda through entries naming both, and finds the places and factors they share, as the reader may see them', async () => {
+    const p = await partnership();
+    const other = await makePerson(t.db);
+    const shared = await writeEntry(t.db, { personId: p.child.id, organisationId: p.csc.id, eventTypeCode: 'seen_in_place_of_concern', place: 'Synthetic Arcade', factorCodes: ['going_missing'], summary: 'Synthetic: both seen at the arcade' });
+    await t.db.insertInto('event_person').values({ event_id: shared.id, person_id: other.id, role: 'subject' }).execute();
+    await writeEntry(t.db, { personId: other.id, organisationId: p.csc.id, eventTypeCode: 'missing_episode', place: 'synthetic arcade ', factorCodes: ['going_missing'] });
+    const seen = await linksAndPlaces(t.db, p.actor, [p.child.id, other.id]);
+    expect(seen.links).toEqual([{ a: [p.child.id, other.id].sort()[0], b: [p.child.id, other.id].sort()[1], shared: 1 }]);
+    expect(seen.places.map((x) => x.place.toLowerCase().trim())).toEqual(['synthetic arcade']);
+    expect(seen.themes.length).toBeGreaterThan(0);
+    // A reader whose organisation is shared nothing sees the link (entries exist) but no place or factor.
+    const police = await makeOrg(t.db, 'police', p.borough);
+    const blind = { ...p.actor, organisationId: police.id, userId: (await makeUser(t.db, { organisationId: police.id })).id };
+    await sql`UPDATE sharing_agreement SET valid_from = '2000-01-01', valid_to = '2000-01-02' WHERE recipient_organisation_id IS NULL OR recipient_organisation_id = ${police.id}`.execute(t.db);
+    const withheld = await linksAndPlaces(t.db, blind, [p.child.id, other.id]);
+    expect(withheld.links).toHaveLength(1);
+    expect(withheld.places).toEqual([]);
+    expect(withheld.themes).toEqual([]);
   });
 
   it('counts the repeat rate, attendance, updates and actions on time over the twelve months to a moment', async () => {
