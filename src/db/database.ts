@@ -560,6 +560,7 @@ export interface PanelReferralTable {
   referred_by_user_id: string | null;
   organisation_id: string | null;
   assessment_id: string | null;
+  consideration_id: string | null;
   meeting_id: string | null;
   created_at: CreatedAt;
 }

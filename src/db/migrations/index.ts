@@ -25,6 +25,7 @@ import * as transfers from './20261128040000_transfers.js';
 import * as transferSettingsAndBankHolidays from './20261129000000_transfer_settings_and_bank_holidays.js';
 import * as transferNoticeMovedAway from './20261129010000_transfer_notice_moved_away.js';
 import * as panels from './20261129300000_panels.js';
+import * as panelReferralFromConsideration from './20261129310000_panel_referral_from_consideration.js';
 import * as missingAsOfAndFoundReports from './20261129100000_missing_as_of_and_found_reports.js';
 import * as plansOffersServices from './20261129400000_plans_offers_services.js';
 import * as plansOffersErasure from './20261129410000_plans_offers_erasure.js';
@@ -58,6 +59,7 @@ export const migrations: Record<string, Migration> = {
   '20261129010000_transfer_notice_moved_away': transferNoticeMovedAway,
   '20261129100000_missing_as_of_and_found_reports': missingAsOfAndFoundReports,
   '20261129300000_panels': panels,
+  '20261129310000_panel_referral_from_consideration': panelReferralFromConsideration,
   '20261129400000_plans_offers_services': plansOffersServices,
   '20261129410000_plans_offers_erasure': plansOffersErasure,
 };

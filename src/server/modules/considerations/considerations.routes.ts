@@ -20,7 +20,7 @@ const decisionBody = z.object({
 });
 
 /** Decision labels for pages. */
-export const DECISION_LABELS: Record<string, string> = { offer_of_help: 'Offer of help', already_in_hand: 'Already in hand', no_action: 'No action' };
+export const DECISION_LABELS: Record<string, string> = { offer_of_help: 'Offer of help', already_in_hand: 'Already in hand', no_action: 'No action', refer_to_panel: 'Referred to a panel' };
 
 /** The considerations inbox, a consideration with its evidence, and the recipient's decision. */
 export async function considerationRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

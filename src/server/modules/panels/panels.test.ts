@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeUser, signIn, useTestApp } from '../../../../test/helpers.js';
 import type { Actor } from '../../actor.js';
+import { decideConsideration } from '../considerations/commands/decide-consideration.js';
 import { createMeeting } from './commands/create-meeting.js';
 import { sendInvitations } from './commands/invitations.js';
 import { panelFigures } from './panels.figures.js';
@@ -49,6 +50,22 @@ describe('panels', () => {
       .select(['ai.meeting_id', 'ai.section', 'r.source', 'r.reason']).where('ai.person_id', '=', p.child.id).execute();
     expect(items).toEqual([{ meeting_id: first.meetingId, section: 'new_referral', source: 'assessment', reason: 'Risk assessment signed off at high' }]);
     expect(await t.db.selectFrom('access_log').select('id').where('person_id', '=', p.child.id).where('action', '=', 'panel.meeting.create').execute()).toHaveLength(1);
+  });
+
+  it('puts a child on the next agenda when their consideration is decided as a referral to a panel', async () => {
+    const p = await partnership();
+    const version = await t.db.selectFrom('rule_version').select('id').limit(1).executeTakeFirstOrThrow();
+    const consideration = await t.db.insertInto('consideration').values({
+      person_id: p.child.id, rule_version_id: version.id, evidence_key: randomUUID(), matched_event_ids: [randomUUID()], explanation: 'Synthetic explanation',
+      recipient_kind: 'lead_professional', recipient_user_id: p.worker.id, recipient_organisation_id: p.csc.id, created_via: 'full_pass',
+    }).returning('id').executeTakeFirstOrThrow();
+    const worker = { ...p.actor, userId: p.worker.id, roles: ['practitioner' as const] };
+    await decideConsideration(t.db, worker, consideration.id, { decision: 'refer_to_panel', service: '', reason: 'Synthetic: a pattern the panel should see' }, meta);
+    const made = await t.db.transaction().execute((trx) => createMeeting(trx, p.actor, { panelTypeId: p.typeId, heldAt: new Date(Date.now() + 3 * DAY) }, meta));
+    if (!made.ok) throw new Error('meeting not made');
+    const item = await t.db.selectFrom('panel_agenda_item as ai').innerJoin('panel_referral as r', 'r.id', 'ai.referral_id')
+      .select(['ai.section', 'r.source', 'r.reason', 'r.consideration_id']).where('ai.meeting_id', '=', made.meetingId).executeTakeFirstOrThrow();
+    expect(item).toEqual({ section: 'new_referral', source: 'consideration', reason: 'Synthetic: a pattern the panel should see', consideration_id: consideration.id });
   });
 
   it('refuses another partnership\'s coordinator and an agency left out as not found, with denied rows; leaving out withdraws the agency\'s access', async () => {

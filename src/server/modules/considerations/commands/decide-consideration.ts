@@ -6,7 +6,7 @@ import { recordOffer } from '../../offers/offers.commands.js';
 import { AppError, ValidationError } from '../../../errors.js';
 
 /** The decisions a recipient can record. Nothing is done to the child automatically: this records what a person decided. */
-export const DECISIONS = ['offer_of_help', 'already_in_hand', 'no_action'] as const;
+export const DECISIONS = ['offer_of_help', 'already_in_hand', 'no_action', 'refer_to_panel'] as const;
 /** A decision. */
 export type Decision = (typeof DECISIONS)[number];
 
@@ -50,6 +50,13 @@ export async function decideConsideration(
     // An offer of help decided here is an offer to be made: the decider referred, and hears the outcome.
     if (input.decision === 'offer_of_help') {
       await recordOffer(trx, actor, { personId: c.person_id, serviceId: null, serviceName: input.service, considerationId, made: null }, meta);
+    }
+    // A referral to the partnership's panels: the child is on the agenda of its next meeting.
+    if (input.decision === 'refer_to_panel') {
+      await trx.insertInto('panel_referral').values({
+        person_id: c.person_id, partnership_id: actor.partnershipId, source: 'consideration', consideration_id: considerationId,
+        reason: input.reason.trim().slice(0, 5000) || 'A consideration decided as a referral to a panel', referred_by_user_id: actor.userId, organisation_id: actor.organisationId,
+      }).onConflict((oc) => oc.column('consideration_id').doNothing()).execute();
     }
     await recordAccess(trx, {
       actor, action: 'consideration.decide', personId: c.person_id, route: meta.route, outcome: 'allowed', requestId: meta.requestId,
