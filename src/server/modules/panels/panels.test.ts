@@ -10,6 +10,7 @@ import { panelFigures } from './panels.figures.js';
 import { linksAndPlaces } from './panels.queries.js';
 import { writeEntry } from '../../../../test/entries.js';
 import { findMeeting } from './panels.policy.js';
+import { authorizePerson, visiblePersonIds } from '../people/people.policy.js';
 
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY);
@@ -78,6 +79,11 @@ describe('panels', () => {
     await t.db.transaction().execute((trx) => sendInvitations(trx, p.actor, meeting, meta));
     const housing = await signIn(t.app, p.housingLead.email);
     expect((await t.app.inject({ method: 'GET', url: `/people/${p.child.id}`, headers: { cookie: housing.cookie } })).statusCode).toBe(200);
+    // The list filter and the per-record decision agree on the access the invitation gave.
+    const housingActor = { ...p.actor, userId: p.housingLead.id, organisationId: p.housing.id, roles: ['designated_safeguarding_lead' as const] };
+    const listed = async () => (await t.db.selectFrom('person').select('id').where('id', 'in', visiblePersonIds(t.db, housingActor)).execute()).map((r) => r.id);
+    expect(await listed()).toEqual([p.child.id]);
+    expect(await authorizePerson(t.db, housingActor, 'person.read', p.child.id)).toBe(true);
 
     const outsider = await signIn(t.app, other.coordinator.email);
     const before = await lastAuditId(t.db);
@@ -95,6 +101,8 @@ describe('panels', () => {
     expect((await t.app.inject({ method: 'GET', url: `/people/${p.child.id}`, headers: { cookie: housing.cookie } })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: `/panels/meetings/${meeting.id}/pack`, headers: { cookie: housing.cookie } })).statusCode).toBe(404);
     expect((await auditRowsFor(t.db, { userId: p.housingLead.id, since })).filter((r) => r.outcome === 'denied')).toHaveLength(2);
+    expect(await listed()).toEqual([]);
+    expect(await authorizePerson(t.db, housingActor, 'person.read', p.child.id)).toBe(false);
     const row = await t.db.selectFrom('access_log').select('detail').where('action', '=', 'panel.invite').where('user_id', '=', p.coordinator.id).orderBy('id', 'desc').executeTakeFirstOrThrow();
     expect(row.detail).toMatchObject({ excluded: p.housing.id, basis: 'housing', reason: 'Synthetic: housing has no role with this family' });
   });
