@@ -25,7 +25,7 @@ export interface SubjectAlert {
  * child's access log naming the alerts and recipients. Returns the new alerts' ids.
  */
 export async function writeSubjectAlerts(trx: Kysely<Database>, alerts: SubjectAlert[], route: string): Promise<string[]> {
-  const inserted: { id: string; person_id: string; recipient_user_id: string; kind: string }[] = [];
+  const inserted: { id: string; person_id: string; recipient_user_id: string; kind: string; plan_action_id: string | null; offer_id: string | null }[] = [];
   for (const a of alerts) {
     // The unique indexes are partial (one per subject column), so each alert names its own conflict target.
     const row = await trx.insertInto('alert').values({
@@ -34,7 +34,7 @@ export async function writeSubjectAlerts(trx: Kysely<Database>, alerts: SubjectA
     }).onConflict((oc) => (a.planActionId
       ? oc.columns(['recipient_user_id', 'plan_action_id', 'kind']).where('plan_action_id', 'is not', null)
       : oc.columns(['recipient_user_id', 'offer_id', 'kind']).where('offer_id', 'is not', null)).doNothing())
-      .returning(['id', 'person_id', 'recipient_user_id', 'kind']).executeTakeFirst();
+      .returning(['id', 'person_id', 'recipient_user_id', 'kind', 'plan_action_id', 'offer_id']).executeTakeFirst();
     if (row) inserted.push(row);
   }
   if (inserted.length === 0) return [];
@@ -44,7 +44,7 @@ export async function writeSubjectAlerts(trx: Kysely<Database>, alerts: SubjectA
   for (const [personId, group] of byPerson) {
     await recordAccess(trx, {
       actor: null, action: 'alert.create', personId, route, outcome: 'allowed',
-      detail: { alerts: group.map((a) => ({ alert: a.id, recipient: a.recipient_user_id, kind: a.kind })), planAction: alerts[0]?.planActionId ?? null, offer: alerts[0]?.offerId ?? null },
+      detail: { alerts: group.map((a) => ({ alert: a.id, recipient: a.recipient_user_id, kind: a.kind, planAction: a.plan_action_id, offer: a.offer_id })) },
     });
   }
   return inserted.map((a) => a.id);
