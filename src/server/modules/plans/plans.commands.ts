@@ -124,9 +124,14 @@ export async function changeActionStatus(
   return { eventId };
 }
 
-/** Records a review of the plan and sets the next one by the plan's cadence (or the date given). */
-export async function reviewPlan(trx: Kysely<Database>, actor: User, input: { personId: string; planId: string; notes: string; nextReviewOn: string }, meta: PlanWriteMeta): Promise<void> {
+/**
+ * Records a review of the plan and sets the next one by the plan's cadence (or the date given); a
+ * review that ends the plan closes it (its actions stay as they were; a new plan can then be made).
+ */
+export async function reviewPlan(trx: Kysely<Database>, actor: User, input: { personId: string; planId: string; notes: string; nextReviewOn: string; close?: boolean }, meta: PlanWriteMeta): Promise<void> {
   await trx.insertInto('risk_plan_review').values({ plan_id: input.planId, reviewed_by_user_id: actor.userId, notes: input.notes, next_review_on: input.nextReviewOn }).execute();
-  await trx.updateTable('risk_plan').set({ next_review_on: input.nextReviewOn, updated_at: sql<Date>`now()` }).where('id', '=', input.planId).execute();
-  await recordAccess(trx, { actor, action: 'plan.record', personId: input.personId, route: meta.route, outcome: 'allowed', requestId: meta.requestId, detail: { plan: input.planId, reviewed: true, nextReviewOn: input.nextReviewOn } });
+  await trx.updateTable('risk_plan').set({
+    next_review_on: input.nextReviewOn, updated_at: sql<Date>`now()`, ...(input.close ? { status: 'closed' as const, closed_at: sql<Date>`now()` } : {}),
+  }).where('id', '=', input.planId).execute();
+  await recordAccess(trx, { actor, action: 'plan.record', personId: input.personId, route: meta.route, outcome: 'allowed', requestId: meta.requestId, detail: { plan: input.planId, reviewed: true, nextReviewOn: input.nextReviewOn, closed: input.close === true } });
 }

@@ -132,3 +132,13 @@ export async function reviewsDue(db: Kysely<Database>, actor: Actor & { kind: 'u
     .orderBy('p.next_review_on').orderBy('p.id').limit(limit).execute();
   return rows.map((r) => ({ planId: r.id, personId: r.person_id, nextReviewOn: r.next_review_on, overdue: r.next_review_on < today }));
 }
+
+/** The child's closed plans, newest first: when made and closed, by whom, how many actions were done. */
+export async function closedPlans(db: Kysely<Database>, personId: string) {
+  return db.selectFrom('risk_plan as p').innerJoin('organisation as o', 'o.id', 'p.organisation_id')
+    .select((eb) => ['p.id', 'p.created_at', 'p.closed_at', 'o.name as organisation',
+      eb.selectFrom('plan_action as a').select((x) => x.fn.countAll<number>().as('n')).whereRef('a.plan_id', '=', 'p.id').as('actions'),
+      eb.selectFrom('plan_action as a').select((x) => x.fn.countAll<number>().as('n')).whereRef('a.plan_id', '=', 'p.id').where('a.status', '=', 'done').as('done')])
+    .where('p.status', '=', 'closed').where(sql<boolean>`p.person_id IN ${samePersonIds(db, personId)}`)
+    .orderBy('p.closed_at', 'desc').execute();
+}

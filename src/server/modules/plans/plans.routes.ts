@@ -15,7 +15,7 @@ import { parseDateParts } from '../../forms.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
 import { displayNames } from '../people/people.queries.js';
 import { ACTION_STATUSES, COMPLETION_ENTRY_TYPES, addAction, addDays, changeActionStatus, createPlan, reviewPlan, updatePlan } from './plans.commands.js';
-import { ownerChoices, planOf, type PlanView } from './plans.queries.js';
+import { closedPlans, ownerChoices, planOf, type PlanView } from './plans.queries.js';
 
 /** Who writes plans: those who work with children and can see the child. */
 export const PLAN_WRITERS: readonly Role[] = ['practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator'];
@@ -66,10 +66,11 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
   r.get('/people/:personId/plan', { schema: { params }, config: { access: { kind: 'person', action: 'plan.read' } } }, async (request, reply) => {
     const actor = userOf(request);
     const { personId } = request.params;
-    const plan = await planOf(ctx.db, personId);
+    const [plan, closed] = await Promise.all([planOf(ctx.db, personId), closedPlans(ctx.db, personId)]);
     await recordAccess(ctx.db, { actor, action: 'plan.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { plan: plan?.id ?? null } });
     return reply.view('plans/views/plan.njk', {
       ...base(request), child: await childOf(personId), plan: plan ? presentPlan(plan) : null,
+      closed: closed.map((c) => ({ made: formatDate(c.created_at), closed: c.closed_at ? formatDate(c.closed_at) : '', organisation: c.organisation, actions: c.actions, done: c.done })),
       mayWrite: actor.roles.some((x) => PLAN_WRITERS.includes(x)), values: {}, errors: [], fieldErrors: {},
     });
   });
@@ -208,7 +209,7 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
   });
 
   r.post('/people/:personId/plan/review', {
-    schema: { params, body: z.object({ _csrf: z.string().optional(), notes: text(10000), ...dateFields('nextReviewOn') }) },
+    schema: { params, body: z.object({ _csrf: z.string().optional(), notes: text(10000), close: text(5), ...dateFields('nextReviewOn') }) },
     config: { access: writeRule },
   }, async (request, reply) => {
     const actor = userOf(request);
@@ -225,7 +226,7 @@ export async function planRoutes(app: FastifyInstance, ctx: AppContext): Promise
       reply.status(400);
       return reply.view('plans/views/plan.njk', { ...base(request), child: await childOf(personId), plan: presentPlan(plan), mayWrite: true, values: v, errors, fieldErrors: fieldErrors(errors) });
     }
-    await ctx.db.transaction().execute((trx) => reviewPlan(trx, actor, { personId, planId: plan.id, notes: v.notes!.trim(), nextReviewOn: next }, { route: routeOf(request), requestId: request.id }));
+    await ctx.db.transaction().execute((trx) => reviewPlan(trx, actor, { personId, planId: plan.id, notes: v.notes!.trim(), nextReviewOn: next, close: v.close === 'yes' }, { route: routeOf(request), requestId: request.id }));
     return reply.redirect(`/people/${personId}/plan`, 303);
   });
 }

@@ -133,6 +133,13 @@ describe(`risk management plans on ${TEST_ENGINE}`, () => {
     const page = await get(s.cookie, `/people/${child.id}`);
     expect(page.body).toContain(`/people/${child.id}/plan`);
 
+    // A review can close the plan; it is then listed as an earlier plan and a new one can be made.
+    expect((await form(s.cookie, `/people/${child.id}/plan/review`, { _csrf: s.csrf, notes: 'Plover is safe; the plan has done its work', close: 'yes' })).statusCode).toBe(303);
+    expect((await t.db.selectFrom('risk_plan').select('status').where('id', '=', plan.id).executeTakeFirstOrThrow()).status).toBe('closed');
+    const closedPage = (await get(s.cookie, `/people/${child.id}/plan`)).body;
+    expect(closedPage).toContain('Earlier plans');
+    expect(closedPage).toContain('1 of 1 actions done');
+
     // Subject access includes the plan, its actions and their history.
     const held = await plansAndOffersHeld(t.db, child.id);
     expect(held.plans[0]!.actions[0]!.history.map((h) => h.status)).toEqual(['not_started', 'in_progress', 'done']);
