@@ -192,8 +192,13 @@ export async function acceptTransfer(trx: Transaction<Database>, actor: Actor & 
   const reason = `Worked with the child before the transfer to ${to.name}`.slice(0, 500);
   const users = new Set(sending.filter((s) => s.user_id).map((s) => s.user_id!));
   const teams = new Set(sending.flatMap((s) => [s.team_id, s.user_team_id]).filter((x): x is string => x !== null));
+  // The sending partnership's panels that discussed the child in the last year: their coordinators
+  // and named standing members keep hearing about the child too.
+  const panelReason = `Discussed the child at a panel before the transfer to ${to.name}`.slice(0, 500);
+  const panelUsers = (await sendingPanelPeople(trx, t.person_id, t.from_partnership_id)).filter((u) => !users.has(u));
   const watchers = [
     ...[...users].map((u) => ({ person_id: t.person_id, user_id: u, team_id: null, reason, ends_at: endsAt, created_by_user_id: actor.userId })),
+    ...panelUsers.map((u) => ({ person_id: t.person_id, user_id: u, team_id: null, reason: panelReason, ends_at: endsAt, created_by_user_id: actor.userId })),
     ...[...teams].map((tm) => ({ person_id: t.person_id, user_id: null, team_id: tm, reason, ends_at: endsAt, created_by_user_id: actor.userId })),
   ];
   if (watchers.length) await trx.insertInto('watcher').values(watchers).execute();
@@ -208,6 +213,26 @@ export async function acceptTransfer(trx: Transaction<Database>, actor: Actor & 
     detail: { transferId: t.id, involvementId: allocated.value.involvementId, watchers: watchers.length, watchEndsAt: endsAt.toISOString() },
   });
   return { ok: true, value: { involvementId: allocated.value.involvementId } };
+}
+
+/**
+ * The people of the sending partnership's panels that had the child on an agenda in the last year:
+ * the partnership's active panel coordinators and the named standing members of those panels.
+ */
+async function sendingPanelPeople(trx: Transaction<Database>, personId: string, partnershipId: string): Promise<string[]> {
+  const panels = trx.selectFrom('panel_agenda_item as ai')
+    .innerJoin('panel_meeting as m', 'm.id', 'ai.meeting_id')
+    .innerJoin('panel_type as pt', 'pt.id', 'm.panel_type_id')
+    .where('ai.person_id', '=', personId)
+    .where('pt.partnership_id', '=', partnershipId)
+    .where('m.status', '<>', 'cancelled')
+    .where('m.held_at', '>', sql<Date>`now() - interval '12 months'`)
+    .select('pt.id');
+  const rows = await trx.selectFrom('panel_member').select('user_id as id').where('panel_type_id', 'in', panels).where('user_id', 'is not', null)
+    .union(trx.selectFrom('app_user').select('id').where('partnership_id', '=', partnershipId).where('active', '=', true)
+      .where(sql<boolean>`'panel_coordinator' = ANY(roles)`).where(sql<boolean>`EXISTS (${panels})`))
+    .execute();
+  return [...new Set(rows.map((r) => r.id).filter((id): id is string => id !== null))];
 }
 
 /** Declines a waiting transfer with a reason: the case stays with the sender, whose workers and managers are told. */

@@ -68,6 +68,16 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
       assessment_id: assessmentA.id, version: 1, saved_by_user_id: workerA.id, level: 'very_high', level_rationale: 'Exploitation by an organised group',
       analysis: 'Synthetic analysis', review_on: '2027-01-15',
     }).execute();
+    // A's MACE panel discussed the child last month: its coordinator and a named standing member.
+    const coordinatorA = await makeUser(t.db, { organisationId: cscA.id, roles: ['panel_coordinator'] });
+    const memberA = await makeUser(t.db, { organisationId: police.id });
+    const maceA = await t.db.insertInto('panel_type').values({ partnership_id: pA, kind: 'mace', name: `MACE ${tag}`, cadence_days: 28 }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('panel_member').values({ panel_type_id: maceA.id, organisation_id: police.id, user_id: memberA.id, role: 'Exploitation lead' }).execute();
+    const heldAt = new Date(Date.now() - 30 * 86_400_000);
+    const meetingA = await t.db.insertInto('panel_meeting').values({
+      panel_type_id: maceA.id, held_at: heldAt, access_from: new Date(heldAt.getTime() - 10 * 86_400_000), access_until: new Date(heldAt.getTime() + 2 * 86_400_000), created_by_user_id: coordinatorA.id,
+    }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('panel_agenda_item').values({ meeting_id: meetingA.id, person_id: child.id, section: 'new_referral' }).execute();
     await drainOutbox(t.db);
     expect(await t.db.selectFrom('transfer').select('id').where('person_id', '=', child.id).execute()).toEqual([]);
 
@@ -172,7 +182,8 @@ describe(`transfer between boroughs on ${TEST_ENGINE}`, () => {
     expect(after).toMatchObject({ status: 'accepted', decided_by_user_id: managerB.id });
     expect(await t.db.selectFrom('involvement').select(['user_id', 'organisation_id']).where('id', '=', after.involvement_id!).executeTakeFirst()).toEqual({ user_id: workerB.id, organisation_id: cscB.id });
     const watchers = await t.db.selectFrom('watcher').select(['user_id', 'team_id', 'ends_at']).where('person_id', '=', child.id).execute();
-    expect(watchers.map((w) => w.user_id ?? w.team_id).sort()).toEqual([workerA.id, teamA.id].sort());
+    // The sending worker and team, and the sending panel's coordinator and named member.
+    expect(watchers.map((w) => w.user_id ?? w.team_id).sort()).toEqual([workerA.id, teamA.id, coordinatorA.id, memberA.id].sort());
     for (const w of watchers) expect(Math.abs(w.ends_at!.getTime() - (Date.now() + 90 * 86_400_000))).toBeLessThan(600_000);
     const entry = await t.db.selectFrom('event').select(['organisation_id', 'summary']).innerJoin('event_person', 'event_person.event_id', 'event.id')
       .where('event_person.person_id', '=', child.id).where('event_type_code', '=', 'case_transferred_between_boroughs').execute();
