@@ -6,6 +6,9 @@ const shared = { testTimeout: 60_000, hookTimeout: 120_000 };
 
 export default defineConfig({
   test: {
+    // Every file has a database of its own (test/helpers.ts), so two files run side by side: one
+    // per core on the two-core machines CI runs on.
+    maxWorkers: 2,
     projects: [
       {
         test: {
