@@ -16,12 +16,10 @@ import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AXE_TAGS, CHROMIUM, CHROMIUM_ARGS } from './browser.js';
 import { involve, makeEvent, makeOrg, makePerson, makeUser, TEST_PASSWORD, useTestApp } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const JOURNEY_TIMEOUT = 120_000;
 
 const GIVEN = 'Zephyrin';

@@ -5,28 +5,13 @@
  * an invitee sends an update (refused first until the significant entry is acknowledged) and reads the
  * pack; the coordinator records the meeting and reads the figures.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
 import { writeEntry } from '../entries.js';
-import { involve, makeOrg, makePerson, makeUser, signIn, TEST_PASSWORD, useTestApp } from '../helpers.js';
+import { involve, makeOrg, makePerson, makeUser, useTestApp } from '../helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-async function serious(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async (tags: string[]) => {
-    const engine = (window as unknown as { axe: typeof axe }).axe;
-    const result = await engine.run(document, { runOnly: { type: 'tag', values: tags } });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, AXE_TAGS);
-}
 
 describe('panel pages in Chromium (PGlite)', () => {
   const t = useTestApp();
@@ -36,7 +21,7 @@ describe('panel pages in Chromium (PGlite)', () => {
   let childId = '';
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}public/build/app.css`)) execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    ensureAssets();
     const borough = 'Panelfield';
     const csc = await makeOrg(t.db, 'childrens_social_care', borough);
     const school = await makeOrg(t.db, 'school', borough);
@@ -51,9 +36,8 @@ describe('panel pages in Chromium (PGlite)', () => {
     await involve(t.db, { personId: child.id, organisationId: school.id });
     await writeEntry(t.db, { personId: child.id, organisationId: school.id, eventTypeCode: 'suspension', occurredAt: new Date(Date.now() - 5 * 86_400_000).toISOString(), summary: 'Synthetic: suspended for two days' });
     await t.db.insertInto('panel_referral').values({ person_id: child.id, partnership_id: (await t.db.selectFrom('app_user').select('partnership_id').where('id', '=', coordinator.id).executeTakeFirstOrThrow()).partnership_id, source: 'practitioner', reason: 'Synthetic: seen with older young people' }).execute();
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    base = await listenOnLoopback(t.app);
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
@@ -61,17 +45,13 @@ describe('panel pages in Chromium (PGlite)', () => {
   });
 
   async function signedIn(email: string): Promise<Page> {
-    const { cookie } = await signIn(t.app, email, TEST_PASSWORD);
-    const context = await browser.newContext({ bypassCSP: true });
-    await context.addCookies([{ name: 'jigsaw_session', value: cookie.slice('jigsaw_session='.length), url: base }]);
-    const page = await context.newPage();
-    await page.goto(`${base}/`);
+    const page = await pageSignedInAs(t.app, browser, base, email);
     return page;
   }
 
   it('runs a meeting through its pages, and every page is accessible', async () => {
     const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await serious(page)).map((v) => `${where}: ${v}`));
+    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
 
     const c = await signedIn(users.coordinator!);
     await c.goto(`${base}/panels`);

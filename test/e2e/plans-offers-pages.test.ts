@@ -3,27 +3,12 @@
  * checked with axe-core against WCAG 2.0/2.1/2.2 A and AA: serious and critical violations fail the
  * test. Forms are driven through their controls, errors included; every form is a plain form post.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_PASSWORD, useTestApp } from '../helpers.js';
+import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
+import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-async function serious(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async (tags: string[]) => {
-    const engine = (window as unknown as { axe: typeof axe }).axe;
-    const result = await engine.run(document, { runOnly: { type: 'tag', values: tags } });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, AXE_TAGS);
-}
 
 const DIRECTORY = JSON.stringify({ contents: [{ id: 'e2e-mentoring', name: 'Pagefield Mentoring', status: 'active', minimum_age: 10, maximum_age: 18, organization: { name: 'Synthetic Youth Trust' }, service_areas: [{ name: 'Northbridge' }] }] });
 
@@ -35,7 +20,7 @@ describe('plan, offers and service directory pages in Chromium (PGlite)', () => 
   let childId = '';
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}public/build/app.css`)) execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    ensureAssets();
     const org = await makeOrg(t.db, 'childrens_social_care', 'Planfield');
     const team = await makeTeam(t.db, org.id);
     const worker = await makeUser(t.db, { organisationId: org.id, teamId: team.id });
@@ -45,9 +30,8 @@ describe('plan, offers and service directory pages in Chromium (PGlite)', () => 
     const child = await makePerson(t.db, { given: 'Linnet', family: 'Ashdown-Ray', dob: `${new Date().getUTCFullYear() - 13}-02-02` });
     childId = child.id;
     await t.db.insertInto('involvement').values({ person_id: child.id, organisation_id: org.id, user_id: worker.id, role: 'lead_professional', started_on: '2025-01-01' }).execute();
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    base = await listenOnLoopback(t.app);
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
@@ -55,17 +39,13 @@ describe('plan, offers and service directory pages in Chromium (PGlite)', () => 
   });
 
   async function signedIn(email: string): Promise<Page> {
-    const { cookie } = await signIn(t.app, email, TEST_PASSWORD);
-    const context = await browser.newContext({ bypassCSP: true });
-    await context.addCookies([{ name: 'jigsaw_session', value: cookie.slice('jigsaw_session='.length), url: base }]);
-    const page = await context.newPage();
-    await page.goto(`${base}/`);
+    const page = await pageSignedInAs(t.app, browser, base, email);
     return page;
   }
 
   it('makes a plan, adds an action, records an offer and searches the directory, and every page is accessible', async () => {
     const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await serious(page)).map((v) => `${where}: ${v}`));
+    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
 
     const a = await signedIn(users.admin!);
     await a.goto(`${base}/services/import`);

@@ -3,28 +3,13 @@
  * Chromium), each checked with axe-core against WCAG 2.0/2.1/2.2 A and AA: serious and critical
  * violations fail the test. Forms are driven through their controls, errors included.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import axe from 'axe-core';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_PASSWORD, useTestApp } from '../helpers.js';
+import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
+import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 import { recordAs } from '../considerations-helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-async function serious(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async (tags: string[]) => {
-    const engine = (window as unknown as { axe: typeof axe }).axe;
-    const result = await engine.run(document, { runOnly: { type: 'tag', values: tags } });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, AXE_TAGS);
-}
 
 describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
   const t = useTestApp();
@@ -34,7 +19,7 @@ describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
   let childId = '';
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}public/build/app.css`)) execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    ensureAssets();
     const org = await makeOrg(t.db, 'childrens_social_care', 'Pagefield');
     const team = await makeTeam(t.db, org.id);
     const worker = await makeUser(t.db, { organisationId: org.id, teamId: team.id });
@@ -49,9 +34,8 @@ describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
     ]).execute();
     await recordAs(t.db, { id: worker.id, organisationId: org.id }, child.id, 'suspension', new Date(Date.now() - 20 * 86_400_000));
     await recordAs(t.db, { id: worker.id, organisationId: org.id }, child.id, 'witness_to_serious_violence', new Date(Date.now() - 5 * 86_400_000));
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    base = await listenOnLoopback(t.app);
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
@@ -60,18 +44,14 @@ describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
 
   /** Signs in through the real forms (with the second factor where the role needs one), then carries the session into the browser. */
   async function signedIn(email: string): Promise<Page> {
-    const { cookie } = await signIn(t.app, email, TEST_PASSWORD);
-    const context = await browser.newContext({ bypassCSP: true });
-    await context.addCookies([{ name: 'jigsaw_session', value: cookie.slice('jigsaw_session='.length), url: base }]);
-    const page = await context.newPage();
-    await page.goto(`${base}/`);
+    const page = await pageSignedInAs(t.app, browser, base, email);
     await page.locator('h1', { hasText: 'My children' }).waitFor();
     return page;
   }
 
   it('takes an assessment from the person page through errors to sign-off, and every page is accessible', async () => {
     const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await serious(page)).map((v) => `${where}: ${v}`));
+    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
     const page = await signedIn(users.worker!);
     await page.goto(`${base}/people/${childId}`);
     await check(page, 'person page with the risk panel');

@@ -3,29 +3,14 @@
  * in a real browser (Debian's Chromium), each checked with axe-core against WCAG 2.0/2.1/2.2 A and AA:
  * serious and critical violations fail the test. Forms are driven through their controls, errors included.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import axe from 'axe-core';
 import { sql } from 'kysely';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
 import { drainOutbox } from '../drain-outbox.js';
-import { makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_PASSWORD, useTestApp } from '../helpers.js';
+import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CHROMIUM = '/usr/bin/chromium';
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
-async function serious(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source });
-  return page.evaluate(async (tags: string[]) => {
-    const engine = (window as unknown as { axe: typeof axe }).axe;
-    const result = await engine.run(document, { runOnly: { type: 'tag', values: tags } });
-    return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, AXE_TAGS);
-}
 
 describe('transfer, relocation and transfer settings pages in Chromium (PGlite)', () => {
   const t = useTestApp();
@@ -35,7 +20,7 @@ describe('transfer, relocation and transfer settings pages in Chromium (PGlite)'
   const ids: Record<string, string> = {};
 
   beforeAll(async () => {
-    if (!existsSync(`${ROOT}public/build/app.css`)) execFileSync(process.execPath, ['scripts/build-assets.mjs'], { cwd: ROOT, stdio: 'inherit' });
+    ensureAssets();
     const [A, B] = ['Movefield', 'Arrivedale'];
     const cscA = await makeOrg(t.db, 'childrens_social_care', A);
     const teamA = await makeTeam(t.db, cscA.id);
@@ -60,9 +45,8 @@ describe('transfer, relocation and transfer settings pages in Chromium (PGlite)'
     await t.db.insertInto('person_address').values({ person_id: moved.id, line1: '4 Synthetic Rise', borough: B, valid_from: sql<string>`current_date` }).execute();
     await drainOutbox(t.db);
     ids.transfer = (await t.db.selectFrom('transfer').select('id').where('person_id', '=', moved.id).executeTakeFirstOrThrow()).id;
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    base = await listenOnLoopback(t.app);
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
@@ -70,17 +54,13 @@ describe('transfer, relocation and transfer settings pages in Chromium (PGlite)'
   });
 
   async function signedIn(email: string): Promise<Page> {
-    const { cookie } = await signIn(t.app, email, TEST_PASSWORD);
-    const context = await browser.newContext({ bypassCSP: true });
-    await context.addCookies([{ name: 'jigsaw_session', value: cookie.slice('jigsaw_session='.length), url: base }]);
-    const page = await context.newPage();
-    await page.goto(`${base}/`);
+    const page = await pageSignedInAs(t.app, browser, base, email);
     return page;
   }
 
   it('sets the transfer settings and a senior manager, assesses a relocation, and decides a transfer, and every page is accessible', async () => {
     const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await serious(page)).map((v) => `${where}: ${v}`));
+    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
 
     const a = await signedIn(users.admin!);
     await a.goto(`${base}/partnership`);
