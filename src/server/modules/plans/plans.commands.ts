@@ -56,6 +56,8 @@ export function actionSchedule(dueOn: string): { remindAt: Date; overdueAt: Date
 
 /** Makes the child's plan (one in force per child record). */
 export async function createPlan(trx: Kysely<Database>, actor: User, input: { personId: string; worries: string; goals: string; reviewEveryWeeks: number; today: string }, meta: PlanWriteMeta): Promise<string> {
+  // Two people making the child's plan at once: the second waits here, then finds the first's plan.
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${`risk_plan:${input.personId}`}))`.execute(trx);
   const existing = await trx.selectFrom('risk_plan').select('id').where('person_id', '=', input.personId).where('status', '=', 'active').executeTakeFirst();
   if (existing) throw new AppError(409, 'plan_exists', 'This child already has a plan');
   const plan = await trx.insertInto('risk_plan').values({

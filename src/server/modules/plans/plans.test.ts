@@ -8,7 +8,7 @@ import { loadConfig } from '../../config.js';
 import { runOutboxOnce } from '../../outbox/outbox.js';
 import { outboxProcessors } from '../../outbox/processors.js';
 import { plansAndOffersHeld } from './held.js';
-import { actionSchedule, addDays } from './plans.commands.js';
+import { actionSchedule, addDays, createPlan } from './plans.commands.js';
 
 // A child's risk management plan across agencies: the social worker makes it, a youth justice worker
 // (another agency, involved with the child) sees it and owns an action; the action is reminded before
@@ -149,5 +149,22 @@ describe(`risk management plans on ${TEST_ENGINE}`, () => {
     expect(await t.db.selectFrom('risk_plan').select('id').where('person_id', '=', child.id).execute()).toEqual([]);
     expect(await t.db.selectFrom('plan_action_status_change').select('id').where('action_id', '=', action.id).execute()).toEqual([]);
     expect(await t.db.selectFrom('alert').select('id').where('plan_action_id', '=', action.id).execute()).toEqual([]);
+  });
+  it('makes one plan when two people make the child\'s plan at the same moment; the other is told it exists', async () => {
+    const csc = await makeOrg(t.db, 'childrens_social_care');
+    const [a, b] = [await makeUser(t.db, { organisationId: csc.id }), await makeUser(t.db, { organisationId: csc.id })];
+    const child = await makePerson(t.db);
+    const partnershipId = (await t.db.selectFrom('app_user').select('partnership_id').where('id', '=', a.id).executeTakeFirstOrThrow()).partnership_id;
+    const actor = (u: { id: string; email: string }) => ({
+      kind: 'user' as const, userId: u.id, name: 'T', email: u.email, organisationId: csc.id, organisationName: 'O', teamId: null, roles: ['practitioner' as const], partnershipId,
+    });
+    const make = (u: { id: string; email: string }) => t.db.transaction().execute((trx) => createPlan(trx, actor(u), {
+      personId: child.id, worries: 'Synthetic worries', goals: 'Synthetic goals', reviewEveryWeeks: 6, today: '2026-11-26',
+    }, { route: 'POST /people/:personId/plan', requestId: randomUUID() }));
+    const outcomes = await Promise.allSettled([make(a), make(b)]);
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+    const refused = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')!;
+    expect(refused.reason).toMatchObject({ statusCode: 409, code: 'plan_exists' });
+    expect(await t.db.selectFrom('risk_plan').select('id').where('person_id', '=', child.id).execute()).toHaveLength(1);
   });
 });
