@@ -49,3 +49,9 @@ export async function pageSignedInAs(app: FastifyInstance, browser: Browser, bas
   await page.goto(`${base}/`);
   return page;
 }
+
+/** Collects the serious axe violations of each page checked, labelled with where it was. */
+export function accessibilityLog(): { found: string[]; check: (page: Page, where: string) => Promise<void> } {
+  const found: string[] = [];
+  return { found, check: async (page, where) => { found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`)); } };
+}

@@ -7,7 +7,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
+import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
 import { writeEntry } from '../entries.js';
 import { involve, makeOrg, makePerson, makeUser, useTestApp } from '../helpers.js';
 
@@ -44,14 +44,10 @@ describe('panel pages in Chromium (PGlite)', () => {
     await browser?.close();
   });
 
-  async function signedIn(email: string): Promise<Page> {
-    const page = await pageSignedInAs(t.app, browser, base, email);
-    return page;
-  }
+  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
 
   it('runs a meeting through its pages, and every page is accessible', async () => {
-    const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
+    const { found, check } = accessibilityLog();
 
     const c = await signedIn(users.coordinator!);
     await c.goto(`${base}/panels`);

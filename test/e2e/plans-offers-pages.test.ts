@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
+import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
 import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 
 
@@ -38,14 +38,10 @@ describe('plan, offers and service directory pages in Chromium (PGlite)', () => 
     await browser?.close();
   });
 
-  async function signedIn(email: string): Promise<Page> {
-    const page = await pageSignedInAs(t.app, browser, base, email);
-    return page;
-  }
+  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
 
   it('makes a plan, adds an action, records an offer and searches the directory, and every page is accessible', async () => {
-    const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
+    const { found, check } = accessibilityLog();
 
     const a = await signedIn(users.admin!);
     await a.goto(`${base}/services/import`);

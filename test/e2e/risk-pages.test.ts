@@ -5,7 +5,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
+import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
 import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 import { recordAs } from '../considerations-helpers.js';
 
@@ -50,8 +50,7 @@ describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
   }
 
   it('takes an assessment from the person page through errors to sign-off, and every page is accessible', async () => {
-    const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
+    const { found, check } = accessibilityLog();
     const page = await signedIn(users.worker!);
     await page.goto(`${base}/people/${childId}`);
     await check(page, 'person page with the risk panel');

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs, seriousViolations } from './browser.js';
+import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
 import { drainOutbox } from '../drain-outbox.js';
 import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 
@@ -53,14 +53,10 @@ describe('transfer, relocation and transfer settings pages in Chromium (PGlite)'
     await browser?.close();
   });
 
-  async function signedIn(email: string): Promise<Page> {
-    const page = await pageSignedInAs(t.app, browser, base, email);
-    return page;
-  }
+  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
 
   it('sets the transfer settings and a senior manager, assesses a relocation, and decides a transfer, and every page is accessible', async () => {
-    const found: string[] = [];
-    const check = async (page: Page, where: string) => found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`));
+    const { found, check } = accessibilityLog();
 
     const a = await signedIn(users.admin!);
     await a.goto(`${base}/partnership`);
