@@ -88,6 +88,15 @@ export interface PersonRelationshipTable {
   kind: string;
   valid_from: DateText | null;
   valid_to: DateText | null;
+  /** The entry the relationship came from; null when a person recorded it. */
+  source_event_id: string | null;
+  recorded_by_user_id: string | null;
+  recorded_by_organisation_id: string | null;
+  /** 3x5x2 grading: source 1-3 and intelligence A-E ("2B"). */
+  grading: string | null;
+  sensitivity: Generated<'standard' | 'restricted'>;
+  note: string | null;
+  recorded_at: CreatedAt;
 }
 
 export interface InvolvementTable {
@@ -786,7 +795,8 @@ export interface AlertTable {
   plan_action_id: string | null;
   offer_id: string | null;
   partnership_id: string | null;
-  kind: 'significant_entry' | 'escalation' | 'encompass' | 'action_due' | 'action_overdue' | 'offer_outcome';
+  kind: 'significant_entry' | 'escalation' | 'encompass' | 'action_due' | 'action_overdue' | 'offer_outcome' | 'welfare_check';
+  welfare_check_id: string | null;
   reasons: string[];
   escalated_from: string | null;
   created_at: CreatedAt;
@@ -1032,6 +1042,93 @@ export interface MissingDescriptionTable {
 }
 
 /** Every table, by its SQL name. */
+/** A place as a record: a school, youth centre, estate, park, transport hub, shop, address or online space. */
+export interface PlaceTable {
+  id: Generated<string>;
+  kind: 'school' | 'youth_centre' | 'estate' | 'park' | 'transport_hub' | 'shop' | 'address' | 'online' | 'other';
+  name: string;
+  postcode: string | null;
+  ward: string | null;
+  borough: string | null;
+  platform: string | null;
+  handle: string | null;
+  recorded_by_organisation_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface EventPlaceTable {
+  event_id: string;
+  place_id: string;
+}
+
+/** A person's link to a place over time. */
+export interface PersonPlaceTable {
+  id: Generated<string>;
+  person_id: string;
+  place_id: string;
+  kind: 'enrolled' | 'attends' | 'frequents' | 'lives' | 'member';
+  source_event_id: string | null;
+  recorded_by_user_id: string | null;
+  recorded_by_organisation_id: string | null;
+  grading: string | null;
+  sensitivity: Generated<'standard' | 'restricted'>;
+  valid_from: DateText | null;
+  valid_to: DateText | null;
+  recorded_at: CreatedAt;
+}
+
+export interface PeerGroupTable {
+  id: Generated<string>;
+  name: string;
+  borough: string | null;
+  description: string | null;
+  recorded_by_organisation_id: string | null;
+  created_at: CreatedAt;
+}
+
+export interface PeerGroupMemberTable {
+  id: Generated<string>;
+  group_id: string;
+  person_id: string;
+  source_event_id: string | null;
+  recorded_by_organisation_id: string | null;
+  grading: string | null;
+  sensitivity: Generated<'standard' | 'restricted'>;
+  valid_from: DateText | null;
+  valid_to: DateText | null;
+}
+
+/** One happening, recorded by one or more agencies. */
+export interface IncidentTable {
+  id: Generated<string>;
+  kind: 'homicide' | 'death' | 'stabbing' | 'shooting' | 'serious_assault' | 'school_violence' | 'other';
+  serious: boolean;
+  occurred_at: Date;
+  created_at: CreatedAt;
+}
+
+export interface IncidentEntryTable {
+  incident_id: string;
+  event_id: string;
+  linked_by: 'automatic' | 'manual';
+  linked_by_user_id: string | null;
+  linked_at: CreatedAt;
+}
+
+/** A welfare check for one child of a critical-moment cohort. */
+export interface WelfareCheckTable {
+  id: Generated<string>;
+  incident_id: string;
+  person_id: string;
+  assignee_user_id: string | null;
+  front_door_organisation_id: string | null;
+  status: Generated<'open' | 'done'>;
+  created_at: CreatedAt;
+  completed_at: Date | null;
+  completed_by_user_id: string | null;
+  outcome: string | null;
+}
+
 export interface Database {
   missing_episode: MissingEpisodeTable;
   return_interview: ReturnInterviewTable;
@@ -1064,6 +1161,14 @@ export interface Database {
   partnership_change: PartnershipChangeTable;
   watcher: WatcherTable;
   alert: AlertTable;
+  place: PlaceTable;
+  event_place: EventPlaceTable;
+  person_place: PersonPlaceTable;
+  peer_group: PeerGroupTable;
+  peer_group_member: PeerGroupMemberTable;
+  incident: IncidentTable;
+  incident_entry: IncidentEntryTable;
+  welfare_check: WelfareCheckTable;
   consideration: ConsiderationTable;
   consideration_decision: ConsiderationDecisionTable;
   population_baseline: PopulationBaselineTable;

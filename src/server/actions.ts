@@ -105,6 +105,14 @@ export type Action =
   | 'panel.record'
   | 'panel.figures.read'
   | 'panel.refer'
+  | 'network.read'
+  | 'network.record'
+  | 'incident.read'
+  | 'incident.link'
+  | 'incident.refer'
+  | 'welfare_check.read'
+  | 'welfare_check.complete'
+  | 'place.read'
   | 'request.refused';
 
 /** Actions on a person's record: each needs a relationship with the person (authorizePerson). */
@@ -115,6 +123,7 @@ export type PersonAction = Extract<
   | 'plan.read' | 'plan.record' | 'plan.action.update' | 'offer.read' | 'offer.record' | 'offer.respond'
   | 'missing.read' | 'missing.record' | 'missing.profile.read' | 'missing.profile.record' | 'missing.interview.record'
   | 'panel.refer'
+  | 'network.read' | 'network.record'
 >;
 
 /** Actions on a risk and vulnerability assessment. */

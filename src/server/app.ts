@@ -43,6 +43,7 @@ import { missingRoutes } from './modules/missing/missing.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { offerRoutes } from './modules/offers/offers.routes.js';
 import { serviceRoutes } from './modules/offers/services.routes.js';
+import { networkRoutes } from './modules/networks/networks.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
 import { declareScopeAccess, registerRouteAccess } from './plugins/route-access.js';
@@ -143,6 +144,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await transferRoutes(pages, ctx);
     await relocationRoutes(pages, ctx);
     await panelRoutes(pages, ctx);
+    await networkRoutes(pages, ctx);
   });
 
   // Systems: per-organisation API keys.

@@ -10,6 +10,7 @@ import { transferEscalationProcessor, transferNoticeEmailProcessor, transferOpen
 import { missingEpisodesProcessor } from '../modules/missing/missing.processor.js';
 import { planActionOverdueProcessor, planActionReminderProcessor } from '../modules/plans/plans.processor.js';
 import { offerOutcomeProcessor } from '../modules/offers/offers.processor.js';
+import { incidentsProcessor } from '../modules/networks/networks.processor.js';
 
 /**
  * Every outbox processor, each declaring the kinds it handles. A new area that reacts to a change
@@ -23,5 +24,6 @@ export function outboxProcessors(config?: Config): OutboxProcessor[] {
   local.push(transferOpenProcessor, transferEscalationProcessor);
   if (config) local.push(panelInvitationEmailProcessor(config));
   local.push(planActionReminderProcessor, planActionOverdueProcessor, offerOutcomeProcessor);
+  local.push(incidentsProcessor);
   return config ? [...local, invitationEmailProcessor(config), alertEmailProcessor(config), transferNoticeEmailProcessor(config)] : local;
 }

@@ -31,7 +31,7 @@ export const ENCOMPASS_EVENT_TYPE = 'domestic_abuse_notification';
 
 /** Why a person receives an alert. */
 export type AlertReason = 'involvement' | 'lead_professional' | 'team_involvement' | 'manager_high_risk' | 'watcher' | 'school_dsl' | 'escalation'
-  | 'action_owner' | 'owner_manager' | 'referrer';
+  | 'action_owner' | 'owner_manager' | 'referrer' | 'front_door';
 
 interface EntryRow {
   id: string;

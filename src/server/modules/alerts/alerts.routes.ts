@@ -31,6 +31,7 @@ const REASON_TEXT: Record<AlertReason, string> = {
   action_owner: 'You own this action',
   owner_manager: 'You manage the owner of this action',
   referrer: 'You referred this child for help',
+  front_door: 'Your team is the front door for this child, who has no lead professional',
 };
 
 /** The number of alerts the user has not acknowledged (shown in the navigation on every page). */
@@ -41,13 +42,17 @@ export async function unreadAlerts(db: Kysely<Database>, userId: string): Promis
 }
 
 /** What an alert about a plan action or an offer says, and where it leads (nothing about the child unless the recipient may see them). */
-function otherSubject(r: { kind: string; person_id: string; plan_id: string | null; action_description: string | null; action_due_on: string | null; offer_service: string | null; offer_response: string | null }, mayOpen: boolean) {
+function otherSubject(r: { kind: string; person_id: string; welfare_check_id: string | null; plan_id: string | null; action_description: string | null; action_due_on: string | null; offer_service: string | null; offer_response: string | null }, mayOpen: boolean) {
   if (r.kind === 'action_due' || r.kind === 'action_overdue') {
     return {
       title: r.kind === 'action_due' ? 'An action you own is due soon' : 'An action owned by someone you manage is overdue',
       text: mayOpen && r.action_description && r.action_due_on ? `${r.action_description} (due ${formatDate(r.action_due_on)})` : null,
       href: mayOpen && r.plan_id ? `/people/${r.person_id}/plan` : null,
     };
+  }
+  if (r.kind === 'welfare_check' && r.welfare_check_id) {
+    // The check's page is the recipient's to open (they are its assignee); it names the child only to those who may see them.
+    return { title: 'A welfare check is asked after a serious incident', text: null, href: `/welfare-checks/${r.welfare_check_id}` };
   }
   if (r.kind === 'offer_outcome') {
     const response = { accepted: 'accepted', declined: 'declined', not_taken_up: 'not taken up' }[r.offer_response ?? ''] ?? 'answered';
@@ -64,7 +69,7 @@ async function alertsPage(db: Kysely<Database>, actor: ReturnType<typeof userOf>
     .leftJoin('plan_action as pa', 'pa.id', 'a.plan_action_id')
     .leftJoin('offer_of_help as oh', 'oh.id', 'a.offer_id')
     .select(['pa.description as action_description', 'pa.due_on as action_due_on', 'pa.plan_id', 'oh.service_name as offer_service', 'oh.response as offer_response'])
-    .select(['a.id', 'a.person_id', 'a.event_id', 'a.kind', 'a.reasons', 'a.created_at', 'a.respond_by', 'a.acknowledged_at', 'fu.name as escalated_from_name'])
+    .select(['a.id', 'a.person_id', 'a.event_id', 'a.welfare_check_id', 'a.kind', 'a.reasons', 'a.created_at', 'a.respond_by', 'a.acknowledged_at', 'fu.name as escalated_from_name'])
     .where('a.recipient_user_id', '=', actor.userId)
     .$if(opts.show === 'unread', (q) => q.where('a.acknowledged_at', 'is', null))
     .orderBy('a.created_at', 'desc').orderBy('a.id')
@@ -124,7 +129,7 @@ export async function alertRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   r.get('/alerts', {
     schema: { querystring: z.object({ show: z.enum(['unread', 'all']).default('unread'), page: z.coerce.number().int().min(1).max(10_000).default(1) }) },
-    config: { access: { kind: 'signed_in' }, nav: { text: 'Alerts', key: 'alerts', order: 15 } },
+    config: { access: { kind: 'signed_in' }, nav: { text: 'Alerts', key: 'alerts', order: 15, bar: true } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const { show, page } = request.query;

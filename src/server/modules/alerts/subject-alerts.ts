@@ -13,10 +13,11 @@ import { ALERT_EMAIL_KIND, type AlertReason } from './alerts.processor.js';
 export interface SubjectAlert {
   recipientUserId: string;
   personId: string;
-  kind: Extract<AlertTable['kind'], 'action_due' | 'action_overdue' | 'offer_outcome'>;
+  kind: Extract<AlertTable['kind'], 'action_due' | 'action_overdue' | 'offer_outcome' | 'welfare_check'>;
   reasons: AlertReason[];
   planActionId?: string;
   offerId?: string;
+  welfareCheckId?: string;
 }
 
 /**
@@ -25,16 +26,18 @@ export interface SubjectAlert {
  * child's access log naming the alerts and recipients. Returns the new alerts' ids.
  */
 export async function writeSubjectAlerts(trx: Kysely<Database>, alerts: SubjectAlert[], route: string): Promise<string[]> {
-  const inserted: { id: string; person_id: string; recipient_user_id: string; kind: string; plan_action_id: string | null; offer_id: string | null }[] = [];
+  const inserted: { id: string; person_id: string; recipient_user_id: string; kind: string; plan_action_id: string | null; offer_id: string | null; welfare_check_id: string | null }[] = [];
   for (const a of alerts) {
     // The unique indexes are partial (one per subject column), so each alert names its own conflict target.
     const row = await trx.insertInto('alert').values({
       recipient_user_id: a.recipientUserId, person_id: a.personId, event_id: null, plan_action_id: a.planActionId ?? null, offer_id: a.offerId ?? null,
-      partnership_id: null, kind: a.kind, reasons: a.reasons, escalated_from: null, respond_by: null,
+      welfare_check_id: a.welfareCheckId ?? null, partnership_id: null, kind: a.kind, reasons: a.reasons, escalated_from: null, respond_by: null,
     }).onConflict((oc) => (a.planActionId
       ? oc.columns(['recipient_user_id', 'plan_action_id', 'kind']).where('plan_action_id', 'is not', null)
-      : oc.columns(['recipient_user_id', 'offer_id', 'kind']).where('offer_id', 'is not', null)).doNothing())
-      .returning(['id', 'person_id', 'recipient_user_id', 'kind', 'plan_action_id', 'offer_id']).executeTakeFirst();
+      : a.welfareCheckId
+        ? oc.columns(['recipient_user_id', 'welfare_check_id', 'kind']).where('welfare_check_id', 'is not', null)
+        : oc.columns(['recipient_user_id', 'offer_id', 'kind']).where('offer_id', 'is not', null)).doNothing())
+      .returning(['id', 'person_id', 'recipient_user_id', 'kind', 'plan_action_id', 'offer_id', 'welfare_check_id']).executeTakeFirst();
     if (row) inserted.push(row);
   }
   if (inserted.length === 0) return [];
@@ -44,7 +47,7 @@ export async function writeSubjectAlerts(trx: Kysely<Database>, alerts: SubjectA
   for (const [personId, group] of byPerson) {
     await recordAccess(trx, {
       actor: null, action: 'alert.create', personId, route, outcome: 'allowed',
-      detail: { alerts: group.map((a) => ({ alert: a.id, recipient: a.recipient_user_id, kind: a.kind, planAction: a.plan_action_id, offer: a.offer_id })) },
+      detail: { alerts: group.map((a) => ({ alert: a.id, recipient: a.recipient_user_id, kind: a.kind, planAction: a.plan_action_id, offer: a.offer_id, welfareCheck: a.welfare_check_id })) },
     });
   }
   return inserted.map((a) => a.id);

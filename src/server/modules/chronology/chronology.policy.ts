@@ -19,7 +19,7 @@ export type EntryAccess = 'full' | 'restricted' | 'not_shared';
  * for its own duties: the early identification rules, a subject access export prepared by the data
  * protection officer (every item, marked for review), and retention.
  */
-export type EntryReader = Actor | { kind: 'partnership'; purpose: 'rules' | 'subject_access' | 'retention' | 'transfer' };
+export type EntryReader = Actor | { kind: 'partnership'; purpose: 'rules' | 'subject_access' | 'retention' | 'transfer' | 'critical_moment' };
 
 /** Whose entries: these person records (each read with every record merged with it), or every child. */
 export type EntryPeople = { ids: readonly string[] } | { all: true };
@@ -232,4 +232,38 @@ export function mergeGroupSql(ids: readonly string[]): RawBuilder<{ seed: string
 export function childRecordSql(ids: readonly string[]): RawBuilder<{ seed: string; anchor: string }> {
   return sql<{ seed: string; anchor: string }>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(givenIds(ids))}
     SELECT seed, anchor FROM canon)`;
+}
+
+/** One entry, found by its own id, as a reader may see it (content columns null unless access is 'full'). */
+export interface EntryById {
+  id: string;
+  access: EntryAccess;
+  current: boolean;
+  occurred_at: Date;
+  organisation_id: string;
+  organisation_name: string;
+  category: string;
+  event_type_code: string | null;
+  type_label: string | null;
+  summary: string | null;
+  reliability: string | null;
+}
+
+/**
+ * Entries found by their own ids rather than through a child (the network's edges, incidents, places):
+ * the same access decision and masking as `entryScope`, as a derived table to join on `id`. A reader
+ * that makes an edge, a link or a count from an entry keeps only rows whose access is 'full', so no
+ * edge comes from an entry its viewer may not see. People named in an entry are read from
+ * event_person only for entries the reader sees whole.
+ */
+export function entriesById(reader: EntryReader): RawBuilder<EntryById> {
+  const access = accessSql(reader);
+  return sql<EntryById>`(SELECT s.id, s.access,
+      NOT EXISTS (SELECT 1 FROM event x WHERE x.supersedes IS NOT NULL AND x.supersedes = s.id) AS current,
+      s.occurred_at, s.organisation_id, s.o_name AS organisation_name, s.t_category AS category,
+      CASE WHEN s.access = 'full' THEN s.event_type_code END AS event_type_code,
+      CASE WHEN s.access = 'full' THEN s.t_label END AS type_label,
+      CASE WHEN s.access = 'full' THEN s.summary END AS summary,
+      CASE WHEN s.access = 'full' THEN s.reliability END AS reliability
+    FROM (SELECT ${ENTRY_COLUMNS}, ${access} AS access FROM event e ${ENTRY_JOINS}) s)`;
 }

@@ -16,7 +16,7 @@ import { visiblePersonIds } from '../../people/people.policy.js';
 import { isUuid } from '../../../request.js';
 
 /** Roles a person can have in an event. */
-export const EVENT_PERSON_ROLES = ['subject', 'victim', 'suspect', 'witness', 'associate', 'parent'] as const;
+export const EVENT_PERSON_ROLES = ['subject', 'victim', 'suspect', 'witness', 'associate', 'parent', 'affected'] as const;
 /** How precisely the date of an event is known. */
 export const PRECISIONS = ['time', 'date', 'month', 'approximate'] as const;
 
@@ -29,6 +29,8 @@ export const ENTRIES_RECORDED = 'chronology.entries_recorded';
 export const ENTRIES_RECORDED_FOR_ALERTS = 'chronology.entries_recorded.alerts';
 /** The same announcement for missing episodes: an imported missing_episode entry gets its structured episode. */
 export const ENTRIES_RECORDED_FOR_MISSING = 'chronology.entries_recorded.missing';
+/** The same announcement for incidents: records of one happening are linked, and a serious one starts a critical-moment response. */
+export const ENTRIES_RECORDED_FOR_INCIDENTS = 'chronology.entries_recorded.incidents';
 
 /** What the outbox carries about new entries. */
 export interface EntriesRecordedPayload {
@@ -123,7 +125,7 @@ export function newAnnouncement(): EntryAnnouncement {
 export async function announceEntries(trx: Kysely<Database>, a: EntryAnnouncement): Promise<void> {
   if (a.eventIds.length === 0) return;
   const payload: EntriesRecordedPayload = { eventIds: a.eventIds, personIds: [...a.personIds] };
-  await enqueueMany(trx, [{ kind: ENTRIES_RECORDED, payload }, { kind: ENTRIES_RECORDED_FOR_ALERTS, payload }, { kind: ENTRIES_RECORDED_FOR_MISSING, payload }]);
+  await enqueueMany(trx, [{ kind: ENTRIES_RECORDED, payload }, { kind: ENTRIES_RECORDED_FOR_ALERTS, payload }, { kind: ENTRIES_RECORDED_FOR_MISSING, payload }, { kind: ENTRIES_RECORDED_FOR_INCIDENTS, payload }]);
 }
 
 const ROWS_PER_STATEMENT = 1000;
