@@ -1,24 +1,43 @@
 import type { PreparedRecord } from './prepare.js';
 
+/** Keys shared by more records than this carry little evidence and are skipped. */
+export const MAX_BLOCK = 400;
+
+/**
+ * Keys made of names alone (no date of birth, postcode or identifier) are skipped sooner: a common
+ * forename with a common surname's first letters is shared by many strangers in a large population,
+ * while a rare pair is strong evidence worth comparing.
+ */
+export const NAME_ONLY_MAX_BLOCK = 40;
+
+/** The most records a key may be shared by and still be used (by its rule, named in its prefix). */
+export function maxBlockOf(key: string): number {
+  return key.startsWith('nx:') ? NAME_ONLY_MAX_BLOCK : MAX_BLOCK;
+}
+
+// Characters in order, so a transposition (4231 and 4213) gives the same key.
+const sortedChars = (s: string) => [...s].sort().join('');
+
 /**
  * Blocking rules: only records sharing at least one key are compared, so the number of pairs grows
  * with the data rather than with its square. Each rule tolerates errors the others do not:
- *  - date of birth with the first letter of the forename, or of the surname (catches misspelt names);
- *  - both names' phonetic keys (in either order) with the birth year, or with the day and month
- *    (catches a wrong date of birth, and swapped forename and surname);
- *  - postcode with the first letter of the forename, or with the surname's phonetic key (catches a
- *    wrong date of birth and a misspelt name);
- *  - any identifier value (catches everything else when an identifier is shared).
+ *  - date of birth with the first letter of either name (`di`): misspelt names, and forename and
+ *    surname swapped even with a typing error in one of them;
+ *  - both names' phonetic keys (in either order) with the birth year (`ny`), or with the day and month
+ *    (`nm`), or alone when no date of birth is held (`n`): a wrong date of birth, swapped names;
+ *  - postcode with the first letter of either name (`pi`), or with the surname's phonetic key (`pf`):
+ *    a wrong date of birth and a misspelt or swapped name;
+ *  - date of birth with the postcode district (`dd`), or with the postcode's characters in order
+ *    (`dz`, a transposed postcode): both names different (a changed name, a nickname, a typing error in each);
+ *  - one name exactly with the first two letters of the other, in either order (`nx`, small blocks
+ *    only): a wrong date of birth and a wrong or moved postcode, when the names are nearly right;
+ *  - any identifier value (`i`): everything else when an identifier is shared.
  */
 export function blockingKeys(r: PreparedRecord): string[] {
   const keys = new Set<string>();
   for (const n of r.names) {
-    const g0 = n.given?.[0];
-    const f0 = n.family?.[0];
-    if (r.dob) {
-      if (g0) keys.add(`dg:${r.dob.text}:${g0}`);
-      if (f0) keys.add(`df:${r.dob.text}:${f0}`);
-    }
+    const initials = [n.given?.[0], n.family?.[0]].filter((x): x is string => Boolean(x));
+    if (r.dob) for (const i of initials) keys.add(`di:${r.dob.text}:${i}`);
     if (n.givenKey && n.familyKey) {
       const pair = [n.givenKey, n.familyKey].sort().join('|');
       if (r.dob) {
@@ -29,19 +48,30 @@ export function blockingKeys(r: PreparedRecord): string[] {
       }
     }
     if (r.postcode) {
-      if (g0) keys.add(`pg:${r.postcode}:${g0}`);
+      for (const i of initials) keys.add(`pi:${r.postcode}:${i}`);
       if (n.familyKey) keys.add(`pf:${r.postcode}:${n.familyKey}`);
     }
+    if (n.given && n.family) {
+      keys.add(`nx:${n.given}|${n.family.slice(0, 2)}`);
+      keys.add(`nx:${n.family}|${n.given.slice(0, 2)}`);
+    }
+  }
+  if (r.dob && r.postcode) {
+    keys.add(`dd:${r.dob.text}:${r.postcodeDistrict}`);
+    keys.add(`dz:${r.dob.text}:${sortedChars(r.postcode)}`);
   }
   for (const [scheme, values] of r.identifiers) for (const value of values) keys.add(`i:${scheme}:${value}`);
   return [...keys];
 }
 
 /**
- * Pairs of records (i < j) sharing at least one key, each pair once. Keys shared by more than maxBlock
- * records are skipped: they carry little evidence and would make the pairs intractable.
+ * Pairs of records (i < j) sharing at least one key, each pair once. Keys shared by more than their
+ * limit (`limitOf`, at most maxBlock) are skipped: they carry little evidence and would make the pairs
+ * intractable.
  */
-export function pairsSharingKey(records: PreparedRecord[], keysOf: (r: PreparedRecord) => string[], maxBlock: number): [number, number][] {
+export function pairsSharingKey(
+  records: PreparedRecord[], keysOf: (r: PreparedRecord) => string[], maxBlock: number, limitOf: (key: string) => number = () => maxBlock,
+): [number, number][] {
   const byKey = new Map<string, number[]>();
   records.forEach((r, i) => {
     for (const k of new Set(keysOf(r))) {
@@ -53,8 +83,8 @@ export function pairsSharingKey(records: PreparedRecord[], keysOf: (r: PreparedR
   const seen = new Set<number>();
   const out: [number, number][] = [];
   const n = records.length;
-  for (const members of byKey.values()) {
-    if (members.length < 2 || members.length > maxBlock) continue;
+  for (const [key, members] of byKey) {
+    if (members.length < 2 || members.length > Math.min(maxBlock, limitOf(key))) continue;
     // Members are in record order, so i < j.
     for (let x = 0; x < members.length; x += 1) {
       for (let y = x + 1; y < members.length; y += 1) {
@@ -70,7 +100,7 @@ export function pairsSharingKey(records: PreparedRecord[], keysOf: (r: PreparedR
   return out;
 }
 
-/** Candidate pairs (i < j) among records, by shared blocking key. */
-export function blockedPairs(records: PreparedRecord[], maxBlock = 400): [number, number][] {
-  return pairsSharingKey(records, blockingKeys, maxBlock);
+/** Candidate pairs (i < j) among records, by shared blocking key, each key within its limit. */
+export function blockedPairs(records: PreparedRecord[], maxBlock = MAX_BLOCK): [number, number][] {
+  return pairsSharingKey(records, blockingKeys, maxBlock, maxBlockOf);
 }

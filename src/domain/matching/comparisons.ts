@@ -155,10 +155,30 @@ function addressLevel(x: PreparedRecord, y: PreparedRecord): number {
 
 const NATIONAL = ['nhs_number', 'upn'] as const;
 const OTHER = ['police_id', 'local_id'] as const;
+const OTHER_SCHEMES = new Set<string>(OTHER);
+
+// Values alike but for their last number, which is close: e.g. LOC-10234 and LOC-10235.
+const NUMBERED = /^(.*?)(\d+)(\D*)$/;
+
+/**
+ * Whether two local or police ids look like neighbours in one numbering (cases opened one after the
+ * other, siblings registered together) rather than one id mistyped: the same apart from their last
+ * number, and that number less than 100 apart. A one-character difference there is not a typing error.
+ */
+export function areSequentialIds(x: string, y: string): boolean {
+  const a = NUMBERED.exec(x);
+  const b = NUMBERED.exec(y);
+  if (!a || !b || a[1] !== b[1] || a[3] !== b[3]) return false;
+  // Two adjacent digits swapped (1234 and 1243) is a typing error, not a neighbour.
+  if (a[2]!.length === b[2]!.length && [...a[2]!].sort().join('') === [...b[2]!].sort().join('')) return false;
+  const d = Math.abs(Number(a[2]) - Number(b[2]));
+  return d > 0 && d < 100;
+}
 
 function identifierLevel(a: PreparedRecord, b: PreparedRecord): number {
   // Per scheme shared by both records: agree when any value is shared, a typing error when two values
-  // differ by one character, disagree otherwise.
+  // differ by one character (for local and police ids, unless they look sequential), disagree otherwise.
+  // NHS numbers and UPNs carry a check character, so a neighbour in their numbering is not a valid id.
   const state = (schemes: readonly string[]) => {
     let seen = false; let agree = false; let typo = false;
     for (const s of schemes) {
@@ -168,7 +188,7 @@ function identifierLevel(a: PreparedRecord, b: PreparedRecord): number {
       seen = true;
       for (const x of xs) for (const y of ys) {
         if (x === y) agree = true;
-        else if (isOneEdit(x, y)) typo = true;
+        else if (isOneEdit(x, y) && !(OTHER_SCHEMES.has(s) && areSequentialIds(x, y))) typo = true;
       }
     }
     return { seen, agree, typo };

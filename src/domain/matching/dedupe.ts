@@ -1,6 +1,6 @@
 import { blockedPairs, pairsSharingKey } from './blocking.js';
 import { compareRecords } from './comparisons.js';
-import { buildModel, estimateMBySessions, estimateU, lambdaFromDobSession, seededRandom, termFrequencies } from './estimate.js';
+import { buildModel, comparisonsToKeep, estimateMBySessions, lambdaFromDobSession, sampleU, seededRandom, termFrequencies } from './estimate.js';
 import { defaultModel, nameWeightsOf, scoreVector, type ModelParameters } from './model.js';
 import { prepareRecord, type PreparedRecord } from './prepare.js';
 import type { MatchRecord } from './types.js';
@@ -16,17 +16,17 @@ export function trainModel(
 ): ModelParameters {
   const base = opts.base ?? defaultModel();
   const random = seededRandom(opts.seed ?? 1);
-  const u = estimateU(records, opts.uSamples ?? 100_000, random);
+  const { u, observed } = sampleU(records, opts.uSamples ?? 100_000, random);
   const vectorsOf = (pairs: [number, number][]) => pairs.map(([i, j]) => compareRecords(records[i]!, records[j]!));
   const byDob = pairsSharingKey(records, (r) => (r.dob ? [r.dob.text] : []), 2_000);
   const byId = pairsSharingKey(records, (r) => [...r.identifiers].flatMap(([s, vs]) => vs.map((v) => `${s}:${v}`)), 2_000);
-  const { m, sessions } = estimateMBySessions([
+  const { m, sessions, notLearnt } = estimateMBySessions([
     { name: 'date_of_birth', blockedOn: ['date_of_birth'], vectors: vectorsOf(byDob) },
     { name: 'identifier', blockedOn: ['identifier'], vectors: vectorsOf(byId) },
   ], base, u);
   const withDob = records.filter((r) => r.dob).length;
   const lambda = lambdaFromDobSession(sessions[0]!, m, (withDob * (withDob - 1)) / 2);
-  return buildModel(base, opts.version, m, u, lambda, termFrequencies(records));
+  return buildModel(base, opts.version, m, u, lambda, termFrequencies(records), comparisonsToKeep(observed, notLearnt));
 }
 
 /** A scored candidate pair within one data set. */

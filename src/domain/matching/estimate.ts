@@ -17,12 +17,16 @@ export function seededRandom(seed: number): Random {
   };
 }
 
+/** Fewer random pairs than this with a value on both sides cannot estimate a comparison's u. */
+export const MIN_U_PAIRS_OBSERVED = 50;
+
 /**
  * u by random sampling: among random pairs of records almost all are different people, so the share
  * of random pairs at each level estimates P(level | different people). Counts are smoothed so that no
- * level has u of zero.
+ * level has u of zero. `observed` is how many sampled pairs had a value on both sides, per comparison:
+ * a comparison the records do not hold (no identifiers, say) has none, and its smoothed u means nothing.
  */
-export function estimateU(records: PreparedRecord[], samples: number, random: Random): Record<ComparisonName, number[]> {
+export function sampleU(records: PreparedRecord[], samples: number, random: Random): { u: Record<ComparisonName, number[]>; observed: Record<ComparisonName, number> } {
   const counts = COMPARISONS.map((c) => new Array<number>(LEVELS[c].length).fill(0));
   const n = records.length;
   for (let s = 0; s < samples && n > 1; s += 1) {
@@ -32,14 +36,21 @@ export function estimateU(records: PreparedRecord[], samples: number, random: Ra
     const v = compareRecords(records[i]!, records[j]!);
     v.levels.forEach((l, c) => { if (l >= 0) counts[c]![l]! += 1; });
   }
-  const out = {} as Record<ComparisonName, number[]>;
+  const u = {} as Record<ComparisonName, number[]>;
+  const observed = {} as Record<ComparisonName, number>;
   COMPARISONS.forEach((c, ci) => {
     const row = counts[ci]!;
     const total = row.reduce((a, b) => a + b, 0);
+    observed[c] = total;
     // Half a pair of smoothing per level: an unseen level is rare, not impossible.
-    out[c] = row.map((k) => (k + 0.5) / (total + 0.5 * row.length));
+    u[c] = row.map((k) => (k + 0.5) / (total + 0.5 * row.length));
   });
-  return out;
+  return { u, observed };
+}
+
+/** u by random sampling (see sampleU). */
+export function estimateU(records: PreparedRecord[], samples: number, random: Random): Record<ComparisonName, number[]> {
+  return sampleU(records, samples, random).u;
 }
 
 /**
@@ -52,7 +63,7 @@ export function estimateM(
   start: ModelParameters,
   u: Record<ComparisonName, number[]>,
   iterations = 30,
-): { m: Record<ComparisonName, number[]>; lambda: number; expectedMatches: number } {
+): { m: Record<ComparisonName, number[]>; lambda: number; expectedMatches: number; observedMatches: Record<ComparisonName, number> } {
   // Identical level patterns share one likelihood: count them once.
   const patterns = new Map<string, { levels: number[]; count: number }>();
   for (const v of vectors) {
@@ -65,6 +76,7 @@ export function estimateM(
   let m = Object.fromEntries(COMPARISONS.map((c) => [c, start.comparisons[c].map((l) => l.m)])) as Record<ComparisonName, number[]>;
   let lambda = 0.1;
   const total = vectors.length;
+  const observedMatches = Object.fromEntries(COMPARISONS.map((c) => [c, 0])) as Record<ComparisonName, number>;
   for (let it = 0; it < iterations && total > 0; it += 1) {
     const acc = COMPARISONS.map((c) => new Array<number>(LEVELS[c].length).fill(0));
     expectedMatches = 0;
@@ -86,15 +98,19 @@ export function estimateM(
     COMPARISONS.forEach((c, ci) => {
       const row = acc[ci]!;
       const s = row.reduce((a, b) => a + b, 0);
+      observedMatches[c] = s;
       next[c] = s > 0 ? row.map((x) => (x + 0.01) / (s + 0.01 * row.length)) : m[c];
     });
     m = next;
   }
-  return { m, lambda, expectedMatches };
+  return { m, lambda, expectedMatches, observedMatches };
 }
 
 /** The least m any level may have after training (see estimateMBySessions). */
 export const M_FLOOR = 0.002;
+
+/** A session learns a comparison's m only from at least this many expected matches holding it on both sides. */
+export const MIN_MATCHES_OBSERVED = 5;
 
 /** Pairs found by one blocking rule for training, and the comparisons that rule chose them on. */
 export interface TrainingSession {
@@ -115,14 +131,16 @@ export interface SessionResult {
   pairs: number;
   /** EM's expected number of matching pairs among the session's pairs. */
   expectedMatches: number;
+  /** m for the comparisons this session learnt: those it did not block on, held on both sides by enough of its matches. */
   m: Partial<Record<ComparisonName, number[]>>;
 }
 
 /**
  * m by EM in sessions, as Splink trains: each session uses the pairs of one blocking rule and
  * estimates m only for the comparisons that rule did not choose the pairs on (u stays at its sampled
- * values). Each comparison's m is then the mean over the sessions that estimated it; one estimated by
- * none keeps the starting model's m. Without this, pairs chosen on a shared date of birth look alike
+ * values). Each comparison's m is then the mean over the sessions that learnt it; a comparison no
+ * session learnt (its values missing from the pairs' matches, say) is listed in `notLearnt` and keeps
+ * the starting model's m. Without sessions, pairs chosen on a shared date of birth look alike
  * in a way random pairs do not, and EM takes all of them for matches.
  */
 export function estimateMBySessions(
@@ -130,28 +148,34 @@ export function estimateMBySessions(
   start: ModelParameters,
   u: Record<ComparisonName, number[]>,
   iterations = 40,
-): { m: Record<ComparisonName, number[]>; sessions: SessionResult[] } {
+): { m: Record<ComparisonName, number[]>; sessions: SessionResult[]; notLearnt: ComparisonName[] } {
   const results: SessionResult[] = sessions.map((session) => {
     const ignore = new Set(session.blockedOn);
     const active = COMPARISONS.map((c) => !ignore.has(c));
     const vectors = session.vectors.map((v) => ({ ...v, levels: v.levels.map((l, i) => (active[i] ? l : -1)) }));
-    const { m, expectedMatches } = estimateM(vectors, start, u, iterations);
+    const { m, expectedMatches, observedMatches } = estimateM(vectors, start, u, iterations);
     const mine: Partial<Record<ComparisonName, number[]>> = {};
-    COMPARISONS.forEach((c, i) => { if (active[i]) mine[c] = m[c]; });
+    // A session with (almost) no matches holding the comparison has nothing to say about its m.
+    COMPARISONS.forEach((c, i) => { if (active[i] && observedMatches[c] >= MIN_MATCHES_OBSERVED) mine[c] = m[c]; });
     return { name: session.name, blockedOn: session.blockedOn, pairs: session.vectors.length, expectedMatches, m: mine };
   });
   const m = {} as Record<ComparisonName, number[]>;
+  const notLearnt: ComparisonName[] = [];
   for (const c of COMPARISONS) {
-    // A session with (almost) no matches among its pairs has nothing to say about m.
-    const from = results.filter((r) => r.m[c] && r.expectedMatches >= 5).map((r) => r.m[c]!);
-    const mean = from.length ? LEVELS[c].map((_, i) => from.reduce((s, x) => s + x[i]!, 0) / from.length) : start.comparisons[c].map((l) => l.m);
+    const from = results.filter((r) => r.m[c]).map((r) => r.m[c]!);
+    if (!from.length) {
+      notLearnt.push(c);
+      m[c] = start.comparisons[c].map((l) => l.m);
+      continue;
+    }
+    const mean = LEVELS[c].map((_, i) => from.reduce((s, x) => s + x[i]!, 0) / from.length);
     // No level is impossible for the same person: a few records in a thousand carry any given error,
     // whatever one sample showed, so no single disagreement can outweigh everything else.
     const floored = mean.map((x) => Math.max(M_FLOOR, x));
     const sum = floored.reduce((a, b) => a + b, 0);
     m[c] = floored.map((x) => x / sum);
   }
-  return { m, sessions: results };
+  return { m, sessions: results, notLearnt };
 }
 
 /**
@@ -188,7 +212,11 @@ export function termFrequencies(records: PreparedRecord[], top = 1000): ModelPar
   return out;
 }
 
-/** Puts estimated m, u and lambda together into a new model version. */
+/**
+ * Puts estimated m, u and lambda together into a new model version. The comparisons in `keep` (those
+ * the data could not teach: see sampleU and estimateMBySessions) keep the base model's m and u, so a
+ * sample without identifiers, say, does not unlearn what an agreeing identifier is worth.
+ */
 export function buildModel(
   base: ModelParameters,
   version: string,
@@ -196,8 +224,32 @@ export function buildModel(
   u: Record<ComparisonName, number[]>,
   lambda: number,
   tf: ModelParameters['termFrequencies'],
+  keep: readonly ComparisonName[] = [],
 ): ModelParameters {
   const comparisons = {} as Record<ComparisonName, LevelParameters[]>;
-  for (const c of COMPARISONS) comparisons[c] = LEVELS[c].map((def, i) => ({ level: def.level, m: m[c][i]!, u: u[c][i]! }));
+  for (const c of COMPARISONS) {
+    comparisons[c] = keep.includes(c) ? base.comparisons[c].map((l) => ({ ...l }))
+      : LEVELS[c].map((def, i) => ({ level: def.level, m: m[c][i]!, u: u[c][i]! }));
+  }
   return { ...base, version, lambda, comparisons, termFrequencies: tf };
+}
+
+/** The comparisons training must not change: too few sampled pairs to estimate u, or no session learnt m. */
+export function comparisonsToKeep(observedU: Record<ComparisonName, number>, notLearnt: readonly ComparisonName[]): ComparisonName[] {
+  return COMPARISONS.filter((c) => notLearnt.includes(c) || observedU[c] < MIN_U_PAIRS_OBSERVED);
+}
+
+/** Bounds on a plausible prior: the number of people held that one agency record is expected to match. */
+export const PLAUSIBLE_MATCHES_PER_RECORD = { min: 0.001, max: 10 } as const;
+
+/**
+ * Whether a learnt prior is plausible for this population: lambda × population is the number of people
+ * held one record is expected to match, which is about one for a record of someone known and zero for
+ * a stranger. Far outside that (1e-12 among a few thousand people, say) the session had nothing to learn from.
+ */
+export function priorProblem(lambda: number, population: number): string | null {
+  const perRecord = lambda * Math.max(1, population);
+  if (Number.isFinite(perRecord) && perRecord >= PLAUSIBLE_MATCHES_PER_RECORD.min && perRecord <= PLAUSIBLE_MATCHES_PER_RECORD.max) return null;
+  return `the learnt prior (lambda ${lambda.toExponential(2)}) means each agency record would match ${perRecord.toPrecision(2)} of the ${population} people held; `
+    + `a plausible prior gives between ${PLAUSIBLE_MATCHES_PER_RECORD.min} and ${PLAUSIBLE_MATCHES_PER_RECORD.max}`;
 }

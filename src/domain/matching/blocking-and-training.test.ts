@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { blockedPairs, blockingKeys, NAME_ONLY_MAX_BLOCK } from './blocking.js';
+import { areSequentialIds, compareRecords, LEVELS } from './comparisons.js';
+import { trainModel } from './dedupe.js';
+import { priorProblem, seededRandom } from './estimate.js';
+import { defaultModel, scoreVector } from './model.js';
+import { prepareRecord } from './prepare.js';
+import type { MatchRecord } from './types.js';
+
+const rec = (over: Partial<MatchRecord>): MatchRecord => ({
+  givenNames: 'Kemi', familyName: 'Okafor', otherNames: [], dateOfBirth: '2010-03-14', sex: 'female', postcode: 'SE15 4AB',
+  addressLine: '12 Example Road', identifiers: [], ...over,
+});
+const shares = (a: MatchRecord, b: MatchRecord) => {
+  const kb = new Set(blockingKeys(prepareRecord(b)));
+  return blockingKeys(prepareRecord(a)).filter((k) => kb.has(k));
+};
+
+describe('blocking finds the true partner', () => {
+  it('brings together forename and surname swapped with a typing error in one of them, with no postcode', () => {
+    const swappedTypo = rec({ givenNames: 'Okafro', familyName: 'Kemi', postcode: null });
+    expect(shares(rec({ postcode: null }), swappedTypo)).toEqual(expect.arrayContaining(['di:20100314:k', 'di:20100314:o']));
+  });
+
+  it('brings together records agreeing on date of birth and postcode whose names both differ', () => {
+    const other = rec({ givenNames: 'Precious', familyName: 'Adeyemi' });
+    expect(shares(rec({}), other)).toEqual(expect.arrayContaining(['dd:20100314:SE15', 'dz:20100314:145ABES']));
+    // A transposed postcode and both names different: the postcode's characters in order still agree.
+    expect(shares(rec({}), rec({ givenNames: 'Precious', familyName: 'Adeyemi', postcode: 'SE51 4AB' }))).toEqual(['dz:20100314:145ABES']);
+  });
+
+  it('brings together nearly the same names with a wrong date of birth and another postcode, in small blocks only', () => {
+    const moved = rec({ givenNames: 'Kemy', dateOfBirth: '2011-07-02', postcode: 'N1 9GU' });
+    expect(shares(rec({}), moved)).toEqual(['nx:okafor|ke']);
+    // The same name-only key held by more records than its limit is not used for comparing.
+    const many = Array.from({ length: NAME_ONLY_MAX_BLOCK + 1 }, (_, i) => prepareRecord(rec({ dateOfBirth: `19${String(50 + (i % 40))}-01-0${1 + (i % 9)}`, postcode: `N${i} 1AA`, givenNames: `Kemi${'x'.repeat(i % 3)}` })));
+    expect(blockedPairs(many).length).toBeLessThan(((NAME_ONLY_MAX_BLOCK + 1) * NAME_ONLY_MAX_BLOCK) / 2);
+  });
+});
+
+describe('sequential local and police ids are not near agreement', () => {
+  const identifierLevel = (a: MatchRecord, b: MatchRecord) => LEVELS.identifier[compareRecords(prepareRecord(a), prepareRecord(b)).levels[6]!]!.level;
+
+  it('tells neighbours in a numbering from typing errors', () => {
+    expect(areSequentialIds('LOC10234', 'LOC10235')).toBe(true);
+    expect(areSequentialIds('01123456Z', '01123457Z')).toBe(true);
+    expect(areSequentialIds('LOC10234', 'LOC10243')).toBe(false); // two digits swapped: a typing error
+    expect(areSequentialIds('LOC10234', 'LOX10234')).toBe(false);
+    expect(areSequentialIds('LOC10234', 'LOC90234')).toBe(false); // far apart in the numbering
+  });
+
+  it('does not link a sibling whose local case number is one more than the child’s', () => {
+    const child = rec({ givenNames: 'Tobias', familyName: 'Nowak', sex: 'male', dateOfBirth: '2011-05-20', identifiers: [{ scheme: 'local_id', value: 'CS-40217' }] });
+    const sibling = rec({ givenNames: 'Tomasz', familyName: 'Nowak', sex: 'male', dateOfBirth: '2012-09-02', identifiers: [{ scheme: 'local_id', value: 'CS-40218' }] });
+    expect(identifierLevel(child, sibling)).toBe('other_disagrees');
+    expect(scoreVector(defaultModel(), compareRecords(prepareRecord(child), prepareRecord(sibling))).band).not.toBe('link');
+    // The same for police ids; a mistyped NHS number (no neighbour in its numbering) is still a typing error.
+    expect(identifierLevel(rec({ identifiers: [{ scheme: 'police_id', value: '01/123456Z' }] }), rec({ identifiers: [{ scheme: 'police_id', value: '01/123457Z' }] }))).toBe('other_disagrees');
+    expect(identifierLevel(rec({ identifiers: [{ scheme: 'local_id', value: 'CS-40217' }] }), rec({ identifiers: [{ scheme: 'local_id', value: 'CS-40271' }] }))).toBe('one_character');
+    expect(identifierLevel(rec({ identifiers: [{ scheme: 'nhs_number', value: '9434765919' }] }), rec({ identifiers: [{ scheme: 'nhs_number', value: '9434765918' }] }))).toBe('one_character');
+  });
+});
+
+describe('training guardrails', () => {
+  const weight = (m: { comparisons: ReturnType<typeof defaultModel>['comparisons'] }, c: 'identifier' | 'forename', i: number) => {
+    const l = m.comparisons[c][i]!;
+    return Math.log2(l.m / l.u);
+  };
+
+  it('keeps the previous weights of a comparison the training records do not hold', () => {
+    const random = seededRandom(3);
+    const given = ['Kemi', 'Ashton', 'Zara', 'Tobias', 'Maryam', 'Oliver', 'Hodan', 'Rayyan', 'Lily', 'Kai'];
+    const family = ['Okafor', 'Begum', 'Nowak', 'Hassan', 'Chen', 'Ashdown', 'Farah', 'Popescu', 'Mensah', 'Patel', 'Osei', 'Reid'];
+    const pick = <T>(xs: T[]) => xs[Math.floor(random() * xs.length)]!;
+    const people: MatchRecord[] = Array.from({ length: 1500 }, () => rec({
+      givenNames: pick(given), familyName: pick(family), dateOfBirth: `2010-${String(1 + Math.floor(random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`,
+      postcode: `SE${1 + Math.floor(random() * 28)} ${Math.floor(random() * 9)}AB`,
+    }));
+    const base = defaultModel();
+    const model = trainModel([...people, ...people.slice(0, 300).map((p) => ({ ...p, postcode: null }))].map(prepareRecord), { version: 't', seed: 2, base });
+    // No record holds an identifier: an agreeing NHS number keeps its +16.1 bits instead of falling to about +1.8.
+    expect(weight(model, 'identifier', 0)).toBeCloseTo(weight(base, 'identifier', 0), 6);
+    expect(weight(base, 'identifier', 0)).toBeGreaterThan(16);
+    // Comparisons the records do hold are learnt.
+    expect(weight(model, 'forename', 0)).not.toBeCloseTo(weight(base, 'forename', 0), 1);
+  });
+
+  it('calls a prior implausible when it implies almost no match, or many, per record', () => {
+    expect(priorProblem(1e-12, 5_000)).toMatch(/implausible|plausible prior gives between 0.001 and 10/);
+    expect(priorProblem(0.5, 5_000)).not.toBeNull();
+    expect(priorProblem(1e-4, 5_000)).toBeNull();
+    expect(priorProblem(7e-7, 1_000_000)).toBeNull();
+  });
+});
