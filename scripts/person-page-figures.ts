@@ -4,7 +4,7 @@
  * Chromium at 1280 px wide. Reads a database the demo has loaded (`npm start`, or
  * `npx jigsaw seed --demo`), in DATA_DIR or DATABASE_URL.
  *
- *   npx tsx scripts/person-page-figures.ts [email]
+ *   npx tsx scripts/person-page-figures.ts [email]      (SCREENSHOT=file.png also saves the whole page)
  */
 import type { AddressInfo } from 'node:net';
 import type { KyselyPlugin } from 'kysely';
@@ -65,6 +65,7 @@ try {
     const page = await context.newPage();
     await page.goto(`${base}${url}`);
     const height = await page.evaluate('document.documentElement.scrollHeight') as number;
+    if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
     // A string, not a function: the script runs through tsx, whose helpers do not exist in the page.
     const firstChronology = await page.evaluate(`(() => {
       const at = (id) => { const el = document.getElementById(id); return el ? Math.round(el.getBoundingClientRect().top + window.scrollY) : null; };

@@ -34,13 +34,28 @@ export type RouteAccess =
   | { kind: 'api_person'; action: PersonAction | ((request: FastifyRequest) => PersonAction) }
   | { kind: 'api_org'; action: Action };
 
-/** A page that appears in the service navigation for everyone its route admits. */
+/**
+ * A page that appears in the navigation of everyone its route admits: in the service navigation's
+ * bar when `bar` is set (a few pages everyone uses), otherwise on "More" and the home page's
+ * sections, under its `group` heading.
+ */
 export interface NavEntry {
   text: string;
   /** Matches the `nav` a page passes to the layout, to mark the item active. */
   key: string;
   /** Position in the navigation, lowest first. */
   order: number;
+  /** The heading it is listed under on "More" and the home page (default "Other pages"); see NAV_GROUPS. */
+  group?: string;
+  /** One line saying what the page is for, shown under its link on "More" and the home page. */
+  hint?: string;
+  /** In the service navigation's bar itself (kept to a few pages so the bar fits on one line). */
+  bar?: boolean;
+  /**
+   * What waits for the user on this page, counted for their home page (a count only, no personal
+   * data): e.g. emergency access uses not yet reviewed. The page's own access rule has admitted them.
+   */
+  waiting?: { label: string; count: (db: Kysely<Database>, actor: Actor & { kind: 'user' }) => Promise<number> };
 }
 
 declare module 'fastify' {

@@ -43,6 +43,7 @@ import { missingRoutes } from './modules/missing/missing.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { offerRoutes } from './modules/offers/offers.routes.js';
 import { serviceRoutes } from './modules/offers/services.routes.js';
+import { siteRoutes } from './modules/site/site.routes.js';
 import { networkRoutes } from './modules/networks/networks.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
@@ -111,6 +112,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await authPublicRoutes(pub, ctx);
     // A new user's invitation link, to choose their own password.
     await invitationRoutes(pub, ctx);
+    // The accessibility statement and the privacy notice, linked from every page's footer.
+    await siteRoutes(pub, ctx);
   });
 
   // Signed-in pages: the session resolves the actor; every POST must carry the session's CSRF token.

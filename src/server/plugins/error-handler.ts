@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError } from '../errors.js';
-import { navigationFor } from './route-access.js';
+import { menuFor } from './route-access.js';
 
 interface Problem {
   statusCode: number;
@@ -42,7 +42,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       const template = problem.statusCode === 404 ? 'errors/not-found.njk' : problem.statusCode >= 500 ? 'errors/server-error.njk' : 'errors/problem.njk';
       const user = request.actor?.kind === 'user' ? request.actor : null;
       // The navigation of a signed-in user, even when the request failed before its access check.
-      const navigation = user ? navigationFor(user, request.server.declaredRoutes ?? []) : [];
+      const navigation = user ? menuFor(user, request.server.declaredRoutes ?? []).bar : [];
       return reply.view(template, { problem, user, navigation, csrfToken: request.csrfToken, cspNonce: request.cspNonce });
     }
     return reply.send({ error: { code: problem.code, message: problem.message, ...(problem.details ? { details: problem.details } : {}), requestId: request.id } });

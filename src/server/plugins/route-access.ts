@@ -14,11 +14,43 @@ export interface DeclaredRoute {
   nav?: NavEntry;
 }
 
-/** One item of the service navigation, as the layout shows it. */
+/** One page of the user's navigation, as the layout and the sections pages show it. */
 export interface NavItem {
   href: string;
   text: string;
   key: string;
+  group: string;
+  hint: string | null;
+  bar: boolean;
+  /** Open to every signed-in user (not a page of the user's own roles). */
+  everyone: boolean;
+}
+
+/** An item of the service navigation's bar; "More" names the keys of the pages it stands for. */
+export interface BarItem {
+  href: string;
+  text: string;
+  key: string;
+  covers?: string[];
+}
+
+/** The headings of the sections pages, in this order; a group no page here names follows them. */
+export const NAV_GROUPS = [
+  'Children and families',
+  'Panels, plans and transfers',
+  'Oversight and figures',
+  'Information governance',
+  'Partnership administration',
+] as const;
+const OTHER_GROUP = 'Other pages';
+
+/** The most items the bar holds before "More" (Home, the bar pages, then More): it fits one line at 1280 px. */
+export const MAX_BAR_ITEMS = 5;
+
+/** The user's navigation: the bar (Home, the bar pages, "More" for the rest) and every page by group. */
+export interface Menu {
+  bar: BarItem[];
+  sections: { group: string; items: NavItem[] }[];
 }
 
 declare module 'fastify' {
@@ -43,7 +75,34 @@ export function navigationFor(actor: Actor, routes: readonly DeclaredRoute[]): N
   return routes
     .filter((r): r is DeclaredRoute & { nav: NavEntry } => r.method === 'GET' && r.nav !== undefined && mayOpen(actor, r.access))
     .sort((a, b) => a.nav.order - b.nav.order)
-    .map((r) => ({ href: r.url, text: r.nav.text, key: r.nav.key }));
+    .map((r) => ({ href: r.url, text: r.nav.text, key: r.nav.key, group: r.nav.group ?? OTHER_GROUP, hint: r.nav.hint ?? null, bar: r.nav.bar === true || r.url === '/',
+      everyone: r.access.kind === 'signed_in' || r.access.kind === 'public' }));
+}
+
+/**
+ * Groups a user's navigation: the bar holds the home page and the pages declared for it, up to
+ * MAX_BAR_ITEMS with "More" (the sections page) when anything is left; every other page is listed
+ * under its group, the groups in NAV_GROUPS order and then any other group in the order of its first page.
+ */
+export function menuOf(items: readonly NavItem[]): Menu {
+  const sectionsPage = items.find((i) => i.key === 'more');
+  const pages = items.filter((i) => i.key !== 'more');
+  const room = sectionsPage ? MAX_BAR_ITEMS - 1 : MAX_BAR_ITEMS;
+  const inBar = pages.filter((i) => i.bar).slice(0, room);
+  const rest = pages.filter((i) => !inBar.includes(i));
+  const bar: BarItem[] = inBar.map((i) => ({ href: i.href, text: i.text, key: i.key }));
+  if (sectionsPage && rest.length) bar.push({ href: sectionsPage.href, text: sectionsPage.text, key: 'more', covers: rest.map((i) => i.key) });
+  const order = (g: string) => {
+    const known = (NAV_GROUPS as readonly string[]).indexOf(g);
+    return known >= 0 ? known : NAV_GROUPS.length + (g === OTHER_GROUP ? 1000 : pages.findIndex((i) => i.group === g));
+  };
+  const groups = [...new Set(rest.map((i) => i.group))].sort((a, b) => order(a) - order(b));
+  return { bar, sections: groups.map((group) => ({ group, items: rest.filter((i) => i.group === group) })) };
+}
+
+/** The bar and sections of a signed-in user's navigation, for the layout. */
+export function menuFor(actor: Actor, routes: readonly DeclaredRoute[]): Menu {
+  return menuOf(navigationFor(actor, routes));
 }
 
 /**
@@ -76,10 +135,11 @@ export function registerRouteAccess(app: FastifyInstance, ctx: AppContext): void
     if (!actor) throw new UnauthenticatedError();
     if (actor.kind === 'user') {
       const locals = (reply as FastifyReply & { locals?: Record<string, unknown> }).locals;
-      const navigation = navigationFor(actor, declared);
+      const menu = menuFor(actor, declared);
       (reply as FastifyReply & { locals?: Record<string, unknown> }).locals = {
         ...locals,
-        navigation,
+        navigation: menu.bar,
+        navigationSections: menu.sections,
         // Links on a page ask the same question as the navigation: may this user open that page?
         mayOpen: (path: string) => declared.some((r) => r.method === 'GET' && r.url === path && mayOpen(actor, r.access)),
       };

@@ -35,7 +35,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     // children they may see. Everyone else is told the page does not exist.
     config: {
       access: { kind: 'roles', roles: [...ACCESS_LOG_ROLES, 'team_manager'], action: 'access_log.read' },
-      nav: { text: 'Who has seen a record', key: 'admin', order: 40 },
+      nav: { text: 'Who has seen a record', key: 'admin', order: 40, group: 'Information governance', hint: 'Find a person by name or reference and read who opened their record, and why' },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);

@@ -30,7 +30,7 @@ export async function factorRoutes(app: FastifyInstance, ctx: AppContext): Promi
   const r = app.withTypeProvider<ZodTypeProvider>();
   const cinLabels = new Map(loadVocabulary('1').cinFactorCodes.map((c) => [c.code, c.label]));
 
-  r.get('/factors', { config: { access: { kind: 'signed_in' } } }, async (request, reply) => {
+  r.get('/factors', { config: { access: { kind: 'signed_in' }, nav: { text: 'Factors', key: 'factors', order: 62, group: 'Children and families', hint: 'What each vulnerability, risk and protective factor means' } } }, async (request, reply) => {
     const actor = actorOf(request);
     const rows = await ctx.db
       .selectFrom('factor_version as v')

@@ -108,7 +108,8 @@ export async function breakGlassRoutes(app: FastifyInstance, ctx: AppContext): P
   r.get('/admin/break-glass', {
     config: {
       access: { kind: 'roles', roles: ['data_protection_officer'], action: 'break_glass.list' },
-      nav: { text: 'Emergency access', key: 'break-glass', order: 80 },
+      nav: { text: 'Emergency access', key: 'break-glass', order: 80, group: 'Information governance', hint: 'Emergency access with a stated reason, and its review',
+        waiting: { label: 'to review', count: async (db) => Number((await db.selectFrom('break_glass as b').leftJoin('break_glass_review as r', 'r.break_glass_id', 'b.id').select((eb) => eb.fn.countAll().as('n')).where('r.reviewed_at', 'is', null).executeTakeFirst())?.n ?? 0) } },
     },
   }, async (request, reply) => {
     const actor = userOf(request);

@@ -42,7 +42,7 @@ export async function considerationRoutes(app: FastifyInstance, ctx: AppContext)
 
   r.get('/considerations', {
     schema: { querystring: z.object({ show: z.enum(['open', 'decided']).default('open') }) },
-    config: { access: { kind: 'signed_in' }, nav: { text: 'Considerations', key: 'considerations', order: 30 } },
+    config: { access: { kind: 'signed_in' }, nav: { text: 'Considerations', key: 'considerations', order: 30, bar: true } },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const items = await inbox(ctx.db, actor, request.query.show);

@@ -40,7 +40,7 @@ export async function ruleRoutes(app: FastifyInstance, ctx: AppContext): Promise
     });
   }
 
-  r.get('/rules', { config: { access: { kind: 'signed_in' } } }, async (request, reply) => {
+  r.get('/rules', { config: { access: { kind: 'signed_in' }, nav: { text: 'Early identification rules', key: 'rules', order: 63, group: 'Oversight and figures', hint: 'The patterns the partnership agreed to prompt a practitioner about' } } }, async (request, reply) => {
     const actor = userOf(request);
     // The rules of the reader's own partnership: each partnership runs its own.
     const rules = (await listRules(ctx.db, actor.partnershipId)).map((rule) => ({

@@ -38,7 +38,7 @@ export async function fairnessRoutes(app: FastifyInstance, ctx: AppContext): Pro
   }
 
   r.get('/fairness', {
-    config: { access: { kind: 'roles', roles: FAIRNESS_ROLES, action: 'fairness.read' }, nav: { text: 'Fairness', key: 'fairness', order: 50 } },
+    config: { access: { kind: 'roles', roles: FAIRNESS_ROLES, action: 'fairness.read' }, nav: { text: 'Fairness', key: 'fairness', order: 50, group: 'Oversight and figures', hint: 'Who the early identification rules consider, against the local population' } },
   }, async (request, reply) => render(request, reply, userOf(request)));
 
   r.post('/fairness/baseline', {

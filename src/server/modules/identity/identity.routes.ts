@@ -33,7 +33,7 @@ export async function identityRoutes(app: FastifyInstance, ctx: AppContext): Pro
   r.get('/identity/review', {
     config: {
       access: { kind: 'roles', roles: IDENTITY_REVIEW_ROLES, action: 'identity.review.list' },
-      nav: { text: 'Possible matches', key: 'identity', order: 110 },
+      nav: { text: 'Possible matches', key: 'identity', order: 110, group: 'Information governance', hint: 'Records that may be the same child, for a person to decide' },
     },
   }, async (request, reply) => {
     const actor = userOf(request);

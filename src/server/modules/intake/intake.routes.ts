@@ -72,7 +72,7 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
     const r = sub.withTypeProvider<ZodTypeProvider>();
 
     r.get('/intake', {
-      config: { access: { kind: 'roles', roles: INTAKE_ROLES, action: 'intake.report.read' }, nav: { text: 'Import records', key: 'intake', order: 120 } },
+      config: { access: { kind: 'roles', roles: INTAKE_ROLES, action: 'intake.report.read' }, nav: { text: 'Import records', key: 'intake', order: 120, group: 'Partnership administration', hint: 'Upload an agency\'s records and read the batch reports' } },
     }, async (request, reply) => {
       return renderUpload(ctx, request, reply, { format: 'auto', encoding: 'utf-8' }, []);
     });

@@ -345,7 +345,7 @@ export async function missingRoutes(app: FastifyInstance, ctx: AppContext): Prom
     schema: { querystring: periodQuery },
     config: {
       access: { kind: 'roles', roles: TIMELINESS_ROLES, action: 'missing.timeliness.read' },
-      nav: { text: 'Return interviews', key: 'missing-timeliness', order: 75 },
+      nav: { text: 'Return interviews', key: 'missing-timeliness', order: 75, group: 'Oversight and figures', hint: 'Return home interviews against the 72-hour expectation' },
     },
   }, async (request, reply) => {
     const actor = userOf(request);

@@ -148,10 +148,10 @@ export async function offerRoutes(app: FastifyInstance, ctx: AppContext): Promis
     return reply.redirect(`/people/${personId}/offers`, 303);
   });
 
-  r.get('/offers/acceptance', { config: { access: { kind: 'roles', roles: ACCEPTANCE_ROLES, action: 'offer.acceptance.read' } } }, async (request, reply) => {
+  r.get('/offers/acceptance', { config: { access: { kind: 'roles', roles: ACCEPTANCE_ROLES, action: 'offer.acceptance.read' }, nav: { text: 'Offers of help: figures', key: 'offer-figures', order: 64, group: 'Oversight and figures', hint: 'How often help is accepted, and what stands in the way' } } }, async (request, reply) => {
     const actor = userOf(request);
     const figures = await acceptanceFigures(ctx.db, actor.partnershipId);
     await recordAccess(ctx.db, { actor, action: 'offer.acceptance.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { partnership: actor.partnershipId } });
-    return reply.view('offers/views/acceptance.njk', { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'services', figures });
+    return reply.view('offers/views/acceptance.njk', { user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'offer-figures', figures });
   });
 }

@@ -24,7 +24,7 @@ export async function serviceRoutes(app: FastifyInstance, ctx: AppContext): Prom
 
   r.get('/services', {
     schema: { querystring: z.object({ age: text(3), postcode: text(10), need: text(100) }) },
-    config: { access: { kind: 'signed_in' }, nav: { text: 'Services', key: 'services', order: 60 } },
+    config: { access: { kind: 'signed_in' }, nav: { text: 'Services', key: 'services', order: 60, group: 'Children and families', hint: 'The early help directory, searched by age and postcode' } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const q = request.query;

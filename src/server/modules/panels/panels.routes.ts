@@ -70,7 +70,11 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
   }
 
   r.get('/panels', {
-    config: { access: { kind: 'roles', roles: CASE_HOLDING_ROLES, action: 'panel.list' }, nav: { text: 'Panels', key: 'panels', order: 47 } },
+    config: { access: { kind: 'roles', roles: CASE_HOLDING_ROLES, action: 'panel.list' }, nav: { text: 'Panels', key: 'panels', order: 47, group: 'Panels, plans and transfers', hint: 'Meetings, agendas, invitations and briefing packs',
+      // A coordinator's work: referrals not yet on a meeting's agenda.
+      waiting: { label: 'referrals waiting for an agenda', count: async (db, actor) => (actor.roles.includes('panel_coordinator')
+        ? Number((await db.selectFrom('panel_referral').select((eb) => eb.fn.countAll().as('n')).where('partnership_id', '=', actor.partnershipId).where('meeting_id', 'is', null).executeTakeFirst())?.n ?? 0)
+        : 0) } } },
   }, async (request, reply) => renderPanels(request, reply));
 
   r.post('/panels/types', {
@@ -181,7 +185,7 @@ export async function panelRoutes(app: FastifyInstance, ctx: AppContext): Promis
 
   r.get('/panels/figures', {
     schema: { querystring: z.object({ asOf: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional() }) },
-    config: { access: { kind: 'roles', roles: FIGURES_ROLES, action: 'panel.figures.read' }, nav: { text: 'Panel figures', key: 'panel-figures', order: 48 } },
+    config: { access: { kind: 'roles', roles: FIGURES_ROLES, action: 'panel.figures.read' }, nav: { text: 'Panel figures', key: 'panel-figures', order: 48, group: 'Oversight and figures', hint: 'Attendance by agency, decisions and actions' } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const asOf = request.query.asOf ? new Date(`${request.query.asOf}T23:59:59Z`) : new Date();

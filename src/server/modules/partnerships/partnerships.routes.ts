@@ -47,7 +47,7 @@ export async function partnershipRoutes(app: FastifyInstance, ctx: AppContext): 
   }
 
   r.get('/partnership', {
-    config: { access: read, nav: { text: 'Partnership settings', key: 'partnership', order: 65 } },
+    config: { access: read, nav: { text: 'Partnership settings', key: 'partnership', order: 65, group: 'Partnership administration', hint: 'Areas, members, front door, significant events and escalation' } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const settings = await settingsOf(actor);

@@ -19,6 +19,8 @@ import { breakGlassUntil } from '../break-glass/break-glass.routes.js';
 import { loadRiskPanel } from '../assessments/person-panel.js';
 import { loadPlanAndOffersPanel } from '../plans/person-section.js';
 import { loadWorkingPanel } from '../allocation/person-panel.js';
+import { latestSignificant, loadGlance } from './person-glance.js';
+import { personReference } from '../../../domain/person-reference.js';
 
 const searchQuery = z.object({
   name: z.string().max(200).optional(),
@@ -28,13 +30,16 @@ const searchQuery = z.object({
   'dob-year': z.string().max(6).optional(),
 });
 
+/** Entries on each page of the person page's chronology (the timeline above it draws them all): twenty keeps the page readable. */
+export const PERSON_PAGE_ENTRIES = 20;
+
 /** Find a person, and the person page with its visual timeline and chronology. */
 export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/people', {
     schema: { querystring: searchQuery },
-    config: { access: { kind: 'signed_in' }, nav: { text: 'Find a person', key: 'find', order: 20 } },
+    config: { access: { kind: 'signed_in' }, nav: { text: 'Find a person', key: 'find', order: 20, bar: true } },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const q = request.query;
@@ -64,7 +69,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
   });
 
   r.get('/people/:personId', {
-    schema: { params: z.object({ personId: z.string().max(64) }), querystring: chronologyQuerySchema.extend({ recorded: z.string().uuid().optional() }) },
+    schema: { params: z.object({ personId: z.string().max(64) }), querystring: chronologyQuerySchema.extend({ recorded: z.string().uuid().optional(), pageSize: z.coerce.number().int().min(1).max(500).default(PERSON_PAGE_ENTRIES) }) },
     config: { access: { kind: 'person', action: 'chronology.read' } },
   }, async (request, reply) => {
     const actor = actorOf(request);
@@ -81,6 +86,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
     const riskPanel = await loadRiskPanel(ctx.db, actor, personId);
     const working = await loadWorkingPanel(ctx.db, actor, personId);
     const planPanel = await loadPlanAndOffersPanel(ctx.db, personId);
+    const glance = await loadGlance(ctx.db, actor, personId);
     await recordAccess(ctx.db, {
       actor, action: 'chronology.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
       detail: { page: chronology.page, entries: chronology.entries.length },
@@ -102,10 +108,14 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
     });
     const query = request.query;
     const identityRecords = await personRecordsView(ctx.db, actor, personId);
+    const presented = presentChronology(chronology);
     return reply.view('people/views/person.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'find',
-      person, ethnicity: person.ethnicity ? ethnicityLabel(person.ethnicity) : null,
-      chronology: presentChronology(chronology), svg, options, categoryLabels: CATEGORY_LABELS,
+      person, reference: personReference(person.id), ethnicity: person.ethnicity ? ethnicityLabel(person.ethnicity) : null,
+      chronology: presented, svg,
+      openAlerts: glance.openAlerts,
+      // The newest entries first: only on the chronology's first page, unfiltered.
+      significant: chronology.page === 1 && Object.keys(filter).length === 0 ? latestSignificant(presented.entries, glance.significantTypes) : [], options, categoryLabels: CATEGORY_LABELS,
       filter: { agency: query.agency ?? [], category: query.category ?? [], factor: query.factor ?? [], from: query.from ?? '', to: query.to ?? '' },
       filtered: Object.keys(filter).length > 0,
       recorded: request.query.recorded ?? null,

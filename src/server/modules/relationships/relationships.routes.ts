@@ -121,7 +121,8 @@ export async function relationshipRoutes(app: FastifyInstance, ctx: AppContext):
   r.get('/admin/relationships', {
     config: {
       access: { kind: 'roles', roles: ['data_protection_officer'], action: 'relationship.list' },
-      nav: { text: 'Confirmed relationships', key: 'relationships', order: 81 },
+      nav: { text: 'Confirmed relationships', key: 'relationships', order: 81, group: 'Information governance', hint: 'Relationships confirmed after an import, to review',
+        waiting: { label: 'to review', count: async (db) => Number((await db.selectFrom('relationship_confirmation').select((eb) => eb.fn.countAll().as('n')).where('reviewed_at', 'is', null).executeTakeFirst())?.n ?? 0) } },
     },
   }, async (request, reply) => {
     const actor = userOf(request);

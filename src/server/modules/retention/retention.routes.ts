@@ -38,7 +38,7 @@ export async function retentionRoutes(app: FastifyInstance, ctx: AppContext): Pr
   r.get('/admin/retention', {
     config: {
       access: { kind: 'roles', roles: ['data_protection_officer'], action: 'retention.read' },
-      nav: { text: 'Retention', key: 'retention', order: 100 },
+      nav: { text: 'Retention', key: 'retention', order: 100, group: 'Information governance', hint: 'Records due for review under the retention rules' },
     },
   }, async (request, reply) => renderList(request, reply, userOf(request)));
 

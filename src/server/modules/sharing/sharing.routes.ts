@@ -40,7 +40,7 @@ export async function sharingRoutes(app: FastifyInstance, ctx: AppContext): Prom
   }
 
   r.get('/admin/sharing-agreements', {
-    config: { access: admin, nav: { text: 'Sharing agreements', key: 'sharing', order: 60 } },
+    config: { access: admin, nav: { text: 'Sharing agreements', key: 'sharing', order: 60, group: 'Information governance', hint: 'Which organisations share which categories of information' } },
   }, async (request, reply) => render(request, reply, userOf(request)));
 
   r.post('/admin/sharing-agreements', {

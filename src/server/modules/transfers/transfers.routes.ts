@@ -38,7 +38,7 @@ export async function transferRoutes(app: FastifyInstance, ctx: AppContext): Pro
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   r.get('/transfers', {
-    config: { access: { kind: 'roles', roles: CASE_HOLDING_ROLES, action: 'transfer.list' }, nav: { text: 'Transfers', key: 'transfers', order: 45 } },
+    config: { access: { kind: 'roles', roles: CASE_HOLDING_ROLES, action: 'transfer.list' }, nav: { text: 'Transfers', key: 'transfers', order: 45, group: 'Panels, plans and transfers', hint: 'Children moving between partnerships: accept, decline, follow up' } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const [waiting, sent, notices] = await Promise.all([waitingAtMyFrontDoor(ctx.db, actor), sentByMyPartnership(ctx.db, actor), myNotices(ctx.db, actor.userId)]);

@@ -20,7 +20,7 @@ export async function transparencyRoutes(app: FastifyInstance, ctx: AppContext):
 
   r.get('/admin/subject-access', {
     schema: { querystring: z.object({ person: z.string().max(64).optional() }) },
-    config: { access: subjectAccess, nav: { text: 'Subject access', key: 'subject-access', order: 90 } },
+    config: { access: subjectAccess, nav: { text: 'Subject access', key: 'subject-access', order: 90, group: 'Information governance', hint: 'Answer a subject access request: everything held about a person' } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const person = request.query.person?.trim() ?? '';

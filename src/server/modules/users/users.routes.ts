@@ -67,7 +67,7 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
 
   r.get('/admin/users', {
     schema: { querystring: z.object({ invited: z.enum(['1']).optional() }) },
-    config: { access: admin, nav: { text: 'Users', key: 'users', order: 70 } },
+    config: { access: admin, nav: { text: 'Users', key: 'users', order: 70, group: 'Partnership administration', hint: 'Invite users and give them roles' } },
   }, async (request, reply) => render(request, reply, userOf(request), [], { invited: request.query.invited === '1' }));
 
   r.post('/admin/users', {
@@ -215,7 +215,7 @@ export async function userRoutes(app: FastifyInstance, ctx: AppContext): Promise
   r.get('/admin/role-grants', {
     config: {
       access: { kind: 'roles', roles: ['data_protection_officer'], action: 'user.role_grants.read' },
-      nav: { text: 'Role grants', key: 'role-grants', order: 85 },
+      nav: { text: 'Role grants', key: 'role-grants', order: 85, group: 'Information governance', hint: 'Roles given to users, to review' },
     },
   }, async (request, reply) => {
     const actor = userOf(request);
