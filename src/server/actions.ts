@@ -113,6 +113,16 @@ export type Action =
   | 'welfare_check.read'
   | 'welfare_check.complete'
   | 'place.read'
+  | 'oversight.dashboard.read'
+  | 'oversight.children.read'
+  | 'oversight.export'
+  | 'audit.list'
+  | 'audit.create'
+  | 'audit.read'
+  | 'audit.grade'
+  | 'audit.action.update'
+  | 'review.list'
+  | 'review.manage'
   | 'request.refused';
 
 /** Actions on a person's record: each needs a relationship with the person (authorizePerson). */

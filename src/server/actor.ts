@@ -7,6 +7,9 @@ export const ROLES = [
   'analyst',
   'data_protection_officer',
   'partnership_admin',
+  'partnership_lead',
+  'scrutineer',
+  'quality_assurance_lead',
 ] as const;
 export type Role = (typeof ROLES)[number];
 

@@ -43,6 +43,7 @@ import { missingRoutes } from './modules/missing/missing.routes.js';
 import { planRoutes } from './modules/plans/plans.routes.js';
 import { offerRoutes } from './modules/offers/offers.routes.js';
 import { serviceRoutes } from './modules/offers/services.routes.js';
+import { dashboardRoutes } from './modules/oversight/dashboard.routes.js';
 import { siteRoutes } from './modules/site/site.routes.js';
 import { networkRoutes } from './modules/networks/networks.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -131,6 +132,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await ruleRoutes(pages, ctx);
     await factorRoutes(pages, ctx);
     await fairnessRoutes(pages, ctx);
+    await dashboardRoutes(pages, ctx);
     await breakGlassRoutes(pages, ctx);
     await relationshipRoutes(pages, ctx);
     await transparencyRoutes(pages, ctx);

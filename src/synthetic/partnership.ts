@@ -431,6 +431,13 @@ export class Partnership {
     this.#schools(b, children);
     // Alone, a borough makes stand-in agencies for its neighbours; in a region they are whole partnerships.
     if (!region) for (const n of this.neighbours) this.#neighbour(n);
+    // The partnership's oversight roles, hosted by the local authority (made last, so the rest of the borough is unchanged).
+    this.#user(csc, null, ['partnership_lead'], 'Safeguarding partnership lead',
+      this.#demoUser('lead', 'partnership_lead', 'Partnership lead: the dashboards (counts, trends and disproportionality), audit grades and open review recommendations; sees no children'));
+    this.#user(csc, null, ['scrutineer'], 'Independent scrutineer',
+      this.#demoUser('scrutineer', 'scrutineer', 'Independent scrutineer: reads the dashboards, audits and review recommendations; sees no children'));
+    this.#user(csc, null, ['quality_assurance_lead'], 'Quality assurance lead',
+      this.#demoUser('qa', 'quality_assurance_lead', 'Quality assurance lead: runs multi-agency case audits and records learning review recommendations'));
     return { practitioner: demoPractitioner.id, youthWorker: demoYouth.id, police: demoPolice.id, unrelated: unrelated.id };
   }
 

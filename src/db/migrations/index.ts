@@ -29,6 +29,7 @@ import * as panelReferralFromConsideration from './20261129310000_panel_referral
 import * as missingAsOfAndFoundReports from './20261129100000_missing_as_of_and_found_reports.js';
 import * as plansOffersServices from './20261129400000_plans_offers_services.js';
 import * as plansOffersErasure from './20261129410000_plans_offers_erasure.js';
+import * as oversightRolesAndDashboards from './20261130300000_oversight_roles_and_dashboards.js';
 import * as networks from './20261130000000_networks.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
@@ -63,5 +64,6 @@ export const migrations: Record<string, Migration> = {
   '20261129310000_panel_referral_from_consideration': panelReferralFromConsideration,
   '20261129400000_plans_offers_services': plansOffersServices,
   '20261129410000_plans_offers_erasure': plansOffersErasure,
+  '20261130300000_oversight_roles_and_dashboards': oversightRolesAndDashboards,
   '20261130000000_networks': networks,
 };

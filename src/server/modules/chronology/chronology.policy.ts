@@ -19,10 +19,14 @@ export type EntryAccess = 'full' | 'restricted' | 'not_shared';
  * for its own duties: the early identification rules, a subject access export prepared by the data
  * protection officer (every item, marked for review), and retention.
  */
-export type EntryReader = Actor | { kind: 'partnership'; purpose: 'rules' | 'subject_access' | 'retention' | 'transfer' | 'critical_moment' };
+export type EntryReader = Actor | { kind: 'partnership'; purpose: 'rules' | 'subject_access' | 'retention' | 'transfer' | 'critical_moment' | 'oversight' };
 
-/** Whose entries: these person records (each read with every record merged with it), or every child. */
-export type EntryPeople = { ids: readonly string[] } | { all: true };
+/**
+ * Whose entries: these person records (each read with every record merged with it), or every child;
+ * every child's entries may be narrowed to some types occurring in a period (the dashboards' counts),
+ * so a reader of a few types over a year does not read every entry.
+ */
+export type EntryPeople = { ids: readonly string[] } | { all: true; only?: { types: readonly string[]; from: Date; to: Date } };
 
 /** One entry of one child as the reader may see it. Content columns are null (or empty) unless access is 'full'. */
 export interface VisibleEntry {
@@ -124,11 +128,16 @@ function membersCte(ids: readonly string[]): RawBuilder<unknown> {
 }
 
 /** Every child: each record that a merge folded into another is read as the group's surviving record. */
-function allCte(): RawBuilder<unknown> {
+function allCte(only?: { types: readonly string[]; from: Date; to: Date }): RawBuilder<unknown> {
+  const narrowed = only
+    ? sql`WHERE ep.event_id IN (SELECT x.id FROM event x WHERE x.event_type_code = ANY(${sql.val([...only.types])}::text[])
+        AND x.occurred_at >= ${only.from} AND x.occurred_at < ${only.to})`
+    : sql``;
   return sql`${mergeGroups(sql`(SELECT a AS s FROM active UNION SELECT b FROM active) merged`)},
     links AS (
       SELECT coalesce(c.anchor, ep.person_id) AS anchor, ep.event_id, array_agg(ep.role) AS roles
       FROM event_person ep LEFT JOIN canon c ON c.seed = ep.person_id
+      ${narrowed}
       GROUP BY 1, ep.event_id
     )`;
 }
@@ -186,7 +195,7 @@ export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder
       OFFSET 0`;
     roles = sql`ARRAY(SELECT DISTINCT ep.role FROM event_person ep WHERE ep.event_id = s.id AND ep.person_id = ANY(${group}) ORDER BY 1)`;
   } else {
-    const membership = 'all' in people ? allCte() : membersCte(people.ids);
+    const membership = 'all' in people ? allCte(people.only) : membersCte(people.ids);
     inner = sql`WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${membership}
       SELECT l.anchor, l.roles, ${ENTRY_COLUMNS}, ${access} AS access
       FROM links l JOIN event e ON e.id = l.event_id ${ENTRY_JOINS}`;
@@ -266,4 +275,14 @@ export function entriesById(reader: EntryReader): RawBuilder<EntryById> {
       CASE WHEN s.access = 'full' THEN s.summary END AS summary,
       CASE WHEN s.access = 'full' THEN s.reliability END AS reliability
     FROM (SELECT ${ENTRY_COLUMNS}, ${access} AS access FROM event e ${ENTRY_JOINS}) s)`;
+}
+
+/**
+ * Every person record folded into another by a merge in force, with its child's surviving record:
+ * rows (seed, anchor). A reader of a table keyed by person record maps through it (records not listed
+ * are their own child) so that merged records count as one child.
+ */
+export function mergedRecordAnchorsSql(): RawBuilder<{ seed: string; anchor: string }> {
+  return sql<{ seed: string; anchor: string }>`(WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${mergeGroups(sql`(SELECT a AS s FROM active UNION SELECT b FROM active) merged`)}
+    SELECT seed, anchor FROM canon WHERE seed <> anchor)`;
 }

@@ -1,0 +1,295 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { uniqueBorough } from '../../../../test/considerations-helpers.js';
+import { involve, makeEvent, makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
+import { suppressColumn } from '../../../domain/oversight/suppression.js';
+
+// Every figure of the dashboards against a count made here, by plain logic, from a small partnership
+// seeded here: children of known sex, ethnicity and age, with entries, missing episodes and interviews,
+// plan actions, considerations, offers, transfers and alerts, some outside the period or the
+// partnership, and two records merged into one child. Figures are read over HTTP from the CSV export.
+
+const DAY = 86_400_000;
+const today = new Date().toISOString().slice(0, 10);
+const daysAgo = (n: number) => new Date(Date.now() - n * DAY);
+const ETHNICITIES = ['WBRI', 'BCRB', 'BAFR', 'APKN', 'MWBC'] as const;
+const GROUP: Record<string, string> = { WBRI: 'White', BCRB: 'Black, Black British, Caribbean or African', BAFR: 'Black, Black British, Caribbean or African', APKN: 'Asian or Asian British', MWBC: 'Mixed or multiple ethnic groups' };
+
+/** Parses the export's CSV (quoted fields may hold commas; no line breaks in these tables) into rows after the title line. */
+function csvRows(text: string): string[][] {
+  return text.trim().split('\r\n').slice(1).map((line) => [...line.matchAll(/("(?:[^"]|"")*"|[^,]*)(,|$)/g)].filter((m) => m.index! < line.length || m[1] !== '')
+    .map((m) => (m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replace(/""/g, '"') : m[1]!)));
+}
+
+describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
+  const t = useTestApp();
+
+  it('suppresses a lone small cell with a second cell, or the total when there is none', () => {
+    expect(suppressColumn([3, 10, 20])).toEqual({ cells: ['small', 'secondary', null], totalWithheld: false });
+    expect(suppressColumn([3, 2, 20])).toEqual({ cells: ['small', 'small', null], totalWithheld: false });
+    expect(suppressColumn([3, 0, 0])).toEqual({ cells: ['small', null, null], totalWithheld: true });
+    expect(suppressColumn([0, 7, 9])).toEqual({ cells: [null, null, null], totalWithheld: false });
+  });
+
+  it('counts every tile as the seeded data says, breaks the cohort down with suppression, and shows children only to those who may see them', async () => {
+    const borough = uniqueBorough();
+    const csc = await makeOrg(t.db, 'childrens_social_care', borough);
+    const school = await makeOrg(t.db, 'school', borough);
+    const elsewhere = await makeOrg(t.db, 'childrens_social_care', uniqueBorough());
+    const partnershipId = (await t.db.selectFrom('organisation_partnership').select('partnership_id').where('organisation_id', '=', csc.id).executeTakeFirstOrThrow()).partnership_id;
+    const otherPartnership = (await t.db.selectFrom('organisation_partnership').select('partnership_id').where('organisation_id', '=', elsewhere.id).executeTakeFirstOrThrow()).partnership_id;
+    const team = await makeTeam(t.db, csc.id);
+    const lead = await makeUser(t.db, { organisationId: csc.id, roles: ['partnership_lead'] });
+    const manager = await makeUser(t.db, { organisationId: csc.id, roles: ['team_manager'], teamId: team.id });
+    const worker = await makeUser(t.db, { organisationId: csc.id, teamId: team.id });
+    const practitioner = await makeUser(t.db, { organisationId: csc.id });
+    const teacher = await makeUser(t.db, { organisationId: school.id });
+    await t.db.insertInto('population_baseline').values([
+      { partnership_id: partnershipId, dimension: 'sex', category: 'female', children: 5000, source: 'Synthetic test baseline', updated_by_user_id: lead.id },
+      { partnership_id: partnershipId, dimension: 'sex', category: 'male', children: 5200, source: 'Synthetic test baseline', updated_by_user_id: lead.id },
+    ]).execute();
+
+    // 30 children in the partnership and 3 in another; child i's sex, ethnicity and age follow i.
+    type Child = { id: string; here: boolean; sex: string; group: string; age: number };
+    const children: Child[] = [];
+    for (let i = 0; i < 33; i += 1) {
+      const age = 8 + (i % 10);
+      const dob = `${new Date().getUTCFullYear() - age - 1}-01-01`;
+      const person = await makePerson(t.db, { given: `Dash${i}`, dob });
+      const sex = i % 10 === 3 || i % 10 === 7 ? 'female' : 'male';
+      const ethnicity = ETHNICITIES[i % 5]!;
+      const here = i < 30;
+      await t.db.updateTable('person').set({ sex, ethnicity }).where('id', '=', person.id).execute();
+      await t.db.insertInto('person_address').values({ person_id: person.id, line1: `${i} Synthetic Road`, borough: here ? borough : 'Elsewhere-on-Test', valid_from: '2020-01-01' }).execute();
+      children.push({ id: person.id, here, sex, group: GROUP[ethnicity]!, age });
+    }
+    // A second record of child 0 (no address), merged into it: its entries are child 0's.
+    const duplicate = await makePerson(t.db, { given: 'Dash0' });
+    await t.db.insertInto('person_merge').values({ survivor_person_id: children[0]!.id, merged_person_id: duplicate.id, reason: 'Synthetic duplicate' }).execute();
+
+    // Cohort: entries of extra-familial harm. Who, which type, how long ago.
+    const efh: { child: number | 'dup'; type: string; days: number }[] = [];
+    for (let i = 0; i < 33; i += 1) {
+      if (i % 3 === 0) efh.push({ child: i, type: 'criminal_exploitation_concern', days: 10 + i });
+      if (i % 4 === 1) efh.push({ child: i, type: 'county_lines_concern', days: 40 + i });
+      if (i % 7 === 2) efh.push({ child: i, type: 'online_harm_reported', days: 400 }); // before the period
+    }
+    efh.push({ child: 'dup', type: 'county_lines_concern', days: 5 });
+    const factorOf: Record<string, string> = { criminal_exploitation_concern: 'criminal_exploitation', county_lines_concern: 'county_lines', online_harm_reported: 'online_harm' };
+    for (const e of efh) {
+      await makeEvent(t.db, { personId: e.child === 'dup' ? duplicate.id : children[e.child]!.id, organisationId: csc.id, type: e.type, occurredAt: daysAgo(e.days).toISOString() });
+    }
+    const counted = efh.filter((e) => e.days < 365 && (e.child === 'dup' || children[e.child]!.here));
+    const childKey = (c: number | 'dup') => (c === 'dup' ? 0 : c);
+    const cohortKids = new Set(counted.map((e) => childKey(e.child)));
+    // The implied factors of each type, as the vocabulary publishes them, for the expected rows.
+    const implied = new Map((await t.db.selectFrom('event_type').select(['code', 'implies_factors']).where('code', 'in', Object.keys(factorOf)).execute()).map((r) => [r.code, r.implies_factors]));
+    const EFH = ['criminal_exploitation', 'sexual_exploitation', 'county_lines', 'trafficking_modern_slavery', 'gang_association', 'peers_of_concern', 'online_harm', 'carrying_weapon'];
+    const expectCohort = new Map<string, { items: number; kids: Set<number> }>();
+    for (const e of counted) {
+      for (const f of implied.get(e.type)!.filter((x) => EFH.includes(x))) {
+        const row = expectCohort.get(f) ?? { items: 0, kids: new Set<number>() };
+        row.items += 1;
+        row.kids.add(childKey(e.child));
+        expectCohort.set(f, row);
+      }
+    }
+
+    // Exclusions: suspensions for every fifth child, a permanent exclusion for child 4 and one outside the partnership.
+    const exclusions = [0, 5, 10, 15, 20, 25].map((i) => ({ child: i, type: 'suspension' })).concat([{ child: 4, type: 'permanent_exclusion' }, { child: 31, type: 'suspension' }]);
+    for (const x of exclusions) await makeEvent(t.db, { personId: children[x.child]!.id, organisationId: school.id, type: x.type, occurredAt: daysAgo(20).toISOString() });
+
+    // Missing episodes: returned 10 days ago, with interviews in each state.
+    const episodes: { child: number; label: string }[] = [];
+    const states = ['completed_in_time', 'completed_late', 'declined', 'overdue', 'overdue', 'completed_in_time'];
+    for (let i = 0; i < 12; i += 1) {
+      const label = states[i % states.length]!;
+      const child = i + 2;
+      const ev = await makeEvent(t.db, { personId: children[child]!.id, organisationId: csc.id, type: 'missing_episode', occurredAt: daysAgo(11).toISOString() });
+      const returned = daysAgo(10);
+      const episode = await t.db.insertInto('missing_episode').values({ person_id: children[child]!.id, event_id: ev.id, organisation_id: csc.id, source: 'form', reported_missing_at: daysAgo(11), returned_at: returned, returned_precision: 'time' })
+        .returning('id').executeTakeFirstOrThrow();
+      const completed = label === 'completed_in_time' ? new Date(returned.getTime() + 24 * 3600_000) : label === 'completed_late' ? new Date(returned.getTime() + 100 * 3600_000) : null;
+      const interview = await t.db.insertInto('return_interview').values({
+        episode_id: episode.id, person_id: children[child]!.id, due_at: new Date(returned.getTime() + 72 * 3600_000),
+        completed_at: completed, completed_by_kind: completed ? 'allocated_worker' : null,
+        outcome: label === 'declined' ? 'declined' : null, outcome_at: label === 'declined' ? daysAgo(9) : null, declined_reason: label === 'declined' ? 'Synthetic reason' : null,
+      }).returning('id').executeTakeFirstOrThrow();
+      if (label === 'declined') await t.db.insertInto('return_interview_outcome').values({ interview_id: interview.id, person_id: children[child]!.id, outcome: 'declined', outcome_at: daysAgo(9) }).execute();
+      episodes.push({ child, label });
+    }
+
+    // Plan actions: overdue ones owned by the social care service and the school, one done today (overdue a week ago), one not yet due.
+    const plan = async (child: number) => (await t.db.insertInto('risk_plan').values({ person_id: children[child]!.id, organisation_id: csc.id, created_by_user_id: worker.id, worries: 'Synthetic worries', goals: 'Synthetic goals', next_review_on: today, review_every_weeks: 6 })
+      .returning('id').executeTakeFirstOrThrow()).id;
+    const actions: { child: number; owner: 'csc' | 'school'; due: number; doneToday?: boolean }[] = [
+      { child: 1, owner: 'csc', due: 20 }, { child: 2, owner: 'csc', due: 15 }, { child: 3, owner: 'csc', due: 30 }, { child: 6, owner: 'csc', due: 9 },
+      { child: 7, owner: 'csc', due: 12 }, { child: 8, owner: 'csc', due: 25 }, { child: 9, owner: 'school', due: 14 }, { child: 11, owner: 'school', due: 14, doneToday: true },
+      { child: 12, owner: 'csc', due: -5 }, { child: 32, owner: 'csc', due: 20 },
+    ];
+    for (const a of actions) {
+      const owner = a.owner === 'csc' ? worker : teacher;
+      const action = await t.db.insertInto('plan_action').values({
+        plan_id: await plan(a.child), kind: 'supportive', description: 'Synthetic action', owner_user_id: owner.id, owner_organisation_id: owner.organisationId,
+        due_on: daysAgo(a.due).toISOString().slice(0, 10), created_by_user_id: worker.id, created_at: daysAgo(60),
+        ...(a.doneToday ? { status: 'done', completed_at: new Date() } : {}),
+      }).returning('id').executeTakeFirstOrThrow();
+      if (a.doneToday) await t.db.insertInto('plan_action_status_change').values({ action_id: action.id, status: 'done', changed_by_user_id: owner.id }).execute();
+    }
+
+    // Considerations raised in the period, decided or not; one raised before it.
+    const ruleVersion = (await t.db.selectFrom('rule_version').select('id').limit(1).executeTakeFirstOrThrow()).id;
+    const anyEvent = (await makeEvent(t.db, { personId: children[0]!.id, organisationId: csc.id, type: 'youth_club_attendance', occurredAt: daysAgo(3).toISOString() })).id;
+    const considerations: { child: number; decision: string | null; days: number }[] = [];
+    for (let i = 0; i < 14; i += 1) considerations.push({ child: i, decision: i < 6 ? 'offer_of_help' : i < 8 ? 'no_action' : null, days: 30 });
+    considerations.push({ child: 20, decision: null, days: 400 });
+    for (const c of considerations) {
+      const row = await t.db.insertInto('consideration').values({
+        person_id: children[c.child]!.id, rule_version_id: ruleVersion, evidence_key: `dash-${c.child}-${c.days}`, matched_event_ids: [anyEvent], explanation: 'Synthetic', recipient_kind: 'unrouted', created_via: 'event', created_at: daysAgo(c.days),
+      }).returning('id').executeTakeFirstOrThrow();
+      if (c.decision) await t.db.insertInto('consideration_decision').values({ consideration_id: row.id, decision: c.decision, service: c.decision === 'offer_of_help' ? 'Synthetic service' : null, reason: c.decision === 'no_action' ? 'Synthetic reason' : null, decided_by_user_id: worker.id, organisation_id: csc.id }).execute();
+    }
+
+    // Offers answered in the period.
+    const offers: { child: number; response: 'accepted' | 'declined' | 'not_taken_up'; barrier: 'accessibility' | 'acceptability' | null }[] = [];
+    for (let i = 0; i < 16; i += 1) offers.push({ child: i + 1, response: i < 9 ? 'accepted' : i < 14 ? 'declined' : 'not_taken_up', barrier: i < 9 ? null : i < 12 ? 'accessibility' : i < 14 ? 'acceptability' : null });
+    for (const o of offers) {
+      await t.db.insertInto('offer_of_help').values({
+        person_id: children[o.child]!.id, service_name: 'Synthetic service', organisation_id: csc.id, created_by_user_id: worker.id, offered_on: daysAgo(20).toISOString().slice(0, 10), mode: 'face_to_face',
+        response: o.response, barrier: o.barrier, own_words: o.response === 'accepted' ? null : 'Synthetic words', responded_at: daysAgo(15),
+      }).execute();
+    }
+
+    // Transfers into the partnership: waiting, escalated, decided; and one to the other partnership.
+    const transfers: { child: number; to: string; status: 'waiting' | 'accepted'; escalated: boolean }[] = [
+      ...[13, 14, 15, 16, 17, 18].map((c) => ({ child: c, to: partnershipId, status: 'waiting' as const, escalated: false })),
+      { child: 19, to: partnershipId, status: 'waiting', escalated: true }, { child: 21, to: partnershipId, status: 'accepted', escalated: false },
+      { child: 32, to: otherPartnership, status: 'waiting', escalated: false },
+    ];
+    for (const x of transfers) {
+      await t.db.insertInto('transfer').values({
+        person_id: children[x.child]!.id, from_partnership_id: x.to === partnershipId ? otherPartnership : partnershipId, to_partnership_id: x.to, status: x.status, opened_at: daysAgo(10),
+        escalated_at: x.escalated ? daysAgo(2) : null, decided_at: x.status === 'accepted' ? daysAgo(1) : null,
+      }).execute();
+    }
+
+    // Alerts: acknowledged within a day, late, or not yet.
+    const alerts: { child: number; ack: number | null }[] = [];
+    for (let i = 0; i < 11; i += 1) alerts.push({ child: i, ack: i < 6 ? 2 : i < 8 ? 40 : null });
+    for (const a of alerts) {
+      const created = daysAgo(5);
+      const entry = await makeEvent(t.db, { personId: children[a.child]!.id, organisationId: school.id, type: 'youth_club_attendance', occurredAt: daysAgo(6).toISOString() });
+      await t.db.insertInto('alert').values({
+        recipient_user_id: worker.id, person_id: children[a.child]!.id, event_id: entry.id, kind: 'significant_entry', reasons: ['synthetic'], created_at: created,
+        acknowledged_at: a.ack === null ? null : new Date(created.getTime() + a.ack * 3600_000),
+      }).execute();
+    }
+
+    const leadSession = await signIn(t.app, lead.email);
+    const csv = async (cookie: string, tile: string, table = 'counts', asOf = today, label?: string) => {
+      const res = await t.app.inject({ method: 'GET', url: `/oversight/tiles/${tile}/export.csv?asOf=${asOf}&table=${table}${label ? `&label=${label}` : ''}`, headers: { cookie } });
+      expect(res.statusCode).toBe(200);
+      return csvRows(res.body);
+    };
+
+    /** The expected table of a tile: per label, items and distinct children, suppressed by plain rules, and the total. */
+    const expectTable = async (tile: string, items: { child: number; label: string }[], labelText: Record<string, string>, asOf = today) => {
+      const rows = await csv(leadSession.cookie, tile, 'counts', asOf);
+      const body = rows.slice(1, -1);
+      const total = rows.at(-1)!;
+      for (const [code, text] of Object.entries(labelText)) {
+        const mine = items.filter((x) => x.label === code);
+        const row = body.find((r) => r[0] === text);
+        expect(row, `${tile}: ${text}`).toBeDefined();
+        const n = mine.length;
+        const kids = new Set(mine.map((x) => x.child)).size;
+        if (n > 0 && n < 5) expect(row![1], `${tile}: ${text} withheld`).toBe('[c]');
+        else if (row![1] !== '[c]') expect(Number(row![1]), `${tile}: ${text} items`).toBe(n);
+        if (row![2] !== '[c]') expect(Number(row![2]), `${tile}: ${text} children`).toBe(kids);
+        else expect(n > 0, `${tile}: ${text} children withheld only when there are some`).toBe(true);
+      }
+      // A withheld count is never alone in its column (it would be the total less the others).
+      for (const col of [1, 2]) expect(body.filter((r) => r[col] === '[c]').length, `${tile} column ${col}`).not.toBe(1);
+      const all = new Set(items.map((x) => x.child)).size;
+      if (total[1] !== '[c]') expect(Number(total[1])).toBe(items.length);
+      if (total[2] !== '[c]') expect(Number(total[2])).toBe(all);
+      return { body, total };
+    };
+
+    // The cohort, by harm; the total counts each child once (child 0 through both records).
+    const cohortItems = [...expectCohort.entries()].flatMap(([f, v]) => Array.from({ length: v.items }, (_, k) => ({ child: [...v.kids][k % v.kids.size]!, label: f })));
+    const cohort = await expectTable('cohort', cohortItems, { criminal_exploitation: 'Criminal exploitation', county_lines: 'County lines', online_harm: 'Online harm' });
+    expect(Number(cohort.total[2])).toBe(cohortKids.size);
+    for (const [f, v] of expectCohort) {
+      const text = { criminal_exploitation: 'Criminal exploitation', county_lines: 'County lines' }[f];
+      if (text && v.kids.size >= 5) expect(Number(cohort.body.find((r) => r[0] === text)![2])).toBe(v.kids.size);
+    }
+    await expectTable('exclusions', exclusions.filter((x) => children[x.child]!.here).map((x) => ({ child: x.child, label: x.type })), { suspension: 'Suspension', permanent_exclusion: 'Permanent exclusion' });
+    await expectTable('missing', episodes, { completed_in_time: 'Completed within 72 hours', completed_late: 'Completed after 72 hours', declined: 'Declined', overdue: 'Not completed, past 72 hours', due: 'Not completed, within 72 hours' });
+    const overdue = (asOfDays: number) => actions.filter((a) => children[a.child]!.here && a.due > asOfDays && (!a.doneToday || asOfDays > 0))
+      .map((a) => ({ child: a.child, label: a.owner === 'csc' ? csc.name : school.name }));
+    await expectTable('overdue-actions', overdue(0), { [csc.name]: csc.name, [school.name]: school.name });
+    // As of a week ago the action done today was still open and overdue; the one due five days ahead was not due.
+    const weekAgo = daysAgo(7).toISOString().slice(0, 10);
+    await expectTable('overdue-actions', overdue(7), { [csc.name]: csc.name }, weekAgo);
+    await expectTable('considerations', considerations.filter((c) => c.days < 365).map((c) => ({ child: c.child, label: c.decision ?? 'undecided' })), { offer_of_help: 'Offer of help', no_action: 'No action', undecided: 'Awaiting a decision', already_in_hand: 'Already in hand' });
+    await expectTable('offers', offers.map((o) => ({ child: o.child, label: o.response === 'accepted' ? 'accepted' : o.barrier ?? 'no_barrier' })), { accepted: 'Accepted', accessibility: 'Not accepted: accessibility', acceptability: 'Not accepted: acceptability', no_barrier: 'Not accepted: no barrier given', awareness: 'Not accepted: awareness' });
+    await expectTable('transfers', transfers.filter((x) => x.to === partnershipId && x.status === 'waiting').map((x) => ({ child: x.child, label: x.escalated ? 'escalated' : 'waiting' })), { waiting: 'Waiting', escalated: 'Waiting, escalated' });
+    await expectTable('alerts', alerts.map((a) => ({ child: a.child, label: a.ack === null ? 'not_yet' : a.ack <= 24 ? 'in_time' : 'late' })), { in_time: 'In time', late: 'Late', not_yet: 'Not acknowledged' });
+
+    // The cohort by sex: the female children (fewer than five) are withheld, and so is the male count beside them.
+    const bySex = await csv(leadSession.cookie, 'cohort', 'sex');
+    const kids = [...cohortKids].map((i) => children[i]!);
+    const female = kids.filter((c) => c.sex === 'female').length;
+    const male = kids.filter((c) => c.sex === 'male').length;
+    expect(female).toBeGreaterThan(0);
+    expect(female).toBeLessThan(5);
+    expect(bySex.find((r) => r[0] === 'female')![1]).toBe('[c]');
+    expect(bySex.find((r) => r[0] === 'male')![1]).toBe('[c]'); // secondary: else male = total − female
+    expect(bySex.find((r) => r[0] === 'male')![3]).toBe(''); // and no rate that would give it back
+    expect(Number(bySex.at(-1)![1])).toBe(kids.length);
+    expect(male + female).toBe(kids.length);
+    // By ethnic group, counted here; shown groups carry their count.
+    const byEthnicity = await csv(leadSession.cookie, 'cohort', 'ethnicity_group');
+    for (const r of byEthnicity.slice(1, -1)) {
+      const n = kids.filter((c) => c.group === r[0]).length;
+      if (r[1] === '[c]') expect(n).toBeGreaterThan(0);
+      else expect(Number(r[1]), r[0]).toBe(n);
+    }
+    expect(byEthnicity.slice(1, -1).filter((r) => r[1] === '[c]').length).not.toBe(1);
+
+    // The page: charts and tables for every tile; one access-log row, with no child named.
+    const page = await t.app.inject({ method: 'GET', url: `/oversight?asOf=${today}`, headers: { cookie: leadSession.cookie } });
+    expect(page.statusCode).toBe(200);
+    expect((page.body.match(/<svg /g) ?? []).length).toBe(8);
+    const tilePage = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort?asOf=${today}`, headers: { cookie: leadSession.cookie } });
+    expect(tilePage.statusCode).toBe(200);
+    expect(tilePage.body).toContain('Trend');
+
+    // Drill-down: the lead sees no child; the team manager sees the team's children only, each view logged.
+    await involve(t.db, { personId: children[0]!.id, organisationId: csc.id, userId: worker.id });
+    await involve(t.db, { personId: children[3]!.id, organisationId: csc.id, userId: practitioner.id });
+    const leadList = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort/children?asOf=${today}`, headers: { cookie: leadSession.cookie } });
+    expect(leadList.statusCode).toBe(200);
+    expect(leadList.body).not.toContain('/people/');
+    const managerSession = await signIn(t.app, manager.email);
+    const before = Number((await t.db.selectFrom('access_log').select(sql<string>`coalesce(max(id), 0)`.as('m')).executeTakeFirstOrThrow()).m);
+    const list = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort/children?asOf=${today}`, headers: { cookie: managerSession.cookie } });
+    expect(list.statusCode).toBe(200);
+    expect(list.body).toContain(`/people/${children[0]!.id}`);
+    expect(list.body).not.toContain(`/people/${children[3]!.id}`);
+    const logged = await t.db.selectFrom('access_log').select(['person_id', 'action']).where('id', '>', before).where('user_id', '=', manager.id).execute();
+    expect(logged).toEqual([{ person_id: children[0]!.id, action: 'oversight.children.read' }]);
+
+    // Denied: a practitioner (no dashboard role) is refused with a denied row and 404, as for a missing page.
+    const practitionerSession = await signIn(t.app, practitioner.email);
+    for (const url of ['/oversight', '/oversight/tiles/cohort', '/oversight/tiles/cohort/children', '/oversight/tiles/cohort/export.csv']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { cookie: practitionerSession.cookie } });
+      expect(res.statusCode, url).toBe(404);
+    }
+    const deniedRows = await t.db.selectFrom('access_log').select('action').where('user_id', '=', practitioner.id).where('outcome', '=', 'denied').execute();
+    expect(deniedRows.map((r) => r.action).sort()).toEqual(['oversight.children.read', 'oversight.dashboard.read', 'oversight.dashboard.read', 'oversight.export']);
+    const signedOut = await t.app.inject({ method: 'GET', url: '/oversight' });
+    expect(signedOut.statusCode).toBe(401);
+  });
+});
