@@ -13,6 +13,7 @@ Commands:
   partnership list | add --code C --name N --borough B | join --organisation ORG_ID --partnership C
                                             partnerships in this deployment: list, add for new boroughs, add a member organisation
   import FILE|DIR... --org ORG_ID [--format F] [--mapping FILE]   import agency files (jsonl, csv, cin-xml, ssda903); jigsaw import --help
+  export --org ORG_ID [--out FILE] | --partnership CODE --out DIR   an organisation's (or a partnership's) records in the interchange format
   identity reindex                          rebuild every person's stored blocking keys (after the blocking rules change)
   identity train [--sample N] [--seed S]   train and store a new linkage model from the agency records held
   outbox status | retry (ID...|--all) | run   work queued after changes (rules, uploaded imports): counts, dead items, retry
@@ -34,6 +35,10 @@ async function main(argv: string[]): Promise<number> {
     // import has its own options (format, mapping, encoding), so it parses its arguments itself.
     const { runImportCommand } = await import('./commands/import.js');
     return runImportCommand(loadConfig(), rest);
+  }
+  if (command === 'export') {
+    const { runExportCommand } = await import('./commands/export.js');
+    return runExportCommand(loadConfig(), rest);
   }
   if (command === 'outbox') {
     const { runOutboxCommand } = await import('./commands/outbox.js');

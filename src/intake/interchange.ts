@@ -74,6 +74,10 @@ const eventSchema = z.strictObject({
     policeReference: optionalText(60).describe('The police missing person reference; a found report names the missing report\'s'),
     riskGrading: z.enum(Object.keys(MISSING_RISK_GRADINGS) as [MissingRiskGrading, ...MissingRiskGrading[]]).optional(),
   }).optional().describe('For a missing_episode: the episode as the police know it. A report with foundAt completes the child\'s open episode'),
+  recordedAt: z.string().max(40).optional().describe('When the entry was first recorded (a date-time with a time zone), as a system moving its records keeps it; the time of the import when absent'),
+  correctionReason: optionalText(1000).describe('Why this version of the record corrects the one sent before; "Updated by source system" when absent'),
+  restriction: z.strictObject({ contact: text(300), reason: optionalText(1000) }).optional()
+    .describe('For a restricted entry: whom other organisations should ask, and why it is restricted; the sending organisation and its source system when absent'),
 });
 
 /** One interchange v1 record. */
@@ -174,6 +178,23 @@ function checkMissing(e: z.infer<typeof eventSchema>, errors: FieldProblem[]): s
   });
 }
 
+/** What an export carries beyond the agency's own fields: when recorded, why corrected, whom to ask. Only keys that were sent. */
+function checkProvenance(e: z.infer<typeof eventSchema>, errors: FieldProblem[]): Pick<IncomingEvent, 'recordedAt' | 'correctionReason' | 'restriction'> {
+  const out: Pick<IncomingEvent, 'recordedAt' | 'correctionReason' | 'restriction'> = {};
+  if (e.recordedAt !== undefined) {
+    const r = parseOccurredAt(e.recordedAt);
+    if (!r.ok) errors.push({ field: 'event.recordedAt', reason: r.reason });
+    else if (r.precision !== 'time') errors.push({ field: 'event.recordedAt', reason: 'must be a date and time with a time zone (2026-03-01T14:30:00Z)' });
+    else out.recordedAt = r.at;
+  }
+  if (e.correctionReason) out.correctionReason = e.correctionReason;
+  if (e.restriction) {
+    if ((e.sensitivity ?? 'standard') !== 'restricted') errors.push({ field: 'event.restriction', reason: 'is only for an entry whose sensitivity is restricted' });
+    else out.restriction = { contact: e.restriction.contact, reason: e.restriction.reason || null };
+  }
+  return out;
+}
+
 /** Checks one parsed JSON value as an interchange v1 record: the record, or every problem with it. */
 export function checkInterchangeRecord(value: unknown): { record: IntakeRecord | null; errors: FieldProblem[]; warnings: FieldProblem[]; recordId: string | null } {
   const recordId = typeof (value as { recordId?: unknown })?.recordId === 'string' ? (value as { recordId: string }).recordId : null;
@@ -198,12 +219,13 @@ export function checkInterchangeRecord(value: unknown): { record: IntakeRecord |
   if (!when.ok) errors.push({ field: 'event.occurredAt', reason: when.reason });
   const grading = checkGrading(e.grading, errors);
   const missingLines = checkMissing(e, errors);
+  const provenance = checkProvenance(e, errors);
   if (errors.length || !when.ok) return { record: null, errors, warnings, recordId };
   const narrative = [e.narrative?.trim() || null, missingLines.length ? missingLines.join('\n') : null].filter(Boolean).join('\n\n') || null;
   const event: IncomingEvent = {
     code: e.code || null, agencyCode: e.agencyCode || null, occurredAt: when.at, precision: e.precision ?? when.precision,
     summary: e.summary, narrative, place: e.place || null, factorCodes: [...new Set(e.factorCodes ?? [])],
-    sensitivity: e.sensitivity ?? 'standard', reliability: e.reliability ?? 'reported', grading,
+    sensitivity: e.sensitivity ?? 'standard', reliability: e.reliability ?? 'reported', grading, ...provenance,
   };
   return {
     record: { organisationId: r.organisation, sourceSystem: r.sourceSystem, recordId: r.recordId, person, role: r.role ?? 'subject', event, otherPeople },

@@ -63,6 +63,15 @@ export interface IncomingEvent {
   sensitivity: 'standard' | 'restricted';
   reliability: 'confirmed' | 'reported' | 'unverified';
   grading: Grading | null;
+  /**
+   * Provenance an export carries (a lossless move between systems); each key is present only when
+   * sent, so records without them hash as they always have. recordedAt: when the entry was first
+   * recorded; correctionReason: why this version corrects the one before; restriction: whom to ask
+   * about a restricted entry, and why it is restricted.
+   */
+  recordedAt?: string;
+  correctionReason?: string;
+  restriction?: { contact: string; reason: string | null };
 }
 
 /** A normalised agency record: who sent it, about whom, and what happened (or only who, for a demographics row). */

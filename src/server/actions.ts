@@ -12,6 +12,7 @@ export type Action =
   | 'event.record'
   | 'event.correct'
   | 'intake.import'
+  | 'export.records'
   | 'intake.person'
   | 'intake.report.read'
   | 'intake.mapping.write'

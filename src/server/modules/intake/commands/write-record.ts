@@ -171,11 +171,12 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
     const people = [{ personId: subject.personId, role: record.role }, ...others.map((o) => ({ personId: o.personId, role: o.role }))];
     const [entry] = await appendEntries(trx, [{
       organisationId: ctx.organisationId, eventTypeCode: typed.code, vocabularyVersion: typed.version, occurredAt: e.occurredAt, occurredPrecision: e.precision,
+      ...(e.recordedAt ? { recordedAt: e.recordedAt } : {}),
       recordedByUserId: ctx.actor?.kind === 'user' ? ctx.actor.userId : null, apiKeyId: ctx.actor?.kind === 'system' ? ctx.actor.apiKeyId : null,
       recordedVia: 'import', sourceSystem: record.sourceSystem, sourceRecordId: record.recordId,
       summary: e.summary, narrative: e.narrative, place: e.place, factorCodes: typed.factors, sensitivity: e.sensitivity, reliability: e.reliability,
-      supersedes, correctionReason: supersedes ? 'Updated by source system' : null, people,
-      restriction: e.sensitivity === 'restricted' ? { contact: `${ctx.organisationName} (${record.sourceSystem})`, reason: 'Marked restricted by the source system' } : null,
+      supersedes, correctionReason: supersedes ? (e.correctionReason ?? 'Updated by source system') : null, people,
+      restriction: e.sensitivity === 'restricted' ? (e.restriction ?? { contact: `${ctx.organisationName} (${record.sourceSystem})`, reason: 'Marked restricted by the source system' }) : null,
       grading: e.grading
         ? { system: e.grading.system, sourceEvaluation: e.grading.sourceEvaluation, intelligenceEvaluation: e.grading.intelligenceEvaluation, handlingCode: e.grading.handlingCode, handlingConditions: e.grading.handlingConditions }
         : null,
