@@ -1,6 +1,6 @@
 /**
  * The practitioner's journey in a real browser (Debian's Chromium, driven by playwright-core):
- * sign in, see "My children", find a child by a misspelt name, read the person page (SVG timeline
+ * sign in, see "My children" on the home page, find a child by a misspelt name, read the person page (SVG timeline
  * and chronology), filter the chronology, and record an event through the form (first with
  * mistakes, then properly).
  *
@@ -151,7 +151,7 @@ describe('the practitioner journey in Chromium (PGlite)', () => {
     await page.getByLabel('Email address').fill(user.email);
     await page.getByLabel('Password').fill(TEST_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.locator('h1', { hasText: 'My children' }).waitFor();
+    await page.locator('h2', { hasText: 'My children' }).waitFor();
     await settled(page);
   }
 
@@ -167,19 +167,19 @@ describe('the practitioner journey in Chromium (PGlite)', () => {
       expect(await page.title()).toBe('Sign in – Jigsaw');
       await expectAccessible(page, 'the sign-in page');
 
-      // 2. Sign in and land on "My children", which lists the child.
+      // 2. Sign in and land on the home page, whose "My children" lists the child.
       await page.getByLabel('Email address').fill(user.email);
       await page.getByLabel('Password').fill(TEST_PASSWORD);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.locator('h1', { hasText: 'My children' }).waitFor();
+      await page.locator('h2', { hasText: 'My children' }).waitFor();
       await settled(page);
       expect(new URL(page.url()).pathname).toBe('/');
-      expect(await page.title()).toBe('My children – Jigsaw');
+      expect(await page.title()).toBe('Home – Jigsaw');
       const childLink = page.locator('table.govuk-table a.govuk-link', { hasText: GIVEN });
       expect(await childLink.count()).toBe(1);
       expect(await childLink.textContent()).toContain(FAMILY);
       expect(await childLink.getAttribute('href')).toBe(`/people/${childId}`);
-      await expectAccessible(page, 'the home page (My children)');
+      await expectAccessible(page, 'the home page');
 
       // 3. Find a person, with the name misspelt.
       await page.getByRole('link', { name: 'Find a person' }).click();

@@ -45,7 +45,7 @@ describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
   /** Signs in through the real forms (with the second factor where the role needs one), then carries the session into the browser. */
   async function signedIn(email: string): Promise<Page> {
     const page = await pageSignedInAs(t.app, browser, base, email);
-    await page.locator('h1', { hasText: 'My children' }).waitFor();
+    await page.locator('h1', { hasText: 'Home' }).waitFor();
     return page;
   }
 
