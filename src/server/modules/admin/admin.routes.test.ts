@@ -3,6 +3,7 @@ import { auditRowsFor, involve, lastAuditId, makeOrg, makePerson, makeTeam, make
 import { importText, policeRecord, toJsonl } from '../../../../test/intake-helpers.js';
 import { accessHistory } from '../transparency/transparency.queries.js';
 import { ACCESS_LOG_PAGE_SIZE } from './admin.routes.js';
+import { personReference } from '../../../domain/person-reference.js';
 
 describe(`who has seen a record on ${TEST_ENGINE}`, () => {
   const t = useTestApp();
@@ -135,5 +136,66 @@ describe(`who has seen a record on ${TEST_ENGINE}`, () => {
     const d = await signIn(t.app, dpo.email);
     const page = await get(d.cookie, { person: listed, user: manager.id });
     expect(page.body).toContain('GET /intake/batches/:batchId/report.csv');
+  });
+});
+
+describe(`finding a person for their access history on ${TEST_ENGINE}`, () => {
+  const t = useTestApp();
+  const get = (cookie: string, query: Record<string, string>) =>
+    t.app.inject({ method: 'GET', url: `/admin/access-log?${new URLSearchParams(query).toString()}`, headers: { cookie } });
+  const livesIn = (personId: string, borough: string) =>
+    t.db.insertInto('person_address').values({ person_id: personId, line1: '1 Test Road', town: 'Test', postcode: 'ZZ1 1ZZ', borough, valid_from: '2020-01-01', valid_to: null }).execute();
+
+  it('lets the data protection officer find a child of their partnership by name and open the history by reference, logging both', async () => {
+    const org = await makeOrg(t.db, 'childrens_social_care');
+    const dpo = await makeUser(t.db, { organisationId: org.id, roles: ['data_protection_officer'] });
+    const child = await makePerson(t.db, { given: 'Quillon', family: 'Abernathy-Rook', dob: '2011-02-03' });
+    await livesIn(child.id, 'Testborough');
+    const elsewhere = await makePerson(t.db, { given: 'Quillon', family: 'Abernathy-Rook', dob: '2011-02-03' });
+    await livesIn(elsewhere.id, 'Nowhere-on-the-map');
+    const me = await signIn(t.app, dpo.email);
+
+    const since = await lastAuditId(t.db);
+    const found = await get(me.cookie, { name: 'Quilon Abernathy' });
+    expect(found.statusCode).toBe(200);
+    const reference = personReference(child.id);
+    expect(found.body).toContain('1 person found');
+    expect(found.body).toContain(`href="/admin/access-log?person=${reference}"`);
+    expect(found.body).not.toContain(personReference(elsewhere.id));
+    // The DPO sees name, date of birth and reference: nothing of the record.
+    expect(found.body).not.toContain('1 Test Road');
+    const searchRows = (await auditRowsFor(t.db, { since })).filter((r) => r.user_id === dpo.id);
+    expect(searchRows.map((r) => [r.action, r.outcome, (r.detail as { personIds: string[] }).personIds])).toEqual([['person.search', 'allowed', [child.id]]]);
+
+    const history = await get(me.cookie, { person: reference.toLowerCase().replace(/-/g, ' ') });
+    expect(history.statusCode).toBe(200);
+    expect(history.body).toContain(`Who has seen the record of Quillon Abernathy-Rook (${reference})`);
+    const read = (await auditRowsFor(t.db, { since })).filter((r) => r.user_id === dpo.id && r.action === 'access_log.read');
+    expect(read.map((r) => [r.person_id, r.outcome])).toEqual([[child.id, 'allowed']]);
+  });
+
+  it('finds nobody outside what the reader may look up, and explains a reference that is not one', async () => {
+    const org = await makeOrg(t.db, 'childrens_social_care');
+    const team = await makeTeam(t.db, org.id);
+    const manager = await makeUser(t.db, { organisationId: org.id, roles: ['team_manager'], teamId: team.id });
+    const dpo = await makeUser(t.db, { organisationId: org.id, roles: ['data_protection_officer'] });
+    const unseen = await makePerson(t.db, { given: 'Marisol', family: 'Threlkeld' });
+    await livesIn(unseen.id, 'Testborough');
+    const m = await signIn(t.app, manager.email);
+    // A team manager looks up only the children they may see.
+    const none = await get(m.cookie, { name: 'Marisol Threlkeld' });
+    expect(none.statusCode).toBe(200);
+    expect(none.body).toContain('No one you may look up matches that name');
+    const byReference = await get(m.cookie, { person: personReference(unseen.id) });
+    expect(byReference.statusCode).toBe(400);
+    expect(byReference.body).toContain('No one you may look up has that reference');
+    const d = await signIn(t.app, dpo.email);
+    const bad = await get(d.cookie, { person: 'JG-NOT-REAL' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('Enter a person reference like JG-7K3Q-2M9X');
+    // A practitioner is refused the page itself.
+    const practitioner = await makeUser(t.db, { organisationId: org.id });
+    const p = await signIn(t.app, practitioner.email);
+    expect((await get(p.cookie, { name: 'Marisol Threlkeld' })).statusCode).toBe(404);
   });
 });

@@ -7,7 +7,9 @@ import type { AppContext } from '../../context.js';
 import { actorOf, isUuid, routeOf } from '../../request.js';
 import { canReviewIdentity, mayUnmerge } from '../identity/identity.policy.js';
 import { getPersonRecords } from '../identity/identity.queries.js';
-import { ACCESS_LOG_ROLES, authorizePerson, canReadAccessLog } from '../people/people.policy.js';
+import { ACCESS_LOG_ROLES, accessLogLookupIds, authorizePerson, canReadAccessLog } from '../people/people.policy.js';
+import { displayNames, peopleByReference, searchPeople } from '../people/people.queries.js';
+import { idRangeOfReference, personReference } from '../../../domain/person-reference.js';
 import { accessLogPage, type AccessLogFilter, type AccessLogPage } from '../transparency/transparency.queries.js';
 
 /** Rows on one page of "who has seen this record". */
@@ -23,6 +25,7 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     schema: {
       querystring: z.object({
         person: z.string().max(64).optional(),
+        name: z.string().max(200).optional(),
         outcome: z.string().max(10).optional(),
         organisation: z.string().max(64).optional(),
         user: z.string().max(64).optional(),
@@ -41,13 +44,39 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
     const actor = actorOf(request);
     const global = canReadAccessLog(actor);
     const q = request.query;
-    const person = q.person?.trim() ?? '';
+    const typed = q.person?.trim() ?? '';
+    const name = q.name?.trim() ?? '';
     const values = {
       outcome: q.outcome?.trim() ?? '', organisation: q.organisation?.trim() ?? '', user: q.user?.trim() ?? '',
       from: q.from?.trim() ?? '', to: q.to?.trim() ?? '',
     };
     const errors: { href: string; text: string }[] = [];
-    if (person && !isUuid(person)) errors.push({ href: '#person', text: 'Enter a person reference in the format shown on the person page, like 2f1c…' });
+    // A person is named by their short reference (JG-7K3Q-2M9X, on the person page), or found by name; an internal id still works.
+    let person = '';
+    let candidates: { id: string; displayName: string; dateOfBirth: string | null; reference: string }[] = [];
+    const within = accessLogLookupIds(ctx.db, actor);
+    if (typed && isUuid(typed)) person = typed;
+    else if (typed) {
+      const range = idRangeOfReference(typed);
+      const found = range ? await peopleByReference(ctx.db, range, within) : [];
+      if (!range) errors.push({ href: '#person', text: 'Enter a person reference like JG-7K3Q-2M9X, as shown on the person page' });
+      else if (found.length === 0) errors.push({ href: '#person', text: 'No one you may look up has that reference: check it, or find the person by name' });
+      else if (found.length === 1) person = found[0]!.id;
+      else candidates = found.map((c) => ({ ...c, reference: personReference(c.id) }));
+    } else if (name) {
+      if (name.length < 2) errors.push({ href: '#name', text: 'Enter at least 2 letters of the name' });
+      else {
+        const hits = await searchPeople(ctx.db, actor, { name }, 20, within);
+        candidates = hits.map((h) => ({ id: h.id, displayName: h.displayName, dateOfBirth: h.dateOfBirth, reference: personReference(h.id) }));
+      }
+    }
+    if (candidates.length) {
+      // Names and dates of birth shown to tell people apart are a read of each of them.
+      await recordAccess(ctx.db, {
+        actor, action: 'person.search', route: routeOf(request), outcome: 'allowed', requestId: request.id,
+        detail: { purpose: 'access_log', resultCount: candidates.length, personIds: candidates.map((c) => c.id) },
+      });
+    }
     if (values.outcome && values.outcome !== 'allowed' && values.outcome !== 'denied') errors.push({ href: '#outcome', text: 'Choose allowed, refused or any outcome' });
     if (values.organisation && !isUuid(values.organisation)) errors.push({ href: '#organisation', text: 'Choose an organisation from the list' });
     if (values.user && !isUuid(values.user)) errors.push({ href: '#user', text: 'Choose a user from the list' });
@@ -72,10 +101,12 @@ export async function adminRoutes(app: FastifyInstance, ctx: AppContext): Promis
       }
     }
     const pages = result ? Math.max(1, Math.ceil(result.total / ACCESS_LOG_PAGE_SIZE)) : 1;
-    const link = (p: number) => `/admin/access-log?${new URLSearchParams({ person, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v)), page: String(p) }).toString()}`;
+    const reference = person ? personReference(person) : '';
+    const personName = result ? (await displayNames(ctx.db, [person])).get(person) ?? 'Name not recorded' : null;
+    const link = (p: number) => `/admin/access-log?${new URLSearchParams({ person: reference, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v)), page: String(p) }).toString()}`;
     reply.status(errors.length ? 400 : 200);
     return reply.view('admin/views/access-log.njk', {
-      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin', person, values, errors, searched: Boolean(person),
+      user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'admin', person: reference || typed, name, personName, candidates, values, errors, searched: Boolean(person),
       rows: result?.rows ?? [], total: result?.total ?? 0,
       orgItems: [{ value: '', text: 'Any' }, ...(result?.organisations ?? []).map((o) => ({ value: o.id, text: o.name }))],
       userItems: [{ value: '', text: 'Anyone' }, ...(result?.users ?? []).map((u) => ({ value: u.id, text: u.name }))],

@@ -89,3 +89,15 @@ export const BREAK_GLASS_ROLES: readonly Role[] = ['practitioner', 'team_manager
 export function canReadAccessLog(actor: Actor): boolean {
   return actor.kind === 'user' && actor.roles.some((r) => ACCESS_LOG_ROLES.includes(r));
 }
+
+/**
+ * The people whose access history the actor may look up by name or short reference: the
+ * administrator and the data protection officer, the people of their own partnership (they find a
+ * person to read who has seen the record, never the record); anyone else, the people they may see.
+ */
+export function accessLogLookupIds(db: Kysely<Database>, actor: Actor): SelectQueryBuilder<Database, any, { person_id: string }> {
+  if (actor.kind === 'user' && canReadAccessLog(actor)) {
+    return db.selectFrom('person_partnership').select('person_partnership.person_id').where('person_partnership.partnership_id', '=', actor.partnershipId);
+  }
+  return visiblePersonIds(db, actor);
+}

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type SelectQueryBuilder } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import type { Actor } from '../../actor.js';
 import { childRecordSql, entryScope } from '../chronology/chronology.policy.js';
@@ -121,8 +121,11 @@ export interface SearchHit {
   score: number;
 }
 
-/** Finds people the actor may see, by fuzzy name (pg_trgm), date of birth and identifier. */
-export async function searchPeople(db: Kysely<Database>, actor: Actor, criteria: SearchCriteria, limit = 50): Promise<SearchHit[]> {
+/** Finds people the actor may see (or those `within` another scope), by fuzzy name (pg_trgm), date of birth and identifier. */
+export async function searchPeople(
+  db: Kysely<Database>, actor: Actor, criteria: SearchCriteria, limit = 50,
+  within: SelectQueryBuilder<Database, any, { person_id: string }> = visiblePersonIds(db, actor),
+): Promise<SearchHit[]> {
   const name = criteria.name?.trim().toLowerCase();
   const score = name
     ? sql<number>`greatest(similarity(${nameExpr}, ${name}), word_similarity(${name}, ${nameExpr}))`
@@ -130,7 +133,7 @@ export async function searchPeople(db: Kysely<Database>, actor: Actor, criteria:
   let q = db
     .selectFrom('person')
     .innerJoin('person_name', 'person_name.person_id', 'person.id')
-    .where('person.id', 'in', visiblePersonIds(db, actor))
+    .where('person.id', 'in', within)
     .select([
       'person.id', 'person.date_of_birth', 'person.sex',
       sql<string>`trim(coalesce(person_name.given_names, '') || ' ' || coalesce(person_name.family_name, ''))`.as('matched_name'),
@@ -231,4 +234,19 @@ export async function myChildren(db: Kysely<Database>, actor: Actor & { kind: 'u
       };
     })
     .sort((a, b) => (b.latest?.occurredAt.getTime() ?? 0) - (a.latest?.occurredAt.getTime() ?? 0));
+}
+
+/**
+ * The people a short reference (person-reference.ts) stands for, among those `within` a scope: the
+ * reference decodes to a range of record ids, read through the primary key. Usually one; in a very
+ * large deployment possibly more, each given with its name so a person can tell them apart.
+ */
+export async function peopleByReference(
+  db: Kysely<Database>, range: { from: string; to: string }, within: SelectQueryBuilder<Database, any, { person_id: string }>,
+): Promise<{ id: string; displayName: string; dateOfBirth: string | null }[]> {
+  const rows = await db.selectFrom('person').select(['person.id', 'person.date_of_birth'])
+    .where('person.id', '>=', range.from).where('person.id', '<=', range.to).where('person.id', 'in', within)
+    .orderBy('person.id').limit(20).execute();
+  const names = await displayNames(db, rows.map((r) => r.id));
+  return rows.map((r) => ({ id: r.id, displayName: names.get(r.id) ?? 'Name not recorded', dateOfBirth: r.date_of_birth }));
 }
