@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { blockingKeys } from '../../../domain/matching/blocking.js';
+import { blockingKeys, maxBlockOf } from '../../../domain/matching/blocking.js';
 import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import type { MatchIdentifier, MatchRecord } from '../../../domain/matching/types.js';
 
@@ -12,9 +12,6 @@ export interface Candidate {
   prepared?: PreparedRecord;
 }
 
-/** Keys shared by more people than this carry little evidence and are skipped (as in memory). */
-const MAX_BLOCK = 400;
-
 /**
  * Existing people sharing a blocking key with each record (one list per record, in order). Only the
  * stored keys are read (person_match_key, see match-index.ts): identifiers are keys too, so a shared
@@ -24,14 +21,16 @@ export async function findCandidates(db: Kysely<Database>, records: MatchRecord[
   const keysOf = records.map((r) => blockingKeys(prepareRecord(r)));
   const allKeys = [...new Set(keysOf.flat())];
   if (allKeys.length === 0) return records.map(() => []);
-  // One round trip: the people sharing a key (keys held by more than MAX_BLOCK people are left out)
-  // with each person's match profile, so the server does all of it while the caller scores the last batch.
-  const rows = (await sql<{ id: string; keys: string[]; record: MatchRecord | null }>`WITH hit AS (
-      SELECT key, person_id FROM person_match_key WHERE key = ANY(${sql.val(allKeys)}::text[])
-    ), small AS (
-      SELECT key FROM hit GROUP BY key HAVING count(*) <= ${MAX_BLOCK}
+  // One set-based statement for the whole batch: each key reads at most one more holder than its limit
+  // (an index range scan that stops there), so a key shared by thousands costs no more than a small one;
+  // keys over their limit are dropped, and each person found comes with their match profile.
+  const rows = (await sql<{ id: string; keys: string[]; record: MatchRecord | null }>`WITH wanted AS (
+      SELECT * FROM unnest(${sql.val(allKeys)}::text[], ${sql.val(allKeys.map(maxBlockOf))}::int[]) AS w(key, lim)
+    ), hit AS (
+      SELECT w.key, h.person_id, count(*) OVER (PARTITION BY w.key) AS holders, w.lim
+      FROM wanted w CROSS JOIN LATERAL (SELECT k.person_id FROM person_match_key k WHERE k.key = w.key LIMIT w.lim + 1) h
     ), found AS (
-      SELECT hit.person_id, array_agg(hit.key) AS keys FROM hit JOIN small ON small.key = hit.key GROUP BY hit.person_id
+      SELECT person_id, array_agg(key) AS keys FROM hit WHERE holders <= lim GROUP BY person_id
     )
     SELECT found.person_id AS id, found.keys, mp.record FROM found LEFT JOIN person_match_profile mp ON mp.person_id = found.person_id`.execute(db)).rows;
   // A person with keys but no profile (indexed before profiles were stored) is read from the person tables.

@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { compareRecords, COMPARISONS, type ComparisonName } from '../../../domain/matching/comparisons.js';
+import { compareRecords, COMPARISONS, LEVELS, type ComparisonName } from '../../../domain/matching/comparisons.js';
 import {
-  buildModel, estimateMBySessions, estimateU, lambdaFromDobSession, seededRandom, termFrequencies, type SessionResult,
+  buildModel, comparisonsToKeep, estimateMBySessions, lambdaFromDobSession, priorProblem, sampleU, seededRandom, termFrequencies, type SessionResult,
 } from '../../../domain/matching/estimate.js';
-import type { ModelParameters } from '../../../domain/matching/model.js';
+import { priorWeight, type ModelParameters } from '../../../domain/matching/model.js';
 import { normaliseIdentifier, prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { parseIsoDate } from '../../../intake/dates.js';
@@ -21,6 +21,14 @@ export interface TrainingReport {
   lambda: number;
   /** The weight each comparison's strongest agreement and its disagreement carry, for a quick look. */
   weights: Record<ComparisonName, { agree: number; disagree: number }>;
+  /** The model trained from (the one in use), for comparison. */
+  previous: { version: string; lambda: number };
+  /** Every level's weight (log2 m/u, before term frequencies) in the previous model and the new one, side by side. */
+  levels: { comparison: ComparisonName; level: string; before: number; after: number }[];
+  /** Comparisons the data could not teach (too few values held): they keep the previous model's m and u. */
+  kept: ComparisonName[];
+  /** Why the learnt prior is implausible, or null: a model with an implausible prior is not stored. */
+  priorProblem: string | null;
 }
 
 /**
@@ -29,14 +37,18 @@ export interface TrainingReport {
  *  - m by EM in two sessions: the records against every person sharing their date of birth (learns the
  *    names, sex, address and identifiers), and against every person sharing an identifier (learns the
  *    date of birth);
- *  - lambda from the date-of-birth session (see lambdaFromDobSession).
+ *  - lambda from the date-of-birth session (see lambdaFromDobSession), checked for plausibility;
+ *  - a comparison the records do not hold enough of (no identifiers, say) keeps the base model's m and u.
  * `exclude` leaves out pairs that must not count, such as an agency record and the person it created.
  */
 export async function trainLinkageModel(
   db: Kysely<Database>,
   records: MatchRecord[],
   opts: {
+    /** The model training starts from: comparisons the data cannot teach keep its m and u. */
     base: ModelParameters; version: string; seed?: number; peopleSample?: number; uSamples?: number;
+    /** The model in use, shown beside the new one in the report (the base unless given). */
+    previous?: ModelParameters;
     dobSessionRecords?: number; exclude?: (recordIndex: number, personId: string) => boolean;
   },
 ): Promise<{ model: ModelParameters; report: TrainingReport }> {
@@ -49,7 +61,7 @@ export async function trainLinkageModel(
     ORDER BY md5(id::text || ${String(seed)}) LIMIT ${opts.peopleSample ?? 20_000}`.execute(db)).rows.map((r) => r.id);
   const people = [...(await loadMatchRecords(db, sampleIds)).values()].map(prepareRecord);
   const uSamples = opts.uSamples ?? 100_000;
-  const u = estimateU(people, uSamples, seededRandom(seed));
+  const { u, observed } = sampleU(people, uSamples, seededRandom(seed));
   const prepared = records.map(prepareRecord);
 
   // Session 1: each record against everyone sharing its date of birth (only real, past dates reach SQL).
@@ -84,23 +96,40 @@ export async function trainLinkageModel(
     return other ? [compareRecords(prepared[i]!, other)] : [];
   });
 
-  const { m, sessions } = estimateMBySessions([
+  const { m, sessions, notLearnt } = estimateMBySessions([
     { name: 'date_of_birth', blockedOn: ['date_of_birth'], vectors: vectorsOf(dobPairs) },
     { name: 'identifier', blockedOn: ['identifier'], vectors: vectorsOf(idPairs) },
   ], opts.base, u);
   const lambda = lambdaFromDobSession(sessions[0]!, m, dobRecords.length * population);
-  const model = buildModel(opts.base, opts.version, m, u, lambda, termFrequencies(people));
-  return { model, report: reportOf(model, sessions, { records: records.length, population, peopleSampled: people.length, uSamples }) };
+  const kept = comparisonsToKeep(observed, notLearnt);
+  const model = buildModel(opts.base, opts.version, m, u, lambda, termFrequencies(people), kept);
+  return {
+    model,
+    report: {
+      ...reportOf(opts.previous ?? opts.base, model, sessions, { records: records.length, population, peopleSampled: people.length, uSamples }),
+      kept, priorProblem: priorProblem(lambda, population),
+    },
+  };
 }
 
-function reportOf(model: ModelParameters, sessions: SessionResult[], counts: { records: number; population: number; peopleSampled: number; uSamples: number }): TrainingReport {
-  const w = (c: ComparisonName, i: number) => {
-    const l = model.comparisons[c][i]!;
-    return Math.round(Math.log2(l.m / l.u) * 100) / 100;
-  };
-  const weights = Object.fromEntries(COMPARISONS.map((c) => [c, { agree: w(c, 0), disagree: w(c, c === 'identifier' ? 3 : model.comparisons[c].length - 1) }])) as TrainingReport['weights'];
+const weightOf = (model: ModelParameters, c: ComparisonName, i: number) => {
+  const l = model.comparisons[c][i]!;
+  return Math.round(Math.log2(l.m / l.u) * 100) / 100;
+};
+
+function reportOf(
+  previous: ModelParameters, model: ModelParameters, sessions: SessionResult[], counts: { records: number; population: number; peopleSampled: number; uSamples: number },
+): Omit<TrainingReport, 'kept' | 'priorProblem'> {
+  const weights = Object.fromEntries(COMPARISONS.map((c) => [c, { agree: weightOf(model, c, 0), disagree: weightOf(model, c, c === 'identifier' ? 3 : model.comparisons[c].length - 1) }])) as TrainingReport['weights'];
   return {
     version: model.version, ...counts, lambda: model.lambda, weights,
+    previous: { version: previous.version, lambda: previous.lambda },
+    levels: COMPARISONS.flatMap((c) => LEVELS[c].map((def, i) => ({ comparison: c, level: def.level, before: weightOf(previous, c, i), after: weightOf(model, c, i) }))),
     sessions: sessions.map((s) => ({ name: s.name, blockedOn: s.blockedOn, pairs: s.pairs, expectedMatches: Math.round(s.expectedMatches) })),
   };
+}
+
+/** The prior's weight (log2 odds), rounded, for printing beside the levels' weights. */
+export function priorWeightOf(lambda: number): number {
+  return Math.round(priorWeight(lambda) * 100) / 100;
 }
