@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { PEER_KINDS, type CohortReasonKind, type RelationshipKind } from '../../../domain/networks/kinds.js';
+import { PEER_KINDS, RELATIONSHIP_KINDS as RELATIONSHIP_LABEL_KINDS, type CohortReasonKind, type RelationshipKind } from '../../../domain/networks/kinds.js';
 import { childRecordSql, entriesById, entryScope, mergeGroupSql, type EntryReader } from '../chronology/chronology.policy.js';
 
 /** One edge from a person the walk started from (`a`) to another (`b`), with its evidence. */
@@ -203,7 +203,8 @@ export async function networkOf(db: Kysely<Database>, reader: EntryReader, child
   for (const e of first) { e.a = childId; e.b = anchors.get(e.b) ?? e.b; }
   let second: Edge[] = [];
   if (steps === 2) {
-    const frontier = [...new Set(first.map((e) => e.b))];
+    // The second step follows relationships only (friends of friends, a sibling's rival), not shared places or co-presence.
+    const frontier = [...new Set(first.filter((e) => e.kind in RELATIONSHIP_LABEL_KINDS).map((e) => e.b))];
     const frontierRecords = await recordsOf(db, frontier);
     const raw = await relationshipEdges(db, reader, frontierRecords);
     const anchors2 = await anchorsOf(db, [...new Set(raw.flatMap((e) => [e.a, e.b]))]);

@@ -77,10 +77,8 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
       placeHref: e.placeId ? `/places/${e.placeId}` : null,
       evidence: e.evidence, reliability: e.reliability, ended: e.validTo && e.validTo < new Date().toISOString().slice(0, 10) ? formatDate(e.validTo) : null,
     });
-    await recordAccessMany(ctx.db, [
-      { actor, action: 'network.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { steps, shown: network.people } },
-      ...network.people.map((p) => ({ actor, action: 'network.read' as const, personId: p, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id, detail: { inNetworkOf: personId } })),
-    ]);
+    // One row on the child's log that names everyone shown (`personIds`: each of them finds it in "who has seen this record").
+    await recordAccess(ctx.db, { actor, action: 'network.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { steps, personIds: network.people } });
     // The graph's data: names and kinds only, drawn by the enhancement script over the same rows as the table.
     const graph = {
       nodes: [{ id: personId, label: nameOf(personId), root: true }, ...network.people.map((p) => ({ id: p, label: nameOf(p), root: false }))],
@@ -190,10 +188,7 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     })).sort((a, b) => a.name.localeCompare(b.name));
     const done = children.filter((c) => c.check?.done).length;
     const withCheck = children.filter((c) => c.check).length;
-    await recordAccessMany(ctx.db, [
-      { actor, action: 'incident.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { incidentId: incident.id, cohort: ids } },
-      ...ids.map((p) => ({ actor, action: 'incident.read' as const, personId: p, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id, detail: { incidentId: incident.id } })),
-    ]);
+    await recordAccess(ctx.db, { actor, action: 'incident.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { incidentId: incident.id, personIds: ids } });
     return reply.view('networks/views/incident.njk', {
       ...base(request), nav: 'incidents',
       incident: { id: incident.id, kind: INCIDENT_KINDS[incident.kind].label, serious: incident.serious, when: formatDateTime(incident.occurred_at) },
@@ -220,7 +215,7 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
           person_id: p, partnership_id: actor.partnershipId, source: 'critical_moment', reason, referred_by_user_id: actor.userId, organisation_id: actor.organisationId,
         }))).execute();
       }
-      await recordAccessMany(trx, fresh.map((p) => ({ actor, action: 'incident.refer' as const, personId: p, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id, detail: { incidentId: incident.id } })));
+      await recordAccess(trx, { actor, action: 'incident.refer', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { incidentId: incident.id, personIds: fresh } });
     });
     return reply.redirect(`/incidents/${incident.id}?referred=1`, 303);
   });
@@ -316,10 +311,7 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const bands = ['Night (00:00 to 05:59)', 'Morning (06:00 to 11:59)', 'Afternoon (12:00 to 17:59)', 'Evening (18:00 to 23:59)'];
     const days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
     const grid = bands.map((band, b) => ({ band, cells: days.map((_, d) => Number(times.rows.find((t) => t.dow === d + 1 && t.hour_band === b)?.n ?? 0)) }));
-    await recordAccessMany(ctx.db, [
-      { actor, action: 'place.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { placeId: place.id, shown: ids } },
-      ...ids.map((p) => ({ actor, action: 'place.read' as const, personId: p, route: routeOf(request), outcome: 'allowed' as const, requestId: request.id, detail: { placeId: place.id } })),
-    ]);
+    await recordAccess(ctx.db, { actor, action: 'place.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { placeId: place.id, personIds: ids } });
     const howText: Record<string, string> = { ...PERSON_PLACE_KINDS, named_in_entry: 'Named in an entry here' };
     return reply.view('networks/views/place.njk', {
       ...base(request),
