@@ -1233,6 +1233,12 @@ export interface Database {
   plan_action: PlanActionTable;
   plan_action_status_change: PlanActionStatusChangeTable;
   offer_of_help: OfferOfHelpTable;
+  case_audit: CaseAuditTable;
+  case_audit_case: CaseAuditCaseTable;
+  case_audit_grade: CaseAuditGradeTable;
+  case_audit_action: CaseAuditActionTable;
+  learning_review: LearningReviewTable;
+  review_recommendation: ReviewRecommendationTable;
 }
 
 export type AppUserRow = Selectable<AppUserTable>;
@@ -1347,5 +1353,82 @@ export interface OfferOfHelpTable {
   responded_at: Date | null;
   responded_by_user_id: string | null;
   created_by_user_id: string;
+  created_at: CreatedAt;
+}
+
+/** A multi-agency case audit of a cohort chosen from live data. */
+export interface CaseAuditTable {
+  id: Generated<string>;
+  partnership_id: string;
+  title: string;
+  theme: string;
+  questions: string[];
+  selection: 'random' | 'measure';
+  measure: string | null;
+  created_by_user_id: string;
+  created_at: CreatedAt;
+}
+
+/** A child in an audit's cohort, named by its reference (A1, A2, ...). */
+export interface CaseAuditCaseTable {
+  id: Generated<string>;
+  audit_id: string;
+  person_id: string;
+  reference: string;
+}
+
+/** An audit grade: one agency, one case, one question, its own or the multi-agency practice. */
+export interface CaseAuditGradeTable {
+  id: Generated<string>;
+  case_id: string;
+  organisation_id: string;
+  question: number;
+  practice: 'own' | 'multi_agency';
+  grade: 'outstanding' | 'good' | 'requires_improvement' | 'inadequate';
+  finding: string | null;
+  graded_by_user_id: string;
+  graded_at: CreatedAt;
+}
+
+/** An action made from an audit's finding. */
+export interface CaseAuditActionTable {
+  id: Generated<string>;
+  audit_id: string;
+  grade_id: string | null;
+  description: string;
+  owner_organisation_id: string;
+  due_on: string;
+  status: Generated<'open' | 'done'>;
+  done_at: Date | null;
+  created_by_user_id: string;
+  created_at: CreatedAt;
+}
+
+/** A learning review: rapid review, local child safeguarding practice review or thematic audit. */
+export interface LearningReviewTable {
+  id: Generated<string>;
+  partnership_id: string;
+  kind: 'rapid_review' | 'lcspr' | 'thematic_audit';
+  title: string;
+  published_on: string;
+  findings: string;
+  created_by_user_id: string;
+  created_at: CreatedAt;
+}
+
+/** A review's recommendation, tracked to done with its evidence. */
+export interface ReviewRecommendationTable {
+  id: Generated<string>;
+  review_id: string;
+  text: string;
+  theme: string;
+  owner_user_id: string;
+  agencies: Generated<string[]>;
+  due_on: string;
+  status: Generated<'open' | 'in_progress' | 'done' | 'not_accepted'>;
+  evidence_kind: 'dashboard' | 'audit' | null;
+  evidence_ref: string | null;
+  evidence_note: string | null;
+  done_at: Date | null;
   created_at: CreatedAt;
 }

@@ -44,6 +44,8 @@ import { planRoutes } from './modules/plans/plans.routes.js';
 import { offerRoutes } from './modules/offers/offers.routes.js';
 import { serviceRoutes } from './modules/offers/services.routes.js';
 import { dashboardRoutes } from './modules/oversight/dashboard.routes.js';
+import { auditRoutes } from './modules/oversight/audits.routes.js';
+import { reviewRoutes } from './modules/oversight/reviews.routes.js';
 import { siteRoutes } from './modules/site/site.routes.js';
 import { networkRoutes } from './modules/networks/networks.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
@@ -133,6 +135,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await factorRoutes(pages, ctx);
     await fairnessRoutes(pages, ctx);
     await dashboardRoutes(pages, ctx);
+    await auditRoutes(pages, ctx);
+    await reviewRoutes(pages, ctx);
     await breakGlassRoutes(pages, ctx);
     await relationshipRoutes(pages, ctx);
     await transparencyRoutes(pages, ctx);

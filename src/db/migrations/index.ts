@@ -30,6 +30,7 @@ import * as missingAsOfAndFoundReports from './20261129100000_missing_as_of_and_
 import * as plansOffersServices from './20261129400000_plans_offers_services.js';
 import * as plansOffersErasure from './20261129410000_plans_offers_erasure.js';
 import * as oversightRolesAndDashboards from './20261130300000_oversight_roles_and_dashboards.js';
+import * as auditsAndReviews from './20261130310000_audits_and_reviews.js';
 import * as networks from './20261130000000_networks.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
@@ -65,5 +66,6 @@ export const migrations: Record<string, Migration> = {
   '20261129400000_plans_offers_services': plansOffersServices,
   '20261129410000_plans_offers_erasure': plansOffersErasure,
   '20261130300000_oversight_roles_and_dashboards': oversightRolesAndDashboards,
+  '20261130310000_audits_and_reviews': auditsAndReviews,
   '20261130000000_networks': networks,
 };

@@ -34,8 +34,8 @@ export async function loadTiles(db: Kysely<Database>): Promise<TileDef[]> {
   return tilesOf(await efhTypeCodes(db));
 }
 
-/** The counted items of a tile as (child, label): the partnership's children, merged records as one. */
-function childItems(tile: TileDef, p: TileParams): RawBuilder<{ child: string; label: string }> {
+/** The counted items of a tile as (child, label): the partnership's children, merged records as one (audits choose cohorts from them). */
+export function childItemsOf(tile: TileDef, p: TileParams): RawBuilder<{ child: string; label: string }> {
   const mapped = sql`SELECT coalesce(m.anchor, i.person_id) AS child, i.label FROM ${tile.items(p)} i
     LEFT JOIN ${mergedRecordAnchorsSql()} m ON m.seed = i.person_id`;
   if (tile.ownPartnership) return sql`(${mapped})`;
@@ -53,7 +53,7 @@ export interface TileCounts {
 export async function tileCounts(db: Kysely<Database>, tile: TileDef, p: TileParams): Promise<TileCounts> {
   const rows = await sql<{ label: string | null; items: number; children: number; total: number }>`
     SELECT i.label, count(*)::int AS items, count(DISTINCT i.child)::int AS children, grouping(i.label)::int AS total
-    FROM ${childItems(tile, p)} i GROUP BY ROLLUP (i.label)`.execute(db);
+    FROM ${childItemsOf(tile, p)} i GROUP BY ROLLUP (i.label)`.execute(db);
   const total = rows.rows.find((r) => r.total === 1);
   return {
     rows: rows.rows.filter((r) => r.total === 0).map((r) => ({ label: r.label ?? '', items: r.items, children: r.children })),
@@ -73,7 +73,7 @@ export async function tileBreakdownCounts(db: Kysely<Database>, tile: TileDef, p
       ELSE (SELECT CASE WHEN a < 0 OR a > 17 THEN ${NOT_KNOWN} WHEN a <= 4 THEN '0 to 4' WHEN a <= 9 THEN '5 to 9' WHEN a <= 14 THEN '10 to 14' ELSE '15 to 17' END
             FROM (SELECT date_part('year', age(${p.asOf}::date, p.date_of_birth))::int AS a) ages) END`;
   const rows = await sql<{ dimension: string; category: string; children: number }>`
-    WITH kids AS (SELECT DISTINCT i.child FROM ${childItems(tile, p)} i ${label === undefined ? sql`` : sql`WHERE i.label = ${label}`})
+    WITH kids AS (SELECT DISTINCT i.child FROM ${childItemsOf(tile, p)} i ${label === undefined ? sql`` : sql`WHERE i.label = ${label}`})
     SELECT d.dimension, d.category, count(*)::int AS children
     FROM kids JOIN person p ON p.id = kids.child
     CROSS JOIN LATERAL (VALUES ('ethnicity_group', ${ETHNICITY_GROUP_SQL}), ('sex', p.sex), ('age_band', ${ageSql})) d(dimension, category)
@@ -97,7 +97,7 @@ export interface ChildBehind {
  */
 export async function tileChildren(db: Kysely<Database>, actor: Actor, tile: TileDef, p: TileParams, label?: string): Promise<{ children: ChildBehind[]; total: number }> {
   const rows = await sql<{ id: string | null; name: string | null; date_of_birth: string | null; labels: string[] | null; total: number }>`
-    WITH kids AS (SELECT i.child, array_agg(DISTINCT i.label ORDER BY i.label) AS labels FROM ${childItems(tile, p)} i
+    WITH kids AS (SELECT i.child, array_agg(DISTINCT i.label ORDER BY i.label) AS labels FROM ${childItemsOf(tile, p)} i
                   ${label === undefined ? sql`` : sql`WHERE i.label = ${label}`} GROUP BY i.child),
     shown AS (SELECT k.* FROM kids k WHERE k.child IN (${visiblePersonIds(db, actor)}))
     SELECT s.child AS id, s.labels,
