@@ -18,11 +18,23 @@ Commands:
   identity train [--sample N] [--seed S]   train and store a new linkage model from the agency records held
   outbox status | retry (ID...|--all) | run   work queued after changes (rules, uploaded imports): counts, dead items, retry
   secrets rotate                            seal every stored secret (TOTP seeds, OIDC client secrets) with SECRETS_KEY
+  demo-code EMAIL                           the current authenticator code of a demo account (synthetic data only)
 
 The database is embedded PostgreSQL (PGlite) in DATA_DIR (default ./data) unless DATABASE_URL is set.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'demo-code') {
+    // The demo accounts' authenticator keys are published (src/synthetic/demo-authenticators.ts), as their password is.
+    const email = rest[0]?.trim() ?? '';
+    if (!/@[a-z0-9-]+\.jigsaw\.test$/i.test(email)) {
+      console.error('Usage: jigsaw demo-code EMAIL, for a demo account (…@<borough>.jigsaw.test)');
+      return 1;
+    }
+    const { demoAuthenticatorCode } = await import('../synthetic/demo-authenticators.js');
+    console.log(demoAuthenticatorCode(email));
+    return 0;
+  }
   if (command === 'rules') {
     const { runRulesCommand } = await import('./commands/rules.js');
     return runRulesCommand(loadConfig(), rest);

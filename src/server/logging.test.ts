@@ -29,3 +29,20 @@ describe('logging', () => {
     expect(makers).toEqual(['src/server/logging.ts']);
   });
 });
+
+describe('log lines on a terminal', () => {
+  it('reads as time, level, message and request, after redaction; JSON when not a terminal', async () => {
+    const { prettyLine, terminalDestination } = await import('./logging.js');
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const log = createLogger('info', sink);
+    log.info({ req: { method: 'GET', url: '/people?name=Aurelio', id: 'r1' }, res: { statusCode: 200 }, responseTime: 12.4, person: { givenNames: 'Aurelio' } }, 'request completed');
+    const pretty = prettyLine(lines[0]!.trim());
+    expect(pretty).toMatch(/^\d\d:\d\d:\d\d INFO {2}request completed GET \/people → 200 12 ms /);
+    expect(pretty).toContain('person={"givenNames":"[redacted]"}');
+    expect(pretty).not.toContain('Aurelio');
+    expect(prettyLine('not json')).toBe('not json');
+    expect(terminalDestination({ isTTY: false } as NodeJS.WriteStream)).toBeUndefined();
+    expect(terminalDestination({ isTTY: true, write: () => true } as unknown as NodeJS.WriteStream)).toBeDefined();
+  });
+});

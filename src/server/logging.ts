@@ -35,9 +35,52 @@ export function loggerOptions(level: string): LoggerOptions {
   return { level, redact: { paths: LOG_REDACT_PATHS, censor: '[redacted]' }, serializers: { req: serializeRequest } };
 }
 
-/** A logger for work outside the server (the command line), with the server's level and redaction. */
+/** A logger for work outside the server (the command line), with the server's level and redaction: readable on a terminal, JSON otherwise. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
-  return destination ? pino(loggerOptions(level), destination) : pino(loggerOptions(level));
+  const out = destination ?? terminalDestination();
+  return out ? pino(loggerOptions(level), out) : pino(loggerOptions(level));
+}
+
+const LEVELS: Record<number, { label: string; colour: number }> = {
+  10: { label: 'TRACE', colour: 90 }, 20: { label: 'DEBUG', colour: 90 }, 30: { label: 'INFO', colour: 32 },
+  40: { label: 'WARN', colour: 33 }, 50: { label: 'ERROR', colour: 31 }, 60: { label: 'FATAL', colour: 31 },
+};
+const HIDDEN = new Set(['level', 'time', 'pid', 'hostname', 'msg', 'reqId', 'req', 'res', 'responseTime']);
+
+/**
+ * One JSON log line as a person reads it: time, level, message, the request (method, path, status,
+ * milliseconds) and any other fields as key=value. It formats what pino wrote, after redaction.
+ */
+export function prettyLine(json: string, colours = false): string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const level = LEVELS[Number(o.level)] ?? { label: String(o.level), colour: 0 };
+  const paint = (code: number, text: string) => (colours ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const time = typeof o.time === 'number' ? new Date(o.time).toISOString().slice(11, 19) : '';
+  const req = o.req as { method?: string; path?: string } | undefined;
+  const res = o.res as { statusCode?: number } | undefined;
+  const parts = [paint(90, time), paint(level.colour, level.label.padEnd(5)), String(o.msg ?? '')];
+  if (req?.method) parts.push(`${req.method} ${req.path ?? ''}`);
+  if (res?.statusCode) parts.push(`→ ${res.statusCode}`);
+  if (typeof o.responseTime === 'number') parts.push(`${Math.round(o.responseTime)} ms`);
+  for (const [k, v] of Object.entries(o)) if (!HIDDEN.has(k)) parts.push(paint(90, `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`));
+  return `${parts.filter(Boolean).join(' ')}\n`;
+}
+
+/** Where the logs go when standard output is a terminal: readable lines; undefined (pino's JSON) otherwise. */
+export function terminalDestination(out: NodeJS.WriteStream = process.stdout): DestinationStream | undefined {
+  if (!out.isTTY) return undefined;
+  return { write: (line: string) => out.write(line.split('\n').filter(Boolean).map((l) => prettyLine(l, true)).join('')) };
+}
+
+/** The server's logger options: readable on a terminal, JSON otherwise. */
+export function serverLoggerOptions(level: string): LoggerOptions & { stream?: DestinationStream } {
+  const stream = terminalDestination();
+  return stream ? { ...loggerOptions(level), stream } : loggerOptions(level);
 }
 
 /**

@@ -373,7 +373,8 @@ export class Partnership {
       this.#demoUser('admin', 'partnership_admin', 'Partnership administrator: manages organisations and users, sees no children'));
     this.#user(csc, null, ['data_protection_officer'], 'Data protection officer',
       this.#demoUser('dpo', 'data_protection_officer', 'Data protection officer: sees who accessed what and why, not the records themselves'));
-    this.#analyst(csc);
+    this.#user(csc, null, ['analyst'], 'Exploitation analyst',
+      this.#demoUser('analyst', 'analyst', 'Exploitation analyst: fairness of the early identification rules, return interview timeliness, panel and offer figures; sees no children'));
 
     const eh = this.#org(b, 'early_help', `${b} Early Help and Family Support`);
     const family = this.#team(eh, 'Family support team');
@@ -466,7 +467,10 @@ export class Partnership {
       const s = this.#org(b, 'school', `${stem()} ${this.#rng.pick(['Academy', 'High School', 'School'])}`, { phase: 'secondary', establishment: String(4001 + i) });
       this.#lead(s, null, 'Designated safeguarding lead');
     }
-    this.#lead(this.#org(b, 'school', `${b} Pupil Referral Unit`, { phase: 'ap', establishment: '1101' }), null, 'Designated safeguarding lead');
+    // The pupil referral unit's designated safeguarding lead is the demo's: its pupils include children with long histories.
+    const pru = this.#org(b, 'school', `${b} Pupil Referral Unit`, { phase: 'ap', establishment: '1101' });
+    this.#leads.set(pru.id, this.#user(pru, null, ['designated_safeguarding_lead'], 'Designated safeguarding lead',
+      this.#demoUser('dsl', 'designated_safeguarding_lead', 'Designated safeguarding lead of the pupil referral unit: its pupils\' records, and domestic abuse notifications before school (Operation Encompass)')).id);
   }
 
   // Just enough of a neighbouring borough for a family's history to be held there.

@@ -25,6 +25,7 @@ import type { DemoUser, WorldChunk } from './types.js';
 import { demoUsersOfWorld, generateChildrenChunks } from './world.js';
 import { seedDemoPanels } from '../server/modules/panels/commands/demo-panels.js';
 import { seedDemoPlansAndOffers } from '../server/modules/plans/commands/demo-plans-offers.js';
+import { enrolDemoAuthenticators } from './demo-authenticators.js';
 
 /** What to seed. */
 export interface SeedOptions {
@@ -215,6 +216,8 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   await seedDemoPanels(db);
   // A service directory per partnership, and plans and offers of help for the demo social worker's children.
   await seedDemoPlansAndOffers(db);
+  // The demo accounts that must use a second factor start with the published authenticator key, so a newcomer can try every role.
+  await enrolDemoAuthenticators(db, report.demoUsers.map((u) => u.email));
   // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
   // them every query is planned for empty tables.
   await sql`ANALYZE`.execute(db);

@@ -6,6 +6,7 @@ import { USED_EVENT_CODES } from './experiences.js';
 import { REFERENCE_DATE } from './rates.js';
 import { CHUNK_TABLES, type World } from './types.js';
 import { checkVocabulary, demoUsersOf, generateChildrenChunks, generateWorld } from './world.js';
+import { ROLES } from '../server/actor.js';
 
 const vocabulary = loadVocabulary();
 const types = new Map(vocabulary.eventTypes.map((t) => [t.code, t]));
@@ -64,11 +65,14 @@ describe('determinism', () => {
     const other = generateWorld({ children: 60, seed: 99 });
     expect(emails(small)).toEqual(emails(other));
     expect(emails(small)).toEqual([
-      'admin@northbridge.jigsaw.test', 'dpo@northbridge.jigsaw.test', 'manager@northbridge.jigsaw.test', 'panel@northbridge.jigsaw.test', 'police@northbridge.jigsaw.test',
-      'practitioner@northbridge.jigsaw.test', 'unrelated@northbridge.jigsaw.test', 'youthworker@northbridge.jigsaw.test',
+      'admin@northbridge.jigsaw.test', 'analyst@northbridge.jigsaw.test', 'dpo@northbridge.jigsaw.test', 'dsl@northbridge.jigsaw.test', 'lead@northbridge.jigsaw.test',
+      'manager@northbridge.jigsaw.test', 'panel@northbridge.jigsaw.test', 'police@northbridge.jigsaw.test', 'practitioner@northbridge.jigsaw.test',
+      'qa@northbridge.jigsaw.test', 'scrutineer@northbridge.jigsaw.test', 'unrelated@northbridge.jigsaw.test', 'youthworker@northbridge.jigsaw.test',
     ]);
     expect(demoUsersOf('Eastmere')[0]!.email).toMatch(/@eastmere\.jigsaw\.test$/);
     for (const u of small.demoUsers) expect(small.users.some((x) => x.email === u.email)).toBe(true);
+    // Every role has a demo account.
+    expect(new Set(small.demoUsers.map((u) => u.role))).toEqual(new Set(ROLES));
   });
 });
 
@@ -98,7 +102,7 @@ describe('the shape of the data', () => {
     const allowed = {
       kind: ['police', 'school', 'gp', 'acute_hospital', 'community_health', 'camhs', 'childrens_social_care', 'early_help', 'youth_justice',
         'targeted_youth_support', 'housing', 'probation', 'substance_misuse', 'voluntary_sector', 'youth_centre'],
-      roles: ['practitioner', 'team_manager', 'designated_safeguarding_lead', 'panel_coordinator', 'analyst', 'data_protection_officer', 'partnership_admin'],
+      roles: [...ROLES],
       sex: ['female', 'male', 'not_known'],
       accuracy: ['exact', 'month', 'year', 'estimated', 'unknown'],
       name: ['legal', 'known_as', 'alias', 'nickname', 'online_handle', 'previous'],

@@ -5,11 +5,16 @@ import { outboxProcessors } from '../../server/outbox/processors.js';
 import { startOutboxWorker } from '../../server/outbox/worker.js';
 import { describeDb, openConfiguredDb } from './open.js';
 import { seedAndReport } from './seed.js';
+import { serverLoggerOptions } from '../../server/logging.js';
+import { resealSecrets, secretBox } from '../../server/secrets.js';
+import { demoAuthenticatorKey, enrolDemoAuthenticators } from '../../synthetic/demo-authenticators.js';
+import { groupSecret } from '../../server/modules/auth/totp.js';
+import type { DemoUser } from '../../synthetic/types.js';
 
 /** `jigsaw serve [--demo]`: migrates, optionally loads demo data into an empty database, listens, and shuts down cleanly. */
 export async function runServe(config: Config, opts: { demo: boolean; children: number; seed: number; boroughs: number }): Promise<number> {
   const db = await openConfiguredDb(config);
-  let demoUsers: { email: string; password: string; description: string }[] = [];
+  let demoUsers: DemoUser[] = [];
   if (opts.demo) {
     const existing = await db.db.selectFrom('app_user').select('id').limit(1).execute();
     if (existing.length === 0) {
@@ -21,7 +26,10 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
       console.log('Demo data already loaded.');
     }
   }
-  const app = await buildApp({ db, config });
+  // Demo accounts that must use a second factor have the published authenticator key (also when the demo was loaded earlier).
+  const withKeys = new Set(await enrolDemoAuthenticators(db.db, demoUsers.map((u) => u.email)));
+  if (withKeys.size) await resealSecrets(db.db, secretBox(config));
+  const app = await buildApp({ db, config, logger: serverLoggerOptions(config.LOG_LEVEL) });
   // People written before the match index existed (or by other means) get their blocking keys now.
   const indexed = await indexMissingPeople(db.db);
   app.log.info({ indexed }, 'match index: people given blocking keys at start-up');
@@ -42,11 +50,27 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   const url = address.replace('127.0.0.1', 'localhost');
   console.log(`\nJigsaw is running at ${url}\nDatabase: ${describeDb(config)}`);
-  if (demoUsers.length) {
-    console.log('\nSign in with any of these synthetic demo users:');
-    for (const u of demoUsers) console.log(`  ${u.email.padEnd(40)} password: ${u.password}   ${u.description}`);
-    console.log('Managers, the data protection officer, the administrator and police users set up an authenticator app (TOTP) at first sign-in.');
-  }
+  if (demoUsers.length) printDemoAccounts(demoUsers, withKeys);
   console.log('\nPress Ctrl+C to stop.');
   return 0;
+}
+
+/**
+ * The demo accounts, one per role: the first borough's in full, with the authenticator key of those
+ * that must use a second factor; the other boroughs have the same accounts under their own domain.
+ */
+function printDemoAccounts(demoUsers: readonly Pick<DemoUser, 'email' | 'password' | 'role' | 'description'>[], withKeys: ReadonlySet<string>): void {
+  const domain = (email: string) => email.slice(email.indexOf('@') + 1);
+  const first = domain(demoUsers[0]!.email);
+  const others = [...new Set(demoUsers.map((u) => domain(u.email)).filter((d) => d !== first))];
+  console.log(`\nSign in as any role with these synthetic demo accounts (password ${demoUsers[0]!.password}):`);
+  for (const u of demoUsers.filter((x) => domain(x.email) === first)) {
+    console.log(`  ${u.email.padEnd(40)} ${u.role.replace(/_/g, ' ').padEnd(30)} ${u.description}`);
+    if (withKeys.has(u.email)) console.log(`  ${''.padEnd(40)} authenticator key: ${groupSecret(demoAuthenticatorKey(u.email))}`);
+  }
+  if (others.length) console.log(`The same accounts exist under ${others.map((d) => `@${d}`).join(' and ')}.`);
+  if (withKeys.size) {
+    console.log('Accounts with an authenticator key ask for a code after the password: add the key to an authenticator app, or run');
+    console.log(`  npx jigsaw demo-code ${[...withKeys].find((e) => domain(e) === first) ?? [...withKeys][0]}`);
+  }
 }
