@@ -85,7 +85,7 @@ async function load(d: Db): Promise<{ csc: string; police: string; seconds: numb
       SELECT a.id, b.id, (${sql.val(kinds)}::text[])[1 + (g / ${sql.lit(PEOPLE)}) % 10], e.id, ${youth}::uuid, CASE WHEN g % 3 = 0 THEN '2B' END, 'standard'
       FROM generate_series(${sql.lit(from)}, ${sql.lit(Math.min(EDGES, from + CHUNK) - 1)}) g
       JOIN bench_person a ON a.n = g % ${sql.lit(PEOPLE)}
-      JOIN bench_person b ON b.n = (g % ${sql.lit(PEOPLE)} + 1 + CASE WHEN (g / ${sql.lit(PEOPLE)}) % 5 = 4 THEN (g * 7919) % ${sql.lit(PEOPLE - 1)} ELSE (g / ${sql.lit(PEOPLE)}) * 3 + 1 END) % ${sql.lit(PEOPLE)}
+      JOIN bench_person b ON b.n = (g % ${sql.lit(PEOPLE)} + 1 + CASE WHEN (g / ${sql.lit(PEOPLE)}) % 5 = 4 THEN ((g::bigint * 7919) % ${sql.lit(PEOPLE - 1)})::int ELSE (g / ${sql.lit(PEOPLE)}) * 3 + 1 END) % ${sql.lit(PEOPLE)}
       LEFT JOIN bench_event e ON g % 10 = 0 AND e.n = g / 10`.execute(d.db);
   }
   await sql`INSERT INTO event_person (event_id, person_id, role)

@@ -4,6 +4,7 @@
  * produces a different answer for the same evidence.
  */
 import { createHash } from 'node:crypto';
+import { incidentKindOf, INCIDENT_LINK_HOURS } from '../networks/kinds.js';
 import { lookbackDays, type RuleDefinition, type Selector } from './rule-language.js';
 
 /** What a rule sees of an event: its type, when it happened, and its factors (recorded and implied). */
@@ -12,6 +13,10 @@ export interface RuleEvent {
   eventTypeCode: string;
   occurredAt: Date;
   factors: readonly string[];
+  /** The entry's summary, when known: its words tell a stabbing from a shooting (incidents). */
+  summary?: string | null;
+  /** The incident the entry was linked into (by hand or automatically), when it is one. */
+  incidentId?: string | null;
 }
 
 /** A match: the events that satisfied the rule (oldest first) and why, in words. */
@@ -55,6 +60,33 @@ export function chronological(events: readonly RuleEvent[]): RuleEvent[] {
 }
 
 /**
+ * One event per happening: records of one incident (linked into it, or of the same kind of incident
+ * within INCIDENT_LINK_HOURS of each other, as the automatic link decides) count once, as the earliest
+ * record, so that police and A&E recording one stabbing are not "a second stabbing". Events are one
+ * child's, oldest first.
+ */
+export function oneRecordPerIncident(events: readonly RuleEvent[]): RuleEvent[] {
+  const kept: RuleEvent[] = [];
+  const byIncident = new Set<string>();
+  const lastOfKind = new Map<string, RuleEvent>();
+  for (const e of events) {
+    if (e.incidentId) {
+      if (byIncident.has(e.incidentId)) continue;
+      byIncident.add(e.incidentId);
+    }
+    const kind = incidentKindOf(e.eventTypeCode, e.summary ?? null);
+    if (kind) {
+      const previous = lastOfKind.get(kind);
+      const linkedElsewhere = previous?.incidentId && e.incidentId && previous.incidentId !== e.incidentId;
+      if (previous && !linkedElsewhere && e.occurredAt.getTime() - previous.occurredAt.getTime() <= INCIDENT_LINK_HOURS * 3_600_000) continue;
+      lastOfKind.set(kind, e);
+    }
+    kept.push(e);
+  }
+  return kept;
+}
+
+/**
  * Evaluates a rule as of a moment. Only events inside the rule's period before `asOf` count,
  * so a pattern from years ago does not prompt today. Events must be for one child.
  */
@@ -66,12 +98,13 @@ export function evaluateRule(d: RuleDefinition, events: readonly RuleEvent[], as
   switch (d.kind) {
     case 'distinct_experiences':
       return distinctExperiences(d, inPeriod, n);
+    // Rules that count count incidents, not records.
     case 'sequence':
-      return sequence(d, inPeriod, end, n);
+      return sequence(d, oneRecordPerIncident(inPeriod), end, n);
     case 'critical_moment':
-      return criticalMoment(d, inPeriod, n);
+      return criticalMoment(d, oneRecordPerIncident(inPeriod), n);
     case 'escalation':
-      return escalation(d, inPeriod, end, n);
+      return escalation(d, oneRecordPerIncident(inPeriod), end, n);
   }
 }
 

@@ -37,6 +37,8 @@ interface EventRow {
   occurred_at: Date;
   factor_codes: string[];
   implies_factors: string[];
+  summary: string | null;
+  incident_id: string | null;
 }
 
 /**
@@ -51,7 +53,8 @@ function eventsSql(rules: ActiveRule[], asOf: Date, personIds: string[] | null) 
   const factors = [...new Set(rules.flatMap((r) => codesUsed(r.definition).factors))];
   const scope = entryScope({ kind: 'partnership', purpose: 'rules' }, personIds ? { ids: personIds } : { all: true });
   return sql<EventRow>`
-    SELECT v.person_id, v.id, v.event_type_code, v.occurred_at, v.factor_codes, v.implied_factors AS implies_factors
+    SELECT v.person_id, v.id, v.event_type_code, v.occurred_at, v.factor_codes, v.implied_factors AS implies_factors, v.summary,
+      (SELECT ie.incident_id FROM incident_entry ie WHERE ie.event_id = v.id) AS incident_id
     FROM ${scope} v
     JOIN person p ON p.id = v.person_id
     WHERE v.current AND v.occurred_at > ${from} AND v.occurred_at <= ${asOf}
@@ -62,7 +65,7 @@ function eventsSql(rules: ActiveRule[], asOf: Date, personIds: string[] | null) 
 }
 
 function toRuleEvent(r: EventRow): RuleEvent {
-  return { id: r.id, eventTypeCode: r.event_type_code, occurredAt: new Date(r.occurred_at), factors: [...r.factor_codes, ...r.implies_factors] };
+  return { id: r.id, eventTypeCode: r.event_type_code, occurredAt: new Date(r.occurred_at), factors: [...r.factor_codes, ...r.implies_factors], summary: r.summary, incidentId: r.incident_id };
 }
 
 const labelCache = new WeakMap<object, { at: number; labels: Labels }>();

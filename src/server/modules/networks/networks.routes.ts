@@ -23,6 +23,7 @@ import { isUuid, routeOf, userOf } from '../../request.js';
 import { entriesById } from '../chronology/chronology.policy.js';
 import { displayNames } from '../people/people.queries.js';
 import { visiblePersonIds } from '../people/people.policy.js';
+import { linkEntryByHand } from './incidents.commands.js';
 import { cohortOf, networkOf, recordsOf, type Edge } from './networks.queries.js';
 
 type FormError = { href: string; text: string; field: string };
@@ -171,9 +172,11 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return { incident, entries: entries.rows };
   }
 
-  r.get('/incidents/:id', { schema: { params: idParams }, config: { access: { kind: 'record', roles: NETWORK_READERS, action: 'incident.read' } } }, async (request, reply) => {
+  r.get('/incidents/:id', { schema: { params: idParams }, config: { access: { kind: 'record', roles: NETWORK_READERS, action: 'incident.read' } } }, async (request, reply) => renderIncident(request, reply, request.params.id, [], {}));
+
+  async function renderIncident(request: FastifyRequest, reply: FastifyReply, id: string, errors: FormError[], values: Record<string, string>) {
     const actor = userOf(request);
-    const { incident, entries } = await findIncident(request, request.params.id);
+    const { incident, entries } = await findIncident(request, id);
     const cohort = await cohortOf(ctx.db, actor, incident.id);
     const ids = [...cohort.keys()];
     const names = await displayNames(ctx.db, ids);
@@ -194,7 +197,29 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
       incident: { id: incident.id, kind: INCIDENT_KINDS[incident.kind].label, serious: incident.serious, when: formatDateTime(incident.occurred_at) },
       entries: entries.map((e) => ({ label: e.type_label, summary: e.summary, organisation: e.organisation_name, when: formatDateTime(e.occurred_at), linkedBy: e.linked_by })),
       children, done, withCheck, signposting: SIGNPOSTING, mayRefer: actor.roles.some((x) => COHORT_REFERRERS.includes(x)),
+      mayLink: actor.roles.some((x) => CASE_HOLDING_ROLES.includes(x)), errors, fieldErrors: fieldErrors(errors), values,
     });
+  }
+
+  r.post('/incidents/:id/entries', {
+    schema: { params: idParams, body: z.object({ _csrf: z.string().optional(), eventId: text(100) }) },
+    config: { access: { kind: 'record', roles: CASE_HOLDING_ROLES, action: 'incident.link' } },
+  }, async (request, reply) => {
+    const actor = userOf(request);
+    const { incident } = await findIncident(request, request.params.id);
+    const eventId = request.body.eventId.trim();
+    const fail = async (text: string) => {
+      reply.status(400);
+      return renderIncident(request, reply, incident.id, [{ field: 'eventId', href: '#eventId', text }], request.body);
+    };
+    // The entry must be one the actor sees whole, current, about a child they may see.
+    const entry = isUuid(eventId) ? (await sql<{ id: string }>`
+      SELECT ve.id FROM ${entriesById(actor)} ve WHERE ve.id = ${eventId}::uuid AND ve.access = 'full' AND ve.current
+        AND EXISTS (SELECT 1 FROM event_person ep WHERE ep.event_id = ve.id AND ep.person_id IN (${visiblePersonIds(ctx.db, actor)}))`.execute(ctx.db)).rows[0] : undefined;
+    if (!entry) return fail('Enter the reference of an entry you can see in full, about a child you work with');
+    const linked = await ctx.db.transaction().execute((trx) => linkEntryByHand(trx, actor, incident.id, entry.id, routeOf(request)));
+    if (!linked) return fail('That entry is already part of an incident');
+    return reply.redirect(`/incidents/${incident.id}`, 303);
   });
 
   r.post('/incidents/:id/refer', {
