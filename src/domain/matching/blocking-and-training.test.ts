@@ -1,9 +1,10 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockedPairs, blockingKeys, NAME_ONLY_MAX_BLOCK } from './blocking.js';
 import { areSequentialIds, compareRecords, LEVELS } from './comparisons.js';
 import { trainModel } from './dedupe.js';
 import { priorProblem, seededRandom } from './estimate.js';
-import { defaultModel, scoreVector } from './model.js';
+import { defaultModel, nameWeightsOf, scoreTotal, scoreVector } from './model.js';
 import { prepareRecord } from './prepare.js';
 import type { MatchRecord } from './types.js';
 
@@ -90,5 +91,22 @@ describe('training guardrails', () => {
     expect(priorProblem(0.5, 5_000)).not.toBeNull();
     expect(priorProblem(1e-4, 5_000)).toBeNull();
     expect(priorProblem(7e-7, 1_000_000)).toBeNull();
+  });
+});
+
+describe('scoring many candidates', () => {
+  it('gives the same match weight without building the explanation', () => {
+    const model = { ...defaultModel(), termFrequencies: { surname: { okafor: 0.01, nowak: 0.0002 }, forename: { kemi: 0.03 } } };
+    const arb = fc.record({
+      givenNames: fc.option(fc.constantFrom('Kemi', 'Kemy', 'Tobias', 'Okafor'), { nil: null }),
+      familyName: fc.option(fc.constantFrom('Okafor', 'Okafur', 'Nowak', 'Kemi'), { nil: null }),
+      dateOfBirth: fc.option(fc.constantFrom('2010-03-14', '2010-03-15', '2010-14-03', '2011-03-14'), { nil: null }),
+      postcode: fc.option(fc.constantFrom('SE15 4AB', 'SE15 4AD', 'N1 9GU'), { nil: null }),
+      identifiers: fc.array(fc.record({ scheme: fc.constantFrom('nhs_number', 'local_id') as fc.Arbitrary<'nhs_number'>, value: fc.constantFrom('9434765919', '9434765918', 'CS-1', 'CS-2') }), { maxLength: 2 }),
+    });
+    fc.assert(fc.property(arb, arb, (a, b) => {
+      const v = compareRecords(prepareRecord(rec(a)), prepareRecord(rec(b)), nameWeightsOf(model));
+      expect(scoreTotal(model, v)).toBe(scoreVector(model, v).total);
+    }), { numRuns: 500 });
   });
 });

@@ -96,6 +96,33 @@ export function scoreVector(params: ModelParameters, vector: ComparisonVector): 
   };
 }
 
+// Each model's level weights (log2 m/u), computed once: scoring a batch compares millions of pairs.
+const levelWeights = new WeakMap<ModelParameters, number[][]>();
+
+function weightsOf(params: ModelParameters): number[][] {
+  let w = levelWeights.get(params);
+  if (!w) {
+    w = COMPARISONS.map((name) => params.comparisons[name].map((p) => log2(clampP(p.m) / clampP(p.u))));
+    levelWeights.set(params, w);
+  }
+  return w;
+}
+
+/** The match weight scoreVector would give (the same sum, rounded the same way), without building the explanation. */
+export function scoreTotal(params: ModelParameters, vector: ComparisonVector): number {
+  const weights = weightsOf(params);
+  let total = priorWeight(params.lambda);
+  for (let i = 0; i < COMPARISONS.length; i += 1) {
+    const levelIndex = vector.levels[i]!;
+    if (levelIndex < 0) continue;
+    const name = COMPARISONS[i]!;
+    let weight = weights[i]![levelIndex]!;
+    if (levelIndex === 0 && TF_COMPARISONS.includes(name)) weight += tfAdjustment(params, name, vector.values[i]!.left, params.comparisons[name][0]!.u);
+    total += weight;
+  }
+  return round(total);
+}
+
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }

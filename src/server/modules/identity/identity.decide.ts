@@ -1,5 +1,5 @@
 import { compareRecords } from '../../../domain/matching/comparisons.js';
-import { nameWeightsOf, scoreVector, type ModelParameters } from '../../../domain/matching/model.js';
+import { bandOf, nameWeightsOf, scoreTotal, scoreVector, type ModelParameters } from '../../../domain/matching/model.js';
 import { prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchBand, MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
 import type { Candidate } from './identity.candidates.js';
@@ -22,14 +22,28 @@ export function scoreCandidates(model: ModelParameters, record: MatchRecord, can
 /**
  * Chooses link, review or new for an agency's record. A record that links automatically must be
  * clearly better than the runner-up when the two are separate people: two near-equal strong candidates
- * mean the person record may itself be duplicated, which a person should look at.
+ * mean the person record may itself be duplicated, which a person should look at. Candidates are ranked
+ * on their match weight alone; only the best is explained.
  */
 export function decide(model: ModelParameters, record: MatchRecord, candidates: Candidate[]): Choice {
-  const scored = scoreCandidates(model, record, candidates);
-  const best = scored[0];
-  if (!best) return { band: 'new', best: null };
-  let band = best.explanation.band;
-  const second = scored[1];
-  if (band === 'link' && second && second.explanation.band === 'link' && best.explanation.total - second.explanation.total < 1) band = 'review';
-  return { band, best };
+  if (!candidates.length) return { band: 'new', best: null };
+  const incoming = prepareRecord(record);
+  const names = nameWeightsOf(model);
+  let best: { personId: string; total: number; vector: ReturnType<typeof compareRecords> } | null = null;
+  let second: number | null = null;
+  for (const c of candidates) {
+    const vector = compareRecords(incoming, c.prepared ?? prepareRecord(c.record), names);
+    const total = scoreTotal(model, vector);
+    // Highest weight first; equal weights in person id order (as scoreCandidates sorts).
+    if (!best || total > best.total || (total === best.total && c.personId.localeCompare(best.personId) < 0)) {
+      if (best) second = second === null ? best.total : Math.max(second, best.total);
+      best = { personId: c.personId, total, vector };
+    } else {
+      second = second === null ? total : Math.max(second, total);
+    }
+  }
+  const explanation = scoreVector(model, best!.vector);
+  let band = explanation.band;
+  if (band === 'link' && second !== null && bandOf(model, second) === 'link' && explanation.total - second < 1) band = 'review';
+  return { band, best: { personId: best!.personId, explanation } };
 }
