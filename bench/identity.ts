@@ -1,32 +1,72 @@
 // `npx tsx bench/identity.ts`: identity-resolution benchmarks, printed as `name: value unit` lines.
-// FEBRL deduplication runs in memory; the linkage of incoming records against existing people runs on
-// the PostgreSQL server named by DATABASE_URL, in a scratch database created and dropped here.
-import { openDb } from '../src/db/client.js';
+// FEBRL 1–3 are imported through the product's path (interchange files per agency, the import `jigsaw
+// import` runs, the stored match index and the model in use), each into an empty database: embedded
+// PGlite by default, the PostgreSQL server named by DATABASE_URL when it is set. On the server, 100,000
+// incoming records are then linked against 1,000,000 people held. BENCH_IDENTITY=febrl or linkage runs one part.
+import { openDb, type Db } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
+import { createScratchDatabase } from '../src/db/scratch.js';
 import { benchFebrl } from './identity-febrl.js';
 import { benchLinkage } from './identity-linkage.js';
 import type { Line } from './report.js';
-import { createScratchDatabase } from '../src/db/scratch.js';
 
 const EXISTING = Number(process.env.IDENTITY_EXISTING ?? 1_000_000);
 const INCOMING = Number(process.env.IDENTITY_INCOMING ?? 100_000);
+const PART = process.env.BENCH_IDENTITY ?? 'all';
+const SERVER = process.env.DATABASE_URL;
 
 function print(lines: Line[]): void {
   for (const l of lines) console.log(`${l.name}: ${Number.isInteger(l.value) ? l.value : Math.abs(l.value) < 0.001 ? l.value.toExponential(3) : l.value.toFixed(4)} ${l.unit}`);
 }
 
-print(benchFebrl());
+const short = (n: number) => (n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1000 && n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
-if (process.env.DATABASE_URL) {
-  const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'jigsaw_identity_bench');
-  const d = await openDb({ databaseUrl: scratch.url });
-  try {
-    await migrateToLatest(d.db);
-    print(await benchLinkage(d.db, { existing: EXISTING, incoming: INCOMING }));
-  } finally {
-    await d.close();
-    await scratch.drop();
+if (PART === 'all' || PART === 'febrl') {
+  if (SERVER) {
+    // One migrated template; every data set starts from an empty copy of it.
+    const template = await createScratchDatabase(SERVER, 'jigsaw_identity_febrl_template');
+    const t = await openDb({ databaseUrl: template.url });
+    await migrateToLatest(t.db);
+    await t.close();
+    try {
+      await benchFebrl(async () => {
+        const scratch = await createScratchDatabase(SERVER, 'jigsaw_identity_febrl', { template: 'jigsaw_identity_febrl_template' });
+        const d = await openDb({ databaseUrl: scratch.url });
+        return { d, close: async () => { await d.close(); await scratch.drop(); } };
+      }, 'server', print);
+    } finally {
+      await template.drop();
+    }
+  } else {
+    // Migrated once in memory; every data set starts from a copy of that empty database.
+    const base: Db = await openDb({ memory: true });
+    await migrateToLatest(base.db);
+    const image = await base.dumpDataDir!();
+    await base.close();
+    await benchFebrl(async () => {
+      const d = await openDb({ memory: true, loadDataDir: image });
+      return { d, close: () => d.close() };
+    }, 'pglite', print);
   }
-} else {
-  console.log('# DATABASE_URL is not set: the linkage benchmark on the PostgreSQL server is skipped');
+}
+
+if (PART === 'all' || PART === 'linkage') {
+  if (SERVER) {
+    // IDENTITY_KEEP=1 keeps the loaded people for the next run (which then skips loading them).
+    const keep = process.env.IDENTITY_KEEP === '1';
+    const scratch = await createScratchDatabase(SERVER, `jigsaw_identity_bench_${short(EXISTING).toLowerCase()}`, { reuse: keep, keep });
+    const d = await openDb({ databaseUrl: scratch.url });
+    try {
+      await migrateToLatest(d.db);
+      const lines = await benchLinkage(d.db, { existing: EXISTING, incoming: INCOMING });
+      print(lines);
+      const total = lines.find((l) => l.name === 'identity.linkage.total_seconds')!.value;
+      console.log(`link ${short(INCOMING)} vs ${short(EXISTING)}: ${total.toFixed(1)} s`);
+    } finally {
+      await d.close();
+      await scratch.drop();
+    }
+  } else {
+    console.log('# DATABASE_URL is not set: linking 100,000 records against 1,000,000 people runs on the PostgreSQL server only');
+  }
 }
