@@ -26,4 +26,14 @@ await build({
   outfile: `${out}/app.js`,
   logLevel: 'warning',
 });
-console.log('assets built: public/build/app.css, public/build/app.js');
+// The network page's graph (Cytoscape.js), loaded only by that page.
+await build({
+  entryPoints: [`${root}src/web/network-graph.ts`],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: 'es2020',
+  outfile: `${out}/network.js`,
+  logLevel: 'warning',
+});
+console.log('assets built: public/build/app.css, public/build/app.js, public/build/network.js');
