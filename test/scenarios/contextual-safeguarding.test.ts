@@ -185,6 +185,16 @@ describe(`contextual safeguarding across boroughs on ${TEST_ENGINE}`, () => {
     expect((await page(a.cookie, `/incidents/${incident.id}`)).body).toContain('Welfare checks done: 2 of 4');
     const after = await t.db.selectFrom('welfare_check').select(['person_id', 'status', 'completed_by_user_id']).where('incident_id', '=', incident.id).where('status', '=', 'done').execute();
     expect(new Set(after.map((x) => x.person_id))).toEqual(new Set([kai, sian]));
+    // The front door's manager puts the cohort on the next panel's agenda: the children she may see the reasons for, with a check.
+    const referred = await form(m.cookie, `/incidents/${incident.id}/refer`, { _csrf: m.csrf });
+    expect(referred.statusCode).toBe(303);
+    const referrals = await t.db.selectFrom('panel_referral').select(['person_id', 'source', 'reason']).where('person_id', 'in', [kai, pete, sian, cole, rio, victor]).execute();
+    expect(new Set(referrals.map((x) => x.person_id))).toEqual(new Set([kai, pete, sian, cole]));
+    expect(referrals.every((x) => x.source === 'critical_moment' && x.reason.startsWith('Critical-moment cohort after a homicide'))).toBe(true);
+    // Referring again adds nothing; a practitioner may not refer.
+    expect((await form(m.cookie, `/incidents/${incident.id}/refer`, { _csrf: m.csrf })).statusCode).toBe(303);
+    expect((await t.db.selectFrom('panel_referral').select('id').where('person_id', 'in', [kai, pete, sian, cole]).execute()).length).toBe(4);
+    expect((await form(a.cookie, `/incidents/${incident.id}/refer`, { _csrf: a.csrf })).statusCode).toBe(404);
     const acknowledged = await t.db.selectFrom('alert').select('acknowledged_at').where('welfare_check_id', '=', checked.get(kai)!.id).executeTakeFirstOrThrow();
     expect(acknowledged.acknowledged_at).not.toBeNull();
   });

@@ -229,7 +229,9 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     const actor = userOf(request);
     const { incident } = await findIncident(request, request.params.id);
     const cohort = await cohortOf(ctx.db, actor, incident.id);
-    const ids = [...cohort.keys()];
+    // The children of the cohort the reader sees who have a welfare check (not a child who died).
+    const seen = [...cohort.keys()];
+    const ids = seen.length ? (await ctx.db.selectFrom('welfare_check').select('person_id').where('incident_id', '=', incident.id).where('person_id', 'in', seen).execute()).map((w) => w.person_id) : [];
     const reason = `Critical-moment cohort after a ${INCIDENT_KINDS[incident.kind].label.toLowerCase()} on ${formatDate(incident.occurred_at.toISOString().slice(0, 10))}`;
     await ctx.db.transaction().execute(async (trx) => {
       const already = new Set((ids.length ? await trx.selectFrom('panel_referral').select('person_id').where('person_id', 'in', ids)
