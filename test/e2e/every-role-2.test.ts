@@ -1,0 +1,3 @@
+import { describeEveryRole } from './every-role.js';
+
+describeEveryRole(1, 4);
