@@ -41,7 +41,7 @@ export async function auditRoutes(app: FastifyInstance, ctx: AppContext): Promis
   const base = (request: FastifyRequest) => ({ user: userOf(request), csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'audits' });
 
   r.get('/audits', {
-    config: { access: { kind: 'roles', roles: [...AUDIT_READ_ROLES, ...AUDIT_GRADER_ROLES], action: 'audit.list' }, nav: { text: 'Audits', key: 'audits', order: 48 } },
+    config: { access: { kind: 'roles', roles: [...AUDIT_READ_ROLES, ...AUDIT_GRADER_ROLES], action: 'audit.list' }, nav: { text: 'Audits', key: 'audits', order: 48, group: 'Oversight and figures', hint: 'Multi-agency case audits and their grades by agency' } },
   }, async (request, reply) => reply.view('oversight/views/audits.njk', await listView(request, {})));
 
   async function listView(request: FastifyRequest, extra: Record<string, unknown>) {

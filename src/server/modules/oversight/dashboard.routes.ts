@@ -46,7 +46,7 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
 
   r.get('/oversight', {
     schema: { querystring: query },
-    config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.dashboard.read' }, nav: { text: 'Dashboards', key: 'oversight', order: 45 } },
+    config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.dashboard.read' }, nav: { text: 'Dashboards', key: 'oversight', order: 45, group: 'Oversight and figures', hint: 'The size and nature of the problem, timeliness and disproportionality, as of any date' } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const { asOf, error } = asOfOf(request.query.asOf);

@@ -41,7 +41,7 @@ export async function reviewRoutes(app: FastifyInstance, ctx: AppContext): Promi
   const base = (request: FastifyRequest) => ({ user: userOf(request), csrfToken: request.csrfToken, cspNonce: request.cspNonce, nav: 'reviews' });
 
   r.get('/reviews', {
-    config: { access: { kind: 'roles', roles: REVIEW_READ_ROLES, action: 'review.list' }, nav: { text: 'Reviews', key: 'reviews', order: 47 } },
+    config: { access: { kind: 'roles', roles: REVIEW_READ_ROLES, action: 'review.list' }, nav: { text: 'Reviews', key: 'reviews', order: 47, group: 'Oversight and figures', hint: 'Learning review recommendations, tracked to done' } },
   }, async (request, reply) => {
     const actor = userOf(request);
     const reviews = await ctx.db.selectFrom('learning_review as l').leftJoin('review_recommendation as r', 'r.review_id', 'l.id')
