@@ -78,7 +78,7 @@ function readPerson(el: XmlElement, childId: string, warnings: FieldProblem[], e
   if (dob) {
     const d = parseIsoDate(dob);
     if (d.ok) person.dateOfBirth = d.date;
-    else errors.push({ field: 'PersonBirthDate', reason: d.reason });
+    else warnings.push({ field: 'PersonBirthDate', reason: `${d.reason}, so it was left out` });
   }
   person.sex = dfeSex(textOf(ids, 'GenderCurrent') ?? textOf(ids, 'Sex'));
   const ethnicity = textOf(child(el, 'ChildCharacteristics'), 'Ethnicity');

@@ -14,13 +14,24 @@ import { IntakeFileError, rejected, type FieldProblem, type IntakeItem } from '.
 /** The table name CSV records are counted under in the batch report. */
 export const CSV_TABLE = 'records';
 
+/** How a mapping says dates are written: ISO (2026-03-01), UK day first (01/03/2026) or digits only (20260301). */
+export const CSV_DATE_FORMATS = ['YYYY-MM-DD', 'DD/MM/YYYY', 'YYYYMMDD'] as const;
+const dateFormat = z.enum(CSV_DATE_FORMATS);
+
 /** A column-mapping file (JSON). */
 export const csvMappingSchema = z.strictObject({
   format: z.literal('jigsaw-csv-mapping/1'),
   delimiter: z.enum([',', ';', '\t', '|']).default(','),
-  dateFormat: z.enum(['YYYY-MM-DD', 'DD/MM/YYYY']).default('YYYY-MM-DD'),
-  /** Interchange field path (person.dateOfBirth, event.code, otherPeople.0.role, person.identifiers.nhs_number) → CSV column. */
-  columns: z.record(z.string().max(100), z.string().max(200)),
+  dateFormat: dateFormat.default('YYYY-MM-DD'),
+  /** A field's own date format, where one column differs from the rest (field path → format). */
+  dateFormats: z.record(z.string().max(100), dateFormat).default({}),
+  /**
+   * Interchange field path (person.dateOfBirth, event.code, otherPeople.0.role, person.identifiers.nhs_number) → CSV column,
+   * or several columns joined (address lines): their non-empty values joined with `joinWith`.
+   */
+  columns: z.record(z.string().max(100), z.union([z.string().max(200), z.array(z.string().max(200)).min(1).max(10)])),
+  /** What joins the values of several columns mapped to one field. */
+  joinWith: z.string().max(5).default(', '),
   /** Interchange field path → a value used for every row. */
   constants: z.record(z.string().max(100), z.string().max(500)).default({}),
   /** Interchange field path → { agency value → interchange value }. */
@@ -32,6 +43,7 @@ export const csvMappingSchema = z.strictObject({
 export type CsvMapping = z.infer<typeof csvMappingSchema>;
 
 const DATE_FIELDS = /(^|\.)dateOfBirth$|^event\.occurredAt$|^event\.missing\.foundAt$/;
+const DOB_FIELD = /(^|\.)dateOfBirth$/;
 const LIST_FIELDS = new Set(['event.factorCodes']);
 const IDENTIFIER_SHORTHAND = /^(.*\.)?identifiers\.(nhs_number|upn|police_id|local_id)$/;
 
@@ -64,7 +76,7 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   (node as Record<string, unknown>)[parts[parts.length - 1]!] = value;
 }
 
-function assign(obj: Record<string, unknown>, path: string, value: string, mapping: CsvMapping, columnOf: string, problems: FieldProblem[]): void {
+function assign(obj: Record<string, unknown>, path: string, value: string, mapping: CsvMapping, columnOf: string, problems: FieldProblem[], warnings: FieldProblem[]): void {
   const translated = mapping.values[path]?.[value] ?? value;
   const shorthand = IDENTIFIER_SHORTHAND.exec(path);
   if (shorthand) {
@@ -73,10 +85,13 @@ function assign(obj: Record<string, unknown>, path: string, value: string, mappi
     setPath(obj, `${base}.${list.length}`, { scheme: shorthand[2], value: translated });
     return;
   }
-  if (DATE_FIELDS.test(path) && mapping.dateFormat === 'DD/MM/YYYY' && !translated.includes('T')) {
-    const d = parseDateAs(translated, 'DD/MM/YYYY');
+  const layout = mapping.dateFormats[path] ?? mapping.dateFormat;
+  if (DATE_FIELDS.test(path) && layout !== 'YYYY-MM-DD' && !translated.includes('T')) {
+    const d = parseDateAs(translated, layout);
     if (!d.ok) {
-      problems.push({ field: `${path} (column ${columnOf})`, reason: d.reason });
+      // A date of birth that cannot be read is left out with a warning (the record is kept); an event's date is needed.
+      if (DOB_FIELD.test(path)) warnings.push({ field: `${path} (column ${columnOf})`, reason: `${d.reason}, so it was left out` });
+      else problems.push({ field: `${path} (column ${columnOf})`, reason: d.reason });
       return;
     }
     setPath(obj, path, d.date);
@@ -97,7 +112,7 @@ export async function* parseMappedCsv(text: AsyncIterable<string>, mapping: CsvM
     if (!header) {
       header = rec.fields.map((f) => f.trim());
       columnIndex = new Map(header.map((h, i) => [h, i]));
-      const missing = Object.values(mapping.columns).filter((c) => !columnIndex.has(c));
+      const missing = Object.values(mapping.columns).flat().filter((c) => !columnIndex.has(c));
       if (missing.length) throw new IntakeFileError('missing_columns', `The file has no column named ${missing.map((m) => `"${m}"`).join(', ')}, which the mapping uses`);
       continue;
     }
@@ -115,20 +130,24 @@ export async function* parseMappedCsv(text: AsyncIterable<string>, mapping: CsvM
     }
     const obj: Record<string, unknown> = { organisation: opts.organisationId };
     const problems: FieldProblem[] = [];
-    for (const [path, value] of Object.entries(mapping.constants)) assign(obj, path, value, mapping, '(constant)', problems);
+    const warnings: FieldProblem[] = [];
+    for (const [path, value] of Object.entries(mapping.constants)) assign(obj, path, value, mapping, '(constant)', problems, warnings);
     for (const [path, column] of Object.entries(mapping.columns)) {
-      const value = rec.fields[columnIndex.get(column)!]!.trim();
-      if (value !== '') assign(obj, path, value, mapping, column, problems);
+      const columns = typeof column === 'string' ? [column] : column;
+      const value = columns.map((c) => rec.fields[columnIndex.get(c)!]!.trim()).filter((v) => v !== '').join(mapping.joinWith);
+      if (value !== '') assign(obj, path, value, mapping, columns.join(' + '), problems, warnings);
     }
     const checked = checkInterchangeRecord(obj);
     const named = (list: FieldProblem[]) => list.map((p) => {
       const column = mapping.columns[p.field];
-      return column ? { field: `${p.field} (column ${column})`, reason: p.reason } : p;
+      return column ? { field: `${p.field} (column ${typeof column === 'string' ? column : column.join(' + ')})`, reason: p.reason } : p;
     });
-    const errors = [...problems, ...named(checked.errors)];
+    // A value the mapping could not read is reported once, as read from its column, not again as missing.
+    const unread = new Set(problems.map((p) => p.field.replace(/ \(column .*\)$/, '')));
+    const errors = [...problems, ...named(checked.errors.filter((p) => !unread.has(p.field)))];
     yield {
       table: CSV_TABLE, row: rec.line, recordId: checked.recordId,
-      record: errors.length ? null : checked.record, errors, warnings: named(checked.warnings),
+      record: errors.length ? null : checked.record, errors, warnings: [...warnings, ...named(checked.warnings)],
     };
   }
   if (!header) throw new IntakeFileError('empty_file', 'The CSV file has no header row');

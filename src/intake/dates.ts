@@ -40,9 +40,18 @@ export function parseUkDate(value: string, today = todayIso()): DateResult {
   return checkRange(`${m[3]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`, today);
 }
 
-/** Parses either layout, as a column mapping file names it. */
-export function parseDateAs(value: string, layout: 'YYYY-MM-DD' | 'DD/MM/YYYY', today = todayIso()): DateResult {
-  return layout === 'DD/MM/YYYY' ? parseUkDate(value, today) : parseIsoDate(value, today);
+/** Parses YYYYMMDD (digits only, as many exports write dates), refusing impossible and future dates. */
+export function parseCompactDate(value: string, today = todayIso()): DateResult {
+  const m = /^(\d{4})(\d{2})(\d{2})$/.exec(value.trim());
+  if (!m) return { ok: false, reason: 'must be a date written YYYYMMDD' };
+  return parseIsoDate(`${m[1]}-${m[2]}-${m[3]}`, today);
+}
+
+/** Parses a date in the layout a column mapping file names. */
+export function parseDateAs(value: string, layout: 'YYYY-MM-DD' | 'DD/MM/YYYY' | 'YYYYMMDD', today = todayIso()): DateResult {
+  if (layout === 'DD/MM/YYYY') return parseUkDate(value, today);
+  if (layout === 'YYYYMMDD') return parseCompactDate(value, today);
+  return parseIsoDate(value, today);
 }
 
 /** A moment an event happened: a date, or a date-time with a time zone. Returns an ISO instant and its precision. */

@@ -109,13 +109,15 @@ function checkPerson(p: z.infer<typeof personSchema>, path: string, errors: Fiel
   let dateOfBirth: string | null = null;
   if (p.dateOfBirth) {
     const d = parseIsoDate(p.dateOfBirth);
+    // An impossible date of birth is a typing error in one field: the field is left out and reported,
+    // and the rest of the record is kept (as for an invalid NHS number).
     if (d.ok) dateOfBirth = d.date;
-    else errors.push({ field: `${path}.dateOfBirth`, reason: d.reason });
+    else warnings.push({ field: `${path}.dateOfBirth`, reason: `${d.reason}, so it was left out` });
   }
   let ethnicity: string | null = null;
   if (p.ethnicity) {
     if (isEthnicityCode(p.ethnicity)) ethnicity = p.ethnicity;
-    else errors.push({ field: `${path}.ethnicity`, reason: 'is not a DfE ethnicity code (such as WBRI, MWBC, BAFR)' });
+    else warnings.push({ field: `${path}.ethnicity`, reason: 'is not a DfE ethnicity code (such as WBRI, MWBC, BAFR), so it was left out' });
   }
   const identifiers: IncomingPersonData['identifiers'] = [];
   (p.identifiers ?? []).forEach((id, i) => {

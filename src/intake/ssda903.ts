@@ -71,7 +71,7 @@ function headerItem(ctx: Ssda903Context, row: Row, line: number): IntakeItem {
   const person = blankPerson(row.CHILD!);
   const dob = parseUkDate(row.DOB ?? '');
   if (dob.ok) person.dateOfBirth = dob.date;
-  else errors.push({ field: 'DOB', reason: row.DOB ? dob.reason : 'is missing' });
+  else warnings.push({ field: 'DOB', reason: `${row.DOB ? dob.reason : 'is missing'}, so it was left out` });
   person.sex = dfeSex(row.SEX ?? null);
   if (row.ETHNIC && isEthnicityCode(row.ETHNIC)) person.ethnicity = row.ETHNIC;
   else if (row.ETHNIC) warnings.push({ field: 'ETHNIC', reason: 'is not a DfE ethnicity code, so it was not used' });

@@ -64,6 +64,24 @@ export function printReport(report: BatchReport): void {
   if (report.rejected > 10) console.log(`  ... and ${n(report.rejected - 10)} more rejections: see the full report on the batch page`);
 }
 
+/**
+ * The command's exit status, with a one-line summary on standard error when it is not 0: 2 when a
+ * problem with a file stopped the import, 3 when it finished but rejected records (so a script that
+ * sends files notices), 0 when every record was accepted.
+ */
+export function importExitCode(report: BatchReport): number {
+  const n = (v: number) => v.toLocaleString('en-GB');
+  if (report.status !== 'completed') {
+    console.error(`jigsaw import: ${report.status}: ${report.fileErrors[0]?.message ?? 'the import did not finish'} (batch ${report.batchId}; ${n(report.accepted)} records stored before it)`);
+    return 2;
+  }
+  if (report.rejected > 0) {
+    console.error(`jigsaw import: ${n(report.rejected)} of ${n(report.received)} records rejected (batch ${report.batchId}); each is listed with its line, field and reason in the batch report`);
+    return 3;
+  }
+  return 0;
+}
+
 /** `jigsaw import FILE --org ORG [...]`: imports agency files and prints the batch report. */
 export async function runImportCommand(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -115,7 +133,7 @@ export async function runImportCommand(config: Config, args: string[]): Promise<
     // The early identification rules on the new entries run here, before the command returns, as the server's worker would.
     const rules = await runOutboxUntilIdle(db.db, { processors: [rulesProcessor], log: createLogger(config.LOG_LEVEL) });
     if (rules.claimed) console.log(`  early identification rules ran on the new entries (${rules.done} of ${rules.claimed} outbox item(s) done${rules.failed + rules.dead ? `; ${rules.failed + rules.dead} failed: see jigsaw outbox status` : ''})`);
-    return report.status === 'completed' ? 0 : 2;
+    return importExitCode(report);
   } finally {
     await db.close();
   }

@@ -53,7 +53,7 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
     }
   });
 
-  it('unknown codes: event type, agency code, factor and ethnicity are refused by field', async () => {
+  it('unknown codes: event type, agency code and factor are refused by field; an unknown ethnicity is left out with a warning', async () => {
     const person = policeRecord(org.id, 'x').person as Record<string, unknown>;
     const text = toJsonl([
       policeRecord(org.id, 'U-1', { event: { code: 'knife_thing', occurredAt: '2026-01-02', summary: 'x' } }),
@@ -63,28 +63,35 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
       policeRecord(org.id, 'U-5'),
     ]);
     const r = await importText(h.db, org.id, 'jsonl', 'codes.jsonl', text);
-    expect(r).toMatchObject({ received: 5, accepted: 1, rejected: 4 });
+    expect(r).toMatchObject({ received: 5, accepted: 2, rejected: 3 });
     expect(reasons(r)).toEqual([
       [1, 'event.code: "knife_thing" is not an event type in the vocabulary'],
       [2, 'event.agencyCode: "NICHE-77" is not in your organisation\'s code table: map it to a vocabulary code on the code mappings page, then import the file again'],
       [3, 'event.factorCodes: not in the vocabulary: gangz'],
-      [4, 'person.ethnicity: is not a DfE ethnicity code (such as WBRI, MWBC, BAFR)'],
     ]);
+    const kept = await h.db.selectFrom('intake_row').innerJoin('person', 'person.id', 'intake_row.person_id').select(['intake_row.warnings', 'person.ethnicity'])
+      .where('intake_row.batch_id', '=', r.batchId).where('intake_row.row_number', '=', 4).executeTakeFirstOrThrow();
+    expect(kept.warnings).toEqual([{ field: 'person.ethnicity', reason: 'is not a DfE ethnicity code (such as WBRI, MWBC, BAFR), so it was left out' }]);
+    expect(kept.ethnicity).toBeNull();
   });
 
-  it('impossible dates: 30 February, the future and before 1900 are refused', async () => {
+  it('impossible dates: an event dated 30 February, in the future or before 1900 is refused; such a date of birth is left out with a warning', async () => {
     const person = policeRecord(org.id, 'x').person as Record<string, unknown>;
     const text = toJsonl([
-      policeRecord(org.id, 'D-1', { person: { ...person, dateOfBirth: '2011-02-30' } }),
+      policeRecord(org.id, 'D-1', { person: { ...person, recordId: 'NOM-D-1', dateOfBirth: '2011-02-30' } }),
       policeRecord(org.id, 'D-2', { event: { code: 'arrest', occurredAt: '2099-01-01T10:00:00Z', summary: 'x' } }),
       policeRecord(org.id, 'D-3', { event: { code: 'arrest', occurredAt: '1850-05-05', summary: 'x' } }),
       policeRecord(org.id, 'D-4', { event: { code: 'arrest', occurredAt: '5 May 2025', summary: 'x' } }),
     ]);
     const r = await importText(h.db, org.id, 'jsonl', 'dates.jsonl', text);
     expect(reasons(r)).toEqual([
-      [1, 'person.dateOfBirth: is not a real date'], [2, 'event.occurredAt: is in the future'], [3, 'event.occurredAt: is before 1900'],
+      [2, 'event.occurredAt: is in the future'], [3, 'event.occurredAt: is before 1900'],
       [4, 'event.occurredAt: must be a date (2026-03-01) or a date and time with a time zone (2026-03-01T14:30:00Z)'],
     ]);
+    // The record with an impossible date of birth is kept, its person without a date of birth, and the field named.
+    const kept = await h.db.selectFrom('intake_row').innerJoin('person', 'person.id', 'intake_row.person_id').select(['intake_row.outcome', 'intake_row.warnings', 'person.date_of_birth'])
+      .where('intake_row.batch_id', '=', r.batchId).where('intake_row.row_number', '=', 1).executeTakeFirstOrThrow();
+    expect(kept).toEqual({ outcome: 'new', warnings: [{ field: 'person.dateOfBirth', reason: 'is not a real date, so it was left out' }], date_of_birth: null });
   });
 
   it('invalid NHS numbers and UPNs are not used, with a warning, and the record is kept', async () => {

@@ -71,13 +71,11 @@ describe(`intake pages on ${TEST_ENGINE}`, () => {
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Finished');
     const summary = (key: string) => new RegExp(`${key}\\s*</dt>\\s*<dd class="govuk-summary-list__value">\\s*([^<]*?)\\s*</dd>`).exec(page.body)?.[1];
-    expect([summary('Received'), summary('Rejected'), summary('Counts reconcile')]).toEqual(['3', '2', 'Yes: received equals accepted plus rejected in every table']);
+    expect([summary('Received'), summary('Rejected'), summary('Counts reconcile')]).toEqual(['3', '1', 'Yes: received equals accepted plus rejected in every table']);
     // Nothing says whether the child was already known: no people counts, no reference to the child.
     expect(page.body).not.toMatch(/New people|Linked to existing|Sent for review/);
     expect(page.body).toContain('Confirm that you work with this child');
-    // Row 3: an impossible date of birth; row 4: an unmapped code. Each named by line, field and column.
-    expect(page.body).toContain('person.dateOfBirth (column DOB)');
-    expect(page.body).toContain('is not a real date');
+    // Row 4: an unmapped code, named by line, field and column. (Row 3's impossible date of birth is left out with a warning.)
     expect(page.body).toContain('&quot;PEX&quot; is not in your organisation&#39;s code table');
 
     const csv = await t.app.inject({ method: 'GET', url: `${location}/report.csv`, headers: { cookie: w.dslSession.cookie } });
@@ -87,22 +85,25 @@ describe(`intake pages on ${TEST_ENGINE}`, () => {
     expect(lines[0]).toBe('seq,file,table,line,position,record_id,outcome,person_id,event_id,errors,warnings');
     // The DSL cannot see the child (importing gave no relationship): no person reference.
     expect(lines[1]).toMatch(/^0,school-behaviour.csv,records,2,,INC-1,new,,[0-9a-f-]{36},,/);
+    expect(lines[2]).toMatch(/^1,school-behaviour.csv,records,3,,INC-2,new,,[0-9a-f-]{36},,/);
+    expect(lines[2]).toContain('person.dateOfBirth (column DOB)');
+    expect(lines[2]).toContain('is not a real date, so it was left out');
     expect(lines[3]).toContain('rejected');
 
-    const events = await t.db.selectFrom('event').select(['source_record_id', 'event_type_code', 'recorded_by_user_id']).where('organisation_id', '=', w.school.id).execute();
-    expect(events).toEqual([{ source_record_id: 'INC-1', event_type_code: 'suspension', recorded_by_user_id: w.dsl.id }]);
+    const events = await t.db.selectFrom('event').select(['source_record_id', 'event_type_code', 'recorded_by_user_id']).where('organisation_id', '=', w.school.id).orderBy('source_record_id').execute();
+    expect(events).toEqual([{ source_record_id: 'INC-1', event_type_code: 'suspension', recorded_by_user_id: w.dsl.id }, { source_record_id: 'INC-2', event_type_code: 'suspension', recorded_by_user_id: w.dsl.id }]);
     const rows = await auditRowsFor(t.db, { since, userId: w.dsl.id });
     expect(rows.map((r) => [r.action, r.outcome, r.user_id])).toEqual([
       // The entry's write is on the log of each person it names (the pupil, and the other person in the row).
-      ['event.record', 'allowed', w.dsl.id], ['event.record', 'allowed', w.dsl.id], ['intake.import', 'allowed', w.dsl.id],
+      ['event.record', 'allowed', w.dsl.id], ['event.record', 'allowed', w.dsl.id], ['event.record', 'allowed', w.dsl.id], ['intake.import', 'allowed', w.dsl.id],
       ['intake.report.read', 'allowed', w.dsl.id], ['intake.report.read', 'allowed', w.dsl.id], ['intake.report.read', 'allowed', w.dsl.id],
     ]);
     const named = await t.db.selectFrom('event_person').innerJoin('event', 'event.id', 'event_person.event_id').select('event_person.person_id')
       .where('event.organisation_id', '=', w.school.id).execute();
-    expect(rows.slice(0, 2).map((r) => r.person_id).sort()).toEqual(named.map((p) => p.person_id).sort());
+    expect(rows.slice(0, 3).map((r) => r.person_id).sort()).toEqual(named.map((p) => p.person_id).sort());
     // The reads name no person: the reader could see none of them.
     const detailOf = (r: { detail: unknown }) => (typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail) as { personIds?: string[] } | null;
-    expect(rows.slice(3).map((r) => detailOf(r)?.personIds ?? [])).toEqual([[], [], []]);
+    expect(rows.slice(4).map((r) => detailOf(r)?.personIds ?? [])).toEqual([[], [], []]);
   });
 
   it('explains a missing file and a CSV without its mapping, keeping what was chosen', async () => {
