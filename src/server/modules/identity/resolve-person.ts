@@ -1,11 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import type { MatchExplanation } from '../../../domain/matching/types.js';
-import { recordFromIncoming, contentHash } from './incoming.js';
-import { activeModel } from './identity.model-store.js';
-import { findCandidates } from './identity.candidates.js';
-import { addDetailsToPerson, createPersonFromIncoming } from './identity.person-writer.js';
-import { decide } from './identity.decide.js';
+import { PersonResolver } from './person-resolver.js';
 
 export type { MatchExplanation } from '../../../domain/matching/types.js';
 
@@ -52,78 +48,13 @@ export interface ResolveOptions {
   mayLink?: (personId: string) => Promise<boolean>;
 }
 
-/** Finds or creates the person for an agency's record, inside the caller's transaction. */
+/**
+ * Finds or creates the person for an agency's record, inside the caller's transaction. Many records
+ * at once (an import chunk) go through a PersonResolver, which decides each the same way.
+ */
 export async function resolvePerson(trx: Kysely<Database>, incoming: IncomingPerson, opts: ResolveOptions = {}): Promise<Resolution> {
-  const hash = contentHash(incoming);
-  const existing = await trx
-    .selectFrom('source_record')
-    .select(['id', 'person_id', 'match_weight', 'explanation'])
-    .where('organisation_id', '=', incoming.organisationId)
-    .where('source_system', '=', incoming.sourceSystem)
-    .where('source_record_id', '=', incoming.sourceRecordId)
-    .executeTakeFirst();
-  if (existing) {
-    const latest = await trx
-      .selectFrom('source_record_version')
-      .select('content_hash')
-      .where('source_record_ref', '=', existing.id)
-      .orderBy('received_at', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    // Same record, changed content: keep the new version beside the old one; the agency's own
-    // record id still names the same person, so the link stands.
-    if (latest?.content_hash !== hash) {
-      await trx.insertInto('source_record_version')
-        .values({ source_record_ref: existing.id, content_hash: hash, person_data: JSON.stringify(incoming) })
-        .execute();
-      await addDetailsToPerson(trx, existing.person_id, incoming);
-    }
-    return {
-      personId: existing.person_id, outcome: 'existing_source_record', matchWeight: existing.match_weight,
-      reviewItemId: null, explanation: (existing.explanation as MatchExplanation | null) ?? null,
-    };
-  }
-
-  const model = await activeModel(trx);
-  const record = recordFromIncoming(incoming);
-  const candidates = await findCandidates(trx, [record]);
-  const decided = decide(model, record, candidates[0] ?? []);
-  const refused = decided.band === 'link' && decided.best && opts.mayLink ? !(await opts.mayLink(decided.best.personId)) : false;
-  const decision = refused ? { ...decided, band: 'review' as const } : decided;
-
-  let personId: string;
-  if (decision.band === 'link' && decision.best) {
-    personId = decision.best.personId;
-    await addDetailsToPerson(trx, personId, incoming);
-  } else {
-    personId = await createPersonFromIncoming(trx, incoming);
-  }
-  const outcome = decision.band === 'link' ? 'linked' : decision.band === 'review' ? 'review' : 'new';
-  const explanation = decision.best?.explanation ?? null;
-  const source = await trx
-    .insertInto('source_record')
-    .values({
-      organisation_id: incoming.organisationId, source_system: incoming.sourceSystem, source_record_id: incoming.sourceRecordId,
-      person_id: personId, outcome, match_weight: decision.best?.explanation.total ?? null,
-      explanation: explanation ? JSON.stringify(explanation) : null, model_version: model.version,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await trx.insertInto('source_record_version')
-    .values({ source_record_ref: source.id, content_hash: hash, person_data: JSON.stringify(incoming) })
-    .execute();
-
-  let reviewItemId: string | null = null;
-  if (outcome === 'review' && decision.best && explanation) {
-    const item = await trx
-      .insertInto('identity_review_item')
-      .values({
-        source_record_ref: source.id, person_id: personId, candidate_person_id: decision.best.personId,
-        match_weight: explanation.total, explanation: JSON.stringify(explanation), model_version: model.version,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    reviewItemId = item.id;
-  }
-  return { personId, outcome, matchWeight: explanation?.total ?? null, reviewItemId, explanation };
+  const resolver = await PersonResolver.open(trx, [incoming]);
+  const resolution = await resolver.resolve(incoming, opts);
+  await resolver.flush();
+  return resolution;
 }

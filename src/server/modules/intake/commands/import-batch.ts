@@ -6,12 +6,13 @@ import { IntakeFileError, type IntakeFormat, type IntakeItem } from '../../../..
 import type { Actor } from '../../../actor.js';
 import type { Log } from '../../../logging.js';
 import { recordAccess, recordAccessMany } from '../../../audit/record-access.js';
-import { announceEntries } from '../../chronology/commands/append-entry.js';
+import { announceEntries, appendEntries } from '../../chronology/commands/append-entry.js';
+import { PersonResolver } from '../../identity/person-resolver.js';
 import { INTAKE_OWNER, startHeartbeat } from '../intake.heartbeat.js';
 import { ChunkPace } from '../intake.pace.js';
 import { ReportTally, type BatchReport } from '../intake.report.js';
 import { loadBatchContext, type BatchContext } from './batch-context.js';
-import { newOverlay, sourceKey, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
+import { contentHashOf, newOverlay, sourceKey, toIncoming, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
 
 /** Everything needed to run one import. */
 export interface ImportRequest {
@@ -29,6 +30,8 @@ export interface ImportRequest {
   maxBytes: number;
   bytesTotal?: number | null;
   chunkSize?: number;
+  /** About how long one chunk's transaction may take (CHUNK_BUDGET_MS unless given; Infinity: every chunk is chunkSize records). */
+  chunkBudgetMs?: number;
   /** The sequence number of the batch's first row (after rows an interrupted attempt stored). */
   firstSeq?: number;
   onProgress?: (progress: { bytes: number; records: number }) => void;
@@ -62,17 +65,44 @@ async function prefetchLatest(trx: Kysely<Database>, ctx: BatchContext, items: I
   return found;
 }
 
+/**
+ * The people of the records that will be stored anew (not the same content again), for the chunk's
+ * resolver to read at once; and whether the entries their new versions would supersede are still held.
+ */
+async function prefetchPeople(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, items: IntakeItem[], prior: Map<string, LatestVersion>): Promise<PersonResolver> {
+  const people: ReturnType<typeof toIncoming>[] = [];
+  const earlier = new Set<string>();
+  for (const item of items) {
+    const record = item.record;
+    if (!record) continue;
+    const latest = ctx.latest.get(sourceKey(record.sourceSystem, record.recordId)) ?? prior.get(sourceKey(record.sourceSystem, record.recordId));
+    if (latest?.hash === contentHashOf(record)) continue;
+    if (latest?.eventId) earlier.add(latest.eventId);
+    for (const p of [record.person, ...record.otherPeople.map((o) => o.person)]) people.push(toIncoming(ctx, record.sourceSystem, p));
+  }
+  if (earlier.size) {
+    const held = new Set((await trx.selectFrom('event').select('id').where('id', 'in', [...earlier]).execute()).map((r) => r.id));
+    for (const id of earlier) overlay.entriesHeld.set(id, held.has(id));
+  }
+  return PersonResolver.open(trx, people);
+}
+
 async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (IntakeItem & { file: string })[], firstSeq: number): Promise<{ results: RowResult[]; overlay: ChunkOverlay }> {
   return db.transaction().execute(async (trx) => {
     // One writer per organisation at a time, so two imports of the same file cannot both add an entry.
     await sql`SELECT pg_advisory_xact_lock(hashtext(${ctx.organisationId}))`.execute(trx);
     const overlay = newOverlay();
     const prior = await prefetchLatest(trx, ctx, items);
+    // The chunk's people are resolved in order, each as if alone, with their reads and writes made together.
+    const people = await prefetchPeople(trx, ctx, overlay, items, prior);
     const results: RowResult[] = [];
     for (const item of items) {
       const key = item.record ? sourceKey(item.record.sourceSystem, item.record.recordId) : '';
-      results.push(await writeRecord(trx, ctx, overlay, item, prior.get(key)));
+      results.push(await writeRecord(trx, ctx, overlay, people, item, prior.get(key)));
     }
+    await people.flush();
+    await appendEntries(trx, overlay.entries, { announce: overlay.announcement });
+    for (let s = 0; s < overlay.intakeRecords.length; s += 2_000) await trx.insertInto('intake_record').values(overlay.intakeRecords.slice(s, s + 2_000)).execute();
     await trx.insertInto('intake_row').values(items.map((item, i) => ({
       batch_id: ctx.batchId, seq: firstSeq + i, file_name: item.file, table_name: item.table, row_number: item.row, ref: item.ref ?? null,
       source_record_id: item.recordId, outcome: results[i]!.outcome, person_outcome: results[i]!.personOutcome, person_id: results[i]!.personId,
@@ -125,8 +155,8 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
   const org = await db.selectFrom('organisation').select(['id', 'name']).where('id', '=', req.organisationId).executeTakeFirstOrThrow();
   const ctx = await loadBatchContext(db, { batchId, organisationId: org.id, organisationName: org.name, actor: req.actor, route: req.route, requestId: req.requestId ?? null });
   const tally = new ReportTally();
-  // Chunks of at most chunkSize records, sized to a short transaction, with a turn for other requests between them.
-  const pace = new ChunkPace(req.chunkSize ?? 200);
+  // Chunks of at most chunkSize records, sized to a short transaction (CHUNK_BUDGET_MS), with a turn for other requests between them.
+  const pace = new ChunkPace(req.chunkSize ?? 1_000, req.chunkBudgetMs);
   let bytes = 0;
   let seq = req.firstSeq ?? 0;
   let status: BatchReport['status'] = 'completed';

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { Database } from '../../../../db/database.js';
+import { createHash, randomUUID } from 'node:crypto';
+import type { Insertable, Kysely } from 'kysely';
+import type { Database, IntakeRecordTable } from '../../../../db/database.js';
 import { isValidNhsNumber, isValidUpn } from '../../../../domain/identifiers.js';
 import { normaliseIdentifier } from '../../../../domain/matching/prepare.js';
 import type { Actor } from '../../../actor.js';
 import type { FieldProblem, IncomingPersonData, IntakeItem, IntakeRecord } from '../../../../intake/types.js';
 import type { AccessRecord } from '../../../audit/record-access.js';
-import { appendEntries, newAnnouncement, type EntryAnnouncement } from '../../chronology/commands/append-entry.js';
-import { resolvePerson, type IncomingPerson, type Resolution } from '../../identity/resolve-person.js';
+import { newAnnouncement, type EntryAnnouncement, type NewEntry } from '../../chronology/commands/append-entry.js';
+import type { PersonResolver } from '../../identity/person-resolver.js';
+import type { IncomingPerson, Resolution } from '../../identity/resolve-person.js';
 import { visiblePersonIds } from '../../people/people.policy.js';
 import type { BatchContext } from './batch-context.js';
 
@@ -40,28 +41,40 @@ export interface ChunkOverlay {
   /** The chunk's new entries, announced (one outbox row) when the chunk is written. */
   announcement: EntryAnnouncement;
   access: AccessRecord[];
+  /** The chunk's entries and intake records, written together (appendEntries) once its records are resolved. */
+  entries: NewEntry[];
+  intakeRecords: Insertable<IntakeRecordTable>[];
+  /** Whether an entry a new version would supersede is still held (an erased one is not), by event id. */
+  entriesHeld: Map<string, boolean>;
 }
 
 /** A fresh overlay for one chunk. */
 export function newOverlay(): ChunkOverlay {
-  return { latest: new Map(), seen: new Map(), knownSources: new Set(), announcement: newAnnouncement(), access: [] };
+  return { latest: new Map(), seen: new Map(), knownSources: new Set(), announcement: newAnnouncement(), access: [], entries: [], intakeRecords: [], entriesHeld: new Map() };
 }
 
 /** The key of a source record within an organisation. */
 export const sourceKey = (sourceSystem: string, recordId: string) => `${sourceSystem}\u0000${recordId}`;
 
+const hashes = new WeakMap<IntakeRecord, string>();
+
 /** A stable hash of a record's content (the same record sent twice hashes the same). */
 export function contentHashOf(record: IntakeRecord): string {
+  const known = hashes.get(record);
+  if (known) return known;
   const canonical = (v: unknown): unknown =>
     Array.isArray(v) ? v.map(canonical)
       : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
         : v;
-  return createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex');
+  const hash = createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex');
+  hashes.set(record, hash);
+  return hash;
 }
 
 const reject = (errors: FieldProblem[]): RowResult => ({ outcome: 'rejected', personOutcome: null, personId: null, eventId: null, reviewItemId: null, others: [], errors, notes: [] });
 
-function toIncoming(ctx: BatchContext, sourceSystem: string, p: IncomingPersonData): IncomingPerson {
+/** A person named in a record, as identity resolution receives them. */
+export function toIncoming(ctx: BatchContext, sourceSystem: string, p: IncomingPersonData): IncomingPerson {
   return {
     organisationId: ctx.organisationId, sourceSystem, sourceRecordId: p.recordId,
     givenNames: p.givenNames, familyName: p.familyName, otherNames: p.otherNames, dateOfBirth: p.dateOfBirth,
@@ -119,8 +132,21 @@ async function personIsKnown(trx: Kysely<Database>, ctx: BatchContext, overlay: 
   return Boolean(row);
 }
 
-/** Stores one received record inside the chunk's transaction: resolves its people, writes or supersedes its event, and notes the version. */
-export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, item: IntakeItem, prior: LatestVersion | undefined): Promise<RowResult> {
+/** Whether an entry is still held (an entry may be erased under a retention decision). */
+async function entryHeld(trx: Kysely<Database>, overlay: ChunkOverlay, eventId: string): Promise<boolean> {
+  const known = overlay.entriesHeld.get(eventId);
+  if (known !== undefined) return known;
+  const held = (await trx.selectFrom('event').select('id').where('id', '=', eventId).executeTakeFirst()) !== undefined;
+  overlay.entriesHeld.set(eventId, held);
+  return held;
+}
+
+/**
+ * Stores one received record inside the chunk's transaction: resolves its people (through the chunk's
+ * resolver), writes or supersedes its event, and notes the version. The entry and the intake record
+ * are collected in the overlay and written with the rest of the chunk.
+ */
+export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, overlay: ChunkOverlay, people: PersonResolver, item: IntakeItem, prior: LatestVersion | undefined): Promise<RowResult> {
   const record = item.record;
   if (!record) return reject(item.errors);
   if (record.organisationId && record.organisationId !== ctx.organisationId) {
@@ -145,7 +171,7 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
 
   // The subject is resolved as before; being linked gives the sender no relationship with the child
   // (its entries are stored with its organisation; access comes only from a relationship a person confirms).
-  const subject = await resolvePerson(trx, toIncoming(ctx, record.sourceSystem, record.person));
+  const subject = await people.resolve(toIncoming(ctx, record.sourceSystem, record.person));
   // Another person named in the record (a victim, a suspect) joins an existing person's record only
   // if the sender could already see that person, or a valid NHS number or UPN agrees exactly;
   // otherwise the possible match goes to identity review and the entry names a separate record.
@@ -153,7 +179,7 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
   const notes: FieldProblem[] = [];
   for (const [i, o] of record.otherPeople.entries()) {
     const incoming = toIncoming(ctx, record.sourceSystem, o.person);
-    const r = await resolvePerson(trx, incoming, {
+    const r = await people.resolve(incoming, {
       mayLink: async (personId) => (await senderSees(trx, ctx, personId)) || (await identifierAgrees(trx, personId, incoming.identifiers)),
     });
     others.push({ personId: r.personId, role: o.role, outcome: r.outcome });
@@ -166,16 +192,17 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
   if (record.event && typed) {
     const e = record.event;
     // The earlier entry may have been erased under a retention decision: then this one stands alone.
-    const earlierEntry = latest?.eventId ? await trx.selectFrom('event').select('id').where('id', '=', latest.eventId).executeTakeFirst() : undefined;
-    const supersedes = earlierEntry?.id ?? null;
-    const people = [{ personId: subject.personId, role: record.role }, ...others.map((o) => ({ personId: o.personId, role: o.role }))];
-    const [entry] = await appendEntries(trx, [{
-      organisationId: ctx.organisationId, eventTypeCode: typed.code, vocabularyVersion: typed.version, occurredAt: e.occurredAt, occurredPrecision: e.precision,
+    const supersedes = latest?.eventId && (await entryHeld(trx, overlay, latest.eventId)) ? latest.eventId : null;
+    const named = [{ personId: subject.personId, role: record.role }, ...others.map((o) => ({ personId: o.personId, role: o.role }))];
+    eventId = randomUUID();
+    overlay.entriesHeld.set(eventId, true);
+    overlay.entries.push({
+      id: eventId, organisationId: ctx.organisationId, eventTypeCode: typed.code, vocabularyVersion: typed.version, occurredAt: e.occurredAt, occurredPrecision: e.precision,
       ...(e.recordedAt ? { recordedAt: e.recordedAt } : {}),
       recordedByUserId: ctx.actor?.kind === 'user' ? ctx.actor.userId : null, apiKeyId: ctx.actor?.kind === 'system' ? ctx.actor.apiKeyId : null,
       recordedVia: 'import', sourceSystem: record.sourceSystem, sourceRecordId: record.recordId,
       summary: e.summary, narrative: e.narrative, place: e.place, factorCodes: typed.factors, sensitivity: e.sensitivity, reliability: e.reliability,
-      supersedes, correctionReason: supersedes ? (e.correctionReason ?? 'Updated by source system') : null, people,
+      supersedes, correctionReason: supersedes ? (e.correctionReason ?? 'Updated by source system') : null, people: named,
       restriction: e.sensitivity === 'restricted' ? (e.restriction ?? { contact: `${ctx.organisationName} (${record.sourceSystem})`, reason: 'Marked restricted by the source system' }) : null,
       grading: e.grading
         ? { system: e.grading.system, sourceEvaluation: e.grading.sourceEvaluation, intelligenceEvaluation: e.grading.intelligenceEvaluation, handlingCode: e.grading.handlingCode, handlingConditions: e.grading.handlingConditions }
@@ -185,13 +212,12 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
         route: ctx.route, outcome: 'allowed', ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
         detail: { via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, otherPersonIds: others.map((o) => o.personId) },
       },
-    }], { announce: overlay.announcement });
-    eventId = entry!.id;
+    });
   }
-  await trx.insertInto('intake_record').values({
+  overlay.intakeRecords.push({
     organisation_id: ctx.organisationId, source_system: record.sourceSystem, source_record_id: record.recordId,
     content_hash: hash, person_id: subject.personId, event_id: eventId, batch_id: ctx.batchId,
-  }).execute();
+  });
   overlay.latest.set(key, { hash, personId: subject.personId, eventId: eventId ?? latest?.eventId ?? null });
   // An entry's access-log rows are written with the entry; a record naming only people is logged here,
   // one row on each named person's log.

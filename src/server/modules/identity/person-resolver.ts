@@ -1,0 +1,248 @@
+/**
+ * Identity resolution for many agency records in one transaction (an import chunk), deciding each
+ * exactly as if the records were resolved one at a time, in order, each seeing every write before it.
+ *
+ * The reads are made once for the whole set: the agencies' source records already held, and the
+ * candidates of every record (findCandidates, one statement). The writes (people, their names,
+ * identifiers and addresses, the match index, source records and their versions, review items) are
+ * collected and written a few statements at a time. A record whose prefetched candidates an earlier
+ * record of the set may have changed (it wrote a blocking key the record has, or changed a candidate)
+ * has its candidates read again after the pending writes are flushed, so it sees what one-at-a-time
+ * resolution would have seen; the same for a person whose details are added twice, and before
+ * asking a caller's mayLink (which reads the database).
+ */
+import { randomUUID } from 'node:crypto';
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { Database, IdentityReviewItemTable, PersonTable, SourceRecordTable, SourceRecordVersionTable } from '../../../db/database.js';
+import { blockingKeys, maxBlockOf } from '../../../domain/matching/blocking.js';
+import type { ModelParameters } from '../../../domain/matching/model.js';
+import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
+import type { MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
+import { findCandidates, loadMatchRecords, type Candidate } from './identity.candidates.js';
+import { decide } from './identity.decide.js';
+import { activeModel } from './identity.model-store.js';
+import { newPersonAsHeld, newPersonRow, planDetails, writePeople, type DetailsPlan } from './identity.person-writer.js';
+import { contentHash, recordFromIncoming } from './incoming.js';
+import type { IncomingPerson, Resolution, ResolveOptions } from './resolve-person.js';
+
+/** An agency's source record as held: its person, how it was linked, and its latest content. */
+interface HeldSource {
+  id: string;
+  personId: string;
+  matchWeight: number | null;
+  explanation: MatchExplanation | null;
+  latestHash: string | null;
+}
+
+/** Candidates read for a record before the set was resolved, with the keys they were found by. */
+interface Prefetched {
+  hash: string;
+  keys: string[];
+  candidates: Candidate[];
+}
+
+const keyOf = (p: Pick<IncomingPerson, 'organisationId' | 'sourceSystem' | 'sourceRecordId'>) => `${p.organisationId}\u0000${p.sourceSystem}\u0000${p.sourceRecordId}`;
+const matchKeys = (r: MatchRecord) => blockingKeys(prepareRecord(r));
+const ROWS_PER_INSERT = 2_000;
+
+/**
+ * Who holds each of these keys, up to one more than the key's limit (maxBlockOf): as in findCandidates,
+ * a key held by more people than its limit finds no one. A key no one holds is absent.
+ */
+async function keyHolders(trx: Kysely<Database>, keys: string[]): Promise<Map<string, string[]>> {
+  if (!keys.length) return new Map();
+  const rows = (await sql<{ key: string; ids: string[] }>`SELECT w.key, array_agg(h.person_id) AS ids
+    FROM unnest(${keys}::text[], ${keys.map(maxBlockOf)}::int[]) AS w(key, lim)
+    CROSS JOIN LATERAL (SELECT k.person_id FROM person_match_key k WHERE k.key = w.key LIMIT w.lim + 1) h
+    GROUP BY w.key`.execute(trx)).rows;
+  return new Map(rows.map((r) => [r.key, r.ids]));
+}
+
+/** Resolves agency records to people inside the caller's transaction; call flush() before the transaction ends. */
+export class PersonResolver {
+  #model: ModelParameters | null = null;
+  readonly #sources = new Map<string, HeldSource>();
+  /** Source keys whose database state has been read (held or not). */
+  readonly #looked = new Set<string>();
+  readonly #prefetched = new Map<string, Prefetched>();
+  /** The holders of each key of the prefetched records when they were read (up to one more than the key's limit). */
+  #holders = new Map<string, string[]>();
+  // Since the prefetch: who wrote each blocking key, and each changed person's match profile as now written.
+  readonly #writers = new Map<string, Set<string>>();
+  readonly #profiles = new Map<string, { record: MatchRecord; prepared: PreparedRecord }>();
+  // Written at the next flush.
+  readonly #pendingPeople = new Set<string>();
+  #people: Insertable<PersonTable>[] = [];
+  #plans: DetailsPlan[] = [];
+  #sourceRows: Insertable<SourceRecordTable>[] = [];
+  #versionRows: Insertable<SourceRecordVersionTable>[] = [];
+  #reviewRows: Insertable<IdentityReviewItemTable>[] = [];
+
+  private constructor(private readonly trx: Kysely<Database>) {}
+
+  /**
+   * A resolver for these records (the order they will be resolved in): reads the source records they
+   * name and the candidates of those not yet held, a statement or two for all of them.
+   */
+  static async open(trx: Kysely<Database>, incoming: IncomingPerson[]): Promise<PersonResolver> {
+    const r = new PersonResolver(trx);
+    await r.#readSources(incoming);
+    const first = new Map<string, IncomingPerson>();
+    for (const p of incoming) if (!r.#sources.has(keyOf(p)) && !first.has(keyOf(p))) first.set(keyOf(p), p);
+    if (first.size) {
+      const people = [...first.values()];
+      const records = people.map(recordFromIncoming);
+      const found = await findCandidates(trx, records);
+      people.forEach((p, i) => r.#prefetched.set(keyOf(p), { hash: contentHash(p), keys: matchKeys(records[i]!), candidates: found[i]! }));
+      r.#holders = await keyHolders(trx, [...new Set([...r.#prefetched.values()].flatMap((x) => x.keys))]);
+    }
+    return r;
+  }
+
+  async #readSources(incoming: IncomingPerson[]): Promise<void> {
+    const wanted = new Map<string, IncomingPerson>();
+    for (const p of incoming) if (!this.#looked.has(keyOf(p))) wanted.set(keyOf(p), p);
+    if (!wanted.size) return;
+    const list = [...wanted.values()];
+    const rows = (await sql<{ id: string; organisation_id: string; source_system: string; source_record_id: string; person_id: string; match_weight: number | null; explanation: MatchExplanation | null; latest_hash: string | null }>`
+      SELECT s.id, s.organisation_id, s.source_system, s.source_record_id, s.person_id, s.match_weight, s.explanation,
+        (SELECT v.content_hash FROM source_record_version v WHERE v.source_record_ref = s.id ORDER BY v.received_at DESC LIMIT 1) AS latest_hash
+      FROM unnest(${list.map((p) => p.organisationId)}::uuid[], ${list.map((p) => p.sourceSystem)}::text[], ${list.map((p) => p.sourceRecordId)}::text[]) AS w(org, sys, rid)
+      JOIN source_record s ON s.organisation_id = w.org AND s.source_system = w.sys AND s.source_record_id = w.rid`.execute(this.trx)).rows;
+    for (const k of wanted.keys()) this.#looked.add(k);
+    for (const row of rows) {
+      this.#sources.set(keyOf({ organisationId: row.organisation_id, sourceSystem: row.source_system, sourceRecordId: row.source_record_id }), {
+        id: row.id, personId: row.person_id, matchWeight: row.match_weight, explanation: row.explanation, latestHash: row.latest_hash,
+      });
+    }
+  }
+
+  /** Finds or creates the person for an agency's record, as resolvePerson does. */
+  async resolve(incoming: IncomingPerson, opts: ResolveOptions = {}): Promise<Resolution> {
+    const hash = contentHash(incoming);
+    const key = keyOf(incoming);
+    if (!this.#looked.has(key)) await this.#readSources([incoming]);
+    const held = this.#sources.get(key);
+    if (held) {
+      // Same record, changed content: keep the new version beside the old one; the agency's own
+      // record id still names the same person, so the link stands.
+      if (held.latestHash !== hash) {
+        await this.#addDetails(held.personId, incoming, false);
+        this.#versionRows.push({ source_record_ref: held.id, content_hash: hash, person_data: JSON.stringify(incoming) });
+        held.latestHash = hash;
+      }
+      return { personId: held.personId, outcome: 'existing_source_record', matchWeight: held.matchWeight, reviewItemId: null, explanation: held.explanation };
+    }
+
+    this.#model ??= await activeModel(this.trx);
+    const model = this.#model;
+    const record = recordFromIncoming(incoming);
+    const decided = decide(model, record, await this.#candidates(key, hash, record));
+    let refused = false;
+    if (decided.band === 'link' && decided.best && opts.mayLink) {
+      // The caller's check reads the database: it must see every earlier record's writes.
+      await this.flush();
+      refused = !(await opts.mayLink(decided.best.personId));
+    }
+    const decision = refused ? { ...decided, band: 'review' as const } : decided;
+
+    let personId: string;
+    if (decision.band === 'link' && decision.best) {
+      personId = decision.best.personId;
+      await this.#addDetails(personId, incoming, false);
+    } else {
+      personId = randomUUID();
+      this.#people.push(newPersonRow(personId, incoming));
+      this.#pendingPeople.add(personId);
+      await this.#addDetails(personId, incoming, true);
+    }
+    const outcome = decision.band === 'link' ? 'linked' : decision.band === 'review' ? 'review' : 'new';
+    const explanation = decision.best?.explanation ?? null;
+    const sourceId = randomUUID();
+    this.#sourceRows.push({
+      id: sourceId, organisation_id: incoming.organisationId, source_system: incoming.sourceSystem, source_record_id: incoming.sourceRecordId,
+      person_id: personId, outcome, match_weight: decision.best?.explanation.total ?? null,
+      explanation: explanation ? JSON.stringify(explanation) : null, model_version: model.version,
+    });
+    this.#versionRows.push({ source_record_ref: sourceId, content_hash: hash, person_data: JSON.stringify(incoming) });
+    this.#sources.set(key, { id: sourceId, personId, matchWeight: decision.best?.explanation.total ?? null, explanation, latestHash: hash });
+
+    let reviewItemId: string | null = null;
+    if (outcome === 'review' && decision.best && explanation) {
+      reviewItemId = randomUUID();
+      this.#reviewRows.push({
+        id: reviewItemId, source_record_ref: sourceId, person_id: personId, candidate_person_id: decision.best.personId,
+        match_weight: explanation.total, explanation: JSON.stringify(explanation), model_version: model.version,
+      });
+    }
+    return { personId, outcome, matchWeight: explanation?.total ?? null, reviewItemId, explanation };
+  }
+
+  /**
+   * The record's candidates as the database holds them now: those read before, with what earlier records
+   * of the set wrote. A key's holders are those when read and the people since given it; a key held by
+   * more than its limit finds no one; a person an earlier record changed is compared as that record left
+   * them. A record that was not read before has its candidates read once everything pending is written.
+   */
+  async #candidates(key: string, hash: string, record: MatchRecord): Promise<Candidate[]> {
+    const pre = this.#prefetched.get(key);
+    if (!pre || pre.hash !== hash) {
+      await this.flush();
+      return (await findCandidates(this.trx, [record]))[0] ?? [];
+    }
+    const profileOf = (c: Candidate): Candidate => {
+      const now = this.#profiles.get(c.personId);
+      return now ? { personId: c.personId, ...now } : c;
+    };
+    if (!pre.keys.some((k) => this.#writers.has(k))) return pre.candidates.map(profileOf);
+    const read = new Map(pre.candidates.map((c) => [c.personId, c]));
+    const found = new Map<string, Candidate>();
+    for (const k of pre.keys) {
+      const holders = new Set([...(this.#holders.get(k) ?? []), ...(this.#writers.get(k) ?? [])]);
+      if (holders.size > maxBlockOf(k)) continue;
+      for (const id of holders) {
+        const now = this.#profiles.get(id);
+        const c = now ? { personId: id, ...now } : read.get(id);
+        // A holder with no match profile is not a candidate (as findCandidates skips them).
+        if (c) found.set(id, c);
+      }
+    }
+    return [...found.values()];
+  }
+
+  /**
+   * Plans adding an agency's details to a person, from the person as held now: a new person as
+   * created, another as the database reads them once earlier changes to them are written.
+   */
+  async #addDetails(personId: string, incoming: IncomingPerson, isNew: boolean): Promise<void> {
+    let existing = isNew ? newPersonAsHeld(incoming) : null;
+    if (!existing) {
+      if (this.#pendingPeople.has(personId)) await this.flush();
+      existing = (await loadMatchRecords(this.trx, [personId])).get(personId) ?? null;
+      if (!existing) return;
+    }
+    const plan = planDetails(personId, existing, incoming);
+    this.#plans.push(plan);
+    this.#pendingPeople.add(personId);
+    // The profile as the database will hand it back (JSON), for records that compare with this person later.
+    const profile = JSON.parse(JSON.stringify(plan.index.record)) as MatchRecord;
+    this.#profiles.set(personId, { record: profile, prepared: prepareRecord(profile) });
+    for (const k of [...matchKeys(plan.index.record), ...matchKeys(plan.index.alsoFrom)]) {
+      const writers = this.#writers.get(k);
+      if (writers) writers.add(personId);
+      else this.#writers.set(k, new Set([personId]));
+    }
+  }
+
+  /** Writes everything resolved so far (people first, then source records, versions and review items). */
+  async flush(): Promise<void> {
+    if (!this.#people.length && !this.#plans.length && !this.#sourceRows.length && !this.#versionRows.length) return;
+    const [people, plans, sources, versions, reviews] = [this.#people, this.#plans, this.#sourceRows, this.#versionRows, this.#reviewRows];
+    this.#people = []; this.#plans = []; this.#sourceRows = []; this.#versionRows = []; this.#reviewRows = [];
+    this.#pendingPeople.clear();
+    await writePeople(this.trx, people, plans);
+    for (let s = 0; s < sources.length; s += ROWS_PER_INSERT) await this.trx.insertInto('source_record').values(sources.slice(s, s + ROWS_PER_INSERT)).execute();
+    for (let s = 0; s < versions.length; s += ROWS_PER_INSERT) await this.trx.insertInto('source_record_version').values(versions.slice(s, s + ROWS_PER_INSERT)).execute();
+    for (let s = 0; s < reviews.length; s += ROWS_PER_INSERT) await this.trx.insertInto('identity_review_item').values(reviews.slice(s, s + ROWS_PER_INSERT)).execute();
+  }
+}
