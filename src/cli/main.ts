@@ -5,11 +5,13 @@ const USAGE = `Usage: jigsaw <command> [options]
 
 Commands:
   serve [--demo] [--children N] [--seed S] [--boroughs B]   start the server; --demo loads synthetic demo data (3 boroughs) into an empty database
-  seed --children N [--seed S] [--boroughs B] [--demo]      load B neighbouring synthetic boroughs of N children each (default 1, --demo 3; deterministic: same seed, same data)
+  seed --children N [--seed S] [--boroughs B] [--demo]      load B neighbouring synthetic boroughs of N children each (default 1, --demo 3; deterministic: same seed, same data); only --demo gives accounts the published password
   migrate [--down]                          run pending migrations (or revert them all)
   audit verify                              check the access log's hash chain (names the first altered, missing or moved entry)
   api-key --org ORG_ID --name NAME          issue an API key for an organisation's system (printed once)
   rules run [--as-of YYYY-MM-DD]             run the early identification rules over every chronology (a full pass)
+  org list | add --code C --name N --kind K --borough B | change ORG_ID|CODE [--name N ...]
+                                            organisations of this deployment with their codes (no accounts are made)
   partnership list | add --code C --name N --borough B | join --organisation ORG_ID --partnership C
                                             partnerships in this deployment: list, add for new boroughs, add a member organisation
   import FILE|DIR... --org ORG_ID [--format F] [--mapping FILE]   import agency files (jsonl, csv, cin-xml, ssda903); jigsaw import --help
@@ -47,6 +49,10 @@ async function main(argv: string[]): Promise<number> {
     // import has its own options (format, mapping, encoding), so it parses its arguments itself.
     const { runImportCommand } = await import('./commands/import.js');
     return runImportCommand(loadConfig(), rest);
+  }
+  if (command === 'org') {
+    const { runOrgCommand } = await import('./commands/org.js');
+    return runOrgCommand(loadConfig(), rest);
   }
   if (command === 'export') {
     const { runExportCommand } = await import('./commands/export.js');
@@ -98,7 +104,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'seed': {
       const { runSeed } = await import('./commands/seed.js');
-      return runSeed(config, { children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1), boroughs: intOption('boroughs', values.boroughs, values.demo ? 3 : 1) });
+      return runSeed(config, { children: intOption('children', values.children, 400), seed: intOption('seed', values.seed, 1), boroughs: intOption('boroughs', values.boroughs, values.demo ? 3 : 1), demo: values.demo });
     }
     case 'migrate': {
       const { runMigrate } = await import('./commands/migrate.js');

@@ -12,6 +12,8 @@ export interface OrganisationTable {
   kind: string;
   borough: string;
   created_at: CreatedAt;
+  /** The code partners know it by (ODS code, URN, force or authority code), unique whatever its case; null until given. */
+  code: string | null;
 }
 
 export interface TeamTable {

@@ -37,6 +37,12 @@ export interface SeedOptions {
   /** Children per transaction (whole families); defaults to 1,000. */
   chunkSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Whether the accounts get the published demo password (and the published authenticator key).
+   * Without it the accounts exist (involvements name them) but nobody can sign in as them until the
+   * partnership administrator invites them. Defaults to true; `jigsaw seed` sets it only with --demo.
+   */
+  demoUsers?: boolean;
 }
 
 /** What was written (all zero when the borough was already seeded). */
@@ -75,7 +81,7 @@ export function demoUsersFor(borough = DEFAULT_BOROUGH, boroughs = 1): DemoUser[
   return demoUsersOfWorld(borough, boroughs);
 }
 
-async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string, heldBack: ReadonlySet<string>, organisationNames: Map<string, string>, source: string): Promise<void> {
+async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHash: string | null, heldBack: ReadonlySet<string>, organisationNames: Map<string, string>, source: string): Promise<void> {
   for (const b of batches(chunk.organisations)) await trx.insertInto('organisation').values(b).execute();
   for (const b of batches(chunk.teams)) await trx.insertInto('team').values(b).execute();
   // Each partnership's front door is its MASH, unless an administrator has already chosen one.
@@ -176,7 +182,8 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   }
   await assertVocabularyLoaded(db);
 
-  const passwordHash = await hashPassword(DEMO_PASSWORD); // argon2 is slow by design: hash once, share it
+  const demo = opts.demoUsers !== false;
+  const passwordHash = demo ? await hashPassword(DEMO_PASSWORD) : null; // argon2 is slow by design: hash once, share it
   const admins = new Map<string, WorldChunk['users'][number]>();
   const heldBack = new Set(adminEmails);
   let first = true;
@@ -217,7 +224,8 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   // A service directory per partnership, and plans and offers of help for the demo social worker's children.
   await seedDemoPlansAndOffers(db);
   // The demo accounts that must use a second factor start with the published authenticator key, so a newcomer can try every role.
-  await enrolDemoAuthenticators(db, report.demoUsers.map((u) => u.email));
+  if (demo) await enrolDemoAuthenticators(db, report.demoUsers.map((u) => u.email));
+  else report.demoUsers = [];
   // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
   // them every query is planned for empty tables.
   await sql`ANALYZE`.execute(db);

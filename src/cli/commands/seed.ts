@@ -8,12 +8,13 @@ import { seedBorough, type SeedReport } from '../../synthetic/seed.js';
 import { describeDb, openConfiguredDb } from './open.js';
 
 /** Seeds a synthetic borough (or several neighbouring ones) and prints what was made and how fast. */
-export async function seedAndReport(db: Kysely<Database>, opts: { children: number; seed: number; boroughs?: number }): Promise<SeedReport> {
+export async function seedAndReport(db: Kysely<Database>, opts: { children: number; seed: number; boroughs?: number; demoUsers?: boolean }): Promise<SeedReport> {
   let lastShown = 0;
   const report = await seedBorough(db, {
     children: opts.children,
     seed: opts.seed,
     boroughs: opts.boroughs ?? 1,
+    demoUsers: opts.demoUsers ?? true,
     onProgress: (done, total) => {
       if (process.stderr.isTTY && (done === total || Date.now() - lastShown > 250)) {
         lastShown = Date.now();
@@ -34,12 +35,16 @@ export async function seedAndReport(db: Kysely<Database>, opts: { children: numb
   return report;
 }
 
-/** `jigsaw seed --children N --seed S [--boroughs B]`: seeds, then runs the work the new entries queued (the early identification rules). */
-export async function runSeed(config: Config, opts: { children: number; seed: number; boroughs: number }): Promise<number> {
+/**
+ * `jigsaw seed --children N --seed S [--boroughs B] [--demo]`: seeds, then runs the work the new entries
+ * queued (the early identification rules). Only --demo gives the accounts the published password.
+ */
+export async function runSeed(config: Config, opts: { children: number; seed: number; boroughs: number; demo: boolean }): Promise<number> {
   const db = await openConfiguredDb(config);
   try {
     console.log(`Database: ${describeDb(config)}`);
-    await seedAndReport(db.db, opts);
+    const report = await seedAndReport(db.db, { ...opts, demoUsers: opts.demo });
+    if (!opts.demo && !report.skipped) console.log('The accounts have no password (no --demo): the partnership administrator invites the people who will use them.');
     const started = performance.now();
     const work = await runOutboxUntilIdle(db.db, { processors: [rulesProcessor], log: createLogger(config.LOG_LEVEL) });
     const considerations = await db.db.selectFrom('consideration').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

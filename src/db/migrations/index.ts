@@ -32,6 +32,7 @@ import * as plansOffersErasure from './20261129410000_plans_offers_erasure.js';
 import * as oversightRolesAndDashboards from './20261130300000_oversight_roles_and_dashboards.js';
 import * as auditsAndReviews from './20261130310000_audits_and_reviews.js';
 import * as networks from './20261130000000_networks.js';
+import * as organisationCodes from './20261130500000_organisation_codes.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -68,4 +69,5 @@ export const migrations: Record<string, Migration> = {
   '20261130300000_oversight_roles_and_dashboards': oversightRolesAndDashboards,
   '20261130310000_audits_and_reviews': auditsAndReviews,
   '20261130000000_networks': networks,
+  '20261130500000_organisation_codes': organisationCodes,
 };
