@@ -57,6 +57,7 @@ async function load(d: Db): Promise<{ csc: string; police: string; seconds: numb
   await sql`INSERT INTO person (id, date_of_birth, sex, ethnicity) SELECT id, DATE '2008-09-01' + (n % 2555), CASE WHEN n % 2 = 0 THEN 'male' ELSE 'female' END, 'WBRI' FROM bench_person`.execute(d.db);
   await sql`INSERT INTO person_name (person_id, kind, given_names, family_name) SELECT id, 'legal', 'Bench' || n, 'Child' || (n % 997) FROM bench_person`.execute(d.db);
   await sql`INSERT INTO person_address (person_id, line1, borough, valid_from) SELECT id, n || ' Synthetic Road', 'Benchmoor', DATE '2020-01-01' FROM bench_person`.execute(d.db);
+  console.log(`# people loaded: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   // Places: 100 schools, 200 youth centres; everyone at a school, a third at a youth centre.
   await sql`CREATE UNLOGGED TABLE bench_place (n int PRIMARY KEY, id uuid NOT NULL, kind text NOT NULL)`.execute(d.db);
   await sql`INSERT INTO bench_place SELECT g, gen_random_uuid(), CASE WHEN g < 100 THEN 'school' ELSE 'youth_centre' END FROM generate_series(0, 299) g`.execute(d.db);
@@ -77,6 +78,7 @@ async function load(d: Db): Promise<{ csc: string; police: string; seconds: numb
       FROM bench_event WHERE n >= ${sql.lit(from)} AND n < ${sql.lit(from + CHUNK)}`.execute(d.db);
     await sql`INSERT INTO event_restriction (event_id, contact, reason) SELECT id, 'the police intelligence unit', NULL FROM bench_event WHERE n >= ${sql.lit(from)} AND n < ${sql.lit(from + CHUNK)} AND n % 20 = 0`.execute(d.db);
   }
+  console.log(`# places and entries loaded: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   // Edges: each person's neighbours lie near them in the numbering (friend groups), with long links
   // between groups; edge i from person i mod N. The kinds cycle; every tenth edge comes from an entry.
   const kinds = ['friend', 'friend', 'friend', 'associate', 'associate', 'classmate', 'co_accused', 'sibling', 'rival', 'friend'];
@@ -91,6 +93,7 @@ async function load(d: Db): Promise<{ csc: string; police: string; seconds: numb
   await sql`INSERT INTO event_person (event_id, person_id, role)
     SELECT r.source_event_id, r.person_id, 'subject' FROM person_relationship r WHERE r.source_event_id IS NOT NULL
     UNION ALL SELECT r.source_event_id, r.related_person_id, 'associate' FROM person_relationship r WHERE r.source_event_id IS NOT NULL`.execute(d.db);
+  console.log(`# edges loaded: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   await sql`ANALYZE`.execute(d.db);
   return { csc, police, seconds: (performance.now() - started) / 1000 };
 }
@@ -160,12 +163,16 @@ async function run(d: Db, label: string): Promise<void> {
   }
 }
 
+// BENCH_NETWORK_ENGINE=pglite|postgres runs one engine only.
+const only = process.env.BENCH_NETWORK_ENGINE;
 console.log('# npm run bench:network');
-{
+if (only !== 'postgres') {
   const d = await openDb({ memory: true });
   try { await run(d, 'pglite'); } finally { await d.close(); }
 }
-if (process.env.DATABASE_URL) {
+if (only === 'pglite') {
+  // the server's figures were not asked for
+} else if (process.env.DATABASE_URL) {
   const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'jigsaw_bench_network');
   const d = await openDb({ databaseUrl: scratch.url });
   try { await run(d, 'postgres'); } finally { await d.close(); await scratch.drop(); }

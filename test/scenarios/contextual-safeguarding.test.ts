@@ -111,6 +111,8 @@ describe(`contextual safeguarding across boroughs on ${TEST_ENGINE}`, () => {
     expect(net.body).not.toContain('govuk-table__cell">Rival');
     // Two steps: Victor's sister, through Victor.
     expect(net.body).toContain(`Sian Net${tag}`);
+    // A measure over what she may see, in words about Kai alone: he links groups that are otherwise apart.
+    expect(net.body).toContain(`Within what you may see, Kai Net${tag} links 3 groups of people that are otherwise apart`);
     // The officer whose organisation recorded it sees the rival, from the entry.
     const o = await signIn(t.app, officer.email);
     // (The officer has no relationship with Kai: the network page is refused as missing.)

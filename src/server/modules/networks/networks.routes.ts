@@ -23,6 +23,7 @@ import { isUuid, routeOf, userOf } from '../../request.js';
 import { entriesById } from '../chronology/chronology.policy.js';
 import { displayNames } from '../people/people.queries.js';
 import { visiblePersonIds } from '../people/people.policy.js';
+import { groupsBridged } from '../../../domain/networks/measures.js';
 import { linkEntryByHand } from './incidents.commands.js';
 import { cohortOf, networkOf, recordsOf, type Edge } from './networks.queries.js';
 
@@ -80,6 +81,12 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     });
     // One row on the child's log that names everyone shown (`personIds`: each of them finds it in "who has seen this record").
     await recordAccess(ctx.db, { actor, action: 'network.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { steps, personIds: network.people } });
+    // Measures over what this viewer may see, put in words about this child only: a prompt, never a score.
+    const pairs = [...network.first, ...network.second].map((e) => [e.a, e.b] as const);
+    const bridged = groupsBridged(pairs, personId);
+    const prompt = network.people.length === 0 ? null
+      : bridged >= 2 ? `Within what you may see, ${nameOf(personId)} links ${bridged} groups of people that are otherwise apart. It may be worth asking how ${nameOf(personId)} knows each of them.`
+        : null;
     // The graph's data: names and kinds only, drawn by the enhancement script over the same rows as the table.
     const graph = {
       nodes: [{ id: personId, label: nameOf(personId), root: true }, ...network.people.map((p) => ({ id: p, label: nameOf(p), root: false }))],
@@ -87,7 +94,7 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     };
     reply.status(errors.length ? 400 : 200);
     return reply.view('networks/views/network.njk', {
-      ...base(request), child: { id: personId, name: nameOf(personId) }, steps,
+      ...base(request), child: { id: personId, name: nameOf(personId) }, steps, prompt,
       first: network.first.map(row), second: network.second.map(row), graphJson: JSON.stringify(graph).replace(/</g, '\\u003c'),
       kinds: RECORDABLE_KINDS.map((k) => ({ value: k, text: RELATIONSHIP_KINDS[k], selected: values.kind === k })),
       people: network.people.map((p) => ({ value: p, text: nameOf(p), selected: values.relatedPersonId === p })),
