@@ -152,6 +152,19 @@ export async function importAndCount(d: Db, file: string, withIdentifier: boolea
   const truth = rows.map((r) => r.truth);
   const m = pairMetrics(clusterOf, truth);
   const reviews = held.filter((h) => h.outcome === 'review').length;
+  // After review: each queued pair decided as a person who knew the answer would ("same" merges the
+  // provisional person into the candidate; "different" keeps them apart).
+  const items = (await sql<{ person_id: string; candidate_person_id: string }>`SELECT person_id, candidate_person_id FROM identity_review_item`.execute(d.db)).rows;
+  const truthOfPerson = new Map<string, Set<string>>();
+  rows.forEach((r, i) => { const p = clusterOf[i]!; const set = truthOfPerson.get(p) ?? new Set<string>(); set.add(r.truth); truthOfPerson.set(p, set); });
+  const parent = new Map<string, string>();
+  const find = (x: string): string => { let y = x; while (parent.has(y)) y = parent.get(y)!; return y; };
+  for (const it of items) {
+    const mine = truthOfPerson.get(it.person_id);
+    const theirs = truthOfPerson.get(it.candidate_person_id);
+    if (mine && theirs && [...mine].some((t) => theirs.has(t)) && find(it.person_id) !== find(it.candidate_person_id)) parent.set(find(it.person_id), find(it.candidate_person_id));
+  }
+  const afterReview = pairMetrics(clusterOf.map(find), truth);
   const blocking = blockingFigures(rows.map((r) => matchRecordOf(r, withIdentifier)), truth);
   return [
     { name: `${prefix}.records`, value: rows.length, unit: `records (${AGENCIES.length} agency files; model ${model.version}, link at ${model.linkThreshold}, review from ${model.reviewThreshold})` },
@@ -164,6 +177,7 @@ export async function importAndCount(d: Db, file: string, withIdentifier: boolea
     { name: `${prefix}.false_pairs`, value: m.fp, unit: 'pairs' },
     { name: `${prefix}.missed_pairs`, value: m.fn, unit: 'pairs' },
     { name: `${prefix}.review_share`, value: held.length ? reviews / held.length : 0, unit: `ratio (${reviews} records sent to review)` },
+    { name: `${prefix}.f1_after_review`, value: afterReview.f1, unit: `ratio (each review decided rightly; precision ${afterReview.precision.toFixed(4)}, recall ${afterReview.recall.toFixed(4)})` },
     { name: `${prefix}.import_records_per_s`, value: rows.length / seconds, unit: 'records/s (the whole import: people, entries, access log)' },
   ];
 }

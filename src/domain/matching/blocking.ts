@@ -8,7 +8,7 @@ export const MAX_BLOCK = 400;
  * forename with a common surname's first letters is shared by many strangers in a large population,
  * while a rare pair is strong evidence worth comparing.
  */
-export const NAME_ONLY_MAX_BLOCK = 40;
+export const NAME_ONLY_MAX_BLOCK = 10;
 
 /** The most records a key may be shared by and still be used (by its rule, named in its prefix). */
 export function maxBlockOf(key: string): number {
