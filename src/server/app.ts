@@ -35,6 +35,7 @@ import { transparencyRoutes } from './modules/transparency/transparency.routes.j
 import { retentionRoutes } from './modules/retention/retention.routes.js';
 import { sharingRoutes } from './modules/sharing/sharing.routes.js';
 import { partnershipRoutes } from './modules/partnerships/partnerships.routes.js';
+import { organisationRoutes } from './modules/partnerships/organisations.routes.js';
 import { userRoutes } from './modules/users/users.routes.js';
 import { allocationRoutes } from './modules/allocation/allocation.routes.js';
 import { allocationApiRoutes } from './modules/allocation/allocation.api.js';
@@ -143,6 +144,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await retentionRoutes(pages, ctx);
     await sharingRoutes(pages, ctx);
     await partnershipRoutes(pages, ctx);
+    await organisationRoutes(pages, ctx);
     await userRoutes(pages, ctx);
     await allocationRoutes(pages, ctx);
     await alertRoutes(pages, ctx);

@@ -196,9 +196,13 @@ export function entryScope(reader: EntryReader, people: EntryPeople): RawBuilder
     roles = sql`ARRAY(SELECT DISTINCT ep.role FROM event_person ep WHERE ep.event_id = s.id AND ep.person_id = ANY(${group}) ORDER BY 1)`;
   } else {
     const membership = 'all' in people ? allCte(people.only) : membersCte(people.ids);
+    // Narrowed to some types in a period: the same condition on the entries, so both sides of the join are index ranges.
+    const only = 'all' in people && people.only
+      ? sql`WHERE e.event_type_code = ANY(${sql.val([...people.only.types])}::text[]) AND e.occurred_at >= ${people.only.from} AND e.occurred_at < ${people.only.to}`
+      : sql``;
     inner = sql`WITH RECURSIVE active(a, b) AS (${ACTIVE_MERGES}), ${membership}
       SELECT l.anchor, l.roles, ${ENTRY_COLUMNS}, ${access} AS access
-      FROM links l JOIN event e ON e.id = l.event_id ${ENTRY_JOINS}`;
+      FROM links l JOIN event e ON e.id = l.event_id ${ENTRY_JOINS} ${only}`;
     // Usually one role; several (or the same one through two merged records) are listed once, in order.
     roles = sql`CASE WHEN cardinality(s.roles) = 1 THEN s.roles ELSE ARRAY(SELECT DISTINCT r FROM unnest(s.roles) r ORDER BY r) END`;
   }

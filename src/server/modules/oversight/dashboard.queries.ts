@@ -39,8 +39,18 @@ export function childItemsOf(tile: TileDef, p: TileParams): RawBuilder<{ child: 
   const mapped = sql`SELECT coalesce(m.anchor, i.person_id) AS child, i.label FROM ${tile.items(p)} i
     LEFT JOIN ${mergedRecordAnchorsSql()} m ON m.seed = i.person_id`;
   if (tile.ownPartnership) return sql`(${mapped})`;
-  return sql`(SELECT x.child, x.label FROM (${mapped}) x
-    WHERE EXISTS (SELECT 1 FROM person_partnership pp WHERE pp.person_id = x.child AND pp.partnership_id = ${p.partnershipId}))`;
+  return sql`(SELECT x.child, x.label FROM (${mapped}) x WHERE ${partnershipOf(sql`x.child`)} = ${p.partnershipId})`;
+}
+
+/**
+ * The partnership of one person record, by the rule of the person_partnership view (that of its current
+ * address, the latest by valid_from), as a scalar subquery: an index probe per record. The view itself
+ * sorts every address whenever it is read, which a count over a whole partnership cannot afford per item.
+ */
+function partnershipOf(person: RawBuilder<unknown>): RawBuilder<string | null> {
+  return sql<string | null>`(SELECT pa.partnership_id FROM person_address a JOIN partnership_area pa ON pa.borough = a.borough
+    WHERE a.person_id = ${person} AND (a.valid_from IS NULL OR a.valid_from <= current_date) AND (a.valid_to IS NULL OR a.valid_to >= current_date)
+    ORDER BY a.valid_from DESC NULLS LAST, a.id LIMIT 1)`;
 }
 
 /** Counts per label (items and distinct children), and the totals. */
@@ -95,7 +105,7 @@ export interface ChildBehind {
  * The children behind a tile's number (or one label's), limited in SQL to those the reader may see
  * (visiblePersonIds): the children shown, and how many children the number holds in all.
  */
-export async function tileChildren(db: Kysely<Database>, actor: Actor, tile: TileDef, p: TileParams, label?: string): Promise<{ children: ChildBehind[]; total: number }> {
+export async function tileChildren(db: Kysely<Database>, actor: Actor, tile: TileDef, p: TileParams, label?: string, limit = 501): Promise<{ children: ChildBehind[]; total: number }> {
   const rows = await sql<{ id: string | null; name: string | null; date_of_birth: string | null; labels: string[] | null; total: number }>`
     WITH kids AS (SELECT i.child, array_agg(DISTINCT i.label ORDER BY i.label) AS labels FROM ${childItemsOf(tile, p)} i
                   ${label === undefined ? sql`` : sql`WHERE i.label = ${label}`} GROUP BY i.child),
@@ -106,7 +116,7 @@ export async function tileChildren(db: Kysely<Database>, actor: Actor, tile: Til
       to_char(p.date_of_birth, 'YYYY-MM-DD') AS date_of_birth,
       (SELECT count(*)::int FROM kids) AS total
     FROM (SELECT 1) one LEFT JOIN shown s ON true LEFT JOIN person p ON p.id = s.child
-    ORDER BY 3 NULLS LAST, 1 LIMIT 501`.execute(db);
+    ORDER BY 3 NULLS LAST, 1 LIMIT ${limit}`.execute(db);
   const total = rows.rows[0]?.total ?? 0;
   return {
     children: rows.rows.filter((r) => r.id !== null).map((r) => ({ id: r.id!, name: r.name, date_of_birth: r.date_of_birth, labels: r.labels ?? [] })),
@@ -142,5 +152,5 @@ export async function cohortTrend(db: Kysely<Database>, types: readonly string[]
 function cohortEntries(types: readonly string[], p: TileParams): RawBuilder<{ child: string; occurred_at: Date; recorded_at: Date }> {
   return sql`(SELECT v.person_id AS child, v.occurred_at, v.recorded_at
     FROM ${datedEntriesOf(types, p)} v
-    WHERE EXISTS (SELECT 1 FROM person_partnership pp WHERE pp.person_id = v.person_id AND pp.partnership_id = ${p.partnershipId}))`;
+    WHERE ${partnershipOf(sql`v.person_id`)} = ${p.partnershipId})`;
 }

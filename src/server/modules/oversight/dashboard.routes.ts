@@ -16,7 +16,9 @@ export const DASHBOARD_ROLES: readonly Role[] = ['partnership_lead', 'scrutineer
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const query = z.object({ asOf: z.string().max(20).optional(), label: z.string().max(300).optional() });
-const tileParams = z.object({ tile: z.enum(TILE_KEYS) });
+// A tile's key is checked in the handler, after the route's access rule (an unknown one goes back to the dashboards).
+const tileParams = z.object({ tile: z.string().max(40) });
+const isTile = (key: string) => (TILE_KEYS as readonly string[]).includes(key);
 const TABLES = ['counts', 'ethnicity_group', 'sex', 'age_band'] as const;
 
 /** The "as of" date asked for (today when none), or an error in words. */
@@ -51,8 +53,9 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
     const actor = userOf(request);
     const { asOf, error } = asOfOf(request.query.asOf);
     const p = periodOf(actor.partnershipId, asOf);
-    const tiles: TileView[] = [];
-    for (const tile of tilesOf(await efhTypeCodes(ctx.db))) tiles.push(presentTile(tile, await tileCounts(ctx.db, tile, p)));
+    // The tiles are independent reads: on a server they run side by side (PGlite takes them in turn).
+    const defs = tilesOf(await efhTypeCodes(ctx.db));
+    const tiles: TileView[] = (await Promise.all(defs.map((tile) => tileCounts(ctx.db, tile, p)))).map((counts, i) => presentTile(defs[i]!, counts));
     await recordAccess(ctx.db, { actor, action: 'oversight.dashboard.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { partnershipId: actor.partnershipId, asOf, tiles: tiles.length } });
     if (error) reply.status(400);
     return reply.view('oversight/views/dashboard.njk', {
@@ -65,14 +68,20 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
     schema: { params: tileParams, querystring: query },
     config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.dashboard.read' } },
   }, async (request, reply) => {
+    if (!isTile(request.params.tile)) return reply.redirect('/oversight', 303);
     const actor = userOf(request);
     const { asOf, error } = asOfOf(request.query.asOf);
     const p = periodOf(actor.partnershipId, asOf);
     const { tile, types } = await tileOf(request.params.tile);
-    const view = presentTile(tile, await tileCounts(ctx.db, tile, p));
-    const label = view.rows.find((x) => x.code === request.query.label)?.code;
-    const breakdowns = await breakdownsOf(tile, p, label, actor.partnershipId);
-    const trend = tile.key === 'cohort' ? presentTrend(await cohortTrend(ctx.db, types, p)) : null;
+    const asked = request.query.label;
+    const [counts, breakdowns, trendPoints] = await Promise.all([
+      tileCounts(ctx.db, tile, p),
+      breakdownsOf(tile, p, asked || undefined, actor.partnershipId),
+      tile.key === 'cohort' ? cohortTrend(ctx.db, types, p) : Promise.resolve(null),
+    ]);
+    const view = presentTile(tile, counts);
+    const label = view.rows.find((x) => x.code === asked)?.code;
+    const trend = trendPoints ? presentTrend(trendPoints) : null;
     await recordAccess(ctx.db, { actor, action: 'oversight.dashboard.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { partnershipId: actor.partnershipId, asOf, tile: tile.key, label: label ?? null } });
     if (error) reply.status(400);
     return reply.view('oversight/views/tile.njk', {
@@ -92,6 +101,7 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
     schema: { params: tileParams, querystring: query },
     config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.children.read' } },
   }, async (request, reply) => {
+    if (!isTile(request.params.tile)) return reply.redirect('/oversight', 303);
     const actor = userOf(request);
     const { asOf } = asOfOf(request.query.asOf);
     const p = periodOf(actor.partnershipId, asOf);
@@ -115,10 +125,33 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
     });
   });
 
+  // The day-one inspection list for a theme: the children behind a measure that the reader may see, as CSV, each on their log.
+  r.get('/oversight/tiles/:tile/children.csv', {
+    schema: { params: tileParams, querystring: query },
+    config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.children.read' } },
+  }, async (request, reply) => {
+    if (!isTile(request.params.tile)) return reply.redirect('/oversight', 303);
+    const actor = userOf(request);
+    const { asOf } = asOfOf(request.query.asOf);
+    const p = periodOf(actor.partnershipId, asOf);
+    const { tile } = await tileOf(request.params.tile);
+    const label = request.query.label || undefined;
+    const { children } = await tileChildren(ctx.db, actor, tile, p, label, 100_000);
+    const route = routeOf(request);
+    const detail = { partnershipId: actor.partnershipId, asOf, tile: tile.key, label: label ?? null, list: 'inspection' };
+    await recordAccessMany(ctx.db, children.length
+      ? children.map((c) => ({ actor, action: 'oversight.children.read' as const, personId: c.id, route, outcome: 'allowed' as const, requestId: request.id, detail }))
+      : [{ actor, action: 'oversight.children.read', route, outcome: 'allowed', requestId: request.id, detail: { ...detail, shown: 0 } }]);
+    const labelText = (code: string) => (tile.labels ?? []).find((l) => l.code === code)?.text ?? code;
+    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${tile.key}-children-${asOf}.csv"`)
+      .send(toCsv([[`${tile.title}: the children you may see, as of ${asOf}`], ['Record', 'Name', 'Date of birth', 'Counted in'],
+        ...children.map((c) => [c.id, c.name ?? '', c.date_of_birth ?? '', c.labels.map(labelText).join('; ')])]));
+  });
+
   r.get('/oversight/tiles/:tile/export.csv', {
     schema: { params: tileParams, querystring: query.extend({ table: z.enum(TABLES).default('counts') }) },
     config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.export' } },
-  }, async (request, reply) => exportTable(request, reply, request.params.tile, request.query));
+  }, async (request, reply) => (isTile(request.params.tile) ? exportTable(request, reply, request.params.tile, request.query) : reply.redirect('/oversight', 303)));
 
   async function exportTable(request: FastifyRequest, reply: FastifyReply, key: string, q: { asOf?: string; label?: string; table: (typeof TABLES)[number] }) {
     const actor = userOf(request);

@@ -280,6 +280,12 @@ describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
     expect(list.body).not.toContain(`/people/${children[3]!.id}`);
     const logged = await t.db.selectFrom('access_log').select(['person_id', 'action']).where('id', '>', before).where('user_id', '=', manager.id).execute();
     expect(logged).toEqual([{ person_id: children[0]!.id, action: 'oversight.children.read' }]);
+    // The day-one inspection list for the theme: the same children, as CSV, each on their log.
+    const inspection = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort/children.csv?asOf=${today}`, headers: { cookie: managerSession.cookie } });
+    expect(inspection.statusCode).toBe(200);
+    expect(csvRows(inspection.body).slice(1).map((r) => r[0])).toEqual([children[0]!.id]);
+    expect(await t.db.selectFrom('access_log').select('person_id').where('id', '>', before).where('user_id', '=', manager.id).where('route', '=', 'GET /oversight/tiles/:tile/children.csv').execute())
+      .toEqual([{ person_id: children[0]!.id }]);
 
     // Denied: a practitioner (no dashboard role) is refused with a denied row and 404, as for a missing page.
     const practitionerSession = await signIn(t.app, practitioner.email);
