@@ -12,6 +12,8 @@ import { intakeMaxBytes } from '../../server/modules/intake/intake.config.js';
 import type { BatchReport } from '../../server/modules/intake/intake.report.js';
 import { rulesProcessor } from '../../server/modules/considerations/rules.processor.js';
 import { runOutboxUntilIdle } from '../../server/outbox/outbox.js';
+import { DataDirLockedError } from '../../db/lock.js';
+import { importThroughServer } from './import-through-server.js';
 import { openConfiguredDb } from './open.js';
 
 /** Usage of `jigsaw import`. */
@@ -22,7 +24,11 @@ export const IMPORT_USAGE = `Usage: jigsaw import FILE|DIR... --org ORG_ID [--fo
   --format         the file format (guessed from the name and content when left out)
   --mapping        for CSV: the column-mapping file (JSON, see docs/formats/interchange-v1.md)
   --encoding       when the file is not UTF-8: ${TEXT_ENCODINGS.join(', ')}
-  --source-system  the source system's name (DfE formats default to "CIN census (LA nnn)" and "SSDA903")`;
+  --source-system  the source system's name (DfE formats default to "CIN census (LA nnn)" and "SSDA903")
+  --api-key-file   send the files through the running server's intake API with the organisation's API key
+                   in FILE, waiting for each report (while a server holds the embedded database; JSON Lines,
+                   CIN census and SSDA903 tables)
+  --server         the running server's address (default http://HOST:PORT)`;
 
 function progressBar(total: number | null) {
   let last = 0;
@@ -88,7 +94,7 @@ export async function runImportCommand(config: Config, args: string[]): Promise<
     args,
     options: {
       org: { type: 'string' }, format: { type: 'string' }, mapping: { type: 'string' }, encoding: { type: 'string' },
-      'source-system': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      'source-system': { type: 'string' }, server: { type: 'string' }, 'api-key-file': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     },
     allowPositionals: true,
   });
@@ -114,7 +120,32 @@ export async function runImportCommand(config: Config, args: string[]): Promise<
     console.error(`The files come to ${formatBytes(total)}, more than the limit of ${formatBytes(maxBytes)} (INTAKE_MAX_MB): split them into smaller batches`);
     return 1;
   }
-  const db = await openConfiguredDb(config);
+  // Through the running server (its intake API, as the organisation's system): needed while a server
+  // holds the embedded database, which one process at a time may open.
+  const throughServer = async (): Promise<number> => {
+    const key = (await readFile(values['api-key-file']!, 'utf8')).trim();
+    const server = values.server ?? `http://${config.HOST}:${config.PORT}`;
+    console.log(`Sending ${files.length} file(s) through the running server at ${server}`);
+    let code = 0;
+    for (const report of await importThroughServer({ baseUrl: server, apiKey: key }, format, files, { sourceSystem: values['source-system'], encoding: values.encoding })) {
+      if (report.organisationId !== values.org) console.error(`The API key is of organisation ${report.organisationId}, not ${values.org!}: the records were imported for the key's organisation`);
+      printReport(report);
+      code = Math.max(code, importExitCode(report));
+    }
+    console.log('  the server runs the early identification rules on the new entries');
+    return code;
+  };
+  if (values['api-key-file']) return throughServer();
+  let db: Awaited<ReturnType<typeof openConfiguredDb>>;
+  try {
+    db = await openConfiguredDb(config);
+  } catch (err) {
+    if (err instanceof DataDirLockedError) {
+      console.error(`${err.message}\nTo import while the server runs, send the files through it: add --api-key-file FILE (a key from jigsaw api-key for the organisation, issued before the server started) and, if it is not at http://${config.HOST}:${config.PORT}, --server URL.`);
+      return 1;
+    }
+    throw err;
+  }
   try {
     const org = await db.db.selectFrom('organisation').select('id').where('id', '=', values.org).executeTakeFirst().catch(() => undefined);
     if (!org) {
