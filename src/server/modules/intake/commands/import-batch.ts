@@ -9,7 +9,7 @@ import { recordAccess, recordAccessMany } from '../../../audit/record-access.js'
 import { announceEntries, appendEntries } from '../../chronology/commands/append-entry.js';
 import { PersonResolver } from '../../identity/person-resolver.js';
 import { INTAKE_OWNER, startHeartbeat } from '../intake.heartbeat.js';
-import { ChunkPace } from '../intake.pace.js';
+import { ChunkPace, chunkBudgetFor, yieldEvery } from '../intake.pace.js';
 import { ReportTally, type BatchReport } from '../intake.report.js';
 import { loadBatchContext, type BatchContext } from './batch-context.js';
 import { contentHashOf, newOverlay, sourceKey, toIncoming, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
@@ -30,7 +30,7 @@ export interface ImportRequest {
   maxBytes: number;
   bytesTotal?: number | null;
   chunkSize?: number;
-  /** About how long one chunk's transaction may take (CHUNK_BUDGET_MS unless given; Infinity: every chunk is chunkSize records). */
+  /** About how long one chunk's transaction may take (by engine, chunkBudgetFor, unless given; Infinity: every chunk is chunkSize records). */
   chunkBudgetMs?: number;
   /** The sequence number of the batch's first row (after rows an interrupted attempt stored). */
   firstSeq?: number;
@@ -96,9 +96,12 @@ async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (Intak
     // The chunk's people are resolved in order, each as if alone, with their reads and writes made together.
     const people = await prefetchPeople(trx, ctx, overlay, items, prior);
     const results: RowResult[] = [];
+    // Matching is work on this thread: other requests get a turn every 20 ms of it.
+    const turn = yieldEvery(20);
     for (const item of items) {
       const key = item.record ? sourceKey(item.record.sourceSystem, item.record.recordId) : '';
       results.push(await writeRecord(trx, ctx, overlay, people, item, prior.get(key)));
+      await turn();
     }
     await people.flush();
     await appendEntries(trx, overlay.entries, { announce: overlay.announcement });
@@ -156,7 +159,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
   const ctx = await loadBatchContext(db, { batchId, organisationId: org.id, organisationName: org.name, actor: req.actor, route: req.route, requestId: req.requestId ?? null });
   const tally = new ReportTally();
   // Chunks of at most chunkSize records, sized to a short transaction (CHUNK_BUDGET_MS), with a turn for other requests between them.
-  const pace = new ChunkPace(req.chunkSize ?? 1_000, req.chunkBudgetMs);
+  const pace = new ChunkPace(req.chunkSize ?? 1_000, req.chunkBudgetMs ?? (await chunkBudgetFor(db)));
   let bytes = 0;
   let seq = req.firstSeq ?? 0;
   let status: BatchReport['status'] = 'completed';
