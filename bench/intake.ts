@@ -4,10 +4,15 @@
 // Then the server's responsiveness during an import: a 5,000-record upload runs through the outbox worker (as
 // `jigsaw serve` runs it) while a client pings /health over a real socket every 20 ms; the longest wait is
 // `intake.<engine>.health_max_wait_during_5000_import` (target: under 200 ms). BENCH_INTAKE=responsiveness runs that part alone.
+// Then a borough's first load (bench/intake-records.ts: 100,000 interchange records, BENCH_INTAKE_RECORDS) sent to
+// POST /api/v1/intake over a real socket and imported by the outbox worker, with identity resolution, entries and
+// access-log rows, while /health is pinged every 20 ms: `first import 100k (pglite|server): N records/s` (targets: 500
+// on PGlite, 2,000 on the server) and the longest /health wait during it. BENCH_INTAKE=first-import runs that part alone.
 import { createReadStream, readdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basename } from 'node:path';
+import { sql } from 'kysely';
 import { openDb, type Db } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import type { IntakeFormat } from '../src/intake/types.js';
@@ -18,7 +23,10 @@ import { startOutboxWorker } from '../src/server/outbox/worker.js';
 import { buildApp } from '../src/server/app.js';
 import { loadConfig } from '../src/server/config.js';
 import { queueUpload } from '../src/server/modules/intake/intake.processor.js';
+import type { BatchReport } from '../src/server/modules/intake/intake.report.js';
 import { policeRecord, toJsonl } from '../test/intake-helpers.js';
+import { createApiKey } from '../src/server/modules/api/api-key.js';
+import { firstLoadRecords } from './intake-records.js';
 import { createLogger } from '../src/server/logging.js';
 import { percentile, print, type Line } from './report.js';
 import { sharedDataDir } from '../test/shared-data.js';
@@ -120,16 +128,80 @@ async function responsiveness(d: Db, label: string): Promise<Line[]> {
   }
 }
 
+const FIRST_LOAD = Number(process.env.BENCH_INTAKE_RECORDS ?? 100_000);
+
+/**
+ * A first load sent as one JSON Lines body to POST /api/v1/intake (as an agency's system sends it), imported by
+ * the outbox worker while /health is pinged every 20 ms over a socket; timed from the request to the batch's end.
+ */
+async function firstImport(d: Db, label: string): Promise<Line[]> {
+  const org = await d.db.insertInto('organisation').values({ name: 'Bench children\'s services (first load)', kind: 'childrens_social_care', borough: 'Benchborough' })
+    .returning('id').executeTakeFirstOrThrow();
+  const key = await createApiKey(d.db, org.id, 'Bench case management system');
+  const body = `${firstLoadRecords(org.id, FIRST_LOAD).join('\n')}\n`;
+  const app = await buildApp({ db: d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', INTAKE_MAX_MB: '500' }), logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  const worker = await startOutboxWorker(d, { processors: outboxProcessors(), log: { info: () => {}, warn: console.warn, error: console.error }, pollMs: 200 });
+  const waits: number[] = [];
+  let importing = true;
+  const pings = (async () => {
+    while (importing) {
+      const due = performance.now();
+      const res = await fetch(`${base}/health`);
+      if (res.status !== 200) throw new Error(`/health answered ${res.status}`);
+      await res.json();
+      waits.push(performance.now() - due);
+      await sleep(20);
+    }
+  })();
+  try {
+    const started = performance.now();
+    const res = await fetch(`${base}/api/v1/intake`, { method: 'POST', headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/x-ndjson' }, body });
+    if (res.status !== 202) throw new Error(`POST /api/v1/intake answered ${res.status}: ${await res.text()}`);
+    const { batchId } = (await res.json()) as { batchId: string };
+    let batch: { status: string; report: unknown };
+    while ((batch = await d.db.selectFrom('intake_batch').select(['status', 'report']).where('id', '=', batchId).executeTakeFirstOrThrow()).status !== 'completed' && batch.status !== 'failed') await sleep(250);
+    const seconds = (performance.now() - started) / 1000;
+    const report = batch.report as BatchReport;
+    const people = await d.db.selectFrom('source_record').select((eb) => [eb.fn.count<string>('source_record.id').as('sources'), eb.fn.count<string>('source_record.person_id').distinct().as('people')])
+      .where('organisation_id', '=', org.id).executeTakeFirstOrThrow();
+    const reviews = await d.db.selectFrom('identity_review_item').innerJoin('source_record', 'source_record.id', 'identity_review_item.source_record_ref')
+      .select((eb) => eb.fn.countAll<string>().as('n')).where('source_record.organisation_id', '=', org.id).executeTakeFirstOrThrow();
+    const logged = await d.db.selectFrom('access_log').select((eb) => eb.fn.countAll<string>().as('n')).where('action', 'in', ['event.record', 'event.correct'])
+      .where(sql`detail->>'batchId'`, '=', batchId).executeTakeFirstOrThrow();
+    const name = `first import ${FIRST_LOAD % 1000 === 0 ? `${FIRST_LOAD / 1000}k` : FIRST_LOAD} (${label === 'postgres' ? 'server' : label})`;
+    return [
+      { name, value: FIRST_LOAD / seconds, unit: 'records/s' },
+      { name: `${name} longest /health wait`, value: Math.max(...waits), unit: 'ms' },
+      { name: `${name} /health p99 wait`, value: percentile(waits, 99), unit: 'ms' },
+      { name: `${name} seconds`, value: seconds, unit: 's' },
+      { name: `${name} accepted`, value: report.accepted, unit: 'records' },
+      { name: `${name} people`, value: Number(people.people), unit: 'people' },
+      { name: `${name} source records`, value: Number(people.sources), unit: 'records' },
+      { name: `${name} sent to review`, value: Number(reviews.n), unit: 'records' },
+      { name: `${name} entry access-log rows`, value: Number(logged.n), unit: 'rows' },
+    ];
+  } finally {
+    importing = false;
+    await pings;
+    await worker.stop();
+    await app.close();
+  }
+}
+
 async function onEngine(label: string, d: Db): Promise<void> {
   await migrateToLatest(d.db);
   const org = await d.db.insertInto('organisation').values({ name: 'Bench borough children\'s services', kind: 'childrens_social_care', borough: 'Benchborough' })
     .returning('id').executeTakeFirstOrThrow();
-  // BENCH_INTAKE=responsiveness runs only the /health measurement.
-  if (process.env.BENCH_INTAKE !== 'responsiveness') {
+  // BENCH_INTAKE=responsiveness runs only the /health measurement; first-import only the first load.
+  const only = process.env.BENCH_INTAKE;
+  if (!only) {
     print(await pass(d, org.id, label, 'first'));
     print(await pass(d, org.id, label, 'again'));
   }
-  print(await responsiveness(d, label));
+  if (!only || only === 'responsiveness') print(await responsiveness(d, label));
+  if (!only || only === 'first-import') print(await firstImport(d, label));
 }
 
 const memory = await openDb({ memory: true });
