@@ -15,7 +15,6 @@ import { presentPerson } from './people.presenter.js';
 import { getPersonSummary, searchPeople } from './people.queries.js';
 import { personRecordsView } from '../identity/identity.person-panel.js';
 import { parseDateParts } from '../../forms.js';
-import { breakGlassUntil } from '../break-glass/break-glass.routes.js';
 import { loadRiskPanel } from '../assessments/person-panel.js';
 import { loadPlanAndOffersPanel } from '../plans/person-section.js';
 import { loadWorkingPanel } from '../allocation/person-panel.js';
@@ -82,10 +81,10 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       getFilterOptions(ctx.db, actor, personId),
     ]);
     if (!summary) return refuseRecord(ctx, request, { personId });
-    const emergencyUntil = actor.kind === 'user' ? await breakGlassUntil(ctx, actor.userId, personId) : null;
     const riskPanel = await loadRiskPanel(ctx.db, actor, personId);
     const working = await loadWorkingPanel(ctx.db, actor, personId);
     const planPanel = await loadPlanAndOffersPanel(ctx.db, personId);
+    // The reader's alerts about the child, what counts as significant, and their emergency access: one statement.
     const glance = await loadGlance(ctx.db, actor, personId);
     await recordAccess(ctx.db, {
       actor, action: 'chronology.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id,
@@ -119,7 +118,7 @@ export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promi
       filter: { agency: query.agency ?? [], category: query.category ?? [], factor: query.factor ?? [], from: query.from ?? '', to: query.to ?? '' },
       filtered: Object.keys(filter).length > 0,
       recorded: request.query.recorded ?? null,
-      emergencyUntil,
+      emergencyUntil: glance.emergencyUntil,
       riskPanel,
       working,
       planPanel,
