@@ -204,11 +204,14 @@ async function onEngine(label: string, d: Db): Promise<void> {
   if (!only || only === 'first-import') print(await firstImport(d, label));
 }
 
-const memory = await openDb({ memory: true });
-try {
-  await onEngine('pglite', memory);
-} finally {
-  await memory.close();
+// BENCH_PGLITE=0 with DATABASE_URL runs on the server only.
+if (process.env.BENCH_PGLITE !== '0' || !process.env.DATABASE_URL) {
+  const memory = await openDb({ memory: true });
+  try {
+    await onEngine('pglite', memory);
+  } finally {
+    await memory.close();
+  }
 }
 if (process.env.DATABASE_URL) {
   const scratch = await createScratchDatabase(process.env.DATABASE_URL, 'jigsaw_bench_intake');
