@@ -45,7 +45,7 @@ export type CsvMapping = z.infer<typeof csvMappingSchema>;
 const DATE_FIELDS = /(^|\.)dateOfBirth$|^event\.occurredAt$|^event\.missing\.foundAt$/;
 const DOB_FIELD = /(^|\.)dateOfBirth$/;
 const LIST_FIELDS = new Set(['event.factorCodes']);
-const IDENTIFIER_SHORTHAND = /^(.*\.)?identifiers\.(nhs_number|upn|police_id|local_id)$/;
+const IDENTIFIER_SHORTHAND = /^(.*\.)?identifiers\.(nhs_number|upn|police_id|local_id|uln|pnc_id|la_child_id)$/;
 
 /** Parses and checks a mapping file's text, explaining any problem. */
 export function parseCsvMapping(text: string): CsvMapping {

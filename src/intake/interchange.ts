@@ -22,9 +22,22 @@ const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(
 const optionalText = (max: number) => z.string().trim().max(max).nullable().optional();
 
 const identifierSchema = z.strictObject({
-  scheme: z.enum(IDENTIFIER_SCHEMES).describe('nhs_number and upn are checked with their check digits'),
+  scheme: z.enum(IDENTIFIER_SCHEMES).describe('nhs_number and upn are checked with their check digits; uln is 10 digits; pnc_id is YY/NNNNNNNL or YYYY/NNNNNNNL; la_child_id needs its issuer'),
+  issuer: z.string().trim().max(10).optional().describe('For la_child_id: the issuing local authority\'s three-digit DfE code (or write the value as 201/CHILD-ID)'),
   value: text(40),
 });
+
+/** A shared identifier of a scheme with a known form, normalised; or why it cannot be used. */
+function typedIdentifier(id: z.infer<typeof identifierSchema>): { value: string } | { reason: string } {
+  const v = id.value.trim().toUpperCase();
+  if (id.scheme === 'uln') return /^\d{10}$/.test(v.replace(/\s/g, '')) ? { value: v.replace(/\s/g, '') } : { reason: 'is not a Unique Learner Number (10 digits), so it was not used' };
+  if (id.scheme === 'pnc_id') return /^(\d{2}|\d{4})\/\d{1,7}[A-Z]$/.test(v) ? { value: v } : { reason: 'is not a Police National Computer id (such as 01/123456Z), so it was not used' };
+  const prefixed = /^(\d{3})\/(.+)$/.exec(v);
+  const issuer = id.issuer?.trim() ?? prefixed?.[1];
+  const own = prefixed && !id.issuer ? prefixed[2]! : v;
+  if (!issuer || !/^\d{3}$/.test(issuer)) return { reason: 'is a local authority child id without its issuer (the authority\'s three-digit code, in issuer or as 201/ID), so it was not used' };
+  return { value: `${issuer}/${own}` };
+}
 
 const personSchema = z.strictObject({
   recordId: text(200).describe("The agency's own id for the person (case number, pupil id, nominal id)"),
@@ -129,7 +142,12 @@ function checkPerson(p: z.infer<typeof personSchema>, path: string, errors: Fiel
     } else if (id.scheme === 'upn') {
       if (isValidUpn(id.value)) identifiers.push({ scheme: 'upn', value: id.value.trim().toUpperCase() });
       else warnings.push({ field: `${path}.identifiers.${i}.value`, reason: 'is not a valid UPN (13 characters with a correct check letter), so it was not used' });
+    } else if (id.scheme === 'uln' || id.scheme === 'pnc_id' || id.scheme === 'la_child_id') {
+      const t = typedIdentifier(id);
+      if ('value' in t) identifiers.push({ scheme: id.scheme, value: t.value });
+      else warnings.push({ field: `${path}.identifiers.${i}.value`, reason: t.reason });
     } else {
+      if (id.issuer) warnings.push({ field: `${path}.identifiers.${i}.issuer`, reason: 'is only for a la_child_id, so it was not used' });
       identifiers.push({ scheme: id.scheme, value: id.value });
     }
   });

@@ -14,8 +14,15 @@ export const PERSON_ROLES = ['subject', 'victim', 'suspect', 'witness', 'associa
 /** A person's role in an event. */
 export type PersonRole = (typeof PERSON_ROLES)[number];
 
-/** Identifier schemes the person model holds. */
-export const IDENTIFIER_SCHEMES = ['nhs_number', 'upn', 'police_id', 'local_id'] as const;
+/**
+ * Identifier schemes the person model holds, each named for who issues it: NHS number, Unique Pupil
+ * Number, a force's own police id, an agency's local id, Unique Learner Number, Police National
+ * Computer id, and a local authority's child id shared with partners (held as the authority's
+ * three-digit code, a slash, and the id).
+ */
+export const IDENTIFIER_SCHEMES = ['nhs_number', 'upn', 'police_id', 'local_id', 'uln', 'pnc_id', 'la_child_id'] as const;
+/** One identifier scheme. */
+export type IdentifierScheme = (typeof IDENTIFIER_SCHEMES)[number];
 /** Kinds of other name a person can be known by. */
 export const OTHER_NAME_KINDS = ['alias', 'nickname', 'known_as', 'online_handle', 'previous'] as const;
 

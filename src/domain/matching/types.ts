@@ -11,7 +11,7 @@ export interface MatchName {
 
 /** One identifier as recorded (scheme and value, already normalised by the caller or by normaliseRecord). */
 export interface MatchIdentifier {
-  scheme: 'nhs_number' | 'upn' | 'police_id' | 'local_id';
+  scheme: 'nhs_number' | 'upn' | 'police_id' | 'local_id' | 'uln' | 'pnc_id' | 'la_child_id';
   value: string;
 }
 

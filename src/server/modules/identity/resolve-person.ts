@@ -18,7 +18,7 @@ export interface IncomingPerson {
   sex: 'female' | 'male' | 'not_known';
   /** A DfE/ONS four-letter ethnicity code, or null. */
   ethnicity: string | null;
-  identifiers: { scheme: 'nhs_number' | 'upn' | 'police_id' | 'local_id'; value: string }[];
+  identifiers: { scheme: 'nhs_number' | 'upn' | 'police_id' | 'local_id' | 'uln' | 'pnc_id' | 'la_child_id'; value: string }[];
   postcode: string | null;
   addressLine: string | null;
   borough: string | null;
