@@ -114,6 +114,7 @@ export type Action =
   | 'welfare_check.read'
   | 'welfare_check.complete'
   | 'place.read'
+  | 'group.read'
   | 'oversight.dashboard.read'
   | 'oversight.children.read'
   | 'oversight.export'

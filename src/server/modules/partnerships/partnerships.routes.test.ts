@@ -54,7 +54,9 @@ describe(`partnership settings on ${TEST_ENGINE}`, () => {
     expect(page.body).toContain(w.police.name);
     expect(page.body).toContain(w.B.name); // the police force is also in B: shown as "also in"
     expect(page.body).not.toContain(w.earlyHelpB.name);
-    expect(page.body).toMatch(/govuk-service-navigation[\s\S]*href="\/partnership"[\s\S]*Partnership settings/);
+    // In the navigation: under More, which the administrator's bar offers.
+    expect(page.body).toMatch(/govuk-service-navigation[\s\S]*href="\/sections"/);
+    expect((await get(a, '/sections')).body).toMatch(/href="\/partnership"[\s\S]*Partnership settings/);
     expect((await auditRowsFor(t.db, { since: before, userId: w.adminA.id })).map((r) => [r.action, r.outcome, (r.detail as { partnershipId?: string }).partnershipId]))
       .toContainEqual(['partnership.read', 'allowed', w.A.id]);
 
