@@ -49,7 +49,12 @@ describe('network, cohort, welfare check and place pages in Chromium (PGlite)', 
     await drainOutbox(t.db);
     const incident = await t.db.selectFrom('incident_entry').select('incident_id').where('event_id', '=', homicide!.id).executeTakeFirstOrThrow();
     const check = await t.db.selectFrom('welfare_check').select('id').where('person_id', '=', child.id).executeTakeFirstOrThrow();
-    Object.assign(ids, { child: child.id, place: place.id, incident: incident.incident_id, check: check.id });
+    const group = await t.db.insertInto('peer_group').values({ name: 'Hub Lane group', borough: `Webmoor ${tag}`, description: 'Synthetic: young people often seen together at the hub', recorded_by_organisation_id: org.id }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('peer_group_member').values([
+      { group_id: group.id, person_id: child.id, recorded_by_organisation_id: org.id, grading: '2C', valid_from: '2025-06-01' },
+      { group_id: group.id, person_id: friend.id, recorded_by_organisation_id: org.id, valid_from: '2025-06-01', valid_to: '2025-12-01' },
+    ]).execute();
+    Object.assign(ids, { child: child.id, place: place.id, incident: incident.incident_id, check: check.id, group: group.id });
     base = await listenOnLoopback(t.app);
     browser = await launchChromium();
   }, 300_000);
@@ -85,6 +90,11 @@ describe('network, cohort, welfare check and place pages in Chromium (PGlite)', 
 
     await page.goto(`${base}/places/${ids.place}`);
     await check(page, 'place page');
+
+    await page.goto(`${base}/groups/${ids.group}`);
+    expect(await page.locator('td', { hasText: 'Wren Halloway' }).count()).toBe(1);
+    expect(await page.locator('#others').textContent()).toContain('1 other member is recorded');
+    await check(page, 'group page');
 
     // Without scripts the network page is whole: the tables carry every link.
     const context = await browser.newContext({ javaScriptEnabled: false });

@@ -130,6 +130,19 @@ describe(`contextual safeguarding across boroughs on ${TEST_ENGINE}`, () => {
     expect(place.body).toContain('3 other children are linked to this place');
     expect(place.body).toContain('Entries at this place you may see (1)');
 
+    // A peer group's page: members over time, named only to someone who may see them; a group that does not exist is refused as missing.
+    const group = await t.db.insertInto('peer_group').values({ name: `Hub group ${tag}`, borough: B, recorded_by_organisation_id: youthCentre.id }).returning('id').executeTakeFirstOrThrow();
+    await t.db.insertInto('peer_group_member').values([
+      { group_id: group.id, person_id: kai, recorded_by_organisation_id: youthCentre.id, valid_from: '2025-01-01' },
+      { group_id: group.id, person_id: pete, recorded_by_organisation_id: youthCentre.id, valid_from: '2025-01-01' },
+      { group_id: group.id, person_id: rio, source_event_id: secret, recorded_by_organisation_id: police.id, valid_from: '2025-01-01' },
+    ]).execute();
+    const groupPage = await page(a.cookie, `/groups/${group.id}`);
+    expect(groupPage.statusCode).toBe(200);
+    expect(groupPage.body).toContain(`Kai Net${tag}`);
+    expect(groupPage.body).toContain('1 other member is recorded');
+    expect((await page(a.cookie, `/groups/${randomUUID()}`)).statusCode).toBe(404);
+
     // Victor is killed: the police record the homicide, naming a witness.
     const homicide = await entry(t.db, { organisationId: police.id, type: 'homicide', people: [{ personId: victor, role: 'victim' }, { personId: pete, role: 'witness' }], occurredAt: days(1), summary: 'Synthetic: fatal stabbing outside the hub' });
     await drainOutbox(t.db);

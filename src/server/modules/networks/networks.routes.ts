@@ -312,6 +312,39 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.redirect(`/welfare-checks/${check.id}`, 303);
   });
 
+  // ---- Peer groups ------------------------------------------------------------------------------
+  r.get('/groups/:id', { schema: { params: idParams }, config: { access: { kind: 'record', roles: NETWORK_READERS, action: 'group.read' } } }, async (request, reply) => {
+    const actor = userOf(request);
+    const id = request.params.id;
+    const group = isUuid(id) ? await ctx.db.selectFrom('peer_group').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
+    if (!group) return refuseRecord(ctx, request, { detail: { groupId: isUuid(id) ? id : null } });
+    // Members over time, each membership as visible as a relationship: by hand (standard, or the reader's organisation's), or from an entry seen whole.
+    const members = await sql<{ person_id: string; valid_from: string | null; valid_to: string | null; grading: string | null; evidence: string | null }>`
+      SELECT m.person_id, m.valid_from::text AS valid_from, m.valid_to::text AS valid_to, m.grading, coalesce(ve.type_label, o.name) AS evidence
+      FROM peer_group_member m
+      LEFT JOIN ${entriesById(actor)} ve ON ve.id = m.source_event_id
+      LEFT JOIN organisation o ON o.id = m.recorded_by_organisation_id
+      WHERE m.group_id = ${group.id}::uuid
+        AND (m.sensitivity = 'standard' OR m.recorded_by_organisation_id = ${actor.organisationId}::uuid)
+        AND (m.source_event_id IS NULL OR (ve.access = 'full' AND ve.current))
+      ORDER BY m.valid_from NULLS FIRST, m.person_id`.execute(ctx.db);
+    const all = [...new Set(members.rows.map((m) => m.person_id))];
+    const links = await openable(request, all);
+    const shown = all.filter((p) => links.has(p));
+    const names = await displayNames(ctx.db, shown);
+    await recordAccess(ctx.db, { actor, action: 'group.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { groupId: group.id, personIds: shown } });
+    const today = new Date().toISOString().slice(0, 10);
+    return reply.view('networks/views/group.njk', {
+      ...base(request), group,
+      members: members.rows.filter((m) => links.has(m.person_id)).map((m) => ({
+        name: names.get(m.person_id) ?? 'Name not recorded', href: `/people/${m.person_id}`,
+        from: m.valid_from ? formatDate(m.valid_from) : 'Not known', to: m.valid_to ? formatDate(m.valid_to) : null,
+        current: !m.valid_to || m.valid_to >= today, evidence: m.evidence, reliability: m.grading ? `graded ${m.grading}` : 'not graded',
+      })),
+      others: all.length - shown.length,
+    });
+  });
+
   // ---- Places -----------------------------------------------------------------------------------
   r.get('/places/:id', { schema: { params: idParams }, config: { access: { kind: 'record', roles: NETWORK_READERS, action: 'place.read' } } }, async (request, reply) => {
     const actor = userOf(request);
