@@ -9,6 +9,10 @@ import { writeEntry } from '../../../../test/entries.js';
 import { appendEntries } from '../chronology/commands/append-entry.js';
 import { entryScope } from '../chronology/chronology.policy.js';
 import { exportOrganisationRecords } from './commands/export-records.js';
+import { exportPartnership } from '../../../cli/commands/export.js';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // An organisation's records leave Jigsaw whole: exported and imported into an empty database, every
 // child has the same chronology (every version, people and roles, places, factors, gradings,
@@ -221,5 +225,27 @@ describe(`export and import back on ${TEST_ENGINE}`, () => {
     const log = await source.db.selectFrom('access_log').select(['action', 'person_id', 'outcome', 'detail']).where('id', '>', since).orderBy('id').execute();
     expect(log.map((r) => [r.action, r.person_id, r.outcome])).toEqual([['export.records', child.id, 'allowed'], ['export.records', null, 'allowed']]);
     expect(log[1]!.detail).toMatchObject({ organisationId: org.id, records: 1, people: 1 });
+  });
+
+  it('a partnership\'s export is one file per member organisation, with a list of them', async () => {
+    const borough = `Exportmere ${Date.now().toString(36)}`;
+    const school = await makeOrg(source.db, 'school', borough);
+    const police = await makeOrg(source.db, 'police', borough);
+    const child = await makePerson(source.db);
+    await writeEntry(source.db, { organisationId: school.id, personId: child.id, eventTypeCode: 'suspension' });
+    await writeEntry(source.db, { organisationId: police.id, personId: child.id, eventTypeCode: 'arrest' });
+    await writeEntry(source.db, { organisationId: police.id, personId: child.id, eventTypeCode: 'stop_and_search' });
+    const p = await source.db.selectFrom('partnership_area as a').innerJoin('partnership as p', 'p.id', 'a.partnership_id').select('p.code').where('a.borough', '=', borough).executeTakeFirstOrThrow();
+    const dir = mkdtempSync(join(tmpdir(), 'jigsaw-export-'));
+    try {
+      const summaries = await exportPartnership(source.db, p.code, dir, 'TEST export');
+      expect(summaries.map((s) => [s.organisationId, s.records]).sort()).toEqual([[police.id, 2], [school.id, 1]].sort());
+      const manifest = JSON.parse(readFileSync(join(dir, 'organisations.json'), 'utf8')) as { organisations: { id: string; file: string }[] };
+      expect(manifest.organisations.map((o) => o.id).sort()).toEqual([police.id, school.id].sort());
+      const lines = readFileSync(join(dir, `${police.id}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { organisation: string; event: { code: string } });
+      expect(lines.map((l) => [l.organisation, l.event.code]).sort()).toEqual([[police.id, 'arrest'], [police.id, 'stop_and_search']]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
