@@ -26,6 +26,7 @@ import { demoUsersOfWorld, generateChildrenChunks } from './world.js';
 import { seedDemoPanels } from '../server/modules/panels/commands/demo-panels.js';
 import { seedDemoPlansAndOffers } from '../server/modules/plans/commands/demo-plans-offers.js';
 import { enrolDemoAuthenticators } from './demo-authenticators.js';
+import { seedDemoEmergencyAccess } from '../server/modules/break-glass/commands/demo-emergency-access.js';
 
 /** What to seed. */
 export interface SeedOptions {
@@ -225,6 +226,8 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   await seedDemoPlansAndOffers(db);
   // The demo accounts that must use a second factor start with the published authenticator key, so a newcomer can try every role.
   if (demo) await enrolDemoAuthenticators(db, report.demoUsers.map((u) => u.email));
+  // An emergency access use by each partnership's demo police officer, waiting for the data protection officer's review.
+  if (demo) await seedDemoEmergencyAccess(db, report.demoUsers.map((u) => u.email));
   else report.demoUsers = [];
   // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
   // them every query is planned for empty tables.
