@@ -28,6 +28,8 @@ export async function organisationRoutes(app: FastifyInstance, ctx: AppContext):
   const r = app.withTypeProvider<ZodTypeProvider>();
   const read: RouteAccess = { kind: 'roles', roles: PARTNERSHIP_ADMIN_ROLES, action: 'partnership.read' };
   const configure: RouteAccess = { kind: 'roles', roles: PARTNERSHIP_ADMIN_ROLES, action: 'partnership.configure' };
+  // An organisation named by its id: the rule admits the administrator, and memberOf refuses one outside their partnership.
+  const configureOne: RouteAccess = { kind: 'record', roles: PARTNERSHIP_ADMIN_ROLES, action: 'partnership.configure' };
   const kindItems = (chosen: string) => [{ value: '', text: 'Choose a kind' }, ...AGENCY_KINDS.map((k) => ({ value: k, text: k.replaceAll('_', ' '), selected: k === chosen }))];
 
   function form(request: FastifyRequest, reply: FastifyReply, actor: Admin, values: OrganisationInput, id: string | null, errors: FormError[] = []) {
@@ -73,7 +75,7 @@ export async function organisationRoutes(app: FastifyInstance, ctx: AppContext):
   });
 
   r.get('/partnership/organisations/:organisationId', {
-    schema: { params: z.object({ organisationId: z.string().max(100) }) }, config: { access: configure },
+    schema: { params: z.object({ organisationId: z.string().max(100) }) }, config: { access: configureOne },
   }, async (request, reply) => {
     const actor = userOf(request);
     const org = await memberOf(request, actor, request.params.organisationId);
@@ -81,7 +83,7 @@ export async function organisationRoutes(app: FastifyInstance, ctx: AppContext):
   });
 
   r.post('/partnership/organisations/:organisationId', {
-    schema: { params: z.object({ organisationId: z.string().max(100) }), body: orgBody }, config: { access: configure },
+    schema: { params: z.object({ organisationId: z.string().max(100) }), body: orgBody }, config: { access: configureOne },
   }, async (request, reply) => {
     const actor = userOf(request);
     const org = await memberOf(request, actor, request.params.organisationId);
