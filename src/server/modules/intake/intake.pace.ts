@@ -7,7 +7,7 @@ import type { Database } from '../../../db/database.js';
  * records are resolved and written a few statements at a time, so a chunk has a fixed cost (its reads
  * and writes) that the budget must leave room for; a request waits at most about one chunk.
  */
-export const CHUNK_BUDGET_MS = 100;
+export const CHUNK_BUDGET_MS = 50;
 
 /**
  * On a PostgreSQL server a chunk's transaction holds no one else's connection, so chunks may be longer:
