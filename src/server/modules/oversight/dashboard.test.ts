@@ -6,7 +6,7 @@ import { suppressColumn } from '../../../domain/oversight/suppression.js';
 
 // Every figure of the dashboards against a count made here, by plain logic, from a small partnership
 // seeded here: children of known sex, ethnicity and age, with entries, missing episodes and interviews,
-// plan actions, considerations, offers, transfers and alerts, some outside the period or the
+// plan actions, considerations, assessments and reviews, offers, transfers, alerts, a panel meeting, some outside the period or the
 // partnership, and two records merged into one child. Figures are read over HTTP from the CSV export.
 
 const DAY = 86_400_000;
@@ -185,6 +185,64 @@ describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
       }).execute();
     }
 
+    // Assessments (started in the period or before it, signed off in time, late or not) and the reviews their review dates call for.
+    const assessments: { child: number; created: number; signed: number | null; reviewOn: number | null; id?: string }[] = [
+      ...[0, 1, 2, 3].map((c) => ({ child: c, created: 100, signed: 70, reviewOn: null })), ...[4, 5].map((c) => ({ child: c, created: 100, signed: 40, reviewOn: null })),
+      ...[6, 7, 8].map((c) => ({ child: c, created: 100, signed: null, reviewOn: null })), { child: 9, created: 10, signed: null, reviewOn: null },
+      ...[10, 11, 12, 13, 14].map((c) => ({ child: c, created: 400, signed: 390, reviewOn: 30 })), ...[15, 16].map((c) => ({ child: c, created: 400, signed: 390, reviewOn: 60 })),
+      ...[17, 18, 19].map((c) => ({ child: c, created: 400, signed: 390, reviewOn: 20 })), { child: 20, created: 400, signed: 390, reviewOn: -10 },
+      ...[10, 11, 12, 13, 14, 15, 16].map((c) => ({ child: c, created: 50, signed: 42, reviewOn: null })), { child: 31, created: 100, signed: null, reviewOn: null },
+    ];
+    for (const a of assessments) {
+      const base = assessments.find((b) => b.child === a.child && b.id && b.created > a.created);
+      const row = await t.db.insertInto('assessment').values({ person_id: children[a.child]!.id, organisation_id: csc.id, assessor_user_id: worker.id, based_on_assessment_id: base?.id ?? null, created_at: daysAgo(a.created) })
+        .returning('id').executeTakeFirstOrThrow();
+      a.id = row.id;
+      await t.db.insertInto('assessment_version').values({ assessment_id: row.id, version: 1, saved_by_user_id: worker.id, level: 'medium', review_on: a.reviewOn === null ? null : daysAgo(a.reviewOn).toISOString().slice(0, 10) }).execute();
+      if (a.signed !== null) await t.db.updateTable('assessment').set({ status: 'signed_off', signed_off_at: daysAgo(a.signed), signed_off_by_user_id: manager.id }).where('id', '=', row.id).execute();
+    }
+    /** The assessments and reviews as of `d` days ago, counted here. */
+    const assessmentItems = (d: number) => assessments.filter((a) => children[a.child]!.here).flatMap((a) => {
+      const out: { child: number; label: string }[] = [];
+      const signed = a.signed !== null && a.signed > d ? a.signed : null;
+      if (a.created > d && a.created < 365 + d) out.push({ child: a.child, label: signed !== null ? (a.created - signed <= 45 ? 'assessment_in_time' : 'assessment_late') : a.created - d > 45 ? 'assessment_overdue' : 'assessment_open' });
+      if (signed !== null && a.reviewOn !== null && a.reviewOn >= d && a.reviewOn < 365 + d) {
+        const later = assessments.filter((n) => n.child === a.child && n.signed !== null && n.signed < signed && n.signed > d).map((n) => n.signed!);
+        const held = later.length > 0 ? Math.max(...later) : null; // the first signed off after it
+        out.push({ child: a.child, label: held === null ? 'review_not_held' : held >= a.reviewOn ? 'review_on_time' : 'review_late' });
+      }
+      return out;
+    });
+
+    // A panel meeting held 20 days ago hearing children 20 to 27, three agencies invited, updates on time, late or missing; one meeting still to come.
+    const panelType = await t.db.insertInto('panel_type').values({ partnership_id: partnershipId, kind: 'mace', name: 'Synthetic MACE', cadence_days: 28 }).returning('id').executeTakeFirstOrThrow();
+    const meeting = async (days: number, held: boolean) => (await t.db.insertInto('panel_meeting').values({
+      panel_type_id: panelType.id, held_at: daysAgo(days), access_from: daysAgo(days + 10), access_until: daysAgo(days - 5), created_by_user_id: manager.id,
+      ...(held ? { status: 'held' as const, recorded_at: daysAgo(days), recorded_by_user_id: manager.id } : {}),
+    }).returning('id').executeTakeFirstOrThrow()).id;
+    const heldMeeting = await meeting(20, true);
+    const nextMeeting = await meeting(-5, false);
+    const heard = [20, 21, 22, 23, 24, 25, 26, 27];
+    const agencies = [{ org: csc, attendance: 'attended' as const }, { org: school, attendance: 'apologies' as const }, { org: elsewhere, attendance: 'absent' as const }];
+    for (const m of [heldMeeting, nextMeeting]) {
+      for (const c of heard) await t.db.insertInto('panel_agenda_item').values({ meeting_id: m, person_id: children[c]!.id, section: 'new_referral' }).execute();
+      for (const a of agencies) {
+        await t.db.insertInto('panel_invitation').values({ meeting_id: m, organisation_id: a.org.id, basis: 'added', sent_at: daysAgo(30), attendance: m === heldMeeting ? a.attendance : null, attendee_name: m === heldMeeting && a.attendance === 'attended' ? 'Synthetic attendee' : null, attendee_role: m === heldMeeting && a.attendance === 'attended' ? 'Synthetic role' : null }).execute();
+      }
+    }
+    const updates = [...[20, 21, 22, 23, 24, 25].map((c) => ({ child: c, org: csc, days: 21 })), { child: 26, org: csc, days: 19 },
+      ...[20, 21].map((c) => ({ child: c, org: school, days: 21 })), ...[22, 23, 24, 25, 26].map((c) => ({ child: c, org: school, days: 10 }))];
+    for (const u of updates) {
+      await t.db.insertInto('panel_update').values({ meeting_id: heldMeeting, person_id: children[u.child]!.id, organisation_id: u.org.id, author_user_id: u.org === csc ? worker.id : teacher.id, facts: 'Synthetic facts', no_significant_incident: true, submitted_at: daysAgo(u.days) }).execute();
+    }
+    const attendanceItems = heard.flatMap((c) => agencies.map((a) => ({ child: c, label: `${a.org.name}: ${a.attendance}` })));
+    /** The updates owed for the held meeting as of `d` days ago: by the meeting (20 days ago), after it, or none yet. */
+    const updateItems = (d: number) => heard.flatMap((c) => agencies.map((a) => {
+      const u = updates.find((x) => x.child === c && x.org === a.org && x.days > d);
+      return { child: c, label: `${a.org.name}: ${!u ? 'no update' : u.days >= 20 ? 'on time' : 'late'}` };
+    }));
+    const asTexts = (items: { label: string }[]) => Object.fromEntries(items.map((x) => [x.label, x.label]));
+
     const leadSession = await signIn(t.app, lead.email);
     const csv = async (cookie: string, tile: string, table = 'counts', asOf = today, label?: string) => {
       const res = await t.app.inject({ method: 'GET', url: `/oversight/tiles/${tile}/export.csv?asOf=${asOf}&table=${table}${label ? `&label=${label}` : ''}`, headers: { cookie } });
@@ -237,6 +295,19 @@ describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
     await expectTable('transfers', transfers.filter((x) => x.to === partnershipId && x.status === 'waiting').map((x) => ({ child: x.child, label: x.escalated ? 'escalated' : 'waiting' })), { waiting: 'Waiting', escalated: 'Waiting, escalated' });
     await expectTable('alerts', alerts.map((a) => ({ child: a.child, label: a.ack === null ? 'not_yet' : a.ack <= 24 ? 'in_time' : 'late' })), { in_time: 'In time', late: 'Late', not_yet: 'Not acknowledged' });
 
+    const ASSESSMENT_TEXT = {
+      assessment_in_time: 'Assessment signed off within 45 days', assessment_late: 'Assessment signed off after 45 days', assessment_overdue: 'Assessment not signed off, past 45 days',
+      assessment_open: 'Assessment not signed off, within 45 days', review_on_time: 'Review held by its date', review_late: 'Review held after its date', review_not_held: 'Review not held, past its date',
+    };
+    await expectTable('assessments', assessmentItems(0), ASSESSMENT_TEXT);
+    // As of 45 days ago the reassessments were not yet signed off: reviews then due were not held, and two assessments were past 45 days.
+    expect(assessmentItems(45).filter((x) => x.label === 'review_not_held').length).toBeGreaterThan(0);
+    await expectTable('assessments', assessmentItems(45), ASSESSMENT_TEXT, daysAgo(45).toISOString().slice(0, 10));
+    await expectTable('panel-attendance', attendanceItems, asTexts(attendanceItems));
+    await expectTable('panel-updates', updateItems(0), asTexts(updateItems(0)));
+    // As of 15 days ago the school's late updates had not come.
+    await expectTable('panel-updates', updateItems(15), asTexts(updateItems(15)), daysAgo(15).toISOString().slice(0, 10));
+
     // The cohort by sex: the female children (fewer than five) are withheld, and so is the male count beside them.
     const bySex = await csv(leadSession.cookie, 'cohort', 'sex');
     const kids = [...cohortKids].map((i) => children[i]!);
@@ -261,7 +332,7 @@ describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
     // The page: charts and tables for every tile; one access-log row, with no child named.
     const page = await t.app.inject({ method: 'GET', url: `/oversight?asOf=${today}`, headers: { cookie: leadSession.cookie } });
     expect(page.statusCode).toBe(200);
-    expect((page.body.match(/<svg /g) ?? []).length).toBe(8);
+    expect((page.body.match(/<svg /g) ?? []).length).toBe(11);
     const tilePage = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort?asOf=${today}`, headers: { cookie: leadSession.cookie } });
     expect(tilePage.statusCode).toBe(200);
     expect(tilePage.body).toContain('Trend');

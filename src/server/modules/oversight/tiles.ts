@@ -200,13 +200,96 @@ export const alertsTile: TileDef = {
     FROM alert a WHERE a.created_at >= ${p.from} AND a.created_at < ${p.to})`,
 };
 
+/** How long an assessment may take from being started to being signed off. */
+export const ASSESSMENT_DAYS = 45;
+
+/**
+ * Assessment and review timeliness: assessments started in the period, by whether they were signed off
+ * within 45 days by the date; and the reviews due in the period (the review date of a signed-off
+ * assessment, on or before the date), by whether a later assessment of the child was signed off by the
+ * end of that day.
+ */
+export const assessmentsTile: TileDef = {
+  key: 'assessments',
+  title: 'Assessment and review timeliness',
+  description: `Assessments of the partnership's children started in the twelve months before the date, by whether they were signed off within ${ASSESSMENT_DAYS} days by the date; and the reviews due in those months (the review date a signed-off assessment set), by whether a later assessment of the child was signed off by the review date.`,
+  labelHeading: 'Assessment or review', itemHeading: 'Assessments or reviews',
+  labels: [
+    { code: 'assessment_in_time', text: `Assessment signed off within ${ASSESSMENT_DAYS} days` },
+    { code: 'assessment_late', text: `Assessment signed off after ${ASSESSMENT_DAYS} days` },
+    { code: 'assessment_overdue', text: `Assessment not signed off, past ${ASSESSMENT_DAYS} days` },
+    { code: 'assessment_open', text: `Assessment not signed off, within ${ASSESSMENT_DAYS} days` },
+    { code: 'review_on_time', text: 'Review held by its date' },
+    { code: 'review_late', text: 'Review held after its date' },
+    { code: 'review_not_held', text: 'Review not held, past its date' },
+  ],
+  items: (p) => sql<TileItem>`(SELECT a.person_id,
+      CASE WHEN a.signed_off_at < ${p.to} AND a.signed_off_at <= a.created_at + ${sql.raw(`interval '${ASSESSMENT_DAYS} days'`)} THEN 'assessment_in_time'
+        WHEN a.signed_off_at < ${p.to} THEN 'assessment_late'
+        WHEN a.created_at + ${sql.raw(`interval '${ASSESSMENT_DAYS} days'`)} < ${p.to} THEN 'assessment_overdue'
+        ELSE 'assessment_open' END AS label
+    FROM assessment a WHERE a.created_at >= ${p.from} AND a.created_at < ${p.to}
+    UNION ALL
+    SELECT a.person_id,
+      CASE WHEN r.signed_off_at IS NULL THEN 'review_not_held'
+        WHEN r.signed_off_at < ((v.review_on + 1)::timestamp AT TIME ZONE 'UTC') THEN 'review_on_time'
+        ELSE 'review_late' END AS label
+    FROM assessment a
+    JOIN assessment_version v ON v.assessment_id = a.id AND v.version = (SELECT max(x.version) FROM assessment_version x WHERE x.assessment_id = a.id)
+    CROSS JOIN LATERAL (SELECT min(n.signed_off_at) AS signed_off_at FROM assessment n
+      WHERE (n.person_id = a.person_id OR n.based_on_assessment_id = a.id) AND n.signed_off_at > a.signed_off_at AND n.signed_off_at < ${p.to}) r
+    WHERE a.signed_off_at < ${p.to}
+      AND v.review_on >= (${p.from}::timestamptz AT TIME ZONE 'UTC')::date AND v.review_on < (${p.to}::timestamptz AT TIME ZONE 'UTC')::date)`,
+};
+
+/**
+ * What each invited agency owed each child heard at the partnership's panels in the period: one row per
+ * child on the agenda of a meeting held (and recorded) by the date and agency invited to it (sent, not
+ * left out), with the agency's name, its attendance and when it first submitted its update on the child.
+ */
+function panelDues(p: TileParams): RawBuilder<{ person_id: string; agency: string; attendance: string | null; held_at: Date; update_at: Date | null }> {
+  return sql`(SELECT ai.person_id, o.name AS agency, i.attendance, m.held_at,
+      (SELECT min(u.submitted_at) FROM panel_update u WHERE u.meeting_id = m.id AND u.person_id = ai.person_id
+        AND u.organisation_id = i.organisation_id AND u.submitted_at < ${p.to}) AS update_at
+    FROM panel_meeting m
+    JOIN panel_type t ON t.id = m.panel_type_id
+    JOIN panel_agenda_item ai ON ai.meeting_id = m.id
+    JOIN panel_invitation i ON i.meeting_id = m.id AND i.sent_at IS NOT NULL AND i.excluded_reason IS NULL
+    JOIN organisation o ON o.id = i.organisation_id
+    WHERE t.partnership_id = ${p.partnershipId} AND m.status = 'held' AND m.recorded_at < ${p.to}
+      AND m.held_at >= ${p.from} AND m.held_at < ${p.to})`;
+}
+
+/** Panel attendance by agency: each child heard at a held meeting, for each agency invited, whether it came. */
+export const panelAttendanceTile: TileDef = {
+  key: 'panel-attendance',
+  title: 'Panel attendance by agency',
+  description: 'Children heard at the partnership\'s panel meetings held in the twelve months before the date, for each agency invited: whether the agency attended, sent apologies or was absent (as the meeting record says).',
+  labelHeading: 'Agency and attendance', itemHeading: 'Children heard',
+  ownPartnership: true,
+  items: (p) => sql<TileItem>`(SELECT d.person_id, d.agency || ': ' || CASE d.attendance WHEN 'attended' THEN 'attended' WHEN 'apologies' THEN 'apologies' ELSE 'absent' END AS label
+    FROM ${panelDues(p)} d)`,
+};
+
+/** Panel updates on time by agency: each child heard at a held meeting, for each agency invited, when its update came. */
+export const panelUpdatesTile: TileDef = {
+  key: 'panel-updates',
+  title: 'Panel updates on time by agency',
+  description: 'Children heard at the partnership\'s panel meetings held in the twelve months before the date, for each agency invited: whether the agency\'s update on the child was submitted by the meeting, after it (by the date), or not at all.',
+  labelHeading: 'Agency and update', itemHeading: 'Updates due',
+  ownPartnership: true,
+  items: (p) => sql<TileItem>`(SELECT d.person_id, d.agency || ': ' || CASE WHEN d.update_at IS NULL THEN 'no update'
+      WHEN d.update_at <= d.held_at THEN 'on time' ELSE 'late' END AS label
+    FROM ${panelDues(p)} d)`,
+};
+
 /** The tiles in the dashboard's order, given the entry types of extra-familial harm. */
 export function tilesOf(efhTypeCodes: readonly string[]): TileDef[] {
-  return [cohortTile(efhTypeCodes), missingTile, overdueActionsTile, considerationsTile, exclusionsTile, offersTile, transfersTile, alertsTile];
+  return [cohortTile(efhTypeCodes), missingTile, overdueActionsTile, considerationsTile, exclusionsTile, assessmentsTile, offersTile, transfersTile, alertsTile, panelAttendanceTile, panelUpdatesTile];
 }
 
 /** The tiles' keys, for validating addresses. */
-export const TILE_KEYS = ['cohort', 'missing', 'overdue-actions', 'considerations', 'exclusions', 'offers', 'transfers', 'alerts'] as const;
+export const TILE_KEYS = ['cohort', 'missing', 'overdue-actions', 'considerations', 'exclusions', 'assessments', 'offers', 'transfers', 'alerts', 'panel-attendance', 'panel-updates'] as const;
 /** A tile's key. */
 export type TileKey = (typeof TILE_KEYS)[number];
 
