@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../db/client.js';
 import type { Config } from './config.js';
-import type { AppContext } from './context.js';
+import type { AppContext, DemoSignIn } from './context.js';
 import { registerApiDocs } from './modules/api/openapi.js';
 import { apiRoutes } from './modules/api/api.routes.js';
 import { authenticateApiKey } from './modules/api/api-key.js';
@@ -63,6 +63,8 @@ export interface AppOptions {
   db: Db;
   config: Config;
   logger?: FastifyServerOptions['logger'];
+  /** Only for `serve --demo`: the demo accounts the sign-in page describes. */
+  demo?: DemoSignIn;
 }
 
 /** Builds the Fastify app (does not listen): tests call it with inject(), main.ts listens. */
@@ -83,7 +85,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
-  const ctx: AppContext = { db: opts.db.db, engine: opts.db.engine, config: opts.config };
+  const ctx: AppContext = { db: opts.db.db, engine: opts.db.engine, config: opts.config, ...(opts.demo ? { demo: opts.demo } : {}) };
   // Every route declares its access rule (config.access); one pre-handler enforces it.
   registerRouteAccess(app, ctx);
   app.decorateRequest('actor', null);

@@ -10,6 +10,7 @@ import { resealSecrets, secretBox } from '../../server/secrets.js';
 import { demoAuthenticatorKey, enrolDemoAuthenticators } from '../../synthetic/demo-authenticators.js';
 import { groupSecret } from '../../server/modules/auth/totp.js';
 import type { DemoUser } from '../../synthetic/types.js';
+import type { DemoSignIn } from '../../server/context.js';
 
 /** `jigsaw serve [--demo]`: migrates, optionally loads demo data into an empty database, listens, and shuts down cleanly. */
 export async function runServe(config: Config, opts: { demo: boolean; children: number; seed: number; boroughs: number }): Promise<number> {
@@ -29,7 +30,7 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
   // Demo accounts that must use a second factor have the published authenticator key (also when the demo was loaded earlier).
   const withKeys = new Set(await enrolDemoAuthenticators(db.db, demoUsers.map((u) => u.email)));
   if (withKeys.size) await resealSecrets(db.db, secretBox(config));
-  const app = await buildApp({ db, config, logger: serverLoggerOptions(config.LOG_LEVEL) });
+  const app = await buildApp({ db, config, logger: serverLoggerOptions(config.LOG_LEVEL), ...(demoUsers.length ? { demo: demoSignIn(demoUsers, withKeys) } : {}) });
   // People written before the match index existed (or by other means) get their blocking keys now.
   const indexed = await indexMissingPeople(db.db);
   app.log.info({ indexed }, 'match index: people given blocking keys at start-up');
@@ -53,6 +54,17 @@ export async function runServe(config: Config, opts: { demo: boolean; children: 
   if (demoUsers.length) printDemoAccounts(demoUsers, withKeys);
   console.log('\nPress Ctrl+C to stop.');
   return 0;
+}
+
+/** What the sign-in page says of the demo: the first borough's accounts (one per role), their password, and those asking for a code. */
+function demoSignIn(demoUsers: readonly Pick<DemoUser, 'email' | 'password' | 'role'>[], withKeys: ReadonlySet<string>): DemoSignIn {
+  const domain = (email: string) => email.slice(email.indexOf('@') + 1);
+  const first = demoUsers.filter((u) => domain(u.email) === domain(demoUsers[0]!.email));
+  return {
+    password: demoUsers[0]!.password,
+    accounts: first.map((u) => ({ email: u.email, role: u.role.replace(/_/g, ' ') })),
+    withAuthenticator: first.map((u) => u.email).filter((e) => withKeys.has(e)),
+  };
 }
 
 /**

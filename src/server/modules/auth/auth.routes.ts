@@ -54,6 +54,7 @@ export async function renderSignIn(
     email: extra.email ?? '',
     returnTo: extra.returnTo ?? '',
     providers,
+    demo: ctx.demo ?? null,
     user: null,
     cspNonce: request.cspNonce,
   });

@@ -9,6 +9,7 @@ import { loadAssessmentWork } from '../assessments/home-section.js';
 import { loadMissingWork } from '../missing/home-section.js';
 import { loadTransferWork } from '../transfers/home-section.js';
 import { loadPlanWork } from '../plans/home-section.js';
+import { loadPanelWork } from '../panels/home-section.js';
 
 /** A page on the home page: its link, and what waits for the user there. */
 interface WorkTile extends NavItem {
@@ -17,7 +18,8 @@ interface WorkTile extends NavItem {
 
 /**
  * Home: each role's own work first. A case-holding user sees their children (and their team's), then
- * what is due (reviews, return interviews, relocation reviews, plan reviews); every user then sees the
+ * what is due (reviews, return interviews, relocation reviews, plan reviews; for a panel coordinator, their
+ * panels' coming meetings and the referrals waiting for an agenda); every user then sees the
  * pages their roles give them, grouped, with what waits on each (declared as `nav.waiting` on the
  * page's route), the groups holding pages of their own roles before the pages everyone has. "More"
  * lists the same pages. Nothing here names a role: it follows the routes' declarations.
@@ -27,15 +29,16 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const actor = userOf(request);
     const caseHolder = holdsRole(actor, CASE_HOLDING_ROLES);
     const route = routeOf(request);
-    const [children, assessmentWork, missingWork, transferWork, planWork] = caseHolder
+    const [children, assessmentWork, missingWork, transferWork, planWork, panelWork] = caseHolder
       ? await Promise.all([
           myChildren(ctx.db, actor),
           loadAssessmentWork(ctx.db, actor, route, request.id),
           loadMissingWork(ctx.db, actor, route, request.id),
           loadTransferWork(ctx.db, actor, route, request.id),
           loadPlanWork(ctx.db, actor, route, request.id),
+          loadPanelWork(ctx.db, actor, route, request.id),
         ])
-      : [[], null, null, null, null];
+      : [[], null, null, null, null, null];
     if (children.length) {
       // A list of people is a read of each of them: record which were shown.
       await recordAccess(ctx.db, {
@@ -46,7 +49,7 @@ export async function homeRoutes(app: FastifyInstance, ctx: AppContext): Promise
     const sections = await workSections(ctx, actor, request.server);
     return reply.view('home/views/home.njk', {
       user: actor, csrfToken: request.csrfToken, cspNonce: request.cspNonce, children, caseHolder, nav: 'home',
-      assessmentWork, missingWork, transferWork, planWork, sections,
+      assessmentWork, missingWork, transferWork, planWork, panelWork, sections,
       waitingTiles: sections.flatMap((s) => s.items).filter((i) => i.waiting && i.waiting.count > 0),
     });
   });

@@ -20,7 +20,7 @@ import { submitUpdate } from './commands/submit-update.js';
 import { briefingPack } from './pack.js';
 import { findMeeting, meetingSide, type MeetingHeader, type MeetingSide } from './panels.policy.js';
 import { ACTION_STATUSES } from '../plans/plans.commands.js';
-import { agendaOf, BASIS_LABELS, incompleteActions, invitationsOf, plansOf, linksAndPlaces, PANEL_KINDS, significantEntriesSince, updatesOf, visibleOf } from './panels.queries.js';
+import { agendaOf, BASIS_LABELS, incompleteActions, invitationsOf, plansOf, linksAndPlaces, PANEL_KINDS, significantEntriesSince, SOURCE_LABELS, updatesOf, visibleOf } from './panels.queries.js';
 
 const COORDINATOR = ['panel_coordinator'] as const;
 const params = z.object({ meetingId: z.string().max(64) });
@@ -29,10 +29,6 @@ const text = (max: number) => z.string().max(max).default('');
 const many = z.union([z.string().max(64), z.array(z.string().max(64)).max(2000)]).optional();
 type FormError = { field: string; href: string; text: string };
 const SECTION_LABELS: Record<string, string> = { review: 'For review', new_referral: 'New referral' };
-const SOURCE_LABELS: Record<string, string> = {
-  practitioner: 'A practitioner\'s referral', assessment: 'Risk assessment at high or very high', consideration: 'A consideration\'s decision',
-  critical_moment: 'A critical moment', review_due: 'Review due',
-};
 const ATTENDANCE = ['attended', 'apologies', 'absent'] as const;
 
 export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {

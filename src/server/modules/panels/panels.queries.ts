@@ -23,6 +23,12 @@ export const PANEL_KINDS: Record<string, string> = {
   complex_case: 'Complex case panel',
 };
 
+/** Where a referral to a panel came from. */
+export const SOURCE_LABELS: Record<string, string> = {
+  practitioner: 'A practitioner\'s referral', assessment: 'Risk assessment at high or very high', consideration: 'A consideration\'s decision',
+  critical_moment: 'A critical moment', review_due: 'Review due',
+};
+
 export const BASIS_LABELS: Record<string, string> = {
   statutory: 'Statutory partner', school: 'The child\'s school', housing: 'Housing', involved: 'Involved with a child on the agenda',
   standing: 'Standing member', added: 'Added by the coordinator',
