@@ -223,7 +223,7 @@ describe(`authorisation matrix over every declared route × role × relationship
     console.log(`route matrix: ${checked.length} of ${routes().length} routes checked for ${ROLES.length} roles; ${refusalsChecked} refusals, each with its denied row`);
     expect(checked.length).toBe(routes().length);
     expect(refusalsChecked).toBeGreaterThan(100);
-  });
+  }, 300_000); // about 2,000 requests (every route for every role and relationship): minutes, not the default minute
 
   it('logs the refusals that used to answer 404 without a row: break-glass and its review, an API import by a non-system actor', async () => {
     const latestDenied = async (route: string) =>

@@ -153,8 +153,11 @@ describe(`POST /api/v1/intake over a real socket on ${TEST_ENGINE}`, () => {
     expect(batch.status).toBe('completed');
     const report = (typeof batch.report === 'string' ? JSON.parse(batch.report) : batch.report) as Report;
     expect(report.received).toBe(3);
-    // Each refusal names its column (no code table entries exist for this school yet).
-    expect(report.rejections.flatMap((r) => r.errors.map((e) => e.field))).toContain('person.dateOfBirth (column DOB)');
+    // No code table entries exist for this school yet, so each record is refused naming the code.
+    expect(report.rejections.map((r) => [r.row, r.errors.map((e) => e.field)])).toEqual([[2, ['event.agencyCode']], [3, ['event.agencyCode']], [4, ['event.agencyCode']]]);
+    // Read from the CSV, the impossible date of birth (30/02/2011, column DOB) and the malformed UPN were
+    // each left out with a warning rather than refusing the record.
+    expect((report as Report & { warnings: number }).warnings).toBe(2);
   });
 
   describe(`L1: deeply nested JSON answers 400 (over ${MAX_INPUT_DEPTH} levels), never 500`, () => {
