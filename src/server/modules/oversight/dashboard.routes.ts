@@ -7,6 +7,7 @@ import type { AppContext } from '../../context.js';
 import { routeOf, userOf } from '../../request.js';
 import { DIMENSIONS, loadBaseline, type Dimension } from '../fairness/fairness.queries.js';
 import { toCsv } from './csv.js';
+import { ODS_MIME, toOds } from './ods.js';
 import { presentBreakdown, presentTile, presentTrend, type BreakdownView, type TileView } from './dashboard.presenter.js';
 import { cohortTrend, efhTypeCodes, periodOf, tileBreakdownCounts, tileChildren, tileCounts } from './dashboard.queries.js';
 import { TILE_KEYS, tilesOf, type TileDef } from './tiles.js';
@@ -37,7 +38,7 @@ function asOfOf(asked: string | undefined): { asOf: string; error: string | null
 /**
  * The partnership's dashboards: every tile (chart and table), one tile with its breakdowns by ethnic
  * group, sex and age band, the children behind a number (only those the reader may see), and each
- * table as CSV. The partnership is always the reader's own.
+ * table as CSV and as an OpenDocument spreadsheet. The partnership is always the reader's own.
  */
 export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -151,9 +152,15 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
   r.get('/oversight/tiles/:tile/export.csv', {
     schema: { params: tileParams, querystring: query.extend({ table: z.enum(TABLES).default('counts') }) },
     config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.export' } },
-  }, async (request, reply) => (isTile(request.params.tile) ? exportTable(request, reply, request.params.tile, request.query) : reply.redirect('/oversight', 303)));
+  }, async (request, reply) => (isTile(request.params.tile) ? exportTable(request, reply, request.params.tile, request.query, 'csv') : reply.redirect('/oversight', 303)));
 
-  async function exportTable(request: FastifyRequest, reply: FastifyReply, key: string, q: { asOf?: string; label?: string; table: (typeof TABLES)[number] }) {
+  // The same table as an OpenDocument spreadsheet: the same rule, rows, suppression and log as the CSV.
+  r.get('/oversight/tiles/:tile/export.ods', {
+    schema: { params: tileParams, querystring: query.extend({ table: z.enum(TABLES).default('counts') }) },
+    config: { access: { kind: 'roles', roles: DASHBOARD_ROLES, action: 'oversight.export' } },
+  }, async (request, reply) => (isTile(request.params.tile) ? exportTable(request, reply, request.params.tile, request.query, 'ods') : reply.redirect('/oversight', 303)));
+
+  async function exportTable(request: FastifyRequest, reply: FastifyReply, key: string, q: { asOf?: string; label?: string; table: (typeof TABLES)[number] }, format: 'csv' | 'ods') {
     const actor = userOf(request);
     const { asOf } = asOfOf(q.asOf);
     const p = periodOf(actor.partnershipId, asOf);
@@ -169,8 +176,11 @@ export async function dashboardRoutes(app: FastifyInstance, ctx: AppContext): Pr
         ...b.rows.map((x) => [x.category, x.children, x.population, x.ratePer1000, x.ratio, x.interval, x.note ?? '']), ['Total', b.total, '', '', '', '', '']];
     }
     await recordAccess(ctx.db, { actor, action: 'oversight.export', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { partnershipId: actor.partnershipId, asOf, tile: tile.key, table: q.table, label: label ?? null } });
-    const name = `${tile.key}-${q.table}${label ? `-${label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}` : ''}-${asOf}.csv`;
-    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`)
-      .send(toCsv([[`${tile.title}, as of ${asOf} (twelve months from ${p.from.toISOString().slice(0, 10)})${label ? `: ${view.rows.find((x) => x.code === label)?.text}` : ''}`], ...rows]));
+    const name = `${tile.key}-${q.table}${label ? `-${label.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}` : ''}-${asOf}.${format}`;
+    const all = [[`${tile.title}, as of ${asOf} (twelve months from ${p.from.toISOString().slice(0, 10)})${label ? `: ${view.rows.find((x) => x.code === label)?.text}` : ''}`], ...rows];
+    if (format === 'ods') {
+      return reply.header('content-type', ODS_MIME).header('content-disposition', `attachment; filename="${name}"`).send(toOds(tile.title, all));
+    }
+    return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}"`).send(toCsv(all));
   }
 }

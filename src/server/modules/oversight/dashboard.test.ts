@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
+import { strFromU8, unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { uniqueBorough } from '../../../../test/considerations-helpers.js';
 import { involve, makeEvent, makeOrg, makePerson, makeTeam, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { suppressColumn } from '../../../domain/oversight/suppression.js';
+import { toCsv } from './csv.js';
 
 // Every figure of the dashboards against a count made here, by plain logic, from a small partnership
 // seeded here: children of known sex, ethnicity and age, with entries, missing episodes and interviews,
@@ -329,6 +331,30 @@ describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
     }
     expect(byEthnicity.slice(1, -1).filter((r) => r[1] === '[c]').length).not.toBe(1);
 
+    // The same table as an ODS spreadsheet: mimetype first and stored, and the cells are the CSV's (the withheld female and male counts shown as "[c]"), logged as an export.
+    const sinceOds = Number((await t.db.selectFrom('access_log').select(sql<string>`coalesce(max(id), 0)`.as('m')).executeTakeFirstOrThrow()).m);
+    const ods = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort/export.ods?asOf=${today}&table=sex`, headers: { cookie: leadSession.cookie } });
+    expect(ods.statusCode).toBe(200);
+    expect(ods.headers['content-type']).toBe('application/vnd.oasis.opendocument.spreadsheet');
+    const zip = ods.rawPayload;
+    expect(zip.readUInt32LE(0)).toBe(0x04034b50);
+    expect(zip.readUInt16LE(8)).toBe(0); // stored, not deflated
+    expect(zip.toString('latin1', 30, 30 + zip.readUInt16LE(26))).toBe('mimetype');
+    const files = unzipSync(new Uint8Array(zip));
+    expect(Object.keys(files)[0]).toBe('mimetype');
+    expect(strFromU8(files.mimetype!)).toBe('application/vnd.oasis.opendocument.spreadsheet');
+    expect(files['META-INF/manifest.xml']).toBeDefined();
+    const content = strFromU8(files['content.xml']!);
+    const unescape = (x: string) => x.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&');
+    const odsRows = [...content.matchAll(/<table:table-row>(.*?)<\/table:table-row>/g)].map((m) => [...m[1]!.matchAll(/<table:table-cell(?:\/>|[^>]*><text:p>(.*?)<\/text:p><\/table:table-cell>)/g)].map((c) => unescape(c[1] ?? '')));
+    const sexCsv = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort/export.csv?asOf=${today}&table=sex`, headers: { cookie: leadSession.cookie } });
+    expect(toCsv(odsRows)).toBe(sexCsv.body);
+    expect(odsRows.find((r) => r[0] === 'female')![1]).toBe('[c]');
+    expect(content).toContain('<table:table-cell office:value-type="string"><text:p>[c]</text:p>');
+    expect(content).toContain(`<table:table-cell office:value-type="float" office:value="${kids.length}"><text:p>${kids.length}</text:p>`);
+    expect(await t.db.selectFrom('access_log').select(['action', 'outcome']).where('id', '>', sinceOds).where('route', '=', 'GET /oversight/tiles/:tile/export.ods').execute())
+      .toEqual([{ action: 'oversight.export', outcome: 'allowed' }]);
+
     // The page: charts and tables for every tile; one access-log row, with no child named.
     const page = await t.app.inject({ method: 'GET', url: `/oversight?asOf=${today}`, headers: { cookie: leadSession.cookie } });
     expect(page.statusCode).toBe(200);
@@ -336,6 +362,7 @@ describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
     const tilePage = await t.app.inject({ method: 'GET', url: `/oversight/tiles/cohort?asOf=${today}`, headers: { cookie: leadSession.cookie } });
     expect(tilePage.statusCode).toBe(200);
     expect(tilePage.body).toContain('Trend');
+    expect(tilePage.body).toContain(`/oversight/tiles/cohort/export.ods?asOf=${today}&amp;table=counts`);
 
     // Drill-down: the lead sees no child; the team manager sees the team's children only, each view logged.
     await involve(t.db, { personId: children[0]!.id, organisationId: csc.id, userId: worker.id });
@@ -360,12 +387,12 @@ describe(`partnership dashboards on ${TEST_ENGINE}`, () => {
 
     // Denied: a practitioner (no dashboard role) is refused with a denied row and 404, as for a missing page.
     const practitionerSession = await signIn(t.app, practitioner.email);
-    for (const url of ['/oversight', '/oversight/tiles/cohort', '/oversight/tiles/cohort/children', '/oversight/tiles/cohort/export.csv']) {
+    for (const url of ['/oversight', '/oversight/tiles/cohort', '/oversight/tiles/cohort/children', '/oversight/tiles/cohort/export.csv', '/oversight/tiles/cohort/export.ods']) {
       const res = await t.app.inject({ method: 'GET', url, headers: { cookie: practitionerSession.cookie } });
       expect(res.statusCode, url).toBe(404);
     }
     const deniedRows = await t.db.selectFrom('access_log').select('action').where('user_id', '=', practitioner.id).where('outcome', '=', 'denied').execute();
-    expect(deniedRows.map((r) => r.action).sort()).toEqual(['oversight.children.read', 'oversight.dashboard.read', 'oversight.dashboard.read', 'oversight.export']);
+    expect(deniedRows.map((r) => r.action).sort()).toEqual(['oversight.children.read', 'oversight.dashboard.read', 'oversight.dashboard.read', 'oversight.export', 'oversight.export']);
     const signedOut = await t.app.inject({ method: 'GET', url: '/oversight' });
     expect(signedOut.statusCode).toBe(401);
   });
