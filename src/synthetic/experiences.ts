@@ -8,7 +8,7 @@ import type { AgencyKind } from '../domain/vocabulary.js';
 import { DISPROPORTIONALITY, ESCALATION } from './rates.js';
 import { REF_DAY, boroughAt, dayInAges, schoolAt, type BoroughContext, type ChildState, type FamilyState, type Participant, type Recorder } from './history.js';
 import type { Rng } from './random.js';
-import type { Experience } from './types.js';
+import type { Experience, WorldEvent } from './types.js';
 
 const YEAR = 365;
 
@@ -290,15 +290,17 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
   const peers = (): Participant[] => rng.shuffle(group.members).slice(0, rng.int(0, 2)).map((m) => [m.personId, 'associate'] as const);
   const yes = (p: number, forced = false) => forced || rng.chance(p);
   const firstDay: number[] = [];
-  const note = (e: { occurred_at: string } | null) => {
+  const note = (e: WorldEvent | null): WorldEvent | null => {
     if (e) firstDay.push(Math.floor(Date.parse(e.occurred_at) / 86_400_000));
+    return e;
   };
   // After a relocation, police entries sometimes still go to the old borough (Child K).
   const policeOrg = (day: number) => (fam.move?.relocation && day > fam.move.day && rng.chance(0.5) ? ctx.partnership.orgOf(fam.move.from, 'police') : undefined);
 
+  let seenWithGroup: WorldEvent | null = null;
   if (yes(E.peersOfConcern, f !== null)) {
     for (let i = rng.int(1, 3); i > 0; i -= 1) {
-      note(rec.record('seen_with_peers_of_concern', child, { day: when(), kinds: rng.pick([['police'], ['school', 'police'], ['youth_centre'], ['targeted_youth_support']] as AgencyKind[][]), people: peers(), place: rng.chance(0.7) ? group.place : undefined, factors: ['peers_of_concern'] }));
+      seenWithGroup = note(rec.record('seen_with_peers_of_concern', child, { day: when(), kinds: rng.pick([['police'], ['school', 'police'], ['youth_centre'], ['targeted_youth_support']] as AgencyKind[][]), people: peers(), place: rng.chance(0.7) ? group.place : undefined, factors: ['peers_of_concern'] }));
     }
   }
   if (yes(E.placeOfConcern)) note(rec.record('seen_in_place_of_concern', child, { day: when(), kinds: rng.pick([['police'], ['targeted_youth_support'], ['youth_centre']] as AgencyKind[][]), place: group.place }));
@@ -312,7 +314,8 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
   if (yes(E.suspect, f === 1)) {
     const day = when();
     const rival = ctx.network.rival(group, rng);
-    note(rec.record('suspect_in_offence', child, { day, kinds: ['police'], org: policeOrg(day), people: rival ? [[rival.personId, 'victim']] : [], factors: ['involved_in_offending'] }));
+    const offence = note(rec.record('suspect_in_offence', child, { day, kinds: ['police'], org: policeOrg(day), people: rival ? [[rival.personId, 'victim']] : [], factors: ['involved_in_offending'] }));
+    if (offence && rival) ctx.network.relate(child.id, rival.personId, 'rival', offence, offence.organisation_id, day, null);
     if (rng.chance(0.6)) rec.record('arrest', child, { day: day + rng.int(0, 20), kinds: ['police'] });
     if (rng.chance(0.4)) rec.record('released_under_investigation', child, { day: day + rng.int(1, 25), kinds: ['police'] });
     if (yes(E.outOfCourtDisposal)) rec.record('out_of_court_disposal', child, { day: day + rng.int(30, 90), kinds: ['youth_justice', 'police'] });
@@ -341,7 +344,9 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
   if (victimised) {
     const day = when();
     const rival = ctx.network.rival(group, rng);
-    note(rec.record('victim_of_serious_violence', child, { day, kinds: ['police'], people: rival && rng.chance(0.5) ? [[rival.personId, 'suspect']] : peers().map(([id]) => [id, 'witness'] as const) }));
+    const byRival = rival !== undefined && rng.chance(0.5);
+    const violence = note(rec.record('victim_of_serious_violence', child, { day, kinds: ['police'], people: rival && byRival ? [[rival.personId, 'suspect']] : peers().map(([id]) => [id, 'witness'] as const) }));
+    if (violence && rival && byRival) ctx.network.relate(child.id, rival.personId, 'rival', violence, violence.organisation_id, day, null);
     if (yes(0.4, f === 0)) rec.record('ae_attendance_stab_wound', child, { day, kinds: ['acute_hospital'] });
     else rec.record('ae_attendance_injury', child, { day, kinds: ['acute_hospital'] });
   } else if (yes(E.aeStabWound)) {
@@ -354,7 +359,13 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
   const cce = yes(E.criminalExploitation, f === 0 || f === 1);
   if (cce) {
     for (let i = rng.int(1, 2); i > 0; i -= 1) {
-      note(rec.record('criminal_exploitation_concern', child, { day: when(), kinds: rng.pick([['police'], ['childrens_social_care'], ['school'], ['youth_justice'], ['targeted_youth_support']] as AgencyKind[][]), people: peers() }));
+      const day = when();
+      const kinds = rng.pick([['police'], ['childrens_social_care'], ['school'], ['youth_justice'], ['targeted_youth_support']] as AgencyKind[][]);
+      const people = peers();
+      // The first concern often names the adult suspected of exploiting the child (drawn from the network's stream).
+      const adult = i === 1 && ctx.network.chance(0.6) ? ctx.network.exploiter() : null;
+      const concern = note(rec.record('criminal_exploitation_concern', child, { day, kinds, people: adult ? [...people, [adult, 'suspect'] as const] : people }));
+      if (concern && adult) ctx.network.relate(child.id, adult, 'suspected_exploiter', concern, concern.organisation_id, day, null);
     }
   }
   const lines = yes(E.countyLines, f === 1);
@@ -394,7 +405,7 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
     rec.record('witness_to_serious_violence', child, { day, kinds: ['police'], people: friends, place: group.place });
     rec.record('bereavement_through_violence', child, { day: day + rng.int(0, 3), kinds: ['school', 'childrens_social_care'], factors: ['bereaved_through_violence'], people: group.members.map((m) => [m.personId, 'associate'] as const) });
   }
-  ctx.network.enrol(group, child);
+  ctx.network.enrol(group, child, from, seenWithGroup);
   return firstDay.length ? Math.min(...firstDay) : from;
 }
 

@@ -319,6 +319,7 @@ export class FamilyGenerator {
     this.#corrections(rng, rec);
     out.events.push(...rec.events);
     out.eventPeople.push(...rec.eventPeople);
+    this.ctx.network.placeFamily(fam.children, rec.events);
   }
 
   #childNames(fam: FamilyState, child: ChildState, out: WorldChunk): void {

@@ -10,6 +10,7 @@ import { LEGACY_SOCIAL_CARE_SYSTEM, SOURCE_SYSTEMS, type OrgRef, type Partnershi
 import { RECORDS, REFERENCE_DATE } from './rates.js';
 import { dayOf, isoTime, monthStart, yearOf, type Rng } from './random.js';
 import { narrate, summarise, type SummaryVars } from './summaries.js';
+import type { PeerNetwork } from './network.js';
 import type { Experience, Tier, WorldEvent, WorldEventPerson, WorldInvolvement } from './types.js';
 
 /** The reference date as a day number. */
@@ -285,58 +286,6 @@ function defaultReliability(code: string, rng: Rng): 'confirmed' | 'reported' | 
   if (CONFIRMED.has(code)) return 'confirmed';
   if (INTELLIGENCE.has(code)) return rng.weighted([['unverified', 40], ['reported', 45], ['confirmed', 15]] as const);
   return rng.chance(0.8) ? 'reported' : 'confirmed';
-}
-
-/** A peer group member, remembered across families so network links can reach earlier children. */
-interface PeerMember {
-  personId: string;
-  dob: number;
-}
-
-/** A group of adolescents who spend time together, with the place they are most often seen. */
-export interface PeerGroup {
-  members: PeerMember[];
-  capacity: number;
-  place: string;
-}
-
-/**
- * Friendships, rivalries and places across the borough. Children generated later can
- * join groups of earlier ones, so one incident can involve several families (the brief:
- * "one incident affects many children at once").
- */
-export class PeerNetwork {
-  readonly #groups: PeerGroup[] = [];
-
-  constructor(private readonly partnership: Partnership) {}
-
-  /** A place of concern, most often one of the few where harm concentrates. */
-  place(rng: Rng): string {
-    const p = this.partnership;
-    return rng.weighted(p.places.map((name, i) => [name, p.placeWeights[i]!] as const));
-  }
-
-  /** Finds an open group of children of a similar age, or starts a new one. */
-  join(child: ChildState, rng: Rng, joinExisting: number): PeerGroup {
-    const open = this.#groups.filter((g) => g.members.length < g.capacity && g.members.every((m) => Math.abs(m.dob - child.dob) < 2.5 * 365));
-    if (open.length && rng.chance(joinExisting)) return rng.pick(open);
-    const group: PeerGroup = { members: [], capacity: rng.int(3, 7), place: this.place(rng) };
-    this.#groups.push(group);
-    // Only recent groups stay open, which keeps memory flat at any borough size.
-    if (this.#groups.length > 80) this.#groups.shift();
-    return group;
-  }
-
-  /** A child in another group (a rival), if there is one. */
-  rival(group: PeerGroup, rng: Rng): PeerMember | undefined {
-    const others = this.#groups.filter((g) => g !== group && g.members.length > 0);
-    return others.length ? rng.pick(rng.pick(others).members) : undefined;
-  }
-
-  /** Adds a child to a group once their history is made. */
-  enrol(group: PeerGroup, child: ChildState): void {
-    group.members.push({ personId: child.id, dob: child.dob });
-  }
 }
 
 /** An involvement row; the helper keeps dates inside the world and ends those the reference date has passed. */

@@ -59,6 +59,13 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(report.users).toBe(world.users.length);
     expect(await count('person_name', 'person_id', world.people.map((p) => p.id))).toBe(world.personNames.length);
     expect(await count('person_identifier', 'person_id', world.people.map((p) => p.id))).toBe(world.identifiers.length);
+    expect(await count('place', 'id', world.places.map((p) => p.id))).toBe(world.places.length);
+    expect(await count('event_place', 'event_id', world.events.map((e) => e.id))).toBe(world.eventPlaces.length);
+    expect(await count('person_place', 'id', world.personPlaces.map((p) => p.id))).toBe(world.personPlaces.length);
+    expect(await count('peer_group', 'id', world.peerGroups.map((g) => g.id))).toBe(world.peerGroups.length);
+    expect(await count('peer_group_member', 'id', world.peerGroupMembers.map((m) => m.id))).toBe(world.peerGroupMembers.length);
+    expect(await count('person_relationship', 'id', world.peerRelationships.map((r) => r.id))).toBe(world.peerRelationships.length);
+    expect(world.peerRelationships.length).toBeGreaterThan(0);
     if (!onServer) {
       const total = await d.db.selectFrom('event').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       expect(Number(total.n)).toBe(report.events);

@@ -103,6 +103,8 @@ async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHas
       .where('id', '=', u.user_id)
       .execute();
   }
+  for (const b of batches(chunk.places)) await trx.insertInto('place').values(b).execute();
+  for (const b of batches(chunk.peerGroups)) await trx.insertInto('peer_group').values(b).execute();
   for (const b of batches(chunk.people)) await trx.insertInto('person').values(b).execute();
   for (const b of batches(chunk.personNames)) await trx.insertInto('person_name').values(b).execute();
   for (const b of batches(chunk.identifiers)) await trx.insertInto('person_identifier').values(b).execute();
@@ -113,6 +115,11 @@ async function insertChunk(trx: Kysely<Database>, chunk: WorldChunk, passwordHas
   await appendEntries(trx, entriesOf(chunk, organisationNames), {
     audit: [{ actor: null, action: 'event.record', route: 'jigsaw seed', outcome: 'allowed', detail: { via: 'synthetic', source, entries: chunk.events.length, children: chunk.childIds.length } }],
   });
+  // The network rows that name entries as their source come after them.
+  for (const b of batches(chunk.eventPlaces)) await trx.insertInto('event_place').values(b).execute();
+  for (const b of batches(chunk.personPlaces)) await trx.insertInto('person_place').values(b).execute();
+  for (const b of batches(chunk.peerGroupMembers)) await trx.insertInto('peer_group_member').values(b).execute();
+  for (const b of batches(chunk.peerRelationships)) await trx.insertInto('person_relationship').values(b).execute();
   // The people's blocking keys, so that agency records arriving later find them as candidates.
   await indexPeople(trx, chunk.people.map((p) => p.id));
 }

@@ -187,6 +187,70 @@ export interface WorldEventPerson {
   role: string;
 }
 
+/** A place: a place of concern, a school, a youth centre or an online space (platform and handle). */
+export interface WorldPlace {
+  id: string;
+  kind: 'school' | 'youth_centre' | 'estate' | 'park' | 'transport_hub' | 'shop' | 'address' | 'online' | 'other';
+  name: string;
+  postcode: string | null;
+  ward: string | null;
+  borough: string;
+  platform: string | null;
+  handle: string | null;
+  recorded_by_organisation_id: string;
+  created_at: string;
+}
+
+/** Where an entry happened. */
+export interface WorldEventPlace {
+  event_id: string;
+  place_id: string;
+}
+
+/** A child's link to a place over a period (enrolled at a school, attends a youth centre, frequents an estate, member of a group chat). */
+export interface WorldPersonPlace {
+  id: string;
+  person_id: string;
+  place_id: string;
+  kind: 'enrolled' | 'attends' | 'frequents' | 'lives' | 'member';
+  source_event_id: string | null;
+  recorded_by_organisation_id: string;
+  grading: string | null;
+  valid_from: string | null;
+  valid_to: string | null;
+}
+
+/** A peer group as the police or youth workers know it. */
+export interface WorldPeerGroup {
+  id: string;
+  name: string;
+  borough: string;
+  description: string;
+  recorded_by_organisation_id: string;
+  created_at: string;
+}
+
+/** A child's membership of a peer group. */
+export interface WorldPeerGroupMember {
+  id: string;
+  group_id: string;
+  person_id: string;
+  source_event_id: string | null;
+  recorded_by_organisation_id: string;
+  grading: string | null;
+  valid_from: string | null;
+  valid_to: string | null;
+}
+
+/** A relationship beyond family (friend, rival, suspected exploiter), with its source entry or recording organisation and grading. */
+export interface WorldPeerRelationship extends WorldRelationship {
+  source_event_id: string | null;
+  recorded_by_organisation_id: string;
+  grading: string | null;
+  sensitivity: 'standard' | 'restricted';
+  recorded_at: string;
+}
+
 /** A person record that is really another (ground truth for identity matching). */
 export interface DuplicatePair {
   personId: string;
@@ -214,6 +278,15 @@ export interface WorldChunk {
   involvements: WorldInvolvement[];
   events: WorldEvent[];
   eventPeople: WorldEventPerson[];
+  /** Places of concern, schools, youth centres and group chats (the first chunk carries each partnership's own). */
+  places: WorldPlace[];
+  /** Where entries happened (an entry whose place is one of the partnership's places). */
+  eventPlaces: WorldEventPlace[];
+  personPlaces: WorldPersonPlace[];
+  peerGroups: WorldPeerGroup[];
+  peerGroupMembers: WorldPeerGroupMember[];
+  /** Friends, rivals and suspected exploiters (written after the entries, which some name as their source). */
+  peerRelationships: WorldPeerRelationship[];
   /** Organisations that join further partnerships (written after the organisations; first chunk only). */
   organisationBoroughs: WorldOrganisationBorough[];
   /** Each partnership's front door (first chunk only). */
@@ -253,13 +326,20 @@ export const CHUNK_TABLES = [
   'involvements',
   'events',
   'eventPeople',
+  'places',
+  'eventPlaces',
+  'personPlaces',
+  'peerGroups',
+  'peerGroupMembers',
+  'peerRelationships',
 ] as const;
 
 /** An empty chunk. */
 export function emptyChunk(): WorldChunk {
   return {
     organisations: [], teams: [], users: [], people: [], personNames: [], identifiers: [], addresses: [],
-    relationships: [], involvements: [], events: [], eventPeople: [], organisationBoroughs: [], frontDoors: [], userBoroughs: [], childIds: [], childProfiles: [], duplicates: [],
+    relationships: [], involvements: [], events: [], eventPeople: [],
+    places: [], eventPlaces: [], personPlaces: [], peerGroups: [], peerGroupMembers: [], peerRelationships: [], organisationBoroughs: [], frontDoors: [], userBoroughs: [], childIds: [], childProfiles: [], duplicates: [],
     childrenDone: 0,
   };
 }

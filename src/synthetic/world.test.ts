@@ -137,7 +137,7 @@ describe('the shape of the data', () => {
   it('refers only to rows that exist in the world, with unique ids and emails', () => {
     const ids = new Set<string>();
     for (const table of CHUNK_TABLES) {
-      if (table === 'eventPeople') continue;
+      if (table === 'eventPeople' || table === 'eventPlaces') continue;
       for (const row of world[table] as { id: string }[]) {
         expect(ids.has(row.id)).toBe(false);
         ids.add(row.id);
@@ -364,5 +364,63 @@ describe('profiles', () => {
   it('records a ground-truth profile for every child', () => {
     expect(profiles.size).toBe(2000);
     for (const id of world.childIds) expect(profiles.has(id)).toBe(true);
+  });
+});
+
+describe('the contextual world: places, peer groups and relationships beyond family', () => {
+  const places = new Map(world.places.map((p) => [p.id, p]));
+  const events = new Map(world.events.map((e) => [e.id, e]));
+  const adolescents = world.childIds.filter((id) => profiles.get(id)!.tier === 'escalating');
+
+  it('makes the borough places: places of concern, every school and youth centre, and group chats with a platform and handle', () => {
+    const kinds = new Set(world.places.map((p) => p.kind));
+    for (const k of ['estate', 'park', 'transport_hub', 'shop', 'school', 'youth_centre', 'online']) expect(kinds).toContain(k);
+    const schoolsAndCentres = world.organisations.filter((o) => o.kind === 'school' || o.kind === 'youth_centre');
+    expect(world.places.filter((p) => p.kind === 'school' || p.kind === 'youth_centre')).toHaveLength(schoolsAndCentres.length);
+    for (const p of world.places.filter((q) => q.kind === 'online')) expect(p.platform && p.handle).toBeTruthy();
+    for (const p of world.places) expect(orgs.has(p.recorded_by_organisation_id)).toBe(true);
+  });
+
+  it('places entries that name a place of concern, and enrols children at their schools over time', () => {
+    for (const ep of world.eventPlaces) {
+      const e = events.get(ep.event_id)!;
+      expect(places.get(ep.place_id)!.name).toBe(e.place);
+    }
+    expect(world.eventPlaces.length).toBeGreaterThan(100);
+    const enrolled = world.personPlaces.filter((pp) => pp.kind === 'enrolled');
+    const enrolledChildren = new Set(enrolled.map((pp) => pp.person_id));
+    expect(share(enrolledChildren.size, children.size)).toBeGreaterThan(0.5);
+    for (const pp of world.personPlaces) {
+      expect(people.has(pp.person_id) && places.has(pp.place_id)).toBe(true);
+      if (pp.source_event_id) expect(events.get(pp.source_event_id)!.organisation_id).toBe(pp.recorded_by_organisation_id);
+      if (pp.valid_to) expect(pp.valid_to >= pp.valid_from!).toBe(true);
+    }
+    expect(world.personPlaces.some((pp) => pp.kind === 'attends' && places.get(pp.place_id)!.kind === 'youth_centre')).toBe(true);
+  });
+
+  it('puts escalating adolescents in peer groups with friends, and records rivals and suspected exploiters from the entries that show them', () => {
+    const members = new Map<string, string[]>();
+    for (const m of world.peerGroupMembers) members.set(m.group_id, [...(members.get(m.group_id) ?? []), m.person_id]);
+    const inGroups = new Set(world.peerGroupMembers.map((m) => m.person_id));
+    for (const id of adolescents) expect(inGroups.has(id)).toBe(true);
+    expect([...members.values()].some((list) => list.length >= 3)).toBe(true);
+    const byKind = (k: string) => world.peerRelationships.filter((r) => r.kind === k);
+    expect(byKind('friend').length).toBeGreaterThan(10);
+    expect(byKind('rival').length).toBeGreaterThan(0);
+    expect(byKind('suspected_exploiter').length).toBeGreaterThan(0);
+    for (const r of world.peerRelationships) {
+      expect(people.has(r.person_id) && people.has(r.related_person_id) && r.person_id !== r.related_person_id).toBe(true);
+      if (r.source_event_id) {
+        // A relationship drawn from an entry names both people in it and takes its organisation and sensitivity.
+        const e = events.get(r.source_event_id)!;
+        const named = world.eventPeople.filter((ep) => ep.event_id === e.id).map((ep) => ep.person_id);
+        expect(named).toEqual(expect.arrayContaining([r.person_id, r.related_person_id]));
+        expect(r.recorded_by_organisation_id).toBe(e.organisation_id);
+        expect(r.sensitivity).toBe(e.sensitivity === 'restricted' ? 'restricted' : 'standard');
+      } else {
+        expect(r.grading).toMatch(/^[1-3][A-E]$/);
+      }
+    }
+    for (const r of byKind('suspected_exploiter')) expect(ageOf(r.related_person_id)).toBeGreaterThanOrEqual(18);
   });
 });

@@ -7,7 +7,8 @@
 import { loadVocabulary, type EventType, type Vocabulary } from '../domain/vocabulary.js';
 import { USED_EVENT_CODES } from './experiences.js';
 import { FamilyGenerator } from './family.js';
-import { PeerNetwork, type BoroughContext } from './history.js';
+import type { BoroughContext } from './history.js';
+import { PeerNetwork } from './network.js';
 import { Partnership, Region } from './partnership.js';
 import { DEFAULT_BOROUGH, boroughsOf } from './places.js';
 import { REFERENCE_DATE } from './rates.js';
@@ -84,11 +85,13 @@ export function* generateChildrenChunks(options: WorldOptions, chunkSize = 1000)
   chunk.organisationBoroughs.push(...membershipsOf(partnerships));
   let done = 0;
   for (const partnership of partnerships) {
-    const ctx: BoroughContext = { partnership, vocabulary, types, network: new PeerNetwork(partnership) };
+    const ctx: BoroughContext = { partnership, vocabulary, types, network: new PeerNetwork(partnership, opts.seed) };
     const families = new FamilyGenerator(ctx, opts.seed, issued);
+    ctx.network.drainInto(chunk); // the borough's places
     let here = 0;
     for (let index = 0; here < opts.children; index += 1) {
       const made = families.generate(index, opts.children - here, chunk);
+      ctx.network.drainInto(chunk);
       here += made;
       done += made;
       if (chunk.childIds.length >= chunkSize && done < total) {
