@@ -1055,6 +1055,8 @@ export interface PlaceTable {
   platform: string | null;
   handle: string | null;
   recorded_by_organisation_id: string | null;
+  /** The partnership the place belongs to (filled from its borough, else the recording organisation, when not given). */
+  partnership_id: Generated<string | null>;
   created_at: CreatedAt;
 }
 
@@ -1085,6 +1087,8 @@ export interface PeerGroupTable {
   borough: string | null;
   description: string | null;
   recorded_by_organisation_id: string | null;
+  /** The partnership the group belongs to (filled from its borough, else the recording organisation, when not given). */
+  partnership_id: Generated<string | null>;
   created_at: CreatedAt;
 }
 
@@ -1098,6 +1102,63 @@ export interface PeerGroupMemberTable {
   sensitivity: Generated<'standard' | 'restricted'>;
   valid_from: DateText | null;
   valid_to: DateText | null;
+  recorded_by_user_id: Generated<string | null>;
+  recorded_at: CreatedAt;
+}
+
+/** A context case: a case opened on a place or a peer group (exactly one). */
+export interface ContextCaseTable {
+  id: Generated<string>;
+  partnership_id: string;
+  place_id: string | null;
+  group_id: string | null;
+  status: Generated<'open' | 'closed'>;
+  opened_by_user_id: string;
+  opened_at: CreatedAt;
+  lead_user_id: string;
+  organisation_id: string;
+  closed_at: Date | null;
+  closed_by_user_id: string | null;
+  closing_note: string | null;
+}
+
+/** One version of a context case's assessment. */
+export interface ContextCaseAssessmentTable {
+  id: Generated<string>;
+  case_id: string;
+  version: number;
+  happening: string;
+  strengths: string | null;
+  harms: string | null;
+  recorded_by_user_id: string;
+  recorded_at: CreatedAt;
+}
+
+/** An action of a context case's plan. */
+export interface ContextCaseActionTable {
+  id: Generated<string>;
+  case_id: string;
+  kind: 'detached_youth_work' | 'school_safety_plan' | 'lighting_cctv' | 'licensing' | 'police_patrols' | 'other';
+  description: string;
+  owner_organisation_id: string;
+  due_on: DateText;
+  status: Generated<'open' | 'done'>;
+  done_at: Date | null;
+  done_by_user_id: string | null;
+  done_note: string | null;
+  created_by_user_id: string;
+  created_at: CreatedAt;
+}
+
+/** A child a context case affects, with the reason. */
+export interface ContextCaseChildTable {
+  id: Generated<string>;
+  case_id: string;
+  person_id: string;
+  reason: string;
+  linked_by_user_id: string;
+  linked_by_organisation_id: string;
+  linked_at: CreatedAt;
 }
 
 /** One happening, recorded by one or more agencies. */
@@ -1168,6 +1229,10 @@ export interface Database {
   person_place: PersonPlaceTable;
   peer_group: PeerGroupTable;
   peer_group_member: PeerGroupMemberTable;
+  context_case: ContextCaseTable;
+  context_case_assessment: ContextCaseAssessmentTable;
+  context_case_action: ContextCaseActionTable;
+  context_case_child: ContextCaseChildTable;
   incident: IncidentTable;
   incident_entry: IncidentEntryTable;
   welfare_check: WelfareCheckTable;

@@ -1,7 +1,8 @@
 /**
  * Contextual safeguarding pages: a child's network (one or two steps, as a list and a table, with a
  * graph drawn over it when scripts run), recording a relationship, an incident and its affected
- * cohort with the welfare checks, referring the cohort to a panel, a welfare check, and a place.
+ * cohort with the welfare checks, referring the cohort to a panel, and a welfare check. Places, peer
+ * groups and context cases are in places.routes.ts, groups.routes.ts and context-cases.routes.ts.
  * Everything shown is computed over what the viewer may see (networks.queries.ts); every person shown
  * is on their access log.
  */
@@ -10,7 +11,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import {
-  COHORT_REASON_TEXT, INCIDENT_KINDS, PERSON_PLACE_KINDS, PLACE_KINDS, RECORDABLE_KINDS, RELATIONSHIP_KINDS, isGrading,
+  COHORT_REASON_TEXT, INCIDENT_KINDS, PLACE_KINDS, RECORDABLE_KINDS, RELATIONSHIP_KINDS, isGrading,
   type PlaceKind, type RelationshipKind,
 } from '../../../domain/networks/kinds.js';
 import { CASE_HOLDING_ROLES, refuseRecord } from '../../access.js';
@@ -25,12 +26,18 @@ import { displayNames } from '../people/people.queries.js';
 import { visiblePersonIds } from '../people/people.policy.js';
 import { groupsBridged } from '../../../domain/networks/measures.js';
 import { linkEntryByHand } from './incidents.commands.js';
+import { contextCaseRoutes } from './context-cases.routes.js';
+import { groupRoutes } from './groups.routes.js';
 import { cohortOf, networkOf, recordsOf, type Edge } from './networks.queries.js';
+import { placeRoutes } from './places.routes.js';
 
 type FormError = { href: string; text: string; field: string };
 const fieldErrors = (errors: FormError[]) => Object.fromEntries(errors.map((e) => [e.field, { text: e.text }]));
 
 /** Who reads incidents, cohorts and places: those who hold cases, and analysts. */
+
+/** Edge kinds that make a family: its members are together without a link between them on the page. */
+const FAMILY_EDGE_KINDS: ReadonlySet<string> = new Set(['parent', 'carer', 'sibling', 'other_family']);
 export const NETWORK_READERS: readonly Role[] = [...CASE_HOLDING_ROLES, 'analyst'];
 /** Who may put a cohort on a panel's agenda. */
 export const COHORT_REFERRERS: readonly Role[] = ['panel_coordinator', 'team_manager'];
@@ -83,8 +90,16 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     await recordAccess(ctx.db, { actor, action: 'network.read', personId, route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { steps, personIds: network.people } });
     // Measures over what this viewer may see, put in words about this child only: a prompt, never a score.
     const pairs = [...network.first, ...network.second].map((e) => [e.a, e.b] as const);
-    const bridged = groupsBridged(pairs, personId);
-    const prompt = network.people.length === 0 ? null
+    // Neighbours known to be together without a link between them: one family; the people of one place
+    // (a school year, a youth provision). Only two steps show whether the others are linked, so the
+    // prompt is made there.
+    const together = new Map<string, string[]>();
+    for (const e of network.first) {
+      const key = FAMILY_EDGE_KINDS.has(e.kind) ? 'family' : e.placeId ? `place:${e.placeId}` : null;
+      if (key) together.set(key, [...(together.get(key) ?? []), e.b]);
+    }
+    const bridged = groupsBridged(pairs, personId, [...together.values()]);
+    const prompt = network.people.length === 0 || steps !== 2 ? null
       : bridged >= 2 ? `Within what you may see, ${nameOf(personId)} links ${bridged} groups of people that are otherwise apart. It may be worth asking how ${nameOf(personId)} knows each of them.`
         : null;
     // The graph's data: names and kinds only, drawn by the enhancement script over the same rows as the table.
@@ -312,80 +327,8 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
     return reply.redirect(`/welfare-checks/${check.id}`, 303);
   });
 
-  // ---- Peer groups ------------------------------------------------------------------------------
-  r.get('/groups/:id', { schema: { params: idParams }, config: { access: { kind: 'record', roles: NETWORK_READERS, action: 'group.read' } } }, async (request, reply) => {
-    const actor = userOf(request);
-    const id = request.params.id;
-    const group = isUuid(id) ? await ctx.db.selectFrom('peer_group').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-    if (!group) return refuseRecord(ctx, request, { detail: { groupId: isUuid(id) ? id : null } });
-    // Members over time, each membership as visible as a relationship: by hand (standard, or the reader's organisation's), or from an entry seen whole.
-    const members = await sql<{ person_id: string; valid_from: string | null; valid_to: string | null; grading: string | null; evidence: string | null }>`
-      SELECT m.person_id, m.valid_from::text AS valid_from, m.valid_to::text AS valid_to, m.grading, coalesce(ve.type_label, o.name) AS evidence
-      FROM peer_group_member m
-      LEFT JOIN ${entriesById(actor)} ve ON ve.id = m.source_event_id
-      LEFT JOIN organisation o ON o.id = m.recorded_by_organisation_id
-      WHERE m.group_id = ${group.id}::uuid
-        AND (m.sensitivity = 'standard' OR m.recorded_by_organisation_id = ${actor.organisationId}::uuid)
-        AND (m.source_event_id IS NULL OR (ve.access = 'full' AND ve.current))
-      ORDER BY m.valid_from NULLS FIRST, m.person_id`.execute(ctx.db);
-    const all = [...new Set(members.rows.map((m) => m.person_id))];
-    const links = await openable(request, all);
-    const shown = all.filter((p) => links.has(p));
-    const names = await displayNames(ctx.db, shown);
-    await recordAccess(ctx.db, { actor, action: 'group.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { groupId: group.id, personIds: shown } });
-    const today = new Date().toISOString().slice(0, 10);
-    return reply.view('networks/views/group.njk', {
-      ...base(request), group,
-      members: members.rows.filter((m) => links.has(m.person_id)).map((m) => ({
-        name: names.get(m.person_id) ?? 'Name not recorded', href: `/people/${m.person_id}`,
-        from: m.valid_from ? formatDate(m.valid_from) : 'Not known', to: m.valid_to ? formatDate(m.valid_to) : null,
-        current: !m.valid_to || m.valid_to >= today, evidence: m.evidence, reliability: m.grading ? `graded ${m.grading}` : 'not graded',
-      })),
-      others: all.length - shown.length,
-    });
-  });
-
-  // ---- Places -----------------------------------------------------------------------------------
-  r.get('/places/:id', { schema: { params: idParams }, config: { access: { kind: 'record', roles: NETWORK_READERS, action: 'place.read' } } }, async (request, reply) => {
-    const actor = userOf(request);
-    const id = request.params.id;
-    const place = isUuid(id) ? await ctx.db.selectFrom('place').selectAll().where('id', '=', id).executeTakeFirst() : undefined;
-    if (!place) return refuseRecord(ctx, request, { detail: { placeId: isUuid(id) ? id : null } });
-    // Children linked: their own links to the place the actor may see, and the people of entries at it the actor sees whole.
-    const linked = await sql<{ person_id: string; how: string; evidence: string | null; since: string | null }>`
-      SELECT pp.person_id, pp.kind AS how, coalesce(ve.type_label, o.name) AS evidence, pp.valid_from::text AS since
-      FROM person_place pp
-      LEFT JOIN ${entriesById(actor)} ve ON ve.id = pp.source_event_id
-      LEFT JOIN organisation o ON o.id = pp.recorded_by_organisation_id
-      WHERE pp.place_id = ${place.id}::uuid AND (pp.valid_to IS NULL OR pp.valid_to >= current_date)
-        AND (pp.sensitivity = 'standard' OR pp.recorded_by_organisation_id = ${actor.organisationId}::uuid)
-        AND (pp.source_event_id IS NULL OR (ve.access = 'full' AND ve.current))
-      UNION ALL
-      SELECT ep.person_id, 'named_in_entry', ve.type_label, ve.occurred_at::date::text
-      FROM event_place epl JOIN ${entriesById(actor)} ve ON ve.id = epl.event_id AND ve.access = 'full' AND ve.current
-      JOIN event_person ep ON ep.event_id = epl.event_id
-      WHERE epl.place_id = ${place.id}::uuid`.execute(ctx.db);
-    const times = await sql<{ dow: number; hour_band: number; n: string }>`
-      SELECT extract(isodow FROM ve.occurred_at AT TIME ZONE 'Europe/London')::int AS dow,
-        (extract(hour FROM ve.occurred_at AT TIME ZONE 'Europe/London')::int / 6) AS hour_band, count(*) AS n
-      FROM event_place epl JOIN ${entriesById(actor)} ve ON ve.id = epl.event_id AND ve.access = 'full' AND ve.current
-      WHERE epl.place_id = ${place.id}::uuid GROUP BY 1, 2`.execute(ctx.db);
-    // Children are named only to someone who may see them; the others are counted.
-    const all = [...new Set(linked.rows.map((x) => x.person_id))];
-    const links = await openable(request, all);
-    const ids = all.filter((p) => links.has(p));
-    const names = await displayNames(ctx.db, ids);
-    const bands = ['Night (00:00 to 05:59)', 'Morning (06:00 to 11:59)', 'Afternoon (12:00 to 17:59)', 'Evening (18:00 to 23:59)'];
-    const days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
-    const grid = bands.map((band, b) => ({ band, cells: days.map((_, d) => Number(times.rows.find((t) => t.dow === d + 1 && t.hour_band === b)?.n ?? 0)) }));
-    await recordAccess(ctx.db, { actor, action: 'place.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { placeId: place.id, personIds: ids } });
-    const howText: Record<string, string> = { ...PERSON_PLACE_KINDS, named_in_entry: 'Named in an entry here' };
-    return reply.view('networks/views/place.njk', {
-      ...base(request),
-      place: { ...place, kindText: PLACE_KINDS[place.kind] },
-      linked: linked.rows.filter((x) => links.has(x.person_id)).map((x) => ({ name: names.get(x.person_id) ?? 'Name not recorded', href: `/people/${x.person_id}`, how: howText[x.how] ?? x.how, evidence: x.evidence, since: x.since ? formatDate(x.since) : null })),
-      others: all.length - ids.length,
-      days, grid, total: times.rows.reduce((s, t) => s + Number(t.n), 0),
-    });
-  });
+  // ---- Places, peer groups and context cases (places.routes.ts, groups.routes.ts, context-cases.routes.ts) ----
+  await placeRoutes(app, ctx);
+  await groupRoutes(app, ctx);
+  await contextCaseRoutes(app, ctx);
 }
