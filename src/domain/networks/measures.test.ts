@@ -25,4 +25,11 @@ describe('network measures', () => {
     expect(groupsBridged(TWO_GROUPS, 'x')).toBe(2);
     expect(groupsBridged(TWO_GROUPS, 'a')).toBe(1);
   });
+
+  it('counts neighbours known to be together (one family, one school year) as one group', () => {
+    const star: Pairs = [['x', 'mum'], ['x', 'sister'], ['x', 'c1'], ['x', 'c2'], ['x', 'c3'], ['x', 'friend']];
+    expect(groupsBridged(star, 'x')).toBe(6);
+    expect(groupsBridged(star, 'x', [['mum', 'sister'], ['c1', 'c2', 'c3']])).toBe(3);
+    expect(groupsBridged(star, 'x', [['mum', 'sister', 'c1', 'c2', 'c3', 'friend']])).toBe(1);
+  });
 });

@@ -85,10 +85,23 @@ export function communities(pairs: Pairs, maxRounds = 50): Map<string, string> {
 /**
  * How many of the groups around a person their links reach: the communities of their neighbours once
  * the person is taken out. Two or more means they link groups that are otherwise apart (a prompt).
+ * `together` lists sets of neighbours known to be together without a link between them in `pairs`
+ * (a family; the classmates of one school year; the young people at one youth provision): each set
+ * counts as joined.
  */
-export function groupsBridged(pairs: Pairs, person: string): number {
-  const without = pairs.filter(([a, b]) => a !== person && b !== person);
-  const neighbours = [...(adjacency(pairs).get(person) ?? [])];
+export function groupsBridged(pairs: Pairs, person: string, together: readonly (readonly string[])[] = []): number {
+  // Each set of neighbours known to be together becomes one node (union-find over the sets).
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.has(root) && parent.get(root) !== root) root = parent.get(root)!;
+    parent.set(x, root);
+    return root;
+  };
+  for (const set of together) for (const p of set.slice(1)) if (p !== person && set[0] !== person) parent.set(find(p), find(set[0]!));
+  const merged = pairs.map(([a, b]) => [find(a), find(b)] as const).filter(([a, b]) => a !== b);
+  const without = merged.filter(([a, b]) => a !== person && b !== person);
+  const neighbours = [...(adjacency(pairs).get(person) ?? [])].map(find);
   const labels = communities(without);
   // A neighbour with no other link is a group of its own.
   return new Set(neighbours.map((n) => labels.get(n) ?? n)).size;
