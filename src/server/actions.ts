@@ -115,6 +115,7 @@ export type Action =
   | 'welfare_check.complete'
   | 'place.read'
   | 'group.read'
+  | 'bulletin.read'
   | 'place.list'
   | 'place.record'
   | 'group.list'

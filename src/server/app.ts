@@ -49,6 +49,7 @@ import { auditRoutes } from './modules/oversight/audits.routes.js';
 import { reviewRoutes } from './modules/oversight/reviews.routes.js';
 import { siteRoutes } from './modules/site/site.routes.js';
 import { networkRoutes } from './modules/networks/networks.routes.js';
+import { bulletinRoutes } from './modules/networks/bulletin.routes.js';
 import { registerErrorHandler } from './plugins/error-handler.js';
 import { registerRejectNulCharacters } from './plugins/reject-nul-characters.js';
 import { declareScopeAccess, registerRouteAccess } from './plugins/route-access.js';
@@ -158,6 +159,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await relocationRoutes(pages, ctx);
     await panelRoutes(pages, ctx);
     await networkRoutes(pages, ctx);
+    await bulletinRoutes(pages, ctx);
   });
 
   // Systems: per-organisation API keys.

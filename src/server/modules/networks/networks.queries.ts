@@ -35,7 +35,7 @@ export interface Edge {
 const WINDOW_DAYS = 7;
 
 /** Whether a row (relationship, person_place) of the given alias, with a source entry joined as `ve`, is visible to the reader. */
-function ownVisible(reader: EntryReader, alias: string): RawBuilder<boolean> {
+export function ownVisible(reader: EntryReader, alias: string): RawBuilder<boolean> {
   const t = sql.raw(alias);
   const byHand = reader.kind === 'partnership' ? sql`true` : sql`(${t}.sensitivity = 'standard' OR ${t}.recorded_by_organisation_id = ${reader.organisationId}::uuid)`;
   return sql<boolean>`(${byHand} AND (${t}.source_event_id IS NULL OR (ve.access = 'full' AND ve.current)))`;

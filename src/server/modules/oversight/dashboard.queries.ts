@@ -47,7 +47,7 @@ export function childItemsOf(tile: TileDef, p: TileParams): RawBuilder<{ child: 
  * address, the latest by valid_from), as a scalar subquery: an index probe per record. The view itself
  * sorts every address whenever it is read, which a count over a whole partnership cannot afford per item.
  */
-function partnershipOf(person: RawBuilder<unknown>): RawBuilder<string | null> {
+export function partnershipOf(person: RawBuilder<unknown>): RawBuilder<string | null> {
   return sql<string | null>`(SELECT pa.partnership_id FROM person_address a JOIN partnership_area pa ON pa.borough = a.borough
     WHERE a.person_id = ${person} AND (a.valid_from IS NULL OR a.valid_from <= current_date) AND (a.valid_to IS NULL OR a.valid_to >= current_date)
     ORDER BY a.valid_from DESC NULLS LAST, a.id LIMIT 1)`;
