@@ -1054,6 +1054,8 @@ export interface PlaceTable {
   borough: string | null;
   platform: string | null;
   handle: string | null;
+  /** How an imported place is found again within its partnership (kind, name and postcode; or platform and handle). */
+  match_key: string | null;
   recorded_by_organisation_id: string | null;
   /** The partnership the place belongs to (filled from its borough, else the recording organisation, when not given). */
   partnership_id: Generated<string | null>;

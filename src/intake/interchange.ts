@@ -7,12 +7,14 @@
 import { z } from 'zod';
 import { isEthnicityCode } from '../domain/ethnicity.js';
 import { isValidNhsNumber, isValidUpn, normaliseNhsNumber } from '../domain/identifiers.js';
+import { isGrading, PLACE_KINDS, RELATIONSHIP_KINDS, type PlaceKind } from '../domain/networks/kinds.js';
 import { parseIsoDate, parseOccurredAt } from './dates.js';
 import { MISSING_RISK_GRADINGS, missingDetailLines, type MissingRiskGrading } from './missing-details.js';
 import { nulProblems, withoutNul } from './storable.js';
 import {
   IDENTIFIER_SCHEMES, OTHER_NAME_KINDS, PERSON_ROLES,
-  type FieldProblem, type Grading, type IncomingEvent, type IncomingPersonData, type IntakeRecord,
+  type FieldProblem, type Grading, type IncomingEvent, type IncomingPersonData, type IncomingPlace, type IncomingRelationship,
+  type IntakeRecord, type OnlineHandle,
 } from './types.js';
 
 /** The value of `format` that names this version. */
@@ -39,6 +41,31 @@ function typedIdentifier(id: z.infer<typeof identifierSchema>): { value: string 
   return { value: `${issuer}/${own}` };
 }
 
+const onlineHandleSchema = z.strictObject({
+  platform: text(100).describe('The platform (Snapchat, Instagram, a gaming service, ...)'),
+  handle: text(200).describe('The account name on the platform'),
+});
+
+const placeSchema = z.strictObject({
+  kind: z.string().trim().max(40).describe(`One of ${Object.keys(PLACE_KINDS).join(', ')}; another kind leaves the place out, with a warning`),
+  name: optionalText(200).describe("The place's name; for an online space, its platform and handle when absent"),
+  postcode: optionalText(10),
+  ward: optionalText(100),
+  borough: optionalText(100),
+  platform: optionalText(100).describe('For an online space: the platform'),
+  handle: optionalText(200).describe('For an online space: the account or group on the platform'),
+}).describe('Where the entry happened, as a place record found again (or created) within the partnership: an online space by its platform and handle, any other place by its kind, name and postcode');
+
+const relationshipSchema = z.strictObject({
+  from: text(200).describe('A person of this record, by their recordId'),
+  to: text(200).describe('Another person of this record, by their recordId: `to` is `from`\'s friend, rival, suspected exploiter, ...'),
+  kind: z.string().trim().max(40).describe(`One of ${Object.keys(RELATIONSHIP_KINDS).join(', ')}; another kind leaves the relationship out, with a warning`),
+  grading: z.string().trim().max(10).nullable().optional().describe('3x5x2 source (1-3) and intelligence (A-E) evaluation, such as 2B'),
+  validFrom: z.string().max(10).nullable().optional().describe('YYYY-MM-DD: when the relationship began'),
+  validTo: z.string().max(10).nullable().optional().describe('YYYY-MM-DD: when it ended (or ends)'),
+  sensitivity: z.string().trim().max(20).optional().describe('standard (default) or restricted'),
+}).describe('A relationship between two people of the record; the entry is its source, so it is seen by those who see the entry whole');
+
 const personSchema = z.strictObject({
   recordId: text(200).describe("The agency's own id for the person (case number, pupil id, nominal id)"),
   givenNames: optionalText(100),
@@ -49,6 +76,7 @@ const personSchema = z.strictObject({
   ethnicity: z.string().max(4).nullable().optional().describe('A DfE four-letter ethnicity code, such as WBRI'),
   identifiers: z.array(identifierSchema).max(20).optional(),
   address: z.strictObject({ line: optionalText(300), postcode: optionalText(10), borough: optionalText(100) }).optional(),
+  onlineHandles: z.array(onlineHandleSchema).max(20).optional().describe('Online handles the person uses: each is an online space the person is linked to, with the entry as the source'),
 });
 
 const gradingSchema = z.discriminatedUnion('system', [
@@ -103,6 +131,8 @@ export const interchangeRecordSchema = z.strictObject({
   role: z.enum(PERSON_ROLES).optional().describe("The person's role in the event; subject when absent"),
   event: eventSchema,
   otherPeople: z.array(z.strictObject({ role: z.enum(PERSON_ROLES), person: personSchema })).max(50).optional(),
+  place: placeSchema.optional(),
+  relationships: z.array(relationshipSchema).max(50).optional(),
 });
 
 /** An interchange record as parsed, before the checks that need more than its shape. */
@@ -164,7 +194,80 @@ function checkPerson(p: z.infer<typeof personSchema>, path: string, errors: Fiel
     postcode: p.address?.postcode ? p.address.postcode.toUpperCase().replace(/\s+/g, ' ') : null,
     addressLine: p.address?.line || null,
     borough: p.address?.borough || null,
+    ...onlineHandlesOf(p.onlineHandles),
   };
+}
+
+/** A person's handles, each once (platform and handle compared without case); the key only when there are some. */
+function onlineHandlesOf(list: OnlineHandle[] | undefined): { onlineHandles?: OnlineHandle[] } {
+  const seen = new Set<string>();
+  const handles = (list ?? []).filter((h) => {
+    const key = `${h.platform.toLowerCase()}\u0000${h.handle.toLowerCase()}`;
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+  return handles.length ? { onlineHandles: handles.map((h) => ({ platform: h.platform, handle: h.handle })) } : {};
+}
+
+/** Where the entry happened, as a place record; left out with a warning when it cannot be one. */
+function checkPlace(p: z.infer<typeof placeSchema> | undefined, warnings: FieldProblem[]): IncomingPlace | null {
+  if (!p) return null;
+  if (!(p.kind in PLACE_KINDS)) {
+    warnings.push({ field: 'place.kind', reason: `"${withoutNul(p.kind)}" is not a kind of place (${Object.keys(PLACE_KINDS).join(', ')}), so the place was left out` });
+    return null;
+  }
+  const kind = p.kind as PlaceKind;
+  const platform = p.platform || null;
+  const handle = p.handle || null;
+  if (kind === 'online' && (!platform || !handle)) {
+    warnings.push({ field: platform ? 'place.handle' : 'place.platform', reason: 'is needed for an online space (its platform and handle), so the place was left out' });
+    return null;
+  }
+  if (kind !== 'online' && (platform || handle)) warnings.push({ field: platform ? 'place.platform' : 'place.handle', reason: 'is only for an online space, so it was not used' });
+  const name = p.name || (kind === 'online' ? `${platform} ${handle}`.slice(0, 200) : null);
+  if (!name) {
+    warnings.push({ field: 'place.name', reason: 'is needed for a place that is not online, so the place was left out' });
+    return null;
+  }
+  return {
+    kind, name, postcode: p.postcode ? p.postcode.toUpperCase().replace(/\s+/g, ' ') : null, ward: p.ward || null, borough: p.borough || null,
+    platform: kind === 'online' ? platform : null, handle: kind === 'online' ? handle : null,
+  };
+}
+
+/**
+ * Relationships between the record's people. A relationship that cannot be stored as sent (an unknown
+ * kind, a person the record does not name) is left out with a warning naming its field; the record is kept.
+ */
+function checkRelationships(list: z.infer<typeof relationshipSchema>[] | undefined, people: Set<string>, warnings: FieldProblem[]): IncomingRelationship[] {
+  const out: IncomingRelationship[] = [];
+  (list ?? []).forEach((r, i) => {
+    const at = `relationships.${i}`;
+    const drop = (field: string, reason: string) => warnings.push({ field: `${at}.${field}`, reason: `${reason}, so the relationship was left out` });
+    if (!(r.kind in RELATIONSHIP_KINDS)) return drop('kind', `"${withoutNul(r.kind)}" is not a kind of relationship (${Object.keys(RELATIONSHIP_KINDS).join(', ')})`);
+    if (!people.has(r.from)) return drop('from', 'names no person of this record (give the recordId of the person or one of otherPeople)');
+    if (!people.has(r.to)) return drop('to', 'names no person of this record (give the recordId of the person or one of otherPeople)');
+    if (r.from === r.to) return drop('to', 'is the same person as from');
+    const sensitivity = r.sensitivity ?? 'standard';
+    if (sensitivity !== 'standard' && sensitivity !== 'restricted') return drop('sensitivity', 'must be standard or restricted');
+    let grading: string | null = null;
+    if (r.grading) {
+      if (isGrading(r.grading.toUpperCase())) grading = r.grading.toUpperCase();
+      else warnings.push({ field: `${at}.grading`, reason: 'is not a 3x5x2 grading (source 1 to 3 then intelligence A to E, such as 2B), so it was left out' });
+    }
+    const date = (field: 'validFrom' | 'validTo', value: string | null | undefined): string | null => {
+      if (!value) return null;
+      // A relationship may be known to end later (bail conditions): only its start must have happened.
+      const d = parseIsoDate(value, field === 'validTo' ? '9999-12-31' : undefined);
+      if (d.ok) return d.date;
+      warnings.push({ field: `${at}.${field}`, reason: `${d.reason}, so it was left out` });
+      return null;
+    };
+    const validFrom = date('validFrom', r.validFrom);
+    const validTo = date('validTo', r.validTo);
+    if (validFrom && validTo && validTo < validFrom) return drop('validTo', 'is before validFrom');
+    out.push({ from: r.from, to: r.to, kind: r.kind, grading, validFrom, validTo, sensitivity });
+  });
+  return out;
 }
 
 function checkGrading(g: z.infer<typeof gradingSchema> | undefined, errors: FieldProblem[]): Grading | null {
@@ -240,15 +343,22 @@ export function checkInterchangeRecord(value: unknown): { record: IntakeRecord |
   const grading = checkGrading(e.grading, errors);
   const missingLines = checkMissing(e, errors);
   const provenance = checkProvenance(e, errors);
+  const place = checkPlace(r.place, warnings);
   if (errors.length || !when.ok) return { record: null, errors, warnings, recordId };
   const narrative = [e.narrative?.trim() || null, missingLines.length ? missingLines.join('\n') : null].filter(Boolean).join('\n\n') || null;
   const event: IncomingEvent = {
     code: e.code || null, agencyCode: e.agencyCode || null, occurredAt: when.at, precision: e.precision ?? when.precision,
-    summary: e.summary, narrative, place: e.place || null, factorCodes: [...new Set(e.factorCodes ?? [])],
+    // The entry's own words for where it happened; the place record's name when only that was sent.
+    summary: e.summary, narrative, place: e.place !== undefined ? e.place || null : place?.name ?? null, factorCodes: [...new Set(e.factorCodes ?? [])],
     sensitivity: e.sensitivity ?? 'standard', reliability: e.reliability ?? 'reported', grading, ...provenance,
   };
+  const relationships = checkRelationships(r.relationships, new Set([person.recordId, ...otherPeople.map((o) => o.person.recordId)]), warnings);
   return {
-    record: { organisationId: r.organisation, sourceSystem: r.sourceSystem, recordId: r.recordId, person, role: r.role ?? 'subject', event, otherPeople },
+    record: {
+      organisationId: r.organisation, sourceSystem: r.sourceSystem, recordId: r.recordId, person, role: r.role ?? 'subject', event, otherPeople,
+      // Present only when sent, so records without them hash as they always have.
+      ...(place ? { place } : {}), ...(relationships.length ? { relationships } : {}),
+    },
     errors, warnings, recordId,
   };
 }

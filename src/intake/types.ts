@@ -1,3 +1,5 @@
+import type { PlaceKind } from '../domain/networks/kinds.js';
+
 /**
  * The shapes every format parser produces. A parser turns a file into a stream of items: one per
  * record received, each either a normalised record ready to store or the reasons it was refused.
@@ -46,6 +48,36 @@ export interface IncomingPersonData {
   postcode: string | null;
   addressLine: string | null;
   borough: string | null;
+  /** Online handles the person uses (present only when some were sent). */
+  onlineHandles?: OnlineHandle[];
+}
+
+/** An online handle: the platform and the account name on it. */
+export interface OnlineHandle {
+  platform: string;
+  handle: string;
+}
+
+/** Where an entry happened, as a place record (an online space by its platform and handle). */
+export interface IncomingPlace {
+  kind: PlaceKind;
+  name: string;
+  postcode: string | null;
+  ward: string | null;
+  borough: string | null;
+  platform: string | null;
+  handle: string | null;
+}
+
+/** A relationship between two people of a record, by their record ids. */
+export interface IncomingRelationship {
+  from: string;
+  to: string;
+  kind: string;
+  grading: string | null;
+  validFrom: string | null;
+  validTo: string | null;
+  sensitivity: 'standard' | 'restricted';
 }
 
 /** Intelligence grading: the current 3x5x2 model, or the older 5x5x5 one still found in legacy systems. */
@@ -91,6 +123,10 @@ export interface IntakeRecord {
   role: PersonRole;
   event: IncomingEvent | null;
   otherPeople: { role: PersonRole; person: IncomingPersonData }[];
+  /** Where the entry happened, as a place record. */
+  place?: IncomingPlace;
+  /** Relationships between the record's people. */
+  relationships?: IncomingRelationship[];
   /** Set when the record carries too little about the person to stand alone (an SSDA903 row without its header row). */
   requiresKnownPerson?: string;
 }

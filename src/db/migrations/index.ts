@@ -36,6 +36,7 @@ import * as organisationCodes from './20261130500000_organisation_codes.js';
 import * as identifierSchemes from './20261130510000_identifier_schemes.js';
 import * as reindexForBlockingRules from './20261130100000_reindex_for_blocking_rules.js';
 import * as contextCases from './20261201000000_context_cases.js';
+import * as interchangePlaces from './20261201300000_interchange_places.js';
 
 /** Every migration in order; listed explicitly so bundlers and tsx find them alike. */
 export const migrations: Record<string, Migration> = {
@@ -76,4 +77,5 @@ export const migrations: Record<string, Migration> = {
   '20261130510000_identifier_schemes': identifierSchemes,
   '20261130100000_reindex_for_blocking_rules': reindexForBlockingRules,
   '20261201000000_context_cases': contextCases,
+  '20261201300000_interchange_places': interchangePlaces,
 };

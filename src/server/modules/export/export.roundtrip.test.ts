@@ -16,7 +16,8 @@ import { join } from 'node:path';
 
 // An organisation's records leave Jigsaw whole: exported and imported into an empty database, every
 // child has the same chronology (every version, people and roles, places, factors, gradings,
-// restrictions, when recorded) and the same counts.
+// restrictions, when recorded), the same relationships, places and online handles its entries carry,
+// and the same counts.
 
 const CODES = ['arrest', 'suspension', 'attendance_concern', 'criminal_exploitation_concern', 'stop_and_search'] as const;
 const FACTORS = ['criminal_exploitation', 'going_missing', 'poor_attendance', 'carrying_weapon'] as const;
@@ -40,6 +41,20 @@ const entryArb = fc.record({
   resent: fc.boolean(),
   /** Recorded on a page rather than imported (with a correction of its own when resent). */
   byForm: fc.boolean(),
+  /** Where it happened, as a place record. */
+  where: fc.option(fc.constantFrom(
+    { kind: 'park', name: 'Sample Park', postcode: 'ZZ1 1ZZ', ward: 'Riverside', borough: 'Testborough' },
+    { kind: 'school', name: 'Sample Academy' },
+    { kind: 'online', platform: 'Snapchat', handle: '@sample_group' },
+  ), { nil: undefined }),
+  /** A relationship between the child and the other person named. */
+  relation: fc.option(fc.record({
+    kind: fc.constantFrom('friend', 'rival', 'co_accused', 'suspected_exploiter'), grading: fc.option(fc.constantFrom('2B', '1A'), { nil: undefined }),
+    validFrom: fc.option(fc.constant('2024-02-01'), { nil: undefined }), validTo: fc.option(fc.constant('2027-01-31'), { nil: undefined }),
+    sensitivity: fc.constantFrom('standard', 'restricted'), reverse: fc.boolean(),
+  }), { nil: undefined }),
+  /** The child's online handle. */
+  handle: fc.boolean(),
 });
 const worldArb = fc.record({
   children: fc.array(fc.record({ dob: fc.integer({ min: 0, max: 3000 }), sex: fc.constantFrom('female', 'male'), ethnicity: fc.constantFrom('WBRI', 'MWBC', 'BAFR', undefined), postcode: fc.boolean(), nicknamed: fc.boolean() }), { minLength: 4, maxLength: 4 }),
@@ -91,9 +106,16 @@ function filesOf(world: World, orgIds: string[], run: number): { records: Record
       ...(e.narrative ? { narrative: e.narrative } : {}), ...(e.place ? { place: e.place } : {}), factorCodes: e.factors,
       sensitivity: e.restricted ? 'restricted' : 'standard', reliability: e.reliability, ...(e.grading ? { grading: e.grading } : {}),
     };
+    const other = e.other && e.other.child !== e.child ? e.other : undefined;
+    const [from, to] = other ? [person(e.org, e.child).recordId, person(e.org, other.child).recordId] : [];
+    const relation = other && e.relation ? { from: e.relation.reverse ? to : from, to: e.relation.reverse ? from : to, kind: e.relation.kind, sensitivity: e.relation.sensitivity,
+      ...(e.relation.grading ? { grading: e.relation.grading } : {}), ...(e.relation.validFrom ? { validFrom: e.relation.validFrom } : {}), ...(e.relation.validTo ? { validTo: e.relation.validTo } : {}) } : undefined;
     const record = {
-      organisation: orgIds[e.org], sourceSystem: e.org ? 'SchoolMIS' : 'NicheRMS', recordId: `R-${i}`, person: person(e.org, e.child), role: 'subject', event,
-      ...(e.other && e.other.child !== e.child ? { otherPeople: [{ role: e.other.role, person: person(e.org, e.other.child) }] } : {}),
+      organisation: orgIds[e.org], sourceSystem: e.org ? 'SchoolMIS' : 'NicheRMS', recordId: `R-${i}`, role: 'subject', event,
+      person: { ...person(e.org, e.child), ...(e.handle ? { onlineHandles: [{ platform: 'Instagram', handle: `@${family(e.child).toLowerCase()}` }] } : {}) },
+      ...(other ? { otherPeople: [{ role: other.role, person: person(e.org, other.child) }] } : {}),
+      ...(e.where ? { place: e.where } : {}),
+      ...(relation ? { relationships: [relation] } : {}),
     };
     records[e.org]!.push(record);
     if (e.resent) records[e.org]!.push({ ...record, event: { ...event, summary: `${e.summary} (amended)` } });
@@ -164,7 +186,23 @@ async function snapshot(db: Kysely<Database>, orgIds: string[]) {
     people: people.length, entries: rows.length === 0 ? 0 : new Set(rows.map((r) => r.id)).size, current: new Set(rows.filter((r) => r.current).map((r) => r.id)).size,
     event_person: await count('event_person'), event_grading: await count('event_grading'), event_restriction: await count('event_restriction'),
   };
-  return { children, details, counts };
+  // What the entries carry: relationships (between which children, of what kind and grading), where
+  // each entry happened, and the children's online handles, each counted by what it is.
+  const personKey = (id: string) => (keyOf.get(id) ?? ['?']).join('+');
+  const ofEntries = db.selectFrom('event').select('id').where('organisation_id', 'in', orgIds);
+  const tally = (keys: string[]) => keys.reduce<Record<string, number>>((acc, k) => ({ ...acc, [k]: (acc[k] ?? 0) + 1 }), {});
+  const network = {
+    relationships: tally((await db.selectFrom('person_relationship').select(['person_id', 'related_person_id', 'kind', 'grading', 'valid_from', 'valid_to', 'sensitivity'])
+      .where('source_event_id', 'in', ofEntries).execute())
+      .map((r) => [personKey(r.person_id), personKey(r.related_person_id), r.kind, r.grading, r.valid_from, r.valid_to, r.sensitivity].join('|'))),
+    event_places: tally((await db.selectFrom('event_place as ep').innerJoin('place as p', 'p.id', 'ep.place_id')
+      .select(['p.kind', 'p.name', 'p.postcode', 'p.ward', 'p.borough', 'p.platform', 'p.handle']).where('ep.event_id', 'in', ofEntries).execute())
+      .map((p) => [p.kind, p.name, p.postcode, p.ward, p.borough, p.platform, p.handle].join('|'))),
+    person_places: tally((await db.selectFrom('person_place as pp').innerJoin('place as p', 'p.id', 'pp.place_id')
+      .select(['pp.person_id', 'pp.kind', 'p.platform', 'p.handle']).where('pp.source_event_id', 'in', ofEntries).execute())
+      .map((p) => [personKey(p.person_id), p.kind, p.platform, p.handle].join('|'))),
+  };
+  return { children, details, counts, network };
 }
 
 describe(`export and import back on ${TEST_ENGINE}`, () => {
@@ -198,6 +236,7 @@ describe(`export and import back on ${TEST_ENGINE}`, () => {
       expect(after.counts).toEqual(before.counts);
       expect(after.children).toEqual(before.children);
       expect(after.details).toEqual(before.details);
+      expect(after.network).toEqual(before.network);
     }), { numRuns: 6 });
   }, 60_000);
 

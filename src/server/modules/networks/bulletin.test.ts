@@ -269,11 +269,20 @@ describe(`the intelligence bulletin on ${TEST_ENGINE}`, () => {
     const groupRows = tableRows(html, 'table-ethnicity');
     for (const [group, n] of byGroup) expectCell(groupRows.find((r) => r[0] === group)?.[1], n, `group ${group}`);
 
+    // With a population baseline by ethnic group, the same children are set against it, per 1,000.
+    const partnershipId = (await t.db.selectFrom('app_user').select('partnership_id').where('id', '=', analyst.id).executeTakeFirstOrThrow()).partnership_id;
+    await t.db.insertInto('population_baseline').values(['White', 'Black, Black British, Caribbean or African', 'Asian or Asian British', 'Mixed or multiple ethnic groups']
+      .map((category) => ({ partnership_id: partnershipId, dimension: 'ethnicity_group', category, children: 2000, source: 'Synthetic test baseline', updated_by_user_id: analyst.id }))).execute();
+    const rated = await t.app.inject({ method: 'GET', url: `/bulletin?month=${MONTH}`, headers: { cookie: leadCookie } });
+    expect(rated.body).toContain('Per 1,000 children');
+    const white = tableRows(rated.body, 'table-ethnicity').find((r) => r[0] === 'White')!;
+    expect(white.slice(1, 4)).toEqual([String(byGroup.get('White')), '2,000', (byGroup.get('White')! / 2).toFixed(1)]);
+
     // The analyst may see no child: none is named, none is on a child's log, and the other partnership's children are absent.
     expect(html).toContain('id="no-children"');
     for (const key of Object.keys(ids)) expect(html).not.toContain(`Bull${key} Etin${tag}`);
     const analystRows = await t.db.selectFrom('access_log').select(['person_id', 'action']).where('user_id', '=', analyst.id).where('action', '=', 'bulletin.read').execute();
-    expect(analystRows).toEqual([{ person_id: null, action: 'bulletin.read' }]);
+    expect(analystRows).toEqual([{ person_id: null, action: 'bulletin.read' }, { person_id: null, action: 'bulletin.read' }]);
 
     // The team manager sees children 0 and 2 named (2 through both records); child 1, mentioned most, is not theirs to see.
     const managerCookie = (await signIn(t.app, manager.email)).cookie;

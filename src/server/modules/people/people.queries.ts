@@ -71,7 +71,10 @@ export async function getPersonSummary(db: Kysely<Database>, personId: string): 
     db.selectFrom('person_address as a').leftJoin('organisation as ao', 'ao.id', 'a.recorded_by_organisation_id')
       .select(['a.line1', 'a.town', 'a.postcode', 'a.borough', 'a.valid_from', 'a.valid_to', 'a.protected', 'a.recorded_by_organisation_id', 'ao.name as recorded_by_name']).where('a.person_id', '=', personId)
       .orderBy(sql`a.valid_to IS NULL`, 'desc').orderBy('a.valid_from', 'desc').execute(),
-    db.selectFrom('person_relationship').select(['kind', 'related_person_id']).where('person_id', '=', personId).execute(),
+    // Family as recorded, for everyone who may see the person. A relationship taken from an entry, or
+    // recorded as restricted, is shown on the network page, which decides who may see it.
+    db.selectFrom('person_relationship').select(['kind', 'related_person_id']).where('person_id', '=', personId)
+      .where('source_event_id', 'is', null).where('sensitivity', '=', 'standard').execute(),
     db.selectFrom('involvement as i')
       .innerJoin('organisation as o', 'o.id', 'i.organisation_id')
       .leftJoin('team as t', 't.id', 'i.team_id')

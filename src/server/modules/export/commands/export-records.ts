@@ -8,12 +8,12 @@
  * chronology's visibility scope as the organisation's own system, which sees its own entries whole.
  * Every person exported has a row on their access log.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
 import { INTERCHANGE_V1 } from '../../../../intake/interchange.js';
 import type { Actor } from '../../../actor.js';
 import { recordAccessMany, type AccessRecord } from '../../../audit/record-access.js';
-import { entryScope, mergeGroupSql } from '../../chronology/chronology.policy.js';
+import { childRecordSql, entryScope, mergeGroupSql } from '../../chronology/chronology.policy.js';
 import { exportedPerson, fallbackPerson, type ExportedPerson, type HeldRecord } from '../export.people.js';
 
 /** Who asked for an export, for the access log (null: the operator's command line). */
@@ -89,6 +89,7 @@ export async function exportOrganisationRecords(db: Kysely<Database>, req: Expor
     ]) : [[], []];
     const gradingOf = new Map(gradings.map((g) => [g.event_id, g]));
     const restrictionOf = new Map(restrictions.map((r) => [r.event_id, r]));
+    const networks = await entryNetworks(trx, ids);
 
     const people = await heldPeople(trx, org.id, [...new Set(rows.map((r) => r.person_id))]);
 
@@ -110,12 +111,28 @@ export async function exportOrganisationRecords(db: Kysely<Database>, req: Expor
         const slots = named.flatMap((p) => p.roles.map((role) => ({ personId: p.personId, role })));
         slots.sort((a, b) => byRole(a.role, b.role));
         const [main, ...others] = slots;
-        const personOf = (personId: string) => people.get(personId)!(sourceSystem);
+        // Each person's online handles the entry carries go with the person's first appearance in the record.
+        const network = networks.get(row.id);
+        const firstSlot = new Set<string>();
+        const personOf = (personId: string): ExportedPerson => {
+          const handles = firstSlot.has(personId) ? undefined : network?.handles.get(personId);
+          firstSlot.add(personId);
+          return { ...people.get(personId)!(sourceSystem), ...(handles ? { onlineHandles: handles } : {}) };
+        };
+        const mainPerson = personOf(main!.personId);
+        const otherPersons = others.map((o) => ({ role: o.role, person: personOf(o.personId) }));
+        const refOf = new Map<string, string>();
+        for (const [i, slot] of [main!, ...others].entries()) if (!refOf.has(slot.personId)) refOf.set(slot.personId, String((i ? otherPersons[i - 1]!.person : mainPerson).recordId));
+        const relationships = (network?.relationships ?? []).flatMap((r) => {
+          const from = refOf.get(r.personId);
+          const to = refOf.get(r.relatedPersonId);
+          return from && to && from !== to ? [{ from, to, kind: r.kind, ...present({ grading: r.grading, validFrom: r.validFrom, validTo: r.validTo }), sensitivity: r.sensitivity }] : [];
+        });
         const grading = gradingOf.get(row.id);
         const restriction = restrictionOf.get(row.id);
         await req.write({
           format: INTERCHANGE_V1, organisation: org.id, sourceSystem, recordId,
-          person: personOf(main!.personId), role: main!.role,
+          person: mainPerson, role: main!.role,
           event: {
             code: row.event_type_code!, occurredAt: row.occurred_at.toISOString(), precision: row.occurred_precision,
             summary: row.summary!, narrative: row.narrative, place: row.place, factorCodes: row.factor_codes,
@@ -125,7 +142,9 @@ export async function exportOrganisationRecords(db: Kysely<Database>, req: Expor
             ...(row.supersedes && row.correction_reason ? { correctionReason: row.correction_reason } : {}),
             ...(row.sensitivity === 'restricted' && restriction ? { restriction: { contact: restriction.contact, reason: restriction.reason } } : {}),
           },
-          ...(others.length ? { otherPeople: others.map((o) => ({ role: o.role, person: personOf(o.personId) })) } : {}),
+          ...(otherPersons.length ? { otherPeople: otherPersons } : {}),
+          ...(network?.place ? { place: network.place } : {}),
+          ...(relationships.length ? { relationships } : {}),
         });
         written++;
       }
@@ -141,6 +160,57 @@ export async function exportOrganisationRecords(db: Kysely<Database>, req: Expor
     await recordAccessMany(trx, access);
     return { organisationId: org.id, organisationName: org.name, records: written, corrections: correctedBy.size, people: people.size };
   });
+}
+
+const present = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined));
+
+/** What an entry carries beyond itself: where it happened, relationships and handles it is the source of, people as surviving records. */
+interface ExportedNetwork {
+  place: Record<string, unknown> | null;
+  relationships: { personId: string; relatedPersonId: string; kind: string; grading: string | null; validFrom: string | null; validTo: string | null; sensitivity: string }[];
+  handles: Map<string, { platform: string; handle: string }[]>;
+}
+
+/**
+ * The places, relationships and online handles whose source is one of the given entries (the
+ * organisation's own), with each person named by their surviving record, as the entries' people are.
+ */
+async function entryNetworks(trx: Kysely<Database>, ids: string[]): Promise<Map<string, ExportedNetwork>> {
+  const out = new Map<string, ExportedNetwork>();
+  if (!ids.length) return out;
+  const [places, relationships, handles] = await Promise.all([
+    trx.selectFrom('event_place as ep').innerJoin('place as p', 'p.id', 'ep.place_id')
+      .select(['ep.event_id', 'p.kind', 'p.name', 'p.postcode', 'p.ward', 'p.borough', 'p.platform', 'p.handle']).where('ep.event_id', 'in', ids).orderBy('p.id').execute(),
+    trx.selectFrom('person_relationship').select(['source_event_id', 'person_id', 'related_person_id', 'kind', 'grading', 'valid_from', 'valid_to', 'sensitivity'])
+      .where('source_event_id', 'in', ids).orderBy('id').execute(),
+    trx.selectFrom('person_place as pp').innerJoin('place as p', 'p.id', 'pp.place_id')
+      .select(['pp.source_event_id', 'pp.person_id', 'p.platform', 'p.handle']).where('pp.source_event_id', 'in', ids)
+      .where('pp.kind', '=', 'member').where('p.kind', '=', 'online').orderBy('pp.id').execute(),
+  ]);
+  const people = [...new Set([...relationships.flatMap((r) => [r.person_id, r.related_person_id]), ...handles.map((h) => h.person_id)])];
+  const anchors = people.length
+    ? new Map((await sql<{ seed: string; anchor: string }>`SELECT seed, anchor FROM ${childRecordSql(people)} c`.execute(trx)).rows.map((r) => [r.seed, r.anchor]))
+    : new Map<string, string>();
+  const anchor = (id: string) => anchors.get(id) ?? id;
+  const of = (eventId: string) => {
+    let n = out.get(eventId);
+    if (!n) out.set(eventId, n = { place: null, relationships: [], handles: new Map() });
+    return n;
+  };
+  // An entry names one place in the format: the first linked to it.
+  for (const p of places) of(p.event_id).place ??= present({ kind: p.kind, name: p.name, postcode: p.postcode, ward: p.ward, borough: p.borough, platform: p.platform, handle: p.handle });
+  for (const r of relationships) {
+    of(r.source_event_id!).relationships.push({
+      personId: anchor(r.person_id), relatedPersonId: anchor(r.related_person_id), kind: r.kind, grading: r.grading,
+      validFrom: r.valid_from, validTo: r.valid_to, sensitivity: r.sensitivity,
+    });
+  }
+  for (const h of handles) {
+    if (!h.platform || !h.handle) continue;
+    const list = of(h.source_event_id!).handles;
+    list.set(anchor(h.person_id), [...(list.get(anchor(h.person_id)) ?? []), { platform: h.platform, handle: h.handle }].slice(0, 20));
+  }
+  return out;
 }
 
 /**

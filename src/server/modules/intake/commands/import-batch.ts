@@ -12,6 +12,7 @@ import { INTAKE_OWNER, startHeartbeat } from '../intake.heartbeat.js';
 import { ChunkPace, chunkBudgetFor, yieldEvery } from '../intake.pace.js';
 import { ReportTally, type BatchReport } from '../intake.report.js';
 import { loadBatchContext, type BatchContext } from './batch-context.js';
+import { writeNetworks } from './write-network.js';
 import { contentHashOf, newOverlay, sourceKey, toIncoming, writeRecord, type ChunkOverlay, type LatestVersion, type RowResult } from './write-record.js';
 
 /** Everything needed to run one import. */
@@ -105,6 +106,7 @@ async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (Intak
     }
     await people.flush();
     await appendEntries(trx, overlay.entries, { announce: overlay.announcement });
+    await writeNetworks(trx, ctx, overlay.networks);
     for (let s = 0; s < overlay.intakeRecords.length; s += 2_000) await trx.insertInto('intake_record').values(overlay.intakeRecords.slice(s, s + 2_000)).execute();
     await trx.insertInto('intake_row').values(items.map((item, i) => ({
       batch_id: ctx.batchId, seq: firstSeq + i, file_name: item.file, table_name: item.table, row_number: item.row, ref: item.ref ?? null,

@@ -11,6 +11,7 @@ import type { PersonResolver } from '../../identity/person-resolver.js';
 import type { IncomingPerson, Resolution } from '../../identity/resolve-person.js';
 import { visiblePersonIds } from '../../people/people.policy.js';
 import type { BatchContext } from './batch-context.js';
+import type { EntryNetwork } from './write-network.js';
 
 /** What became of one received record. */
 export interface RowResult {
@@ -46,11 +47,13 @@ export interface ChunkOverlay {
   intakeRecords: Insertable<IntakeRecordTable>[];
   /** Whether an entry a new version would supersede is still held (an erased one is not), by event id. */
   entriesHeld: Map<string, boolean>;
+  /** The places, relationships and online handles the chunk's entries carry, written after the entries. */
+  networks: EntryNetwork[];
 }
 
 /** A fresh overlay for one chunk. */
 export function newOverlay(): ChunkOverlay {
-  return { latest: new Map(), seen: new Map(), knownSources: new Set(), announcement: newAnnouncement(), access: [], entries: [], intakeRecords: [], entriesHeld: new Map() };
+  return { latest: new Map(), seen: new Map(), knownSources: new Set(), announcement: newAnnouncement(), access: [], entries: [], intakeRecords: [], entriesHeld: new Map(), networks: [] };
 }
 
 /** The key of a source record within an organisation. */
@@ -142,6 +145,26 @@ async function entryHeld(trx: Kysely<Database>, overlay: ChunkOverlay, eventId: 
 }
 
 /**
+ * The place, relationships and online handles a record's entry carries, with the record's people
+ * named by their Jigsaw records (a person reference is the first person of the record with that
+ * record id). A relationship whose two people resolved to one record is not kept: saying so would
+ * tell the sender who someone is.
+ */
+function networkOf(record: IntakeRecord, eventId: string, subjectId: string, otherIds: string[]): EntryNetwork | null {
+  if (!record.place && !record.relationships?.length && !record.person.onlineHandles && !record.otherPeople.some((o) => o.person.onlineHandles)) return null;
+  const people = [{ data: record.person, personId: subjectId }, ...record.otherPeople.map((o, i) => ({ data: o.person, personId: otherIds[i]! }))];
+  const byRef = new Map<string, string>();
+  for (const p of people) if (!byRef.has(p.data.recordId)) byRef.set(p.data.recordId, p.personId);
+  const relationships = (record.relationships ?? []).flatMap((r) => {
+    const personId = byRef.get(r.from);
+    const relatedPersonId = byRef.get(r.to);
+    return personId && relatedPersonId && personId !== relatedPersonId ? [{ ...r, personId, relatedPersonId }] : [];
+  });
+  const handles = people.flatMap((p) => (p.data.onlineHandles ?? []).map((h) => ({ personId: p.personId, platform: h.platform, handle: h.handle })));
+  return { eventId, place: record.place ?? null, relationships, handles };
+}
+
+/**
  * Stores one received record inside the chunk's transaction: resolves its people (through the chunk's
  * resolver), writes or supersedes its event, and notes the version. The entry and the intake record
  * are collected in the overlay and written with the rest of the chunk.
@@ -196,6 +219,8 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
     const named = [{ personId: subject.personId, role: record.role }, ...others.map((o) => ({ personId: o.personId, role: o.role }))];
     eventId = randomUUID();
     overlay.entriesHeld.set(eventId, true);
+    const network = networkOf(record, eventId, subject.personId, others.map((o) => o.personId));
+    if (network) overlay.networks.push(network);
     overlay.entries.push({
       id: eventId, organisationId: ctx.organisationId, eventTypeCode: typed.code, vocabularyVersion: typed.version, occurredAt: e.occurredAt, occurredPrecision: e.precision,
       ...(e.recordedAt ? { recordedAt: e.recordedAt } : {}),
@@ -210,7 +235,10 @@ export async function writeRecord(trx: Kysely<Database>, ctx: BatchContext, over
       audit: {
         actor: ctx.actor, action: latest?.eventId ? 'event.correct' : 'event.record', personId: subject.personId,
         route: ctx.route, outcome: 'allowed', ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-        detail: { via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, otherPersonIds: others.map((o) => o.personId) },
+        detail: {
+          via: 'import', batchId: ctx.batchId, organisationId: ctx.organisationId, row: item.row, otherPersonIds: others.map((o) => o.personId),
+          ...(network ? { place: network.place !== null, relationships: network.relationships.length, onlineHandles: network.handles.length } : {}),
+        },
       },
     });
   }
