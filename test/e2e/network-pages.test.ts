@@ -92,7 +92,7 @@ describe('network, cohort, welfare check and place pages in Chromium (PGlite)', 
     await check(page, 'place page');
 
     await page.goto(`${base}/groups/${ids.group}`);
-    expect(await page.locator('td', { hasText: 'Wren Halloway' }).count()).toBe(1);
+    expect(await page.locator('tbody tr', { hasText: 'Wren Halloway' }).count()).toBe(1);
     expect(await page.locator('#others').textContent()).toContain('1 other member is recorded');
     await check(page, 'group page');
 
