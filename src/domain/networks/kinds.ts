@@ -83,11 +83,35 @@ export function incidentKindOf(eventTypeCode: string, summary: string | null): I
   }
 }
 
+/** The entry types `incidentKindOf` may read as part of an incident. */
+export const INCIDENT_EVENT_TYPES: readonly string[] = [
+  'homicide', 'death_of_young_person', 'ae_attendance_stab_wound', 'violent_incident_at_school', 'victim_of_serious_violence', 'witness_to_serious_violence', 'weapon_incident',
+];
+
 /** How far apart in time two agencies' records of one happening may be and still be linked automatically. */
 export const INCIDENT_LINK_HOURS = 24;
 
 /** Critical-moment window after serious violence (Green, Horel and Papachristos: about 125 days). */
 export const EXPOSURE_WINDOW_DAYS = 125;
+
+/** Serious violence a child may be exposed to through their network (the exposure-to-violence rule). */
+export const EXPOSURE_INCIDENT_KINDS = ['homicide', 'stabbing', 'shooting', 'serious_assault'] as const satisfies readonly IncidentKind[];
+
+/** Entry types whose subject is the one harmed (elsewhere, such as a witness's entry, only a person named as victim is). */
+export const VICTIM_SUBJECT_TYPES: readonly string[] = ['homicide', 'death_of_young_person', 'ae_attendance_stab_wound', 'victim_of_serious_violence'];
+
+/** Whether a person with these roles in an entry of this type was harmed in it: named as victim, or the subject of an entry of harm. */
+export function isVictimIn(eventTypeCode: string, roles: readonly string[]): boolean {
+  return roles.includes('victim') || (roles.includes('subject') && VICTIM_SUBJECT_TYPES.includes(eventTypeCode));
+}
+
+/** How far a cohort runs before it is cut (closest first): a critical moment's welfare checks and its page. */
+export const COHORT_CAP = 200;
+
+/** How close each reason puts a child to the incident, for cutting a cohort at COHORT_CAP: lower is closer. */
+export const COHORT_REASON_CLOSENESS: Record<CohortReasonKind, number> = {
+  named: 0, sibling: 1, peer: 1, rival: 1, exploitation: 1, named_together: 1, peer_of_peer: 2, classmate: 3, youth_provision: 3,
+};
 
 /** Why a child is in a critical-moment cohort. */
 export type CohortReasonKind = 'named' | 'sibling' | 'peer' | 'peer_of_peer' | 'rival' | 'exploitation' | 'classmate' | 'youth_provision' | 'named_together';

@@ -4,7 +4,7 @@
  * produces a different answer for the same evidence.
  */
 import { createHash } from 'node:crypto';
-import { incidentKindOf, INCIDENT_LINK_HOURS } from '../networks/kinds.js';
+import { INCIDENT_KINDS, incidentKindOf, INCIDENT_LINK_HOURS, type IncidentKind } from '../networks/kinds.js';
 import { lookbackDays, type RuleDefinition, type Selector } from './rule-language.js';
 
 /** What a rule sees of an event: its type, when it happened, and its factors (recorded and implied). */
@@ -105,7 +105,64 @@ export function evaluateRule(d: RuleDefinition, events: readonly RuleEvent[], as
       return criticalMoment(d, oneRecordPerIncident(inPeriod), n);
     case 'escalation':
       return escalation(d, oneRecordPerIncident(inPeriod), end, n);
+    // Not a pattern in the child's own chronology: evaluated over their network (evaluateExposure).
+    case 'network_exposure':
+      return null;
   }
+}
+
+/**
+ * Someone in a child's network harmed in serious violence, as the rules found it over the edges the
+ * partnership holds: the victim's record of it, and how many steps the victim is from the child.
+ */
+export interface Exposure {
+  /** The victim's entry recording the violence. */
+  eventId: string;
+  eventTypeCode: string;
+  summary: string | null;
+  incidentId: string | null;
+  occurredAt: Date;
+  kind: IncidentKind;
+  /** The victim (their surviving record). */
+  victimId: string;
+  steps: 1 | 2;
+}
+
+const STEP_WORDS = { 1: 'one step', 2: 'two steps' } as const;
+
+/**
+ * Evaluates an exposure-to-violence rule for one child over the exposures found in their network. Each
+ * victim's violence counts once (the earliest record of one incident, as `oneRecordPerIncident` decides);
+ * the evidence is the newest exposure in the period, at the fewest steps, so a later run with the same
+ * victims names the same entry and raises nothing again. The explanation names the violence, its date
+ * and the steps; who links the child to the victim is shown to each reader over what they may see.
+ */
+export function evaluateExposure(d: Extract<RuleDefinition, { kind: 'network_exposure' }>, exposures: readonly Exposure[], asOf: Date): RuleMatch | null {
+  const end = asOf.getTime();
+  const start = end - d.withinDays * DAY;
+  const relevant = exposures.filter((x) => d.incidentKinds.includes(x.kind) && x.steps <= d.steps && x.occurredAt.getTime() > start && x.occurredAt.getTime() <= end);
+  const nearest = new Map<string, Exposure>();
+  for (const x of relevant) {
+    const seen = nearest.get(`${x.victimId}|${x.eventId}`);
+    if (!seen || x.steps < seen.steps) nearest.set(`${x.victimId}|${x.eventId}`, x);
+  }
+  const byVictim = new Map<string, Exposure[]>();
+  for (const x of nearest.values()) byVictim.set(x.victimId, [...(byVictim.get(x.victimId) ?? []), x]);
+  const kept: Exposure[] = [];
+  for (const list of byVictim.values()) {
+    const events = new Map(list.map((x) => [x.eventId, x]));
+    const once = oneRecordPerIncident(chronological(list.map((x) => ({ id: x.eventId, eventTypeCode: x.eventTypeCode, occurredAt: x.occurredAt, factors: [], summary: x.summary, incidentId: x.incidentId }))));
+    kept.push(...once.map((e) => events.get(e.id)!));
+  }
+  if (kept.length === 0) return null;
+  kept.sort((a, b) => b.occurredAt.getTime() - a.occurredAt.getTime() || a.steps - b.steps || (a.eventId < b.eventId ? -1 : 1));
+  const newest = kept[0]!;
+  const others = kept.length - 1;
+  return {
+    eventIds: [newest.eventId],
+    explanation: `Someone ${STEP_WORDS[newest.steps]} from this child in their network was a victim of a ${INCIDENT_KINDS[newest.kind].label.toLowerCase()} on ${day(newest.occurredAt)}, `
+      + `within the last ${d.withinDays} days${others ? ` (and ${others} other serious ${others === 1 ? 'incident' : 'incidents'} of violence against someone in the network in that time)` : ''}.`,
+  };
 }
 
 // The earliest point in the period at which enough different experiences had been recorded;

@@ -4,6 +4,7 @@
  * exact events behind it, so a practitioner can see why they were asked to consider a child.
  */
 import { z } from 'zod';
+import { EXPOSURE_INCIDENT_KINDS, INCIDENT_KINDS } from '../networks/kinds.js';
 import type { Vocabulary } from '../vocabulary.js';
 
 /** Which events a part of a rule looks at: by event type, or by factor (recorded or implied by the type). */
@@ -62,15 +63,31 @@ const EscalationSchema = z
   })
   .strict();
 
+/**
+ * Exposure to violence through a child's network: someone within `steps` steps of the child (relationships the
+ * partnership holds) was harmed in serious violence of these kinds within the period (Papachristos: risk falls
+ * with each step from a victim; most shootings follow an earlier one in the network by about 125 days).
+ */
+const NetworkExposureSchema = z
+  .object({
+    kind: z.literal('network_exposure'),
+    incidentKinds: z.array(z.enum(Object.keys(INCIDENT_KINDS) as [keyof typeof INCIDENT_KINDS, ...(keyof typeof INCIDENT_KINDS)[]])).min(1).max(10)
+      .default([...EXPOSURE_INCIDENT_KINDS]),
+    steps: z.number().int().min(1).max(2).default(2),
+    withinDays: days,
+    cooldownDays: z.number().int().min(0).max(3650).optional(),
+  })
+  .strict();
+
 /** Zod schema for a rule definition (without the vocabulary cross-checks). */
-export const RuleDefinitionSchema = z.discriminatedUnion('kind', [DistinctExperiencesSchema, SequenceSchema, CriticalMomentSchema, EscalationSchema]);
+export const RuleDefinitionSchema = z.discriminatedUnion('kind', [DistinctExperiencesSchema, SequenceSchema, CriticalMomentSchema, EscalationSchema, NetworkExposureSchema]);
 
 /** A rule definition, as stored on a rule version. */
 export type RuleDefinition = z.infer<typeof RuleDefinitionSchema>;
 /** An event selector. */
 export type Selector = z.infer<typeof SelectorSchema>;
 /** The kinds of rule. */
-export const RULE_KINDS = ['distinct_experiences', 'sequence', 'critical_moment', 'escalation'] as const;
+export const RULE_KINDS = ['distinct_experiences', 'sequence', 'critical_moment', 'escalation', 'network_exposure'] as const;
 
 /** One problem with a definition: where it is and why. */
 export interface RuleProblem {
@@ -84,6 +101,7 @@ export type ParsedRule = { ok: true; definition: RuleDefinition } | { ok: false;
 function selectorsOf(d: RuleDefinition): [string, Selector][] {
   switch (d.kind) {
     case 'distinct_experiences':
+    case 'network_exposure':
       return [];
     case 'sequence':
       return [['first', d.first], ['then', d.then]];
@@ -133,7 +151,8 @@ export function lookbackDays(d: RuleDefinition): number {
  */
 export function cooldownDays(d: RuleDefinition): number {
   if (d.cooldownDays !== undefined) return d.cooldownDays;
-  if (d.kind === 'critical_moment') return 0;
+  // Exposure is a critical moment too: each new victim near the child is its own prompt (the same victim never twice).
+  if (d.kind === 'critical_moment' || d.kind === 'network_exposure') return 0;
   return d.kind === 'escalation' ? d.windowDays : d.withinDays;
 }
 
@@ -166,6 +185,9 @@ export function describeRule(d: RuleDefinition): string {
         : `The ${ordinal(d.atLeast)} ${selectorText(d.match)} within ${d.withinDays} days.`;
     case 'escalation':
       return `At least ${d.atLeast} of ${selectorText(d.match)} in the last ${d.windowDays} days, and at least ${d.ratio} times as many as in the ${d.windowDays} days before.`;
+    case 'network_exposure':
+      return `Someone ${d.steps === 1 ? 'one step' : 'one or two steps'} from the child in their network (relationships held by the partnership) was a victim of ${
+        d.incidentKinds.map((k) => INCIDENT_KINDS[k].label.toLowerCase()).join(', ')} in the last ${d.withinDays} days.`;
   }
 }
 

@@ -1,9 +1,11 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { ConsiderationTable, Database } from '../../../db/database.js';
-import { evaluateRule, evidenceKey, type Labels, type RuleEvent } from '../../../domain/rules/evaluate.js';
-import { codesUsed, cooldownDays, lookbackDays } from '../../../domain/rules/rule-language.js';
+import { evaluateExposure, evaluateRule, evidenceKey, type Labels, type RuleEvent } from '../../../domain/rules/evaluate.js';
+import { codesUsed, cooldownDays, lookbackDays, type RuleDefinition } from '../../../domain/rules/rule-language.js';
 import { recordAccessMany } from '../../audit/record-access.js';
 import { entryScope } from '../chronology/chronology.policy.js';
+import { exposuresInNetworks, type FoundExposure } from '../networks/exposure.queries.js';
+import { anchorsOf } from '../networks/networks.queries.js';
 import { loadActiveRules, type ActiveRule } from './rules.queries.js';
 
 const DAY = 86_400_000;
@@ -132,10 +134,51 @@ export function evaluateChild(rules: ActiveRule[], personId: string, events: Rul
   const unique = [...new Map(events.map((e) => [e.id, e])).values()];
   const out: Candidate[] = [];
   for (const rule of rules) {
+    if (rule.definition.kind === 'network_exposure') continue;
     const m = evaluateRule(rule.definition, unique, asOf, labels);
     if (m) out.push({ personId, rule, eventIds: m.eventIds, explanation: m.explanation });
   }
   return out;
+}
+
+type NetworkRule = ActiveRule & { definition: Extract<RuleDefinition, { kind: 'network_exposure' }> };
+const isNetworkRule = (r: ActiveRule): r is NetworkRule => r.definition.kind === 'network_exposure';
+
+/**
+ * Exposure to violence (rules over the network rather than a child's own chronology): the exposures the
+ * partnership's relationships give, found once for the widest of the active rules, then each child's
+ * exposures against the network rules of the child's partnership. After new entries (`touching`: the
+ * people they name), only children whose exposure runs through one of those people (the child, the
+ * victim or the person between) are read: a new victim's network, or a child with a new link.
+ */
+async function networkCandidates(db: Kysely<Database>, rules: ActiveRule[], asOf: Date, touching: string[] | null): Promise<{ candidates: Candidate[]; children: number; withoutPartnership: number }> {
+  const networkRules = rules.filter(isNetworkRule);
+  if (networkRules.length === 0 || (touching !== null && touching.length === 0)) return { candidates: [], children: 0, withoutPartnership: 0 };
+  const found = await exposuresInNetworks(db, { kind: 'partnership', purpose: 'rules' }, {
+    kinds: [...new Set(networkRules.flatMap((r) => r.definition.incidentKinds))],
+    withinDays: Math.max(...networkRules.map((r) => r.definition.withinDays)),
+    steps: networkRules.some((r) => r.definition.steps === 2) ? 2 : 1,
+  }, asOf);
+  let relevant = found;
+  if (touching !== null) {
+    const anchors = await anchorsOf(db, touching);
+    const t = new Set([...touching, ...anchors.values()]);
+    relevant = found.filter((f) => t.has(f.childId) || t.has(f.exposure.victimId) || (f.via !== null && t.has(f.via)));
+  }
+  const byChild = new Map<string, FoundExposure[]>();
+  for (const f of relevant) byChild.set(f.childId, [...(byChild.get(f.childId) ?? []), f]);
+  const partnershipOf = await partnershipsOf(db, [...byChild.keys()]);
+  const candidates: Candidate[] = [];
+  let withoutPartnership = 0;
+  for (const [personId, list] of byChild) {
+    const p = partnershipOf.get(personId);
+    if (!p) { withoutPartnership += 1; continue; }
+    for (const rule of networkRules.filter((r) => r.partnershipId === p)) {
+      const m = evaluateExposure(rule.definition, list.map((f) => f.exposure), asOf);
+      if (m) candidates.push({ personId, rule, eventIds: m.eventIds, explanation: m.explanation });
+    }
+  }
+  return { candidates, children: byChild.size, withoutPartnership };
 }
 
 /**
@@ -148,9 +191,11 @@ export function evaluateChild(rules: ActiveRule[], personId: string, events: Rul
 export async function runRulesFor(db: Kysely<Database>, personIds: string[], opts: { asOf?: Date; via?: 'event' | 'full_pass' } = {}): Promise<RunReport> {
   const started = performance.now();
   const asOf = opts.asOf ?? new Date();
-  const rules = await loadActiveRules(db);
-  if (rules.length === 0 || personIds.length === 0) return emptyReport(rules.length, started);
-  const [{ rows }, labels] = await Promise.all([eventsSql(rules, asOf, personIds).execute(db), loadLabels(db)]);
+  const allRules = await loadActiveRules(db);
+  if (allRules.length === 0 || personIds.length === 0) return emptyReport(allRules.length, started);
+  const network = await networkCandidates(db, allRules, asOf, personIds);
+  const rules = allRules.filter((r) => !isNetworkRule(r));
+  const [{ rows }, labels] = rules.length ? await Promise.all([eventsSql(rules, asOf, personIds).execute(db), loadLabels(db)]) : [{ rows: [] as EventRow[] }, undefined];
   const byPerson = new Map<string, RuleEvent[]>();
   for (const r of rows) byPerson.set(r.person_id, [...(byPerson.get(r.person_id) ?? []), toRuleEvent(r)]);
   const [partnershipOf, rulesOf] = [await partnershipsOf(db, [...byPerson.keys()]), byPartnership(rules)];
@@ -160,8 +205,12 @@ export async function runRulesFor(db: Kysely<Database>, personIds: string[], opt
     if (!p) withoutPartnership += 1;
     return p ? evaluateChild(rulesOf.get(p) ?? [], personId, events, asOf, labels) : [];
   });
+  candidates.push(...network.candidates);
   const created = await createConsiderations(db, candidates, asOf, opts.via ?? 'event');
-  return { rules: rules.length, children: byPerson.size, eventsRead: rows.length, matches: candidates.length, ...created, withoutPartnership, durationMs: performance.now() - started };
+  return {
+    rules: allRules.length, children: byPerson.size + network.children, eventsRead: rows.length, matches: candidates.length, ...created,
+    withoutPartnership: withoutPartnership + network.withoutPartnership, durationMs: performance.now() - started,
+  };
 }
 
 /**
@@ -173,15 +222,17 @@ export async function runFullPass(db: Kysely<Database>, opts: { asOf?: Date; bat
   const started = performance.now();
   const asOf = opts.asOf ?? new Date();
   const batch = opts.batch ?? 20_000;
-  const rules = await loadActiveRules(db);
-  if (rules.length === 0) return emptyReport(0, started);
+  const allRules = await loadActiveRules(db);
+  if (allRules.length === 0) return emptyReport(0, started);
+  const network = await networkCandidates(db, allRules, asOf, null);
+  const rules = allRules.filter((r) => !isNetworkRule(r));
   const labels = await loadLabels(db);
   const [partnershipOf, rulesOf] = [await partnershipsOf(db, null), byPartnership(rules)];
-  const candidates: Candidate[] = [];
+  const candidates: Candidate[] = [...network.candidates];
   let eventsRead = 0;
-  let children = 0;
-  let withoutPartnership = 0;
-  await db.transaction().execute(async (trx) => {
+  let children = network.children;
+  let withoutPartnership = network.withoutPartnership;
+  if (rules.length) await db.transaction().execute(async (trx) => {
     // A cursor is planned for its first rows by default; the pass reads them all, so plan for the whole result.
     await sql`SET LOCAL cursor_tuple_fraction = 1.0`.execute(trx);
     await sql`DECLARE rules_full_pass NO SCROLL CURSOR FOR ${eventsSql(rules, asOf, null)}`.execute(trx);
@@ -212,7 +263,7 @@ export async function runFullPass(db: Kysely<Database>, opts: { asOf?: Date; bat
     await sql`CLOSE rules_full_pass`.execute(trx);
   });
   const created = await createConsiderations(db, candidates, asOf, 'full_pass');
-  return { rules: rules.length, children, eventsRead, matches: candidates.length, ...created, withoutPartnership, durationMs: performance.now() - started };
+  return { rules: allRules.length, children, eventsRead, matches: candidates.length, ...created, withoutPartnership, durationMs: performance.now() - started };
 }
 
 function emptyReport(rules: number, started: number): RunReport {
