@@ -12,7 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { INCIDENT_KINDS, INCIDENT_LINK_HOURS, incidentKindOf, type IncidentKind } from '../../../domain/networks/kinds.js';
+import { COHORT_CAP, INCIDENT_KINDS, INCIDENT_LINK_HOURS, incidentKindOf, type IncidentKind } from '../../../domain/networks/kinds.js';
 import type { Actor } from '../../actor.js';
 import { recordAccess } from '../../audit/record-access.js';
 import { writeSubjectAlerts, type SubjectAlert } from '../alerts/subject-alerts.js';
@@ -99,10 +99,11 @@ async function frontDoor(db: Kysely<Database>, personId: string): Promise<{ orga
  * (computed as the partnership, over everything), except a child who died in it, each alerted to
  * their lead professional or the front door's managers. Returns the checks made now.
  */
-export async function respondToIncident(db: Kysely<Database>, incidentId: string, now = new Date()): Promise<string[]> {
+export async function respondToIncident(db: Kysely<Database>, incidentId: string, now = new Date(), cap = COHORT_CAP): Promise<string[]> {
   const incident = await db.selectFrom('incident').select(['kind', 'serious', 'occurred_at']).where('id', '=', incidentId).executeTakeFirst();
   if (!incident?.serious || incident.occurred_at.getTime() < now.getTime() - RESPONSE_WINDOW_DAYS * 86_400_000) return [];
-  const cohort = await cohortOf(db, AS_PARTNERSHIP, incidentId);
+  // At most `cap` children, the closest first: a homicide in a large school must not become a thousand checks.
+  const cohort = await cohortOf(db, AS_PARTNERSHIP, incidentId, cap);
   // The child who died is not checked on: the victims of a homicide or a death.
   const died = incident.kind === 'homicide' || incident.kind === 'death'
     ? new Set((await sql<{ person_id: string }>`

@@ -11,7 +11,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { PEER_KINDS, RELATIONSHIP_KINDS as RELATIONSHIP_LABEL_KINDS, type CohortReasonKind, type RelationshipKind } from '../../../domain/networks/kinds.js';
+import { COHORT_CAP, COHORT_REASON_CLOSENESS, PEER_KINDS, RELATIONSHIP_KINDS as RELATIONSHIP_LABEL_KINDS, type CohortReasonKind, type RelationshipKind } from '../../../domain/networks/kinds.js';
 import { childRecordSql, entriesById, entryScope, mergeGroupSql, type EntryReader } from '../chronology/chronology.policy.js';
 
 /** One edge from a person the walk started from (`a`) to another (`b`), with its evidence. */
@@ -241,21 +241,37 @@ export async function incidentPeople(db: Kysely<Database>, reader: EntryReader, 
   return [...out].map(([personId, roles]) => ({ personId, roles: [...roles].sort() }));
 }
 
+/** A cohort cut to its closest children: `leftOut` more were found beyond the cap. */
+export type Cohort = Map<string, CohortReason[]> & { leftOut: number; cap: number };
+
+/**
+ * Cuts a cohort to its `cap` closest children: named in the incident, then one step (siblings, friends and
+ * associates, rivals, exploitation links, named together), then two steps, then classmates and peers at the
+ * same provision; a child's closest reason places them. Says how many were left out.
+ */
+export function capCohort(cohort: Map<string, CohortReason[]>, cap: number = COHORT_CAP): Cohort {
+  const closeness = new Map([...cohort].map(([id, reasons]) => [id, Math.min(...reasons.map((r) => COHORT_REASON_CLOSENESS[r.kind]))]));
+  const ordered = [...cohort.keys()].sort((a, b) => closeness.get(a)! - closeness.get(b)! || cohort.get(b)!.length - cohort.get(a)!.length || (a < b ? -1 : a > b ? 1 : 0));
+  const kept = new Map(ordered.slice(0, cap).map((id) => [id, cohort.get(id)!]));
+  return Object.assign(kept, { leftOut: Math.max(0, ordered.length - cap), cap });
+}
+
 /**
  * The affected cohort of an incident as the reader may see it: the children named in it, their
  * siblings, friends and associates within two steps, classmates, peers at the same youth provision,
  * rivals (retaliation risk), exploitation links, and people named with them in the last year; each
- * with every reason they are in it. Children only (under 25 at the incident, or age unknown).
+ * with every reason they are in it. Children only (under 25 at the incident, or age unknown). At most
+ * `cap` children, the closest first (`capCohort`), with how many more were left out.
  */
-export async function cohortOf(db: Kysely<Database>, reader: EntryReader, incidentId: string): Promise<Map<string, CohortReason[]>> {
+export async function cohortOf(db: Kysely<Database>, reader: EntryReader, incidentId: string, cap: number = COHORT_CAP): Promise<Cohort> {
   const incident = await db.selectFrom('incident').select(['occurred_at']).where('id', '=', incidentId).executeTakeFirst();
   const cohort = new Map<string, CohortReason[]>();
-  if (!incident) return cohort;
+  if (!incident) return capCohort(cohort, cap);
   const add = (id: string, reason: CohortReason) => cohort.set(id, [...(cohort.get(id) ?? []), reason]);
   const named = await incidentPeople(db, reader, incidentId);
   for (const n of named) add(n.personId, { kind: 'named', via: null, evidence: `Named in the incident as ${n.roles.join(', ')}`, reliability: 'as recorded' });
   const seeds = named.map((n) => n.personId);
-  if (seeds.length === 0) return cohort;
+  if (seeds.length === 0) return capCohort(cohort, cap);
   const seedRecords = await recordsOf(db, seeds);
   const yearBefore = new Date(incident.occurred_at.getTime() - 365 * 86_400_000);
   const step1 = [
@@ -297,5 +313,64 @@ export async function cohortOf(db: Kysely<Database>, reader: EntryReader, incide
     .where('date_of_birth', 'is not', null)
     .where(sql<boolean>`date_of_birth <= (${incident.occurred_at}::timestamptz - interval '25 years')::date`).execute()).map((r) => r.id));
   for (const id of adults) cohort.delete(id);
-  return cohort;
+  return capCohort(cohort, cap);
+}
+
+/** A link between two of a set of people: an edge, or membership of the same peer group (`placeName` is then the group's name). */
+export type LinkAmong = Omit<Edge, 'kind'> & { kind: Edge['kind'] | 'same_group' };
+
+/** Members of the same peer group in force among the given records, each membership visible to the reader as a relationship is. */
+async function sameGroupEdges(db: Kysely<Database>, reader: EntryReader, records: readonly string[]): Promise<LinkAmong[]> {
+  const member = (alias: string) => sql`
+    SELECT ${sql.raw(alias)}.id, ${sql.raw(alias)}.group_id, ${sql.raw(alias)}.person_id, ${sql.raw(alias)}.source_event_id, ${sql.raw(alias)}.grading,
+      ${sql.raw(alias)}.valid_to, ve.type_label, ve.occurred_at, coalesce(ve.organisation_name, o.name) AS organisation_name, ve.reliability
+    FROM peer_group_member ${sql.raw(alias)}
+    LEFT JOIN ${entriesById(reader)} ve ON ve.id = ${sql.raw(alias)}.source_event_id
+    LEFT JOIN organisation o ON o.id = ${sql.raw(alias)}.recorded_by_organisation_id
+    WHERE ${sql.raw(alias)}.person_id = ANY(${uuidArray(records)}) AND (${sql.raw(alias)}.valid_to IS NULL OR ${sql.raw(alias)}.valid_to >= current_date)
+      AND ${ownVisible(reader, alias)}`;
+  const rows = await sql<EdgeRow>`
+    WITH m AS (${member('m')})
+    SELECT DISTINCT ON (x.person_id, y.person_id, g.id) x.person_id AS a, y.person_id AS b, 'same_group' AS kind, y.source_event_id AS event_id, y.type_label,
+      y.occurred_at, y.organisation_name, y.reliability, y.grading, y.valid_to::text AS valid_to, g.id AS place_id, g.name AS place_name, 'group' AS place_kind
+    FROM m x JOIN m y ON y.group_id = x.group_id AND y.person_id <> x.person_id
+    JOIN peer_group g ON g.id = x.group_id
+    ORDER BY x.person_id, y.person_id, g.id`.execute(db);
+  return rows.rows.map((r) => ({ ...toEdge(r), kind: 'same_group' as const }));
+}
+
+/**
+ * The links among a set of people (the children on a panel's agenda) as the reader may see them, the same
+ * edges as a child's network: relationships between two of them, entries naming two of them, entries at
+ * one place within a week, the same school year or youth provision, and the same peer group. Each link is
+ * given once per pair, kind and evidence, with `a` and `b` the pair's surviving records (in the set's order).
+ */
+export async function edgesAmong(db: Kysely<Database>, reader: EntryReader, ids: readonly string[]): Promise<LinkAmong[]> {
+  if (ids.length < 2) return [];
+  const records = await recordsOf(db, ids);
+  const anchors = await anchorsOf(db, records);
+  // Each given person as their surviving record, in the given order.
+  const order = new Map<string, number>();
+  ids.forEach((id, i) => { const anchor = anchors.get(id) ?? id; if (!order.has(anchor)) order.set(anchor, i); });
+  const raw: LinkAmong[] = [
+    ...(await relationshipEdges(db, reader, records)),
+    ...(await sharedPlaceEdges(db, reader, records)),
+    ...(await sameGroupEdges(db, reader, records)),
+  ];
+  // Named together and at one place: read per child, as those walks leave out the other records they start from.
+  for (const id of ids) raw.push(...(await namedTogetherEdges(db, reader, [id])), ...(await samePlaceEdges(db, reader, [id])));
+  const seen = new Set<string>();
+  const out: LinkAmong[] = [];
+  for (const e of raw) {
+    // Only links between two of the given people: both ends are records of the set.
+    let a = anchors.get(e.a) ?? e.a;
+    let b = anchors.get(e.b);
+    if (b === undefined || a === b || !order.has(a) || !order.has(b)) continue;
+    if (order.get(a)! > order.get(b)!) [a, b] = [b, a];
+    const key = `${a}|${b}|${e.kind}|${e.eventId ?? ''}|${e.placeId ?? ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ ...e, a, b });
+  }
+  return out;
 }

@@ -218,7 +218,7 @@ export async function networkRoutes(app: FastifyInstance, ctx: AppContext): Prom
       ...base(request), nav: 'incidents',
       incident: { id: incident.id, kind: INCIDENT_KINDS[incident.kind].label, serious: incident.serious, when: formatDateTime(incident.occurred_at) },
       entries: entries.map((e) => ({ label: e.type_label, summary: e.summary, organisation: e.organisation_name, when: formatDateTime(e.occurred_at), linkedBy: e.linked_by })),
-      children, done, withCheck, signposting: SIGNPOSTING, mayRefer: actor.roles.some((x) => COHORT_REFERRERS.includes(x)),
+      children, leftOut: cohort.leftOut, cap: cohort.cap, done, withCheck, signposting: SIGNPOSTING, mayRefer: actor.roles.some((x) => COHORT_REFERRERS.includes(x)),
       mayLink: actor.roles.some((x) => CASE_HOLDING_ROLES.includes(x)), errors, fieldErrors: fieldErrors(errors), values,
     });
   }

@@ -12,7 +12,9 @@ import { CASE_HOLDING_ROLES, refuseRecord } from '../../access.js';
 import { recordAccess, recordAccessMany } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
+import { RELATIONSHIP_KINDS } from '../../../domain/networks/kinds.js';
 import { entryLabel } from '../chronology/chronology.presenter.js';
+import { edgesAmong, type LinkAmong } from '../networks/networks.queries.js';
 import { displayNames } from '../people/people.queries.js';
 import { addInvitation, excludeInvitation, sendInvitations, EXCLUDE_REASON_MIN } from './commands/invitations.js';
 import { recordMeeting } from './commands/record-meeting.js';
@@ -28,6 +30,10 @@ const childParams = z.object({ meetingId: z.string().max(64), personId: z.string
 const text = (max: number) => z.string().max(max).default('');
 const many = z.union([z.string().max(64), z.array(z.string().max(64)).max(2000)]).optional();
 type FormError = { field: string; href: string; text: string };
+/** How each kind of link between two children on the agenda reads. */
+const LINK_TEXT: Record<LinkAmong['kind'], string> = {
+  ...RELATIONSHIP_KINDS, named_together: 'Named together in an entry', same_place: 'At the same place within a week', shared_place: 'Share a place', same_group: 'In the same peer group',
+};
 const SECTION_LABELS: Record<string, string> = { review: 'For review', new_referral: 'New referral' };
 const ATTENDANCE = ['attended', 'apologies', 'absent'] as const;
 
@@ -58,7 +64,8 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
         .orderBy('m.held_at', 'desc').execute() : Promise.resolve([]),
       incompleteActions(ctx.db, ids, meeting.held_at),
     ]);
-    const { links, places, themes } = await linksAndPlaces(ctx.db, actor, ids.filter((id) => visible.has(id)));
+    const shown = ids.filter((id) => visible.has(id));
+    const [{ places, themes }, links] = await Promise.all([linksAndPlaces(ctx.db, actor, shown), edgesAmong(ctx.db, actor, shown)]);
     const name = (id: string) => names.get(id) ?? 'Name not recorded';
     const orgs = side.kind === 'coordinator'
       ? await ctx.db.selectFrom('organisation_partnership as op').innerJoin('organisation as o', 'o.id', 'op.organisation_id').select(['o.id', 'o.name'])
@@ -82,7 +89,9 @@ export async function meetingRoutes(app: FastifyInstance, ctx: AppContext): Prom
           .map((a) => ({ ...a, name: name(a.person_id) })),
       })).filter((g) => g.actions.length),
       carried: agenda.filter((a) => a.section === 'review').map(child).filter((c) => c.lastDecision), referrals: agenda.filter((a) => a.section === 'new_referral').map(child),
-      links: links.map((l) => ({ a: name(l.a), b: name(l.b), shared: l.shared })),
+      links: links.map((l) => ({
+        a: name(l.a), b: name(l.b), how: l.placeName ? `${LINK_TEXT[l.kind]}: ${l.placeName}` : LINK_TEXT[l.kind], evidence: l.evidence, reliability: l.reliability,
+      })),
       places: places.map((p) => ({ place: p.place, children: p.people.length })),
       themes: themes.map((th) => ({ theme: th.theme, children: th.people.length })),
       invitations: invitations.map((i) => ({ ...i, basisLabel: BASIS_LABELS[i.basis], invitees: Number(i.invitees) })),
