@@ -4,7 +4,7 @@
  * optional dates read from GOV.UK date inputs, and the open context cases of a place or group.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import { idRangeOfReference } from '../../../domain/person-reference.js';
 import { CASE_HOLDING_ROLES } from '../../access.js';
@@ -14,6 +14,7 @@ import { parseDateParts } from '../../forms.js';
 import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
+import { childRecordSql } from '../chronology/chronology.policy.js';
 import { visiblePersonIds } from '../people/people.policy.js';
 
 export type User = Extract<Actor, { kind: 'user' }>;
@@ -46,7 +47,17 @@ export async function childByReference(db: Kysely<Database>, actor: User, text: 
     q = q.where('person.id', '>=', range.from).where('person.id', '<=', range.to);
   }
   const rows = await q.limit(2).execute();
-  return rows.length === 1 ? rows[0]!.id : null;
+  if (rows.length !== 1) return null;
+  // A merged record is one child: links are written on the surviving record.
+  const anchor = await sql<{ anchor: string }>`SELECT anchor FROM ${childRecordSql([rows[0]!.id])} c`.execute(db);
+  return anchor.rows[0]?.anchor ?? rows[0]!.id;
+}
+
+/** The surviving record of each given record (itself when not merged), so a merged child is shown once. */
+export async function childRecordsOf(db: Kysely<Database>, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<{ seed: string; anchor: string }>`SELECT seed, anchor FROM ${childRecordSql([...new Set(ids)])} c`.execute(db);
+  return new Map(rows.rows.map((r) => [r.seed, r.anchor]));
 }
 
 /**
@@ -86,10 +97,12 @@ export async function partnershipOrganisations(db: Kysely<Database>, actor: User
 /** Opens a context case on a place or group of the actor's partnership (or returns the one already open), led by the actor. */
 export async function openContextCase(ctx: AppContext, request: FastifyRequest, on: { placeId: string } | { groupId: string }): Promise<string> {
   const actor = userOf(request);
-  return ctx.db.transaction().execute(async (trx) => {
-    let existing = trx.selectFrom('context_case').select('id').where('status', '=', 'open');
-    existing = 'placeId' in on ? existing.where('place_id', '=', on.placeId) : existing.where('group_id', '=', on.groupId);
-    const open = await existing.executeTakeFirst();
+  const openCase = async (db: Kysely<Database>) => {
+    const q = db.selectFrom('context_case').select('id').where('status', '=', 'open');
+    return ('placeId' in on ? q.where('place_id', '=', on.placeId) : q.where('group_id', '=', on.groupId)).executeTakeFirst();
+  };
+  const opening = ctx.db.transaction().execute(async (trx) => {
+    const open = await openCase(trx);
     if (open) return open.id;
     const row = await trx.insertInto('context_case').values({
       partnership_id: actor.partnershipId, place_id: 'placeId' in on ? on.placeId : null, group_id: 'groupId' in on ? on.groupId : null,
@@ -97,5 +110,11 @@ export async function openContextCase(ctx: AppContext, request: FastifyRequest, 
     }).returning('id').executeTakeFirstOrThrow();
     await recordAccess(trx, { actor, action: 'context_case.record', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { contextCaseId: row.id, opened: true, ...on } });
     return row.id;
+  });
+  // Two people opening one at once: the second is given the case the first opened (one open case each).
+  return opening.catch(async (err: unknown) => {
+    const open = (err as { code?: string }).code === '23505' ? await openCase(ctx.db) : undefined;
+    if (!open) throw err;
+    return open.id;
   });
 }

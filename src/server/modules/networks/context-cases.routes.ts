@@ -16,9 +16,10 @@ import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
 import { formatDate, formatDateTime } from '../../format.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
+import { samePersonIds } from '../chronology/chronology.policy.js';
 import { displayNames } from '../people/people.queries.js';
 import {
-  CONTEXT_ROLES, childByReference, fieldErrors, openableIds, optionalDate, partnershipOrganisations, type FormError,
+  CONTEXT_ROLES, childByReference, childRecordsOf, fieldErrors, openableIds, optionalDate, partnershipOrganisations, type FormError,
 } from './context-cases.queries.js';
 
 const idParams = z.object({ id: z.string().max(64) });
@@ -91,12 +92,16 @@ export async function contextCaseRoutes(app: FastifyInstance, ctx: AppContext): 
     const linked = await ctx.db.selectFrom('context_case_child as k').innerJoin('app_user as u', 'u.id', 'k.linked_by_user_id')
       .innerJoin('organisation as o', 'o.id', 'k.linked_by_organisation_id')
       .select(['k.person_id', 'k.reason', 'k.linked_at', 'u.name as by', 'o.name as organisation']).where('k.case_id', '=', c.id).orderBy('k.linked_at').execute();
-    // Children are named (with the reason) only to someone who may open them; the others are counted.
-    const links = await openableIds(ctx.db, actor, linked.map((k) => k.person_id));
-    const shown = linked.filter((k) => links.has(k.person_id));
-    const names = await displayNames(ctx.db, shown.map((k) => k.person_id));
+    // A merged child is one child (their surviving record). Children are named (with the reason) only to
+    // someone who may open them; the others are counted.
+    const records = await childRecordsOf(ctx.db, linked.map((k) => k.person_id));
+    const childOf = (id: string) => records.get(id) ?? id;
+    const all = [...new Set(linked.map((k) => childOf(k.person_id)))];
+    const links = await openableIds(ctx.db, actor, all);
+    const shown = linked.filter((k) => links.has(childOf(k.person_id))).map((k) => ({ ...k, person_id: childOf(k.person_id) }));
+    const names = await displayNames(ctx.db, [...new Set(shown.map((k) => k.person_id))]);
     const organisations = await partnershipOrganisations(ctx.db, actor);
-    await recordAccess(ctx.db, { actor, action: 'context_case.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { contextCaseId: c.id, personIds: shown.map((k) => k.person_id) } });
+    await recordAccess(ctx.db, { actor, action: 'context_case.read', route: routeOf(request), outcome: 'allowed', requestId: request.id, detail: { contextCaseId: c.id, personIds: [...new Set(shown.map((k) => k.person_id))] } });
     const today = new Date().toISOString().slice(0, 10);
     reply.status(errors.length ? 400 : 200);
     return reply.view('networks/views/context-case.njk', {
@@ -111,7 +116,7 @@ export async function contextCaseRoutes(app: FastifyInstance, ctx: AppContext): 
         done: a.status === 'done', doneNote: a.done_note, doneBy: a.done_by, doneAt: a.done_at ? formatDate(a.done_at) : null,
       })),
       children: shown.map((k) => ({ name: names.get(k.person_id) ?? 'Name not recorded', href: `/people/${k.person_id}`, reason: k.reason, by: `${k.by}, ${k.organisation}`, when: formatDate(k.linked_at) })),
-      others: linked.length - shown.length,
+      others: all.filter((p) => !links.has(p)).length,
       actionKinds: Object.entries(CONTEXT_ACTION_KINDS).map(([value, label]) => ({ value, text: label, selected: values.actionKind === value })),
       organisations: [{ value: '', text: 'Choose an agency' }, ...organisations.map((o) => ({ value: o.id, text: o.name, selected: values.ownerOrganisationId === o.id }))],
     });
@@ -222,7 +227,7 @@ export async function contextCaseRoutes(app: FastifyInstance, ctx: AppContext): 
     const errors: FormError[] = [];
     const personId = await childByReference(ctx.db, actor, v.child);
     if (!personId) errors.push({ field: 'child', href: '#child', text: 'Enter the reference of a child you work with, as shown on their record (for example JG-7K3Q-2M9X)' });
-    else if (await ctx.db.selectFrom('context_case_child').select('id').where('case_id', '=', c.id).where('person_id', '=', personId).executeTakeFirst()) {
+    else if (await ctx.db.selectFrom('context_case_child').select('id').where('case_id', '=', c.id).where('person_id', 'in', samePersonIds(ctx.db, personId)).executeTakeFirst()) {
       errors.push({ field: 'child', href: '#child', text: 'This child is already linked to the case' });
     }
     const reason = v.reason.trim();

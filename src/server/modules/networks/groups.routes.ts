@@ -16,7 +16,7 @@ import { recordAccess } from '../../audit/record-access.js';
 import type { AppContext } from '../../context.js';
 import { formatDate } from '../../format.js';
 import { isUuid, routeOf, userOf } from '../../request.js';
-import { entriesById } from '../chronology/chronology.policy.js';
+import { entriesById, samePersonIds } from '../chronology/chronology.policy.js';
 import { displayNames } from '../people/people.queries.js';
 import {
   CONTEXT_ROLES, childByReference, fieldErrors, openContextCase, openContextCasesOf, openableIds, optionalDate, type FormError,
@@ -142,7 +142,7 @@ export async function groupRoutes(app: FastifyInstance, ctx: AppContext): Promis
     if (!['standard', 'restricted'].includes(v.sensitivity ?? '')) errors.push({ field: 'sensitivity', href: '#sensitivity', text: 'Choose who may see this membership' });
     const from = optionalDate(v, 'validFrom', 'The date the child joined the group', errors, { notFuture: true });
     if (personId && !errors.length) {
-      const current = await ctx.db.selectFrom('peer_group_member').select('id').where('group_id', '=', group.id).where('person_id', '=', personId)
+      const current = await ctx.db.selectFrom('peer_group_member').select('id').where('group_id', '=', group.id).where('person_id', 'in', samePersonIds(ctx.db, personId))
         .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>=', sql<string>`current_date`)])).executeTakeFirst();
       if (current) errors.push({ field: 'child', href: '#child', text: 'This child is already a member of the group: end that membership first' });
     }
