@@ -72,7 +72,7 @@ export async function placeRoutes(app: FastifyInstance, ctx: AppContext): Promis
     reply.status(errors.length ? 400 : 200);
     return reply.view('networks/views/place-new.njk', {
       ...base(request), values, errors, fieldErrors: fieldErrors(errors),
-      kinds: Object.entries(PLACE_KINDS).map(([value, label]) => ({ value, text: label })),
+      kinds: Object.entries(PLACE_KINDS).map(([value, label]) => ({ value, text: label, checked: values.kind === value })),
     });
   };
   const recordPlace = { kind: 'roles', roles: CONTEXT_ROLES, action: 'place.record' } as const;
