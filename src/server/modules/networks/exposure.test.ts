@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../../../db/database.js';
+import { COHORT_CAP } from '../../../domain/networks/kinds.js';
 import { evaluateExposure, type Exposure } from '../../../domain/rules/evaluate.js';
 import { drainOutbox } from '../../../../test/drain-outbox.js';
 import { involve, makeOrg, makePerson, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
@@ -168,6 +169,21 @@ describe(`exposure to violence, agenda links and the cohort cap on ${TEST_ENGINE
     const checked = (await t.db.selectFrom('welfare_check').select('person_id').where('incident_id', '=', incident.incident_id).execute()).map((c) => c.person_id);
     expect(checked).toContain(ivy);
     expect(checked).not.toContain(lou);
+  });
+
+  it('says on the incident page how many children were left out beyond the cap, and why', async () => {
+    const w = await world();
+    const zed = await w.person('Zed');
+    const school = await t.db.insertInto('place').values({ kind: 'school', name: `Exposham Academy ${tag}`, borough }).returning('id').executeTakeFirstOrThrow();
+    // 201 classmates of the same school year: with Zed, two more than the cap.
+    const classmates = (await sql<{ id: string }>`INSERT INTO person (date_of_birth, sex, ethnicity) SELECT '2010-07-01', 'female', 'WBRI' FROM generate_series(1, ${COHORT_CAP + 1}) RETURNING id`.execute(t.db)).rows;
+    await t.db.insertInto('person_place').values([zed, ...classmates.map((c) => c.id)].map((id) => ({ person_id: id, place_id: school.id, kind: 'enrolled', recorded_by_organisation_id: w.csc.id, valid_from: '2021-09-01' }))).execute();
+    await entry(t.db, { organisationId: w.police.id, type: 'victim_of_serious_violence', people: [{ personId: zed, role: 'subject' }], occurredAt: ago(100), summary: 'Synthetic: stabbed in the hand' });
+    await drainOutbox(t.db);
+    const incident = await t.db.selectFrom('incident_entry as ie').innerJoin('event_person as ep', 'ep.event_id', 'ie.event_id').select('ie.incident_id').where('ep.person_id', '=', zed).executeTakeFirstOrThrow();
+    const res = await page((await signIn(t.app, w.officer.email)).cookie, `/incidents/${incident.incident_id}`);
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`2 more children were found and left out: the cohort stops at the ${COHORT_CAP} closest children`);
   });
 
   it('lists the links between children on a panel\'s agenda, with evidence and reliability, never one from an entry the reader may not see', async () => {
