@@ -283,6 +283,21 @@ export interface SourceRecordVersionTable {
   received_at: CreatedAt;
 }
 
+/** Each change of a person's shown detail, the agency record it came from and when (append-only). */
+export interface PersonDetailHistoryTable {
+  id: Generated<string>;
+  person_id: string;
+  field: 'name' | 'date_of_birth' | 'sex' | 'ethnicity' | 'address';
+  /** The value shown from then: { givenNames, familyName }, { date, precision }, a sex, an ethnicity code; null for an address. */
+  value: unknown;
+  /** For an address: the person_address row shown (read through it, so protection applies). */
+  address_id: string | null;
+  source_record_ref: string | null;
+  organisation_id: string | null;
+  source_received_at: ColumnType<Date | null, Date | string | null, never>;
+  changed_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
 /** Blocking keys of a person (derived from their names, date of birth and postcode). */
 export interface PersonMatchKeyTable {
   key: string;
@@ -1277,6 +1292,7 @@ export interface Database {
   identity_model: IdentityModelTable;
   source_record: SourceRecordTable;
   source_record_version: SourceRecordVersionTable;
+  person_detail_history: PersonDetailHistoryTable;
   person_match_key: PersonMatchKeyTable;
   person_match_profile: PersonMatchProfileTable;
   person_merge: PersonMergeTable;

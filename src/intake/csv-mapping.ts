@@ -5,7 +5,7 @@
  * with errors naming the column as well as the field.
  */
 import { z } from 'zod';
-import { parseDateAs } from './dates.js';
+import { parseDateAs, partialUkDateOfBirth } from './dates.js';
 import { encodingProblem, REPLACEMENT } from './decode.js';
 import { readCsv } from './csv.js';
 import { checkInterchangeRecord } from './interchange.js';
@@ -87,6 +87,12 @@ function assign(obj: Record<string, unknown>, path: string, value: string, mappi
   }
   const layout = mapping.dateFormats[path] ?? mapping.dateFormat;
   if (DATE_FIELDS.test(path) && layout !== 'YYYY-MM-DD' && !translated.includes('T')) {
+    // A date of birth known only to its month or year ("05/2011", "2011") is kept at that precision.
+    const partial = DOB_FIELD.test(path) && layout === 'DD/MM/YYYY' ? partialUkDateOfBirth(translated) : null;
+    if (partial) {
+      setPath(obj, path, partial);
+      return;
+    }
     const d = parseDateAs(translated, layout);
     if (!d.ok) {
       // A date of birth that cannot be read is left out with a warning (the record is kept); an event's date is needed.

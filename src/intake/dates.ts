@@ -31,6 +31,41 @@ export function parseIsoDate(value: string, today = todayIso()): DateResult {
   return checkRange(`${m[1]}-${m[2]}-${m[3]}`, today);
 }
 
+/** A date of birth as known: a full date, or only its month or year (then `date` is the first day of it). */
+export type DateOfBirthResult = { ok: true; date: string; precision: 'day' | 'month' | 'year' } | { ok: false; reason: string };
+
+/**
+ * Parses a date of birth written YYYY-MM-DD, or YYYY-MM or YYYY when only the month or year is known,
+ * refusing impossible and future dates (a month or year is in the future when its first day is).
+ */
+export function parseDateOfBirth(value: string, today = todayIso()): DateOfBirthResult {
+  const v = value.trim();
+  const month = /^(\d{4})-(\d{2})$/.exec(v);
+  if (month) {
+    if (Number(month[2]) < 1 || Number(month[2]) > 12) return { ok: false, reason: 'is not a real month' };
+    const d = checkRange(`${month[1]}-${month[2]}-01`, today);
+    return d.ok ? { ok: true, date: d.date, precision: 'month' } : d;
+  }
+  if (/^\d{4}$/.test(v)) {
+    const d = checkRange(`${v}-01-01`, today);
+    return d.ok ? { ok: true, date: d.date, precision: 'year' } : d;
+  }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(v)) return { ok: false, reason: 'must be a date written YYYY-MM-DD (or YYYY-MM, or YYYY, when only the month or year is known)' };
+  const d = parseIsoDate(v, today);
+  return d.ok ? { ok: true, date: d.date, precision: 'day' } : d;
+}
+
+/**
+ * A date of birth known only to its month or year in a day/month/year layout ("05/2011", "5/2011",
+ * "2011"), written as the interchange format writes it ("2011-05", "2011"); null for anything else.
+ */
+export function partialUkDateOfBirth(value: string): string | null {
+  const v = value.trim();
+  const m = /^(\d{1,2})\/(\d{4})$/.exec(v);
+  if (m) return `${m[2]}-${m[1]!.padStart(2, '0')}`;
+  return /^\d{4}$/.test(v) ? v : null;
+}
+
 /** Parses DD/MM/YYYY (the SSDA903 layout), refusing impossible and future dates. */
 export function parseUkDate(value: string, today = todayIso()): DateResult {
   const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim());

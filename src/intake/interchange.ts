@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { isEthnicityCode } from '../domain/ethnicity.js';
 import { isValidNhsNumber, isValidUpn, normaliseNhsNumber } from '../domain/identifiers.js';
 import { isGrading, PLACE_KINDS, RELATIONSHIP_KINDS, type PlaceKind } from '../domain/networks/kinds.js';
-import { parseIsoDate, parseOccurredAt } from './dates.js';
+import { parseDateOfBirth, parseIsoDate, parseOccurredAt } from './dates.js';
 import { MISSING_RISK_GRADINGS, missingDetailLines, type MissingRiskGrading } from './missing-details.js';
 import { nulProblems, withoutNul } from './storable.js';
 import {
@@ -150,12 +150,16 @@ export function interchangeJsonSchema(): Record<string, unknown> {
 
 function checkPerson(p: z.infer<typeof personSchema>, path: string, errors: FieldProblem[], warnings: FieldProblem[]): IncomingPersonData {
   let dateOfBirth: string | null = null;
+  let dateOfBirthPrecision: 'month' | 'year' | null = null;
   if (p.dateOfBirth) {
-    const d = parseIsoDate(p.dateOfBirth);
+    // A full date, or only its month (2011-05) or year (2011), kept at that precision.
+    const d = parseDateOfBirth(p.dateOfBirth);
     // An impossible date of birth is a typing error in one field: the field is left out and reported,
     // and the rest of the record is kept (as for an invalid NHS number).
-    if (d.ok) dateOfBirth = d.date;
-    else warnings.push({ field: `${path}.dateOfBirth`, reason: `${d.reason}, so it was left out` });
+    if (d.ok) {
+      dateOfBirth = d.date;
+      if (d.precision !== 'day') dateOfBirthPrecision = d.precision;
+    } else warnings.push({ field: `${path}.dateOfBirth`, reason: `${d.reason}, so it was left out` });
   }
   let ethnicity: string | null = null;
   if (p.ethnicity) {
@@ -188,6 +192,7 @@ function checkPerson(p: z.infer<typeof personSchema>, path: string, errors: Fiel
     otherNames: (p.otherNames ?? []).filter((n) => n.givenNames || n.familyName)
       .map((n) => ({ kind: n.kind, givenNames: n.givenNames || null, familyName: n.familyName || null })),
     dateOfBirth,
+    ...(dateOfBirthPrecision ? { dateOfBirthPrecision } : {}),
     sex: p.sex ?? 'not_known',
     ethnicity,
     identifiers,

@@ -41,7 +41,10 @@ export interface IncomingPersonData {
   givenNames: string | null;
   familyName: string | null;
   otherNames: { kind: (typeof OTHER_NAME_KINDS)[number]; givenNames: string | null; familyName: string | null }[];
+  /** YYYY-MM-DD: the date of birth, or the first day of its month or year when only that is known. */
   dateOfBirth: string | null;
+  /** Present (and only then) when only the month or year of birth is known. */
+  dateOfBirthPrecision?: 'month' | 'year';
   sex: 'female' | 'male' | 'not_known';
   ethnicity: string | null;
   identifiers: { scheme: (typeof IDENTIFIER_SCHEMES)[number]; value: string }[];

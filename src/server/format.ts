@@ -42,6 +42,15 @@ export function formatEventDate(input: Date | string, precision: string): string
   }
 }
 
+/** A date of birth shown as precisely as it is known: '14 May 2011', 'May 2011', '2011', or '14 May 2011 (estimated)'. */
+export function formatDateOfBirth(value: string | Date, accuracy: string): string {
+  const { y, m } = parts(value);
+  if (accuracy === 'month') return `${MONTHS[m - 1]} ${y}`;
+  if (accuracy === 'year') return String(y);
+  if (accuracy === 'estimated') return `${formatDate(value)} (estimated)`;
+  return formatDate(value);
+}
+
 /** Whole years between a date of birth and a day. */
 export function ageOn(dateOfBirth: string, on: Date = new Date()): number {
   const { y, m, d } = parts(dateOfBirth);

@@ -35,6 +35,7 @@ import * as networks from './20261130000000_networks.js';
 import * as organisationCodes from './20261130500000_organisation_codes.js';
 import * as identifierSchemes from './20261130510000_identifier_schemes.js';
 import * as reindexForBlockingRules from './20261130100000_reindex_for_blocking_rules.js';
+import * as personDetailHistory from './20261201400000_person_detail_history.js';
 import * as exposureToViolenceRule from './20261201200000_exposure_to_violence_rule.js';
 import * as contextCases from './20261201000000_context_cases.js';
 import * as interchangePlaces from './20261201300000_interchange_places.js';
@@ -80,4 +81,5 @@ export const migrations: Record<string, Migration> = {
   '20261201000000_context_cases': contextCases,
   '20261201200000_exposure_to_violence_rule': exposureToViolenceRule,
   '20261201300000_interchange_places': interchangePlaces,
+  '20261201400000_person_detail_history': personDetailHistory,
 };

@@ -62,6 +62,58 @@ describe('sequential local and police ids are not near agreement', () => {
   });
 });
 
+describe('typed shared identifiers (ULN, PNC id, local authority child id) weigh as NHS number and UPN do', () => {
+  const explain = (a: MatchRecord, b: MatchRecord) => scoreVector(defaultModel(), compareRecords(prepareRecord(a), prepareRecord(b)));
+  const idField = (a: MatchRecord, b: MatchRecord) => explain(a, b).fields[6]!;
+  const nhs = (v: string) => [{ scheme: 'nhs_number' as const, value: v }];
+
+  it('agreement and disagreement on each typed scheme reach the national levels, with their weights', () => {
+    const cases: [MatchRecord['identifiers'], MatchRecord['identifiers']][] = [
+      [[{ scheme: 'uln', value: '1234567890' }], [{ scheme: 'uln', value: '1234567890' }]],
+      [[{ scheme: 'pnc_id', value: '01/123456Z' }], [{ scheme: 'pnc_id', value: '01/123456Z' }]],
+      [[{ scheme: 'la_child_id', value: '201/CHILD-77' }], [{ scheme: 'la_child_id', value: '201/CHILD-77' }]],
+    ];
+    const nhsAgrees = idField(rec({ identifiers: nhs('9434765919') }), rec({ identifiers: nhs('9434765919') }));
+    for (const [x, y] of cases) {
+      const agree = idField(rec({ identifiers: x }), rec({ identifiers: y }));
+      expect(agree).toMatchObject({ level: 'national_agrees', weight: nhsAgrees.weight });
+      expect(agree.weight).toBeGreaterThan(10);
+    }
+    const differs = idField(rec({ identifiers: [{ scheme: 'uln', value: '1234567890' }] }), rec({ identifiers: [{ scheme: 'uln', value: '5555555555' }] }));
+    expect(differs.level).toBe('national_disagrees');
+    expect(differs.weight).toBeLessThan(-6);
+    expect(idField(rec({ identifiers: [{ scheme: 'pnc_id', value: '01/123456Z' }] }), rec({ identifiers: [{ scheme: 'pnc_id', value: '99/765432A' }] })).level).toBe('national_disagrees');
+    // A shared ULN links a child whose name is spelt differently and whose address moved.
+    expect(explain(rec({ identifiers: cases[0]![0] }), rec({ givenNames: 'Kemy', postcode: 'N1 9GU', addressLine: '3 Other Street', identifiers: cases[0]![1] })).band).toBe('link');
+  });
+
+  it('local authority child ids from two authorities are not compared; sequential ids of one authority are not near agreement', () => {
+    const la = (v: string) => rec({ identifiers: [{ scheme: 'la_child_id', value: v }] });
+    expect(idField(la('201/CHILD-77'), la('202/CHILD-91')).level).toBe('null');
+    expect(idField(la('201/CHILD-40217'), la('201/CHILD-40218')).level).toBe('national_disagrees');
+    expect(idField(la('201/CHILD-40217'), la('201/CHILD-40271')).level).toBe('one_character');
+    // A mistyped ULN (which carries a check digit: no neighbour is valid) is a typing error.
+    expect(idField(rec({ identifiers: [{ scheme: 'uln', value: '1234567890' }] }), rec({ identifiers: [{ scheme: 'uln', value: '1234567891' }] })).level).toBe('one_character');
+  });
+});
+
+describe('dates of birth known to their month or year only', () => {
+  const dobField = (a: MatchRecord, b: MatchRecord) => scoreVector(defaultModel(), compareRecords(prepareRecord(a), prepareRecord(b))).fields[2]!;
+
+  it('are compared at their precision: the same year or month is no evidence, another year or month disagrees', () => {
+    const month = rec({ dateOfBirth: '2010-03-01', dateOfBirthPrecision: 'month' });
+    const year = rec({ dateOfBirth: '2010-01-01', dateOfBirthPrecision: 'year' });
+    expect(dobField(rec({}), month)).toMatchObject({ level: 'null', weight: 0 });
+    expect(dobField(rec({}), year)).toMatchObject({ level: 'null', weight: 0 });
+    expect(dobField(month, year).level).toBe('null');
+    expect(dobField(rec({}), rec({ dateOfBirth: '2010-04-01', dateOfBirthPrecision: 'month' })).level).toBe('different');
+    expect(dobField(rec({}), rec({ dateOfBirth: '2011-01-01', dateOfBirthPrecision: 'year' })).level).toBe('different');
+    // The first day standing for the month is not compared as a day: no key with it, the names' block with the year.
+    expect(blockingKeys(prepareRecord(month)).some((k) => k.includes('20100301'))).toBe(false);
+    expect(shares(rec({}), month)).toEqual(expect.arrayContaining([expect.stringMatching(/^ny:.*:2010$/)]));
+  });
+});
+
 describe('training guardrails', () => {
   const weight = (m: { comparisons: ReturnType<typeof defaultModel>['comparisons'] }, c: 'identifier' | 'forename', i: number) => {
     const l = m.comparisons[c][i]!;

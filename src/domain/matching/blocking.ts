@@ -24,7 +24,8 @@ const sortedChars = (s: string) => [...s].sort().join('');
  *  - date of birth with the first letter of either name (`di`): misspelt names, and forename and
  *    surname swapped even with a typing error in one of them;
  *  - both names' phonetic keys (in either order) with the birth year (`ny`), or with the day and month
- *    (`nm`), or alone when no date of birth is held (`n`): a wrong date of birth, swapped names;
+ *    (`nm`), or alone when no full date of birth is held (`n`; with the year when only the month or
+ *    year is known): a wrong date of birth, swapped names;
  *  - postcode with the first letter of either name (`pi`), or with the surname's phonetic key (`pf`):
  *    a wrong date of birth and a misspelt or swapped name;
  *  - date of birth with the postcode district (`dd`), or with the postcode's characters in order
@@ -45,6 +46,8 @@ export function blockingKeys(r: PreparedRecord): string[] {
         keys.add(`nm:${pair}:${r.dob.m}${r.dob.d}`);
       } else {
         keys.add(`n:${pair}`);
+        // Only the month or year of birth known: the year still narrows the names' block.
+        if (r.dobPartial) keys.add(`ny:${pair}:${r.dobPartial.y}`);
       }
     }
     if (r.postcode) {

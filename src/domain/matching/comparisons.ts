@@ -55,10 +55,10 @@ export const LEVELS: Record<ComparisonName, LevelDefinition[]> = {
     { level: 'different', label: 'Addresses differ' },
   ],
   identifier: [
-    { level: 'national_agrees', label: 'NHS number or UPN is the same' },
+    { level: 'national_agrees', label: 'A shared identifier (NHS number, UPN, ULN, PNC id or local authority child id) is the same' },
     { level: 'other_agrees', label: 'A police or local identifier is the same' },
     { level: 'one_character', label: 'An identifier differs by one character (a likely typing error)' },
-    { level: 'national_disagrees', label: 'NHS number or UPN differs' },
+    { level: 'national_disagrees', label: 'A shared identifier (NHS number, UPN, ULN, PNC id or local authority child id) differs' },
     { level: 'other_disagrees', label: 'Police or local identifiers differ' },
   ],
 };
@@ -120,7 +120,22 @@ const DOB_SWAPPED = L('date_of_birth', 'day_month_swapped');
 const DOB_YEAR = L('date_of_birth', 'year_differs');
 const DOB_DIFFERENT = L('date_of_birth', 'different');
 
+/**
+ * Dates of birth compared at the precision both are known to: when one is known only to its month or
+ * year, a different year (or month, both known) is a disagreement, and the same year (and month) is no
+ * evidence either way, since many children share it.
+ */
+function partialDobLevel(a: PreparedRecord, b: PreparedRecord): number {
+  const x = a.dobPartial ?? (a.dob ? { y: a.dob.y, m: a.dob.m } : null);
+  const y = b.dobPartial ?? (b.dob ? { y: b.dob.y, m: b.dob.m } : null);
+  if (!x || !y) return -1;
+  if (x.y !== y.y) return DOB_DIFFERENT;
+  if (x.m !== null && y.m !== null && x.m !== y.m) return DOB_DIFFERENT;
+  return -1;
+}
+
 function dobLevel(a: PreparedRecord, b: PreparedRecord): number {
+  if (a.dobPartial || b.dobPartial) return partialDobLevel(a, b);
   if (!a.dob || !b.dob) return -1;
   if (a.dob.text === b.dob.text) return 0;
   if (isOneEdit(a.dob.text, b.dob.text)) return DOB_ONE_DIGIT;
@@ -153,9 +168,20 @@ function addressLevel(x: PreparedRecord, y: PreparedRecord): number {
   return 3;
 }
 
-const NATIONAL = ['nhs_number', 'upn'] as const;
+/**
+ * Identifiers one issuer gives a child for life and shares with partners: NHS number, UPN, Unique
+ * Learner Number, Police National Computer id and a local authority's child id. They weigh alike: the
+ * same value is strong evidence for, a different value (from the same issuer) strong evidence against.
+ */
+const NATIONAL = ['nhs_number', 'upn', 'uln', 'pnc_id', 'la_child_id'] as const;
 const OTHER = ['police_id', 'local_id'] as const;
-const OTHER_SCHEMES = new Set<string>(OTHER);
+/** Schemes numbered one after another with no check character: a near neighbour is another child, not a typing error. */
+const SEQUENTIAL_SCHEMES = new Set<string>([...OTHER, 'la_child_id']);
+/**
+ * A local authority child id is held as the authority's three-digit code and the id (normalised
+ * "201CHILD1234"): ids from two authorities are not comparable, so neither agree nor disagree.
+ */
+const comparable = (scheme: string, x: string, y: string) => scheme !== 'la_child_id' || x.slice(0, 3) === y.slice(0, 3);
 
 // Values alike but for their last number, which is close: e.g. LOC-10234 and LOC-10235.
 const NUMBERED = /^(.*?)(\d+)(\D*)$/;
@@ -178,17 +204,19 @@ export function areSequentialIds(x: string, y: string): boolean {
 function identifierLevel(a: PreparedRecord, b: PreparedRecord): number {
   // Per scheme shared by both records: agree when any value is shared, a typing error when two values
   // differ by one character (for local and police ids, unless they look sequential), disagree otherwise.
-  // NHS numbers and UPNs carry a check character, so a neighbour in their numbering is not a valid id.
+  // NHS numbers, UPNs, ULNs and PNC ids carry a check character, so a neighbour in their numbering is
+  // not a valid id; local authority child ids do not, so their neighbours are other children.
   const state = (schemes: readonly string[]) => {
     let seen = false; let agree = false; let typo = false;
     for (const s of schemes) {
       const xs = a.identifiers.get(s as never);
       const ys = b.identifiers.get(s as never);
       if (!xs || !ys) continue;
-      seen = true;
       for (const x of xs) for (const y of ys) {
+        if (!comparable(s, x, y)) continue;
+        seen = true;
         if (x === y) agree = true;
-        else if (isOneEdit(x, y) && !(OTHER_SCHEMES.has(s) && areSequentialIds(x, y))) typo = true;
+        else if (isOneEdit(x, y) && !(SEQUENTIAL_SCHEMES.has(s) && areSequentialIds(x, y))) typo = true;
       }
     }
     return { seen, agree, typo };

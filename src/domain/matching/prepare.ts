@@ -14,7 +14,10 @@ export interface PreparedName {
 /** A record normalised once, so that comparing it with many others is cheap. */
 export interface PreparedRecord {
   names: PreparedName[];
+  /** A full date of birth (null when only its month or year is known: see dobPartial). */
   dob: { text: string; y: string; m: string; d: string } | null;
+  /** A date of birth known to its month or year only: compared at that precision, and no blocking key. */
+  dobPartial: { y: string; m: string | null } | null;
   sex: 'female' | 'male' | null;
   postcode: string | null;
   address: string | null;
@@ -64,7 +67,9 @@ export function prepareRecord(r: MatchRecord): PreparedRecord {
     const p = prepareName(n.givenNames, n.familyName, false);
     if (p) names.push(p);
   }
-  const dobMatch = r.dateOfBirth ? /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(r.dateOfBirth.trim()) : null;
+  const dobRead = r.dateOfBirth ? /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(r.dateOfBirth.trim()) : null;
+  const partial = dobRead && r.dateOfBirthPrecision ? { y: dobRead[1]!, m: r.dateOfBirthPrecision === 'month' ? dobRead[2]! : null } : null;
+  const dobMatch = partial ? null : dobRead;
   const identifiers = new Map<MatchIdentifier['scheme'], string[]>();
   for (const id of r.identifiers) {
     const v = normaliseIdentifier(id.value);
@@ -77,13 +82,14 @@ export function prepareRecord(r: MatchRecord): PreparedRecord {
   return {
     names,
     dob: dobMatch ? { text: `${dobMatch[1]}${dobMatch[2]}${dobMatch[3]}`, y: dobMatch[1]!, m: dobMatch[2]!, d: dobMatch[3]! } : null,
+    dobPartial: partial,
     sex: r.sex === 'not_known' ? null : r.sex,
     postcode,
     address,
     identifiers,
     postcodeDistrict: postcode ? district(postcode) : null,
     addressWords: address ? new Set(address.split(' ')) : null,
-    dobDisplay: dobMatch ? `${dobMatch[1]}-${dobMatch[2]}-${dobMatch[3]}` : null,
+    dobDisplay: dobMatch ? `${dobMatch[1]}-${dobMatch[2]}-${dobMatch[3]}` : partial ? (partial.m ? `${partial.y}-${partial.m}` : partial.y) : null,
     identifiersDisplay: ids.length > 0 ? ids : null,
   };
 }

@@ -22,6 +22,8 @@ export interface MatchRecord {
   otherNames: MatchName[];
   /** YYYY-MM-DD, or null when not known. */
   dateOfBirth: string | null;
+  /** Present when only the month or year of birth is known (the date is then the first of the month or year). */
+  dateOfBirthPrecision?: 'month' | 'year';
   sex: 'female' | 'male' | 'not_known';
   postcode: string | null;
   addressLine: string | null;

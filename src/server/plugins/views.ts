@@ -2,7 +2,7 @@ import view from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import nunjucks from 'nunjucks';
 import { fileURLToPath } from 'node:url';
-import { formatDate, formatDateTime, formatEventDate } from '../format.js';
+import { formatDate, formatDateOfBirth, formatDateTime, formatEventDate } from '../format.js';
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -43,6 +43,7 @@ export async function registerViews(app: FastifyInstance): Promise<void> {
   env.addFilter('govukDate', (v: unknown) => (v ? formatDate(v as string | Date) : ''));
   env.addFilter('govukDateTime', (v: unknown) => (v ? formatDateTime(v as Date | string) : ''));
   env.addFilter('eventDate', (v: Date | string, precision: string) => formatEventDate(v, precision));
+  env.addFilter('dateOfBirth', (v: unknown, accuracy: string) => (v ? formatDateOfBirth(v as string | Date, accuracy) : ''));
   await app.register(view, {
     engine: { nunjucks },
     templates: TEMPLATE_PATHS,
@@ -52,7 +53,7 @@ export async function registerViews(app: FastifyInstance): Promise<void> {
 }
 
 function copyFilters(from: nunjucks.Environment, to: nunjucks.Environment): void {
-  for (const name of ['govukDate', 'govukDateTime', 'eventDate']) {
+  for (const name of ['govukDate', 'govukDateTime', 'eventDate', 'dateOfBirth']) {
     to.addFilter(name, (from as unknown as { getFilter(n: string): (...a: unknown[]) => unknown }).getFilter(name));
   }
 }

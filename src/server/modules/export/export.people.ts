@@ -29,7 +29,8 @@ export function exportedPerson(h: HeldRecord): ExportedPerson {
     recordId: h.recordId,
     ...present({ givenNames: p.givenNames, familyName: p.familyName }),
     ...((p.otherNames ?? []).length ? { otherNames: p.otherNames } : {}),
-    ...present({ dateOfBirth: p.dateOfBirth }),
+    // A date of birth known to its month or year only is written so (2011-05, 2011).
+    ...present({ dateOfBirth: p.dateOfBirth && p.dateOfBirthPrecision ? p.dateOfBirth.slice(0, p.dateOfBirthPrecision === 'month' ? 7 : 4) : p.dateOfBirth }),
     sex: p.sex,
     ...present({ ethnicity: p.ethnicity }),
     ...(p.identifiers.length ? { identifiers: p.identifiers } : {}),

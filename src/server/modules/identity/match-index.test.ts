@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../db/database.js';
-import { blockingKeys } from '../../../domain/matching/blocking.js';
+import { blockingKeys, NAME_ONLY_MAX_BLOCK } from '../../../domain/matching/blocking.js';
 import { prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { seedBorough } from '../../../synthetic/seed.js';
 import { generateWorld } from '../../../synthetic/world.js';
 import { makePerson, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
-import { findCandidates, loadMatchRecords } from './identity.candidates.js';
+import { findCandidates, keyHoldersSql, keyWithinLimit, loadMatchRecords } from './identity.candidates.js';
 import { indexMissingPeople, indexPeople, rebuildMatchIndex } from './match-index.js';
 
 // A borough of its own, so the seed does not collide with other tests on a shared server database.
@@ -123,5 +123,21 @@ describe(`the match index on ${TEST_ENGINE}`, () => {
     expect(report.keys).toBeGreaterThan(report.people);
     expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(progress.at(-1)![0]).toBe(report.people);
+  });
+  it('one candidate-limit rule: a key held by more people than its limit finds no one, read at most one past the limit', async () => {
+    // A name-only key (limit NAME_ONLY_MAX_BLOCK) held by one more than its limit, and one held within it.
+    const tag = randomUUID().slice(0, 8);
+    const [over, within] = [`nx:limit${tag}|ov`, `nx:limit${tag}|wi`];
+    const people = await Promise.all(Array.from({ length: NAME_ONLY_MAX_BLOCK + 2 }, (_, i) => makePerson(t.db, { given: 'Limit', family: `Heldby${tag}${i}`, dob: '2012-02-02' })));
+    await indexPeople(t.db, people.map((p) => p.id));
+    await t.db.insertInto('person_match_key').values(people.map((p) => ({ key: over, person_id: p.id }))).execute();
+    await t.db.insertInto('person_match_key').values(people.slice(0, 2).map((p) => ({ key: within, person_id: p.id }))).execute();
+    const rows = (await sql<{ key: string; person_id: string; within_limit: boolean }>`${keyHoldersSql([over, within])}`.execute(t.db)).rows;
+    const read = (k: string) => rows.filter((r) => r.key === k);
+    expect(read(over)).toHaveLength(NAME_ONLY_MAX_BLOCK + 1);
+    expect(read(over).every((r) => !r.within_limit)).toBe(true);
+    expect(read(within).map((r) => r.within_limit)).toEqual([true, true]);
+    expect(keyWithinLimit(over, NAME_ONLY_MAX_BLOCK + 1)).toBe(false);
+    expect(keyWithinLimit(over, NAME_ONLY_MAX_BLOCK)).toBe(true);
   });
 });

@@ -14,14 +14,14 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, IdentityReviewItemTable, PersonTable, SourceRecordTable, SourceRecordVersionTable } from '../../../db/database.js';
-import { blockingKeys, maxBlockOf } from '../../../domain/matching/blocking.js';
+import { blockingKeys } from '../../../domain/matching/blocking.js';
 import type { ModelParameters } from '../../../domain/matching/model.js';
 import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import type { MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
-import { findCandidates, loadMatchRecords, type Candidate } from './identity.candidates.js';
+import { findCandidates, keyHoldersSql, keyWithinLimit, loadMatchRecords, type Candidate } from './identity.candidates.js';
 import { decide } from './identity.decide.js';
 import { activeModel } from './identity.model-store.js';
-import { newPersonAsHeld, newPersonRow, planDetails, writePeople, type DetailsPlan } from './identity.person-writer.js';
+import { loadHeldDetails, newPersonAsHeld, newPersonRow, planDetails, writeDetailHistory, writePeople, type DetailsPlan } from './identity.person-writer.js';
 import { contentHash, recordFromIncoming } from './incoming.js';
 import type { IncomingPerson, Resolution, ResolveOptions } from './resolve-person.js';
 
@@ -41,20 +41,25 @@ interface Prefetched {
   candidates: Candidate[];
 }
 
+// When each version is received: strictly increasing within the process, so the newest of two records
+// resolved in one transaction (or one after the other) is the one resolved last, however they are batched.
+let lastStamp = 0;
+function receivedStamp(): Date {
+  lastStamp = Math.max(Date.now(), lastStamp + 1);
+  return new Date(lastStamp);
+}
+
 const keyOf = (p: Pick<IncomingPerson, 'organisationId' | 'sourceSystem' | 'sourceRecordId'>) => `${p.organisationId}\u0000${p.sourceSystem}\u0000${p.sourceRecordId}`;
 const matchKeys = (r: MatchRecord) => blockingKeys(prepareRecord(r));
 const ROWS_PER_INSERT = 2_000;
 
 /**
- * Who holds each of these keys, up to one more than the key's limit (maxBlockOf): as in findCandidates,
- * a key held by more people than its limit finds no one. A key no one holds is absent.
+ * Who holds each of these keys, up to one more than the key's limit, as findCandidates reads them
+ * (keyHoldersSql: one rule for both). A key no one holds is absent.
  */
 async function keyHolders(trx: Kysely<Database>, keys: string[]): Promise<Map<string, string[]>> {
   if (!keys.length) return new Map();
-  const rows = (await sql<{ key: string; ids: string[] }>`SELECT w.key, array_agg(h.person_id) AS ids
-    FROM unnest(${keys}::text[], ${keys.map(maxBlockOf)}::int[]) AS w(key, lim)
-    CROSS JOIN LATERAL (SELECT k.person_id FROM person_match_key k WHERE k.key = w.key LIMIT w.lim + 1) h
-    GROUP BY w.key`.execute(trx)).rows;
+  const rows = (await sql<{ key: string; ids: string[] }>`SELECT h.key, array_agg(h.person_id) AS ids FROM (${keyHoldersSql(keys)}) h GROUP BY h.key`.execute(trx)).rows;
   return new Map(rows.map((r) => [r.key, r.ids]));
 }
 
@@ -127,8 +132,9 @@ export class PersonResolver {
       // Same record, changed content: keep the new version beside the old one; the agency's own
       // record id still names the same person, so the link stands.
       if (held.latestHash !== hash) {
-        await this.#addDetails(held.personId, incoming, false);
-        this.#versionRows.push({ source_record_ref: held.id, content_hash: hash, person_data: JSON.stringify(incoming) });
+        const received = receivedStamp();
+        await this.#addDetails(held.personId, incoming, false, held.id, received);
+        this.#versionRows.push({ source_record_ref: held.id, content_hash: hash, person_data: JSON.stringify(incoming), received_at: received });
         held.latestHash = hash;
       }
       return { personId: held.personId, outcome: 'existing_source_record', matchWeight: held.matchWeight, reviewItemId: null, explanation: held.explanation };
@@ -147,24 +153,25 @@ export class PersonResolver {
     const decision = refused ? { ...decided, band: 'review' as const } : decided;
 
     let personId: string;
+    const sourceId = randomUUID();
+    const received = receivedStamp();
     if (decision.band === 'link' && decision.best) {
       personId = decision.best.personId;
-      await this.#addDetails(personId, incoming, false);
+      await this.#addDetails(personId, incoming, false, sourceId, received);
     } else {
       personId = randomUUID();
       this.#people.push(newPersonRow(personId, incoming));
       this.#pendingPeople.add(personId);
-      await this.#addDetails(personId, incoming, true);
+      await this.#addDetails(personId, incoming, true, sourceId, received);
     }
     const outcome = decision.band === 'link' ? 'linked' : decision.band === 'review' ? 'review' : 'new';
     const explanation = decision.best?.explanation ?? null;
-    const sourceId = randomUUID();
     this.#sourceRows.push({
       id: sourceId, organisation_id: incoming.organisationId, source_system: incoming.sourceSystem, source_record_id: incoming.sourceRecordId,
       person_id: personId, outcome, match_weight: decision.best?.explanation.total ?? null,
       explanation: explanation ? JSON.stringify(explanation) : null, model_version: model.version,
     });
-    this.#versionRows.push({ source_record_ref: sourceId, content_hash: hash, person_data: JSON.stringify(incoming) });
+    this.#versionRows.push({ source_record_ref: sourceId, content_hash: hash, person_data: JSON.stringify(incoming), received_at: received });
     this.#sources.set(key, { id: sourceId, personId, matchWeight: decision.best?.explanation.total ?? null, explanation, latestHash: hash });
 
     let reviewItemId: string | null = null;
@@ -199,7 +206,7 @@ export class PersonResolver {
     const found = new Map<string, Candidate>();
     for (const k of pre.keys) {
       const holders = new Set([...(this.#holders.get(k) ?? []), ...(this.#writers.get(k) ?? [])]);
-      if (holders.size > maxBlockOf(k)) continue;
+      if (!keyWithinLimit(k, holders.size)) continue;
       for (const id of holders) {
         const now = this.#profiles.get(id);
         const c = now ? { personId: id, ...now } : read.get(id);
@@ -212,16 +219,20 @@ export class PersonResolver {
 
   /**
    * Plans adding an agency's details to a person, from the person as held now: a new person as
-   * created, another as the database reads them once earlier changes to them are written.
+   * created, another as the database reads them once earlier changes to them are written, with every
+   * agency's record of them (the shown details are chosen again).
    */
-  async #addDetails(personId: string, incoming: IncomingPerson, isNew: boolean): Promise<void> {
+  async #addDetails(personId: string, incoming: IncomingPerson, isNew: boolean, sourceRecordRef: string, received: Date): Promise<void> {
     let existing = isNew ? newPersonAsHeld(incoming) : null;
-    if (!existing) {
+    let plan: DetailsPlan;
+    if (existing) plan = planDetails(personId, existing, incoming);
+    else {
       if (this.#pendingPeople.has(personId)) await this.flush();
       existing = (await loadMatchRecords(this.trx, [personId])).get(personId) ?? null;
       if (!existing) return;
+      const held = isNew ? null : await loadHeldDetails(this.trx, personId, incoming.organisationId);
+      plan = planDetails(personId, existing, incoming, held ? { held, sourceRecordRef, receivedAt: received.toISOString() } : undefined);
     }
-    const plan = planDetails(personId, existing, incoming);
     this.#plans.push(plan);
     this.#pendingPeople.add(personId);
     // The profile as the database will hand it back (JSON), for records that compare with this person later.
@@ -244,5 +255,6 @@ export class PersonResolver {
     for (let s = 0; s < sources.length; s += ROWS_PER_INSERT) await this.trx.insertInto('source_record').values(sources.slice(s, s + ROWS_PER_INSERT)).execute();
     for (let s = 0; s < versions.length; s += ROWS_PER_INSERT) await this.trx.insertInto('source_record_version').values(versions.slice(s, s + ROWS_PER_INSERT)).execute();
     for (let s = 0; s < reviews.length; s += ROWS_PER_INSERT) await this.trx.insertInto('identity_review_item').values(reviews.slice(s, s + ROWS_PER_INSERT)).execute();
+    await writeDetailHistory(this.trx, plans);
   }
 }

@@ -15,6 +15,8 @@ export interface IncomingPerson {
   otherNames?: { kind: 'alias' | 'nickname' | 'known_as' | 'online_handle' | 'previous'; givenNames: string | null; familyName: string | null }[];
   /** YYYY-MM-DD, or null. */
   dateOfBirth: string | null;
+  /** Present (and only then) when only the month or year of birth is known: dateOfBirth is its first day. */
+  dateOfBirthPrecision?: 'month' | 'year';
   sex: 'female' | 'male' | 'not_known';
   /** A DfE/ONS four-letter ethnicity code, or null. */
   ethnicity: string | null;

@@ -20,6 +20,7 @@ import { loadPlanAndOffersPanel } from '../plans/person-section.js';
 import { loadWorkingPanel } from '../allocation/person-panel.js';
 import { latestSignificant, loadGlance } from './person-glance.js';
 import { personReference } from '../../../domain/person-reference.js';
+import { personDetailsRoute } from './person-details.js';
 
 const searchQuery = z.object({
   name: z.string().max(200).optional(),
@@ -35,6 +36,7 @@ export const PERSON_PAGE_ENTRIES = 20;
 /** Find a person, and the person page with its visual timeline and chronology. */
 export async function peopleRoutes(app: FastifyInstance, ctx: AppContext): Promise<void> {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  personDetailsRoute(app, ctx);
 
   r.get('/people', {
     schema: { querystring: searchQuery },

@@ -81,6 +81,7 @@ export function toIncoming(ctx: BatchContext, sourceSystem: string, p: IncomingP
   return {
     organisationId: ctx.organisationId, sourceSystem, sourceRecordId: p.recordId,
     givenNames: p.givenNames, familyName: p.familyName, otherNames: p.otherNames, dateOfBirth: p.dateOfBirth,
+    ...(p.dateOfBirthPrecision ? { dateOfBirthPrecision: p.dateOfBirthPrecision } : {}),
     sex: p.sex, ethnicity: p.ethnicity, identifiers: p.identifiers, postcode: p.postcode, addressLine: p.addressLine, borough: p.borough,
   };
 }

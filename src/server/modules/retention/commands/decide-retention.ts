@@ -162,6 +162,8 @@ async function recordDecision(
     }
     await trx.deleteFrom('person_name').where('person_id', '=', personId).execute();
     await trx.deleteFrom('person_identifier').where('person_id', '=', personId).execute();
+    // The history of the shown details holds earlier names, dates of birth and addresses (and points at the addresses).
+    await trx.deleteFrom('person_detail_history').where('person_id', '=', personId).execute();
     await trx.deleteFrom('person_address').where('person_id', '=', personId).execute();
     // The match index is derived from the above (date of birth, initials, phonetic keys, postcodes, identifiers).
     await trx.deleteFrom('person_match_key').where('person_id', '=', personId).execute();
