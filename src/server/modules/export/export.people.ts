@@ -47,7 +47,7 @@ export async function fallbackPerson(trx: Kysely<Database>, organisationId: stri
   const out = new Map<string, ExportedPerson>();
   if (!personIds.length) return out;
   const [people, names, identifiers, addresses] = await Promise.all([
-    trx.selectFrom('person').select(['id', 'date_of_birth', 'sex', 'ethnicity']).where('id', 'in', personIds).execute(),
+    trx.selectFrom('person').select(['id', 'date_of_birth', 'dob_accuracy', 'sex', 'ethnicity']).where('id', 'in', personIds).execute(),
     trx.selectFrom('person_name').select(['person_id', 'kind', 'given_names', 'family_name', 'recorded_by_organisation_id']).where('person_id', 'in', personIds).orderBy('id').execute(),
     trx.selectFrom('person_identifier').select(['person_id', 'scheme', 'value']).where('person_id', 'in', personIds).where('issuer_organisation_id', '=', organisationId).orderBy('id').execute(),
     trx.selectFrom('person_address').select(['person_id', 'line1', 'postcode', 'borough']).where('person_id', 'in', personIds).where('recorded_by_organisation_id', '=', organisationId).where('protected', '=', false).orderBy('id').execute(),
@@ -64,7 +64,7 @@ export async function fallbackPerson(trx: Kysely<Database>, organisationId: stri
       recordId: p.id,
       ...present({ givenNames: legal?.given_names ?? null, familyName: legal?.family_name ?? null }),
       ...(others.length ? { otherNames: others.slice(0, 20) } : {}),
-      ...present({ dateOfBirth: p.date_of_birth }),
+      ...present({ dateOfBirth: p.date_of_birth && (p.dob_accuracy === 'month' || p.dob_accuracy === 'year') ? p.date_of_birth.slice(0, p.dob_accuracy === 'month' ? 7 : 4) : p.date_of_birth }),
       sex: p.sex,
       ...present({ ethnicity: p.ethnicity }),
       ...(ids.length ? { identifiers: ids.slice(0, 20) } : {}),
