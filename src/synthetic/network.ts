@@ -30,6 +30,8 @@ const CHAT_WORDS = ['crew', 'mandem', 'squad', 'gang chat', 'block', 'ends', 'li
 const GROUP_CHAT = 0.45;
 /** Friends a child is recorded with when joining a group (at most). */
 const FRIENDS_ON_JOINING = 2;
+/** Share of rivalries with a group of a neighbouring borough generated earlier (when it has groups). */
+const CROSS_BOROUGH_RIVAL = 0.25;
 /** Adults suspected of exploiting children, per borough (reused across groups, as exploiters work several). */
 const EXPLOITERS_PER_BOROUGH = 6;
 
@@ -71,7 +73,11 @@ export class PeerNetwork {
   #pending: Pending = emptyPending();
   #groupCount = 0;
 
-  constructor(private readonly partnership: Partnership, seed = 0) {
+  /**
+   * `neighbours`: the networks of the region's boroughs generated before this one (their groups are
+   * final by then, so a world is the same whatever its chunk size).
+   */
+  constructor(private readonly partnership: Partnership, seed = 0, private readonly neighbours: readonly PeerNetwork[] = []) {
     this.#rng = new Rng(seed, partnership.slug, 'network');
     this.#names.reseed(hashParts(seed, partnership.slug, 'network-names')[0], this.#rng);
     this.#police = partnership.orgOf(partnership.borough, 'police');
@@ -132,10 +138,18 @@ export class PeerNetwork {
     return group;
   }
 
-  /** A child in another group (a rival), if there is one. */
+  /** A child in another group (a rival), if there is one: now and then a group of a neighbouring borough. */
   rival(group: PeerGroup, rng: Rng): PeerMember | undefined {
     const others = this.#groups.filter((g) => g !== group && g.members.length > 0);
-    return others.length ? rng.pick(rng.pick(others).members) : undefined;
+    if (!others.length) return undefined;
+    const across = this.neighbours.flatMap((n) => n.groupsWithMembers());
+    const pool = across.length && this.#rng.chance(CROSS_BOROUGH_RIVAL) ? across : others;
+    return rng.pick(rng.pick(pool).members);
+  }
+
+  /** The groups still open to new members that have members. */
+  groupsWithMembers(): PeerGroup[] {
+    return this.#groups.filter((g) => g.members.length > 0);
   }
 
   /**

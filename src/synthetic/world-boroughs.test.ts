@@ -113,4 +113,18 @@ describe('generateWorld with several boroughs', () => {
     expect(emails).toContain('admin@ravensmoor.jigsaw.test');
     for (const e of emails) expect(world.users.some((u) => u.email === e)).toBe(true);
   });
+
+  it('gives each borough its own places and peer groups, with rivalries that cross into a neighbouring borough', () => {
+    for (const b of world.boroughs) {
+      expect(world.places.some((p) => p.borough === b && p.kind === 'estate')).toBe(true);
+      expect(world.peerGroups.some((g) => g.borough === b)).toBe(true);
+    }
+    // Rivalries are few in a small world: two larger boroughs show the ones that cross.
+    const larger = generateWorld({ children: 800, seed: 11, boroughs: 2 });
+    const groupBorough = new Map(larger.peerGroups.map((g) => [g.id, g.borough]));
+    const boroughOf = new Map(larger.peerGroupMembers.map((m) => [m.person_id, groupBorough.get(m.group_id)]));
+    const rivals = larger.peerRelationships.filter((r) => r.kind === 'rival');
+    expect(rivals.some((r) => boroughOf.get(r.person_id) === boroughOf.get(r.related_person_id))).toBe(true);
+    expect(rivals.some((r) => boroughOf.get(r.person_id) !== boroughOf.get(r.related_person_id))).toBe(true);
+  });
 });

@@ -84,8 +84,11 @@ export function* generateChildrenChunks(options: WorldOptions, chunkSize = 1000)
   }
   chunk.organisationBoroughs.push(...membershipsOf(partnerships));
   let done = 0;
+  const networks: PeerNetwork[] = [];
   for (const partnership of partnerships) {
-    const ctx: BoroughContext = { partnership, vocabulary, types, network: new PeerNetwork(partnership, opts.seed) };
+    // Rivalries reach the groups of the boroughs generated before this one.
+    const ctx: BoroughContext = { partnership, vocabulary, types, network: new PeerNetwork(partnership, opts.seed, [...networks]) };
+    networks.push(ctx.network);
     const families = new FamilyGenerator(ctx, opts.seed, issued);
     ctx.network.drainInto(chunk); // the borough's places
     let here = 0;
