@@ -24,7 +24,7 @@ describe('jigsaw partnership (CLI, PGlite data directory)', () => {
       expect(listed.status, listed.stderr).toBe(0);
       expect(listed.stdout).toMatch(/northmere {2}Northmere/);
       expect(listed.stdout).toContain('areas: Northmere');
-      expect(listed.stdout).toMatch(/organisations: 1; front door: not set; active rules: 5; alert escalation: 240 minutes/);
+      expect(listed.stdout).toMatch(/organisations: 1; front door: not set; active rules: 6; alert escalation: 240 minutes/);
 
       expect(partnership(dir, 'add', '--code', 'eastbrook', '--name', 'Eastbrook').status).toBe(1); // no borough
       const bad = partnership(dir, 'add', '--code', 'East Brook', '--name', 'Eastbrook', '--borough', 'Eastbrook');
@@ -57,7 +57,7 @@ describe('jigsaw partnership (CLI, PGlite data directory)', () => {
       await d.close();
       expect(areas.map((a) => a.borough)).toEqual(['Eastbrook', 'Eastbrook Vale']);
       expect(members).toEqual([{ organisation_id: police.id }]);
-      expect(rules).toHaveLength(5); // the default rule set
+      expect(rules).toHaveLength(6); // the default rule set (exposure to violence is the sixth)
       expect(retention).toHaveLength(2);
       expect(significant.map((s) => s.event_type_code)).toContain('arrest');
       expect(history).toEqual([

@@ -36,10 +36,10 @@ describe('the migration that gives each partnership its own configuration (upgra
           (SELECT count(*)::int FROM retention_rule x WHERE x.partnership_id = p.id) AS retention
         FROM partnership p ORDER BY p.code`);
       expect(per.rows).toEqual([
-        { code: 'alphavale', rules: 5, versions: 5, baseline: 2, retention: 2 },
-        { code: 'betavale', rules: 5, versions: 5, baseline: 2, retention: 2 },
+        { code: 'alphavale', rules: 6, versions: 6, baseline: 2, retention: 2 },
+        { code: 'betavale', rules: 6, versions: 6, baseline: 2, retention: 2 },
       ]);
-      expect((await q(`SELECT count(*)::int AS n FROM rule WHERE partnership_id IS NULL`)).rows).toEqual([{ n: 5 }]); // the default set
+      expect((await q(`SELECT count(*)::int AS n FROM rule WHERE partnership_id IS NULL`)).rows).toEqual([{ n: 6 }]); // the default set (exposure to violence is the sixth)
       const pass = await runFullPass(d.db);
       expect(pass).toMatchObject({ matches: 1, created: 0, alreadyRaised: 1, withoutPartnership: 0 });
     } finally {
