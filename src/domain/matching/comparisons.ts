@@ -1,5 +1,5 @@
 import { areNicknames } from './nicknames.js';
-import type { PreparedName, PreparedRecord } from './prepare.js';
+import type { PreparedAddress, PreparedDob, PreparedName, PreparedRecord } from './prepare.js';
 import { isOneEdit, jaroWinkler } from './strings.js';
 
 /** One comparison level: its code and a plain description. Levels are listed strongest agreement first. */
@@ -70,6 +70,11 @@ export interface ComparisonVector {
   values: { left: string | null; right: string | null }[];
   /** Whether the names compared were an alias or other name rather than the primary name. */
   viaOtherName: boolean;
+  /**
+   * The comparisons (date of birth, postcode, address) whose strongest agreement came from another value
+   * a record is held with rather than its shown one (absent when none did).
+   */
+  viaOtherValue?: ComparisonName[];
 }
 
 const L = (c: ComparisonName, code: string) => LEVELS[c].findIndex((l) => l.level === code);
@@ -103,16 +108,25 @@ function surnameLevel(a: PreparedName, b: PreparedName): number {
   return 5;
 }
 
-/** The weight of each forename and surname level, used to choose which of two records' names to compare. */
+/**
+ * The weight of each level, used to choose which of two records' names to compare, and which of the
+ * dates of birth and addresses each is held with.
+ */
 export interface NameWeights {
   forename: number[];
   surname: number[];
+  date_of_birth?: number[];
+  postcode?: number[];
+  address?: number[];
 }
 
 // Close to the starting model's weights; a trained model passes its own (see nameWeightsOf).
 const DEFAULT_NAME_WEIGHTS: NameWeights = {
   forename: [6.4, 4.3, 3.6, 2.0, 0.4, 4.3, -5.6],
   surname: [7.4, 4.6, 2.9, 0, 4.3, -4.6],
+  date_of_birth: [8.8, 2.3, 5.6, 1.0, -5.0],
+  postcode: [8.6, 4.1, 1.0, -3.2],
+  address: [8.2, 4.9, 2.3, -2.7],
 };
 
 const DOB_ONE_DIGIT = L('date_of_birth', 'one_digit');
@@ -125,7 +139,7 @@ const DOB_DIFFERENT = L('date_of_birth', 'different');
  * year, a different year (or month, both known) is a disagreement, and the same year (and month) is no
  * evidence either way, since many children share it.
  */
-function partialDobLevel(a: PreparedRecord, b: PreparedRecord): number {
+function partialDobLevel(a: PreparedDob, b: PreparedDob): number {
   const x = a.dobPartial ?? (a.dob ? { y: a.dob.y, m: a.dob.m } : null);
   const y = b.dobPartial ?? (b.dob ? { y: b.dob.y, m: b.dob.m } : null);
   if (!x || !y) return -1;
@@ -134,7 +148,7 @@ function partialDobLevel(a: PreparedRecord, b: PreparedRecord): number {
   return -1;
 }
 
-function dobLevel(a: PreparedRecord, b: PreparedRecord): number {
+function dobLevel(a: PreparedDob, b: PreparedDob): number {
   if (a.dobPartial || b.dobPartial) return partialDobLevel(a, b);
   if (!a.dob || !b.dob) return -1;
   if (a.dob.text === b.dob.text) return 0;
@@ -144,7 +158,7 @@ function dobLevel(a: PreparedRecord, b: PreparedRecord): number {
   return DOB_DIFFERENT;
 }
 
-function postcodeLevel(x: PreparedRecord, y: PreparedRecord): number {
+function postcodeLevel(x: PreparedAddress, y: PreparedAddress): number {
   const a = x.postcode;
   const b = y.postcode;
   if (!a || !b) return -1;
@@ -154,7 +168,7 @@ function postcodeLevel(x: PreparedRecord, y: PreparedRecord): number {
   return 3;
 }
 
-function addressLevel(x: PreparedRecord, y: PreparedRecord): number {
+function addressLevel(x: PreparedAddress, y: PreparedAddress): number {
   const a = x.address;
   const b = y.address;
   if (!a || !b) return -1;
@@ -232,6 +246,45 @@ function identifierLevel(a: PreparedRecord, b: PreparedRecord): number {
   return 4;
 }
 
+/** How strongly a level agrees (lower is stronger): minus its weight, a missing value weighing nothing. */
+function agreementRank(level: number, weights: number[] | undefined, levels: number): number {
+  if (level < 0) return weights ? 0 : levels - 1.5;
+  return weights ? -(weights[level] ?? 0) : level;
+}
+
+// Whether one tie-break key comes before another, element by element.
+function before(x: (number | string)[], y: (number | string)[]): boolean {
+  for (let i = 0; i < x.length; i += 1) if (x[i] !== y[i]) return x[i]! < y[i]!;
+  return false;
+}
+
+/**
+ * The strongest agreement (the level of most weight) between any value one record is held with and any
+ * value the other is held with (the shown value first, then the others): the level, the two values compared, and whether either
+ * was not the shown one. Ties prefer the shown values, then fewer steps from them, then the values
+ * themselves, so the choice does not depend on which record is on the left.
+ */
+function bestOver<T>(
+  xs: T[], ys: T[], levelOf: (x: T, y: T) => number, weights: number[] | undefined, levels: number, display: (x: T) => string | null,
+): { level: number; left: string | null; right: string | null; other: boolean } {
+  let best = { level: -1, left: display(xs[0]!), right: display(ys[0]!), other: false };
+  let bestKey: (number | string)[] | null = null;
+  for (let i = 0; i < xs.length; i += 1) {
+    for (let j = 0; j < ys.length; j += 1) {
+      const level = levelOf(xs[i]!, ys[j]!);
+      if (level < 0 && (i > 0 || j > 0)) continue;
+      const left = display(xs[i]!);
+      const right = display(ys[j]!);
+      const key = [agreementRank(level, weights, levels), i === 0 && j === 0 ? 0 : 1, Math.min(i, j), Math.max(i, j), [left ?? '', right ?? ''].sort().join('\u0000')];
+      if (!bestKey || before(key, bestKey)) {
+        bestKey = key;
+        best = { level, left, right, other: i > 0 || j > 0 };
+      }
+    }
+  }
+  return best;
+}
+
 /** Compares two prepared records field by field. Symmetric: compare(a, b) and compare(b, a) reach the same levels. */
 export function compareRecords(a: PreparedRecord, b: PreparedRecord, nameWeights: NameWeights = DEFAULT_NAME_WEIGHTS): ComparisonVector {
   // Choose the pair of names (primary or other names) that agree best; aliases and nicknames are
@@ -250,19 +303,31 @@ export function compareRecords(a: PreparedRecord, b: PreparedRecord, nameWeights
     }
   }
   const [na, nb, fl, sl] = best;
-  const dob = dobLevel(a, b);
+  // Dates of birth and addresses: every value each record is held with (another agency's record of the
+  // person may give another), the strongest agreement counting, as for names.
+  const plain = a.otherDobs.length === 0 && b.otherDobs.length === 0 && a.otherAddresses.length === 0 && b.otherAddresses.length === 0;
+  const dob = plain ? { level: dobLevel(a, b), left: a.dobDisplay, right: b.dobDisplay, other: false }
+    : bestOver<PreparedDob>([a, ...a.otherDobs], [b, ...b.otherDobs], dobLevel, nameWeights.date_of_birth, LEVELS.date_of_birth.length, (d) => d.dobDisplay);
+  const addressesA: PreparedAddress[] = [a, ...a.otherAddresses];
+  const addressesB: PreparedAddress[] = [b, ...b.otherAddresses];
+  const postcode = plain ? { level: postcodeLevel(a, b), left: a.postcode, right: b.postcode, other: false }
+    : bestOver(addressesA, addressesB, postcodeLevel, nameWeights.postcode, LEVELS.postcode.length, (x) => x.postcode);
+  const address = plain ? { level: addressLevel(a, b), left: a.address, right: b.address, other: false }
+    : bestOver(addressesA, addressesB, addressLevel, nameWeights.address, LEVELS.address.length, (x) => x.address);
   const sex = a.sex && b.sex ? (a.sex === b.sex ? 0 : 1) : -1;
+  const viaOtherValue = ([['date_of_birth', dob], ['postcode', postcode], ['address', address]] as const).filter(([, x]) => x.other).map(([c]) => c);
   return {
-    levels: [fl, sl, dob, sex, postcodeLevel(a, b), addressLevel(a, b), identifierLevel(a, b)],
+    levels: [fl, sl, dob.level, sex, postcode.level, address.level, identifierLevel(a, b)],
     values: [
       { left: na?.given ?? null, right: nb?.given ?? null },
       { left: na?.family ?? null, right: nb?.family ?? null },
-      { left: a.dobDisplay, right: b.dobDisplay },
+      { left: dob.left, right: dob.right },
       { left: a.sex, right: b.sex },
-      { left: a.postcode, right: b.postcode },
-      { left: a.address, right: b.address },
+      { left: postcode.left, right: postcode.right },
+      { left: address.left, right: address.right },
       { left: a.identifiersDisplay, right: b.identifiersDisplay },
     ],
     viaOtherName: Boolean(na && nb && (!na.primary || !nb.primary)),
+    ...(viaOtherValue.length ? { viaOtherValue } : {}),
   };
 }

@@ -82,9 +82,47 @@ describe('comparisons and weights', () => {
     }), { numRuns: 1000 });
   });
 
+  it('compare every date of birth and address a person is held with: symmetric, and never weaker than the shown values alone', () => {
+    const held = fc.record({
+      otherDatesOfBirth: fc.array(fc.constantFrom('2010-03-14', '2010-03-15', '2011-03-14', '2009-12-01').map((date) => ({ date })), { maxLength: 2 }),
+      otherAddresses: fc.array(fc.record({ postcode: fc.option(fc.constantFrom('SE15 4AB', 'SE1 2XX', 'N1 9GU'), { nil: null }), addressLine: fc.option(fc.constantFrom('12 Example Road', '3 Other Street'), { nil: null }) }), { maxLength: 2 }),
+    });
+    const model = defaultModel();
+    fc.assert(fc.property(record, held, record, held, (a, ha, b, hb) => {
+      const [x, y] = [{ ...a, ...ha }, { ...b, ...hb }];
+      const ab = compareRecords(prepareRecord(x), prepareRecord(y));
+      const ba = compareRecords(prepareRecord(y), prepareRecord(x));
+      expect(ab.levels).toEqual(ba.levels);
+      // The held values compared (date of birth, postcode, address) are the same pair either way round.
+      for (const i of [2, 4, 5]) expect([ab.values[i]!.right, ab.values[i]!.left]).toEqual([ba.values[i]!.left, ba.values[i]!.right]);
+      // Each of date of birth, postcode and address agrees at least as strongly as the shown values alone
+      // (when both are recorded: a person's shown value is missing only when no record holds one).
+      const shownOnly = compareRecords(prepareRecord(a), prepareRecord(b));
+      for (const i of [2, 4, 5].filter((k) => shownOnly.levels[k]! >= 0)) {
+        const w = (v: typeof ab, k: number) => scoreVector(model, { ...v, levels: v.levels.map((l, j) => (j === k ? l : -1)) }).total;
+        expect(w(ab, i)).toBeGreaterThanOrEqual(w(shownOnly, i) - 1e-9);
+      }
+    }), { numRuns: 1000 });
+  });
+
+  it('say which held value agreed when it was not the shown one', () => {
+    const person: MatchRecord = {
+      givenNames: 'Kemi', familyName: 'Okafor', otherNames: [], dateOfBirth: '2010-04-13', sex: 'female', postcode: 'N1 9GU', addressLine: '3 Other Street',
+      identifiers: [], otherDatesOfBirth: [{ date: '2010-03-14' }], otherAddresses: [{ postcode: 'SE15 4AB', addressLine: '12 Example Road' }],
+    };
+    const record: MatchRecord = { ...person, dateOfBirth: '2010-03-14', postcode: 'SE15 4AB', addressLine: '12 Example Road', otherDatesOfBirth: undefined, otherAddresses: undefined };
+    const v = compareRecords(prepareRecord(record), prepareRecord(person));
+    expect(v.levels.slice(2, 6)).toEqual([0, 0, 0, 0]);
+    expect(v.values[2]).toEqual({ left: '2010-03-14', right: '2010-03-14' });
+    const e = scoreVector(defaultModel(), v);
+    expect(e.fields.find((f) => f.field === 'date_of_birth')!.label).toMatch(/another date of birth held/);
+    expect(e.fields.find((f) => f.field === 'postcode')!.label).toMatch(/another postcode held/);
+    expect(e.fields.find((f) => f.field === 'sex')!.label).toBe('Sex is the same');
+  });
+
   it('are monotone in agreement: making a field agree never lowers the match weight', () => {
     const model = defaultModel();
-    const agreeOn: Exclude<keyof MatchRecord, 'dateOfBirthPrecision'>[] = ['dateOfBirth', 'postcode', 'addressLine', 'sex', 'identifiers', 'givenNames', 'familyName'];
+    const agreeOn: Exclude<keyof MatchRecord, 'dateOfBirthPrecision' | 'otherDatesOfBirth' | 'otherAddresses'>[] = ['dateOfBirth', 'postcode', 'addressLine', 'sex', 'identifiers', 'givenNames', 'familyName'];
     fc.assert(fc.property(record, record, fc.constantFrom(...agreeOn), (a, b, field) => {
       // Agreement means taking the other record's value; copying a missing value is not agreement.
       const value = a[field];

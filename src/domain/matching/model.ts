@@ -30,10 +30,10 @@ export const TF_COMPARISONS: readonly ComparisonName[] = ['forename', 'surname',
 const clampP = (p: number) => Math.min(1 - 1e-6, Math.max(1e-6, p));
 const log2 = Math.log2;
 
-/** A model's name-level weights, for choosing which names of two records to compare. */
+/** A model's level weights, for choosing which names, dates of birth and addresses of two records to compare. */
 export function nameWeightsOf(params: ModelParameters): NameWeights {
   const w = (c: ComparisonName) => params.comparisons[c].map((l) => log2(clampP(l.m) / clampP(l.u)));
-  return { forename: w('forename'), surname: w('surname') };
+  return { forename: w('forename'), surname: w('surname'), date_of_birth: w('date_of_birth'), postcode: w('postcode'), address: w('address') };
 }
 
 /** log2 of the prior odds. */
@@ -63,6 +63,11 @@ export function tfAdjustment(params: ModelParameters, comparison: ComparisonName
   return Math.max(-6, Math.min(4, log2(clampP(u) / clampP(tf))));
 }
 
+/** How an explanation names a value held besides the shown one. */
+const OTHER_VALUE: Partial<Record<ComparisonName, string>> = {
+  date_of_birth: 'another date of birth', postcode: 'another postcode', address: 'another address',
+};
+
 /** Scores a comparison vector: match weight = prior + sum of log2 Bayes factors, with each field's level and weight. */
 export function scoreVector(params: ModelParameters, vector: ComparisonVector): MatchExplanation {
   const fields: FieldExplanation[] = [];
@@ -81,7 +86,8 @@ export function scoreVector(params: ModelParameters, vector: ComparisonVector): 
     weight += tf;
     total += weight;
     const def = LEVELS[name][levelIndex]!;
-    const label = vector.viaOtherName && (name === 'forename' || name === 'surname') ? `${def.label} (using an alias or other name)` : def.label;
+    const label = vector.viaOtherName && (name === 'forename' || name === 'surname') ? `${def.label} (using an alias or other name)`
+      : vector.viaOtherValue?.includes(name) ? `${def.label} (using ${OTHER_VALUE[name]} held from another agency’s record)` : def.label;
     fields.push({ field: name, level: def.level, label, weight: round(weight), m: p.m, u: p.u, tfAdjustment: round(tf), left: value.left, right: value.right });
   });
   return {

@@ -11,8 +11,26 @@ export interface PreparedName {
   primary: boolean;
 }
 
+/** A date of birth ready to compare. */
+export interface PreparedDob {
+  /** A full date of birth (null when only its month or year is known: see dobPartial). */
+  dob: { text: string; y: string; m: string; d: string } | null;
+  /** A date of birth known to its month or year only: compared at that precision, and no blocking key. */
+  dobPartial: { y: string; m: string | null } | null;
+  /** The date of birth as YYYY-MM-DD (or YYYY-MM, YYYY). */
+  dobDisplay: string | null;
+}
+
+/** An address ready to compare. */
+export interface PreparedAddress {
+  postcode: string | null;
+  address: string | null;
+  postcodeDistrict: string | null;
+  addressWords: Set<string> | null;
+}
+
 /** A record normalised once, so that comparing it with many others is cheap. */
-export interface PreparedRecord {
+export interface PreparedRecord extends PreparedDob, PreparedAddress {
   names: PreparedName[];
   /** A full date of birth (null when only its month or year is known: see dobPartial). */
   dob: { text: string; y: string; m: string; d: string } | null;
@@ -32,6 +50,9 @@ export interface PreparedRecord {
   dobDisplay: string | null;
   /** and the identifiers as one sorted "scheme:value" list. */
   identifiersDisplay: string | null;
+  /** The other dates of birth and addresses the person is held with (compared as well as the shown ones). */
+  otherDobs: PreparedDob[];
+  otherAddresses: PreparedAddress[];
 }
 
 // The outward code of a UK postcode (before the three-character inward code); otherwise the first two characters.
@@ -58,6 +79,25 @@ function prepareName(given: string | null, family: string | null, primary: boole
   return { given: g, family: f, givenKey: metaphone(g), familyKey: metaphone(f), primary };
 }
 
+/** A date of birth (YYYY-MM-DD or YYYYMMDD) at its precision, ready to compare. */
+export function prepareDob(date: string | null, precision: 'month' | 'year' | undefined): PreparedDob {
+  const dobRead = date ? /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(date.trim()) : null;
+  const partial = dobRead && precision ? { y: dobRead[1]!, m: precision === 'month' ? dobRead[2]! : null } : null;
+  const dobMatch = partial ? null : dobRead;
+  return {
+    dob: dobMatch ? { text: `${dobMatch[1]}${dobMatch[2]}${dobMatch[3]}`, y: dobMatch[1]!, m: dobMatch[2]!, d: dobMatch[3]! } : null,
+    dobPartial: partial,
+    dobDisplay: dobMatch ? `${dobMatch[1]}-${dobMatch[2]}-${dobMatch[3]}` : partial ? (partial.m ? `${partial.y}-${partial.m}` : partial.y) : null,
+  };
+}
+
+/** An address ready to compare. */
+export function prepareAddress(postcodeValue: string | null, line: string | null): PreparedAddress {
+  const postcode = normalisePostcode(postcodeValue);
+  const address = normaliseText(line);
+  return { postcode, address, postcodeDistrict: postcode ? district(postcode) : null, addressWords: address ? new Set(address.split(' ')) : null };
+}
+
 /** Normalises a record for comparison. */
 export function prepareRecord(r: MatchRecord): PreparedRecord {
   const names: PreparedName[] = [];
@@ -67,29 +107,21 @@ export function prepareRecord(r: MatchRecord): PreparedRecord {
     const p = prepareName(n.givenNames, n.familyName, false);
     if (p) names.push(p);
   }
-  const dobRead = r.dateOfBirth ? /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(r.dateOfBirth.trim()) : null;
-  const partial = dobRead && r.dateOfBirthPrecision ? { y: dobRead[1]!, m: r.dateOfBirthPrecision === 'month' ? dobRead[2]! : null } : null;
-  const dobMatch = partial ? null : dobRead;
   const identifiers = new Map<MatchIdentifier['scheme'], string[]>();
   for (const id of r.identifiers) {
     const v = normaliseIdentifier(id.value);
     const list = identifiers.get(id.scheme) ?? [];
     if (v && !list.includes(v)) identifiers.set(id.scheme, [...list, v].sort());
   }
-  const postcode = normalisePostcode(r.postcode);
-  const address = normaliseText(r.addressLine);
   const ids = [...identifiers].flatMap(([k, vs]) => vs.map((v) => `${k}:${v}`)).sort().join(' ');
   return {
     names,
-    dob: dobMatch ? { text: `${dobMatch[1]}${dobMatch[2]}${dobMatch[3]}`, y: dobMatch[1]!, m: dobMatch[2]!, d: dobMatch[3]! } : null,
-    dobPartial: partial,
+    ...prepareDob(r.dateOfBirth, r.dateOfBirthPrecision),
     sex: r.sex === 'not_known' ? null : r.sex,
-    postcode,
-    address,
+    ...prepareAddress(r.postcode, r.addressLine),
     identifiers,
-    postcodeDistrict: postcode ? district(postcode) : null,
-    addressWords: address ? new Set(address.split(' ')) : null,
-    dobDisplay: dobMatch ? `${dobMatch[1]}-${dobMatch[2]}-${dobMatch[3]}` : partial ? (partial.m ? `${partial.y}-${partial.m}` : partial.y) : null,
     identifiersDisplay: ids.length > 0 ? ids : null,
+    otherDobs: (r.otherDatesOfBirth ?? []).map((d) => prepareDob(d.date, d.precision)).filter((d) => d.dob || d.dobPartial),
+    otherAddresses: (r.otherAddresses ?? []).map((a) => prepareAddress(a.postcode, a.addressLine)).filter((a) => a.postcode || a.address),
   };
 }

@@ -28,6 +28,25 @@ export interface MatchRecord {
   postcode: string | null;
   addressLine: string | null;
   identifiers: MatchIdentifier[];
+  /**
+   * Other dates of birth the person is held with (another agency's record of them gives a different
+   * one), compared as well as the shown one: present only when there are some.
+   */
+  otherDatesOfBirth?: MatchDateOfBirth[];
+  /** Other addresses the person is held with (another agency's record of them), compared as well: present only when there are some. */
+  otherAddresses?: MatchAddress[];
+}
+
+/** A date of birth held besides the shown one: YYYY-MM-DD, at the precision it is known to. */
+export interface MatchDateOfBirth {
+  date: string;
+  precision?: 'month' | 'year';
+}
+
+/** An address held besides the shown one. */
+export interface MatchAddress {
+  postcode: string | null;
+  addressLine: string | null;
 }
 
 /** The comparison level one field reached, and the evidence it gave. */

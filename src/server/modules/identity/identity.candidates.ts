@@ -1,8 +1,9 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import { blockingKeys, maxBlockOf } from '../../../domain/matching/blocking.js';
-import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
-import type { MatchIdentifier, MatchRecord } from '../../../domain/matching/types.js';
+import { normalisePostcode, prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
+import { normaliseText } from '../../../domain/matching/strings.js';
+import type { MatchAddress, MatchDateOfBirth, MatchIdentifier, MatchRecord } from '../../../domain/matching/types.js';
 
 /** An existing person found by blocking, as the matcher compares them. */
 export interface Candidate {
@@ -75,6 +76,53 @@ interface MatchRow {
   names: [string, string | null, string | null][];
   ids: [string, string][];
   address: [string | null, string | null] | null;
+  /** The latest version of each agency record of the person: its source record, date of birth and precision, postcode and address line. */
+  held: [string, string | null, string | null, string | null, string | null][];
+}
+
+/** A date of birth or address one agency's record of the person holds (the latest version of the record). */
+export interface HeldValue {
+  sourceRecordRef: string;
+  dateOfBirth: string | null;
+  /** 'month' or 'year' when only those are known; anything else is a full date. */
+  dateOfBirthPrecision: string | null;
+  postcode: string | null;
+  addressLine: string | null;
+}
+
+const dobKey = (date: string, precision: string | undefined) => `${date.replace(/\D/g, '')}|${precision ?? 'day'}`;
+const addressKeyOf = (postcode: string | null, line: string | null) => `${normalisePostcode(postcode) ?? ''}|${normaliseText(line) ?? ''}`;
+
+/**
+ * The person's match record with every other date of birth and address their agencies' records hold
+ * (otherDatesOfBirth, otherAddresses: each distinct value once, not the shown one, in a fixed order), so
+ * a new record is compared with every value the person is held with, not only the shown one. One rule
+ * for the profile the writer stores and for loadMatchRecords, so the two agree.
+ */
+export function withHeldValues(record: MatchRecord, held: HeldValue[]): MatchRecord {
+  const out: MatchRecord = { ...record };
+  delete out.otherDatesOfBirth;
+  delete out.otherAddresses;
+  const dobs = new Map<string, MatchDateOfBirth>();
+  const shownDob = record.dateOfBirth ? dobKey(record.dateOfBirth, record.dateOfBirthPrecision) : null;
+  const addresses = new Map<string, MatchAddress>();
+  const shownAddress = addressKeyOf(record.postcode, record.addressLine);
+  for (const h of held) {
+    if (h.dateOfBirth && /^\d{4}-?\d{2}-?\d{2}$/.test(h.dateOfBirth.trim())) {
+      const precision = h.dateOfBirthPrecision === 'month' || h.dateOfBirthPrecision === 'year' ? h.dateOfBirthPrecision : undefined;
+      const date = h.dateOfBirth.trim();
+      const k = dobKey(date, precision);
+      if (k !== shownDob && !dobs.has(k)) dobs.set(k, precision ? { date, precision } : { date });
+    }
+    if (h.postcode || h.addressLine) {
+      const k = addressKeyOf(h.postcode, h.addressLine);
+      if (k !== '|' && k !== shownAddress && !addresses.has(k)) addresses.set(k, { postcode: h.postcode, addressLine: h.addressLine });
+    }
+  }
+  const sorted = <T>(m: Map<string, T>) => [...m].sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)).map(([, v]) => v);
+  if (dobs.size) out.otherDatesOfBirth = sorted(dobs);
+  if (addresses.size) out.otherAddresses = sorted(addresses);
+  return out;
 }
 
 // The legal name comes first; the current address is the latest valid one (one with no start date first, as before).
@@ -84,7 +132,14 @@ const MATCH_COLUMNS = sql`p.id, to_char(p.date_of_birth, 'YYYY-MM-DD') AS dob, p
   coalesce((SELECT json_agg(json_build_array(i.scheme, i.value) ORDER BY i.scheme, i.value)
     FROM person_identifier i WHERE i.person_id = p.id), '[]'::json) AS ids,
   (SELECT json_build_array(a.line1, a.postcode) FROM person_address a WHERE a.person_id = p.id AND a.valid_to IS NULL
-    ORDER BY a.valid_from DESC LIMIT 1) AS address`;
+    ORDER BY a.valid_from DESC LIMIT 1) AS address,
+  coalesce((SELECT json_agg(json_build_array(s.id, v.person_data->>'dateOfBirth', v.person_data->>'dateOfBirthPrecision', v.person_data->>'postcode', v.person_data->>'addressLine') ORDER BY s.id)
+    FROM source_record s CROSS JOIN LATERAL (SELECT x.person_data FROM source_record_version x WHERE x.source_record_ref = s.id ORDER BY x.received_at DESC LIMIT 1) v
+    WHERE s.person_id = p.id), '[]'::json) AS held`;
+
+const heldValuesOf = (row: MatchRow): HeldValue[] => row.held.map(([sourceRecordRef, dateOfBirth, dateOfBirthPrecision, postcode, addressLine]) => ({
+  sourceRecordRef, dateOfBirth, dateOfBirthPrecision, postcode, addressLine,
+}));
 
 function matchRecordOf(row: MatchRow): MatchRecord {
   const r: MatchRecord = {
@@ -106,6 +161,49 @@ export async function loadMatchRecords(db: Kysely<Database>, personIds: string[]
   const out = new Map<string, MatchRecord>();
   if (personIds.length === 0) return out;
   const rows = (await sql<MatchRow>`SELECT ${MATCH_COLUMNS} FROM person p WHERE p.id = ANY(${sql.val(personIds)}::uuid[])`.execute(db)).rows;
-  for (const row of rows) out.set(row.id, matchRecordOf(row));
+  for (const row of rows) out.set(row.id, withHeldValues(matchRecordOf(row), heldValuesOf(row)));
   return out;
+}
+
+/**
+ * People as the matcher sees them (loadMatchRecords) with the dates of birth and addresses each of their
+ * agencies' records holds, so a caller can compare a record with the person as held from their other
+ * records (training: a record's own values are not evidence that it matches).
+ */
+export async function loadMatchRecordsWithHeld(db: Kysely<Database>, personIds: string[]): Promise<Map<string, { record: MatchRecord; held: HeldValue[] }>> {
+  const out = new Map<string, { record: MatchRecord; held: HeldValue[] }>();
+  if (personIds.length === 0) return out;
+  const rows = (await sql<MatchRow>`SELECT ${MATCH_COLUMNS} FROM person p WHERE p.id = ANY(${sql.val(personIds)}::uuid[])`.execute(db)).rows;
+  for (const row of rows) {
+    const held = heldValuesOf(row);
+    out.set(row.id, { record: withHeldValues(matchRecordOf(row), held), held });
+  }
+  return out;
+}
+
+/**
+ * The person as held from every agency's record but one (for training: the record's own date of birth
+ * and address are left out). The shown date of birth and address stay unless that record alone held
+ * them; then another record's value is compared instead (or none).
+ */
+export function withoutSource(record: MatchRecord, held: HeldValue[], sourceRecordRef: string): MatchRecord {
+  const others = held.filter((h) => h.sourceRecordRef !== sourceRecordRef);
+  const own = held.find((h) => h.sourceRecordRef === sourceRecordRef);
+  if (!own) return record;
+  const base: MatchRecord = { ...record };
+  const ownDob = own.dateOfBirth ? dobKey(own.dateOfBirth.trim(), own.dateOfBirthPrecision === 'month' || own.dateOfBirthPrecision === 'year' ? own.dateOfBirthPrecision : undefined) : null;
+  const dobHeldElsewhere = (k: string) => others.some((h) => h.dateOfBirth && dobKey(h.dateOfBirth.trim(), h.dateOfBirthPrecision === 'month' || h.dateOfBirthPrecision === 'year' ? h.dateOfBirthPrecision : undefined) === k);
+  if (base.dateOfBirth && ownDob === dobKey(base.dateOfBirth, base.dateOfBirthPrecision) && !dobHeldElsewhere(ownDob)) {
+    const next = others.find((h) => h.dateOfBirth && /^\d{4}-?\d{2}-?\d{2}$/.test(h.dateOfBirth.trim()));
+    base.dateOfBirth = next ? next.dateOfBirth!.trim() : null;
+    delete base.dateOfBirthPrecision;
+    if (next && (next.dateOfBirthPrecision === 'month' || next.dateOfBirthPrecision === 'year')) base.dateOfBirthPrecision = next.dateOfBirthPrecision;
+  }
+  const ownAddress = addressKeyOf(own.postcode, own.addressLine);
+  if (ownAddress !== '|' && ownAddress === addressKeyOf(base.postcode, base.addressLine) && !others.some((h) => addressKeyOf(h.postcode, h.addressLine) === ownAddress)) {
+    const next = others.find((h) => h.postcode || h.addressLine);
+    base.postcode = next?.postcode ?? null;
+    base.addressLine = next?.addressLine ?? null;
+  }
+  return withHeldValues(base, others);
 }

@@ -5,6 +5,7 @@ import { normaliseIdentifier, normalisePostcode } from '../../../domain/matching
 import { normaliseName, normaliseText } from '../../../domain/matching/strings.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { shownDetails, type DatePrecision, type DetailSource, type HeldSourceRecord, type ShownDetails, type ShownField } from '../../../domain/person-details.js';
+import { withHeldValues } from './identity.candidates.js';
 import { recordFromIncoming } from './incoming.js';
 import { writeIndexEntries } from './match-index.js';
 import type { IncomingPerson } from './resolve-person.js';
@@ -204,7 +205,8 @@ function planShown(plan: DetailsPlan, incoming: IncomingPerson, input: ShownInpu
   const { held } = input;
   const personId = plan.personId;
   const before = held.sources.filter((r) => r.sourceRecordRef !== input.sourceRecordRef);
-  const shown = shownDetails([...before, heldSourceOf(input.sourceRecordRef, incoming.organisationId, held.incomingKind, input.receivedAt, incoming)]);
+  const all = [...before, heldSourceOf(input.sourceRecordRef, incoming.organisationId, held.incomingKind, input.receivedAt, incoming)];
+  const shown = shownDetails(all);
   const previously = before.length ? shownDetails(before) : null;
   const record: MatchRecord = { ...plan.index.record };
   const history: Insertable<PersonDetailHistoryTable>[] = [];
@@ -299,9 +301,14 @@ function planShown(plan: DetailsPlan, incoming: IncomingPerson, input: ShownInpu
     track('address', { value: null, source: shown.address.source, addressId }, was && wasRow ? { value: null, source: was.source, addressId: wasRow.id } : null);
   }
 
+  // The match profile: the shown values, and every other date of birth and address an agency's record
+  // holds (compared too: a shown value chosen from another agency must not hide the one a record agrees with).
+  const profile = withHeldValues(record, all.map((r) => ({
+    sourceRecordRef: r.sourceRecordRef, dateOfBirth: r.dateOfBirth, dateOfBirthPrecision: r.dateOfBirthPrecision, postcode: r.postcode, addressLine: r.addressLine,
+  })));
   return {
     ...plan,
-    index: { ...plan.index, record },
+    index: { ...plan.index, record: profile },
     shown: { person: personChanged ? next : null, nameKinds, endAddressIds, history },
   };
 }

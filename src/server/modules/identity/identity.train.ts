@@ -8,7 +8,7 @@ import { priorWeight, type ModelParameters } from '../../../domain/matching/mode
 import { normaliseIdentifier, prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { parseIsoDate } from '../../../intake/dates.js';
-import { loadMatchRecords } from './identity.candidates.js';
+import { loadMatchRecords, loadMatchRecordsWithHeld, withoutSource } from './identity.candidates.js';
 
 /** How a model was trained: enough to judge whether to trust it, with no personal data. */
 export interface TrainingReport {
@@ -40,6 +40,10 @@ export interface TrainingReport {
  *  - lambda from the date-of-birth session (see lambdaFromDobSession), checked for plausibility;
  *  - a comparison the records do not hold enough of (no identifiers, say) keeps the base model's m and u.
  * `exclude` leaves out pairs that must not count, such as an agency record and the person it created.
+ * `ownRecord` names the agency record a training record is (its person and source record): against
+ * that person it is compared with what the person's other records hold, since the person also holds
+ * the record's own date of birth and address (a copy agrees with itself), and the date-of-birth session
+ * pairs them only when another record of the person holds that date of birth.
  */
 export async function trainLinkageModel(
   db: Kysely<Database>,
@@ -50,6 +54,7 @@ export async function trainLinkageModel(
     /** The model in use, shown beside the new one in the report (the base unless given). */
     previous?: ModelParameters;
     dobSessionRecords?: number; exclude?: (recordIndex: number, personId: string) => boolean;
+    ownRecord?: (recordIndex: number) => { personId: string; sourceRecordRef: string } | null;
   },
 ): Promise<{ model: ModelParameters; report: TrainingReport }> {
   const seed = opts.seed ?? 1;
@@ -89,15 +94,34 @@ export async function trainLinkageModel(
   const dobPairs = dobRecords.flatMap(({ r, i }) => (byDob.get(r.dateOfBirth!) ?? []).filter((p) => !exclude(i, p)).map((p) => [i, p] as const));
   const idPairs = [...new Map(wanted.flatMap((w) => (byIdentifier.get(`${w.scheme}:${w.value}`) ?? [])
     .filter((p) => !exclude(w.i, p)).map((p) => [`${w.i}|${p}`, [w.i, p] as const]))).values()];
-  const held = await loadMatchRecords(db, [...new Set([...dobPairs, ...idPairs].map(([, p]) => p))]);
-  const preparedHeld = new Map([...held].map(([id, r]) => [id, prepareRecord(r)]));
-  const vectorsOf = (pairs: (readonly [number, string])[]) => pairs.flatMap(([i, p]) => {
+  const held = await loadMatchRecordsWithHeld(db, [...new Set([...dobPairs, ...idPairs].map(([, p]) => p))]);
+  const preparedHeld = new Map([...held].map(([id, h]) => [id, prepareRecord(h.record)]));
+  // A record against its own person: the person as their other records hold them.
+  const ownPerson = new Map<number, ReturnType<typeof prepareRecord> | null>();
+  const asHeldWithout = (i: number, p: string) => {
+    const own = opts.ownRecord?.(i);
+    if (!own || own.personId !== p) return undefined;
+    if (!ownPerson.has(i)) {
+      const h = held.get(p);
+      ownPerson.set(i, h ? prepareRecord(withoutSource(h.record, h.held, own.sourceRecordRef)) : null);
+    }
+    return ownPerson.get(i);
+  };
+  const vectorsOf = (pairs: (readonly [number, string])[], blockedOnDob = false) => pairs.flatMap(([i, p]) => {
+    const without = asHeldWithout(i, p);
+    if (without === null) return [];
+    if (without) {
+      // Paired on the date of birth only if another record of the person holds it.
+      const dob = prepared[i]!.dobDisplay;
+      if (blockedOnDob && ![without.dobDisplay, ...without.otherDobs.map((d) => d.dobDisplay)].includes(dob)) return [];
+      return [compareRecords(prepared[i]!, without)];
+    }
     const other = preparedHeld.get(p);
     return other ? [compareRecords(prepared[i]!, other)] : [];
   });
 
   const { m, sessions, notLearnt } = estimateMBySessions([
-    { name: 'date_of_birth', blockedOn: ['date_of_birth'], vectors: vectorsOf(dobPairs) },
+    { name: 'date_of_birth', blockedOn: ['date_of_birth'], vectors: vectorsOf(dobPairs, true) },
     { name: 'identifier', blockedOn: ['identifier'], vectors: vectorsOf(idPairs) },
   ], opts.base, u);
   const lambda = lambdaFromDobSession(sessions[0]!, m, dobRecords.length * population);

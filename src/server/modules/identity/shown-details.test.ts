@@ -14,14 +14,16 @@ import { exportOrganisationRecords } from '../export/commands/export-records.js'
 describe(`shown details from every agency on ${TEST_ENGINE}`, () => {
   const t = useTestApp();
 
-  async function world() {
+  // Each world is another child: its own date of birth (the match profile holds every agency's address,
+  // so two worlds' children, alike but for a similar surname, must differ in something else).
+  async function world(dateOfBirth = '2011-05-14') {
     const [police, school, csc] = [await makeOrg(t.db, 'police'), await makeOrg(t.db, 'school'), await makeOrg(t.db, 'childrens_social_care')];
     const family = uniqueSurname();
     const nhs = makeNhsNumber((max) => Math.floor(Math.random() * max));
     const send = async (org: { id: string }, sourceSystem: string, recordId: string, person: Record<string, unknown>) => {
       const report = await importText(t.db, org.id, 'jsonl', 'agency.jsonl', toJsonl([{
         organisation: org.id, sourceSystem, recordId: `E-${recordId}`,
-        person: { recordId, familyName: family, dateOfBirth: '2011-05-14', sex: 'male', identifiers: [{ scheme: 'nhs_number', value: nhs }], ...person },
+        person: { recordId, familyName: family, dateOfBirth, sex: 'male', identifiers: [{ scheme: 'nhs_number', value: nhs }], ...person },
         event: { code: 'outreach_contact', occurredAt: '2026-01-02', summary: 'Seen by the agency' },
       }]));
       expect(report.rejected).toBe(0);
@@ -101,7 +103,7 @@ describe(`shown details from every agency on ${TEST_ENGINE}`, () => {
   });
 
   it('a protected address stays current and withheld; the page shows each detail’s source and earlier values to those who may open the child', async () => {
-    const w = await world();
+    const w = await world('2012-08-21');
     await t.db.updateTable('person_address').set({ protected: true }).where('person_id', '=', w.personId).where('valid_to', 'is', null).execute();
     // A newer record with another address does not replace a protected one.
     await w.send(w.school, 'SchoolMIS', 'UPL-1', { givenNames: 'Ashton', ethnicity: 'MWBA', address: { line: '99 Later Lane', postcode: 'SE5 7QQ', borough: 'Testborough' } });

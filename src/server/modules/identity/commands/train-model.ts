@@ -31,7 +31,8 @@ export interface TrainedReport extends TrainingReport {
  * sample of at most `sample`) against the people held, and stores it: the newest stored model is the
  * one intake uses. Thresholds are kept from the model in use. A pair of an agency record and the person
  * that record itself created is left out (it would teach the model that copies agree); a record linked
- * to an existing person keeps that pair, because it is a real match. Comparisons the records do not
+ * to an existing person keeps that pair, because it is a real match, compared with what the person's
+ * other agency records hold (the person holds the record's own date of birth and address too). Comparisons the records do not
  * hold keep the weights of the model in use; a model whose learnt prior is implausible is not stored
  * (TrainingRefused, with the report). With labels, both models are scored against them.
  */
@@ -40,8 +41,8 @@ export async function trainAndStoreModel(
   opts: { sample?: number; seed?: number; now?: Date; labels?: Label[] } = {},
 ): Promise<TrainedReport> {
   const seed = opts.seed ?? 1;
-  const rows = (await sql<{ person_id: string; outcome: string; person_data: IncomingPerson }>`
-    SELECT s.person_id, s.outcome, v.person_data FROM source_record s
+  const rows = (await sql<{ id: string; person_id: string; outcome: string; person_data: IncomingPerson }>`
+    SELECT s.id, s.person_id, s.outcome, v.person_data FROM source_record s
     JOIN LATERAL (SELECT person_data FROM source_record_version WHERE source_record_ref = s.id ORDER BY received_at DESC LIMIT 1) v ON true
     ORDER BY md5(s.id::text || ${String(seed)}) LIMIT ${opts.sample ?? 5_000}`.execute(db)).rows;
   if (rows.length < MIN_TRAINING_RECORDS) {
@@ -53,6 +54,8 @@ export async function trainAndStoreModel(
   const { model, report } = await trainLinkageModel(db, rows.map((r) => recordFromIncoming(r.person_data)), {
     base: { ...current, version }, previous: current, version, seed,
     exclude: (i, personId) => rows[i]!.outcome !== 'linked' && rows[i]!.person_id === personId,
+    // A linked record's person also holds the record's own values: it is compared with the others.
+    ownRecord: (i) => ({ personId: rows[i]!.person_id, sourceRecordRef: rows[i]!.id }),
   });
   let labelled: TrainedReport['labelled'] = null;
   if (opts.labels) {
