@@ -3,7 +3,9 @@ import { makeNhsNumber } from '../../../domain/identifiers.js';
 import { auditRowsFor, involve, lastAuditId, makeOrg, makeUser, signIn, TEST_ENGINE, useTestApp } from '../../../../test/helpers.js';
 import { uniqueSurname } from '../../../../test/identity-helpers.js';
 import { importText, toJsonl } from '../../../../test/intake-helpers.js';
+import type { MatchRecord } from '../../../domain/matching/types.js';
 import { exportOrganisationRecords } from '../export/commands/export-records.js';
+import { loadMatchRecords } from './identity.candidates.js';
 
 /**
  * Three agencies send the same child (one NHS number) with a different spelling, address and ethnicity
@@ -52,6 +54,12 @@ describe(`shown details from every agency on ${TEST_ENGINE}`, () => {
     // The match profile is the person as held (the winning name first).
     const profile = (await t.db.selectFrom('person_match_profile').select('record').where('person_id', '=', w.personId).executeTakeFirstOrThrow()).record as { givenNames: string; postcode: string };
     expect([profile.givenNames, profile.postcode]).toEqual(['Ashtyn', 'SE22 8XY']);
+    // It holds the other agencies' addresses too (compared as well), as loadMatchRecords reads them.
+    const stored = profile as unknown as MatchRecord;
+    expect(stored.otherAddresses).toEqual([{ postcode: 'SE1 1AA', addressLine: '1 Old Street' }, { postcode: 'SE15 4AB', addressLine: '12 Example Road' }]);
+    const read = (await loadMatchRecords(t.db, [w.personId])).get(w.personId)!;
+    expect([read.dateOfBirth, read.postcode, read.addressLine, read.otherDatesOfBirth, read.otherAddresses])
+      .toEqual([stored.dateOfBirth, stored.postcode, stored.addressLine, stored.otherDatesOfBirth, stored.otherAddresses]);
 
     // History: each change, with the agency it came from, oldest first.
     const history = await t.db.selectFrom('person_detail_history as h').innerJoin('organisation as o', 'o.id', 'h.organisation_id')
