@@ -17,8 +17,8 @@ export interface Db {
   engine: Engine;
   /** Runs SQL straight on the driver, bypassing Kysely (benchmarks compare our layers against it). */
   rawQuery(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
-  /** Calls back on each NOTIFY on a channel (sent at commit); resolves with the function that stops listening. */
-  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /** Calls back on each NOTIFY on a channel (sent at commit) with its payload; resolves with the function that stops listening. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** PGlite only: the data directory as an uncompressed tarball, to open copies from (loadDataDir). */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
@@ -124,7 +124,7 @@ async function openEmbedded(dataDir: string | undefined, loadDataDir: Blob | und
       const conn = await driverQueue.acquire();
       let unlisten: () => Promise<void>;
       try {
-        unlisten = await client.listen(channel, () => onNotify());
+        unlisten = await client.listen(channel, (payload) => onNotify(payload ?? ''));
       } finally {
         conn();
       }
@@ -172,7 +172,7 @@ async function openServer(url: string): Promise<Db> {
       client.on('error', () => {}); // a lost listener only slows wake-ups: the worker also polls
       await client.connect();
       client.on('notification', (n) => {
-        if (n.channel === channel) onNotify();
+        if (n.channel === channel) onNotify(n.payload ?? '');
       });
       await client.query(`LISTEN "${channel.replace(/"/g, '""')}"`);
       return async () => {

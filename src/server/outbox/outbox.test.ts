@@ -11,7 +11,7 @@ import { createApiKey } from '../modules/api/api-key.js';
 import { appendEntry, ENTRIES_RECORDED } from '../modules/chronology/commands/append-entry.js';
 import { rulesProcessor } from '../modules/considerations/rules.processor.js';
 import {
-  backoffMs, claim, enqueue, LEASE_MS, outboxStatus, retryDead, runOutboxOnce, type OutboxMessage, type OutboxProcessor,
+  announcedKinds, backoffMs, claim, enqueue, kindsAnnounced, LEASE_MS, OUTBOX_CHANNEL, outboxStatus, retryDead, runOutboxOnce, type OutboxMessage, type OutboxProcessor,
 } from './outbox.js';
 import { startOutboxWorker } from './worker.js';
 
@@ -257,6 +257,45 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
     } finally {
       await worker.stop();
     }
+  });
+
+  it('wakes only the lanes that handle the kinds a commit announces; an announcement naming no kind wakes every lane', async () => {
+    const a = recorder(uniqueKind());
+    const b = recorder(uniqueKind());
+    const [kindA, kindB] = [a.processor.kinds[0]!, b.processor.kinds[0]!];
+    // A database of its own: another file's announcement naming no kind would wake every lane.
+    const iso = await openIsolatedTestDb('jigsaw_outbox_lanes');
+    const d = iso.d;
+    const worker = await startOutboxWorker(d, { processors: [a.processor, b.processor], log: silentLog, pollMs: 600_000 });
+    const until = async (done: () => boolean) => { for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 25)); };
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      // A row of kind B written without an announcement: only a wake-up of B's lane (or its poll) finds it.
+      await d.db.insertInto('outbox').values({ kind: kindB, payload: JSON.stringify({ quiet: true }) }).execute();
+      await d.db.transaction().execute((trx) => enqueue(trx, kindA, { first: true }));
+      await until(() => a.seen.length === 1);
+      expect(a.seen.map((m) => m.payload)).toEqual([{ first: true }]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(b.seen).toEqual([]);
+      await d.db.transaction().execute((trx) => enqueue(trx, kindB, { second: true }));
+      await until(() => b.seen.length === 2);
+      expect(b.seen.map((m) => m.payload)).toEqual([{ quiet: true }, { second: true }]);
+      // An announcement that names no kind (a trigger's) wakes every lane.
+      await d.db.insertInto('outbox').values({ kind: kindA, payload: JSON.stringify({ third: true }) }).execute();
+      await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(d.db);
+      await until(() => a.seen.length === 2);
+      expect(a.seen.map((m) => m.payload)).toEqual([{ first: true }, { third: true }]);
+    } finally {
+      await worker.stop();
+      await iso.drop();
+    }
+  });
+
+  it('announces the kinds queued, each once, and nothing to narrow when they would not fit a notification', () => {
+    expect(announcedKinds(['rules.entry', 'alerts.raise', 'rules.entry'])).toBe('alerts.raise,rules.entry');
+    expect(kindsAnnounced('alerts.raise,rules.entry')).toEqual(new Set(['alerts.raise', 'rules.entry']));
+    expect(kindsAnnounced('')).toBeNull();
+    expect(announcedKinds(Array.from({ length: 2_000 }, (_, i) => `kind.number.${i}`))).toBe('');
   });
 
   it('runs each processor in its own lane, so long work of one kind does not hold up another', async () => {

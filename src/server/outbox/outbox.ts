@@ -90,8 +90,21 @@ export async function enqueueMany(
   })))
     .onConflict((oc) => oc.columns(['kind', 'dedupe_key']).where('dedupe_key', 'is not', null).doNothing())
     .execute();
-  // Wakes listening workers when (and only if) the transaction commits.
-  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(trx);
+  // Wakes listening workers when (and only if) the transaction commits: the payload names the kinds queued,
+  // so a worker wakes only the lanes that handle them (an empty payload wakes every lane).
+  await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, ${announcedKinds(rows.map((r) => r.kind))})`.execute(trx);
+}
+
+/** A NOTIFY payload naming the kinds queued (sorted, each once; at most 7,000 bytes, else empty: every lane wakes). */
+export function announcedKinds(kinds: string[]): string {
+  const payload = [...new Set(kinds)].sort().join(',');
+  return payload.length <= 7_000 ? payload : '';
+}
+
+/** The kinds a NOTIFY payload names; null when it names none (wake every lane). */
+export function kindsAnnounced(payload: string): Set<string> | null {
+  const kinds = payload.split(',').filter(Boolean);
+  return kinds.length ? new Set(kinds) : null;
 }
 
 /** Options for one pass of the worker. */

@@ -1,12 +1,12 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
 import { backgroundWork } from '../../db/pglite-dialect.js';
-import { OUTBOX_CHANNEL, pruneDone, releaseStaleClaims, runOutboxOnce, type OutboxLog, type OutboxProcessor } from './outbox.js';
+import { OUTBOX_CHANNEL, kindsAnnounced, pruneDone, releaseStaleClaims, runOutboxOnce, type OutboxLog, type OutboxProcessor } from './outbox.js';
 
 /** A running worker. */
 export interface OutboxWorker {
-  /** Runs a pass soon (as a NOTIFY does). */
-  wake(): void;
+  /** Runs a pass soon in the lanes handling these kinds (every lane without them), as a NOTIFY does. */
+  wake(kinds?: Iterable<string>): void;
   /** Stops after the pass in progress; resolves when it has. */
   stop(): Promise<void>;
 }
@@ -49,16 +49,20 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
   }
   let stopped = false;
   // One lane per processor, so a long piece of work (an import) never holds up another kind (the rules).
-  const lanes = opts.processors.map((p) => ({ processors: [takingTurns(p)], pending: false, wakeUp: null as (() => void) | null }));
-  const wake = () => {
+  const lanes = opts.processors.map((p) => ({ processors: [takingTurns(p)], kinds: new Set(p.kinds), pending: false, wakeUp: null as (() => void) | null }));
+  // A lane wakes for the kinds it handles: an import's chunks announce their entries, and only the lanes
+  // that handle those claim (every lane claiming on every commit cost a statement per lane per chunk).
+  const wake = (kinds?: Iterable<string>) => {
+    const wanted = kinds ? new Set(kinds) : null;
     for (const lane of lanes) {
+      if (wanted && ![...wanted].some((k) => lane.kinds.has(k))) continue;
       lane.pending = true;
       lane.wakeUp?.();
     }
   };
   let unlisten: (() => Promise<void>) | null = null;
   try {
-    unlisten = await d.listen(OUTBOX_CHANNEL, wake);
+    unlisten = await d.listen(OUTBOX_CHANNEL, (payload) => wake(kindsAnnounced(payload) ?? undefined));
   } catch (err) {
     opts.log.warn({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'the outbox worker cannot listen for new work, so it polls');
   }
