@@ -5,11 +5,16 @@
  * enquiry, child in need plan and child protection plan start and end, and closure. Every
  * item's record id is built from the child's LA id and the fact's date, so the same return
  * imported again changes nothing and a corrected date supersedes the earlier entry.
+ *
+ * PersonBirthDate is read by `parseDateOfBirth` (YYYY-MM-DD, as the schema's xs:date; a month or year
+ * only, YYYY-MM or YYYY, is kept at that precision). An unborn child has ExpectedPersonBirthDate instead:
+ * it may be up to a year ahead, is never stored as a date of birth, and the child's facts are checked
+ * against it. A birth date that cannot be read is left out with a warning naming the element; the child is kept.
  */
 import { loadVocabulary } from '../domain/vocabulary.js';
 import { isEthnicityCode } from '../domain/ethnicity.js';
 import { isValidUpn } from '../domain/identifiers.js';
-import { beforeBirth, parseIsoDate } from './dates.js';
+import { beforeBirth, parseDateOfBirth, parseIsoDate, todayIso } from './dates.js';
 import { encodingProblem, REPLACEMENT } from './decode.js';
 import { ABUSE_CATEGORIES, CLOSURE_REASONS, dfeSex, labelled, PRIMARY_NEEDS, REFERRAL_SOURCES } from './dfe-codes.js';
 import { NUL_REASON, storableProblems, storedLength } from './storable.js';
@@ -66,19 +71,39 @@ interface ChildContext {
   names: CinFieldNames;
   childId: string;
   person: IncomingPersonData;
+  /** An unborn child's ExpectedPersonBirthDate (when there is no PersonBirthDate), for checking the facts' dates. */
+  expectedBirth: string | null;
   sourceSystem: string;
   childRow: number;
   ordinal: number;
 }
 
-function readPerson(el: XmlElement, childId: string, warnings: FieldProblem[], errors: FieldProblem[]): IncomingPersonData {
+/** How far ahead an unborn child's expected date of birth may be. */
+function aYearFromToday(): string {
+  const d = new Date();
+  d.setUTCFullYear(d.getUTCFullYear() + 1);
+  return todayIso(d);
+}
+
+function readPerson(el: XmlElement, childId: string, warnings: FieldProblem[], errors: FieldProblem[]): { person: IncomingPersonData; expectedBirth: string | null } {
   const ids = child(el, 'ChildIdentifiers');
   const person = blankPerson(childId);
+  let expectedBirth: string | null = null;
   const dob = textOf(ids, 'PersonBirthDate');
   if (dob) {
-    const d = parseIsoDate(dob);
-    if (d.ok) person.dateOfBirth = d.date;
-    else warnings.push({ field: 'PersonBirthDate', reason: `${d.reason}, so it was left out` });
+    const d = parseDateOfBirth(dob);
+    if (d.ok) {
+      person.dateOfBirth = d.date;
+      if (d.precision !== 'day') person.dateOfBirthPrecision = d.precision;
+    } else warnings.push({ field: 'PersonBirthDate', reason: `${d.reason}, so it was left out` });
+  } else {
+    // An unborn child: the expected date of birth, which may be ahead of today, is not a date of birth.
+    const expected = textOf(ids, 'ExpectedPersonBirthDate');
+    if (expected) {
+      const d = parseDateOfBirth(expected, aYearFromToday());
+      if (d.ok) expectedBirth = d.date;
+      else warnings.push({ field: 'ExpectedPersonBirthDate', reason: `${d.reason === 'is in the future' ? 'is more than a year from now' : d.reason}, so it was left out` });
+    }
   }
   person.sex = dfeSex(textOf(ids, 'GenderCurrent') ?? textOf(ids, 'Sex'));
   const ethnicity = textOf(child(el, 'ChildCharacteristics'), 'Ethnicity');
@@ -90,7 +115,7 @@ function readPerson(el: XmlElement, childId: string, warnings: FieldProblem[], e
     if (isValidUpn(upn)) person.identifiers.push({ scheme: 'upn', value: upn.toUpperCase() });
     else warnings.push({ field, reason: 'is not a valid UPN (13 characters with a correct check letter), so it was not used' });
   }
-  return person;
+  return { person, expectedBirth };
 }
 
 function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, factors: Map<string, string[]>, names: CinFieldNames): Generator<IntakeItem> {
@@ -117,7 +142,7 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
   }
   const warnings: FieldProblem[] = [];
   const errors: FieldProblem[] = [];
-  const person = readPerson(el, childId, warnings, errors);
+  const { person, expectedBirth } = readPerson(el, childId, warnings, errors);
   const childRecordId = `child/${childId}`;
   const childRecord: IntakeRecord = { organisationId: null, sourceSystem, recordId: childRecordId, person, role: 'subject', event: null, otherPeople: [] };
   // A value the database would refuse (an over-long source system from the header) refuses the child.
@@ -127,7 +152,7 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
   } else {
     yield { table: 'child', row: el.line, ref: ref(), recordId: childRecordId, errors: [], warnings, record: childRecord };
   }
-  const ctx: ChildContext = { names, childId, person, sourceSystem, childRow: el.line, ordinal };
+  const ctx: ChildContext = { names, childId, person, expectedBirth, sourceSystem, childRow: el.line, ordinal };
   const disabilities = children(child(child(el, 'ChildCharacteristics'), 'Disabilities'), 'Disability').map((d) => d.text.trim()).filter(Boolean);
   const seen = new Map<string, number>();
   const uniqueId = (id: string) => {
@@ -147,6 +172,7 @@ function* childItems(el: XmlElement, sourceSystem: string, ordinal: number, fact
     const d = parseIsoDate(date);
     if (!d.ok) return rejected(table, node.line, recordId, [{ field: dateField, reason: d.reason }], where);
     if (beforeBirth(d.date, person.dateOfBirth)) return rejected(table, node.line, recordId, [{ field: dateField, reason: 'is more than a year before the child\'s date of birth' }], where);
+    if (beforeBirth(d.date, ctx.expectedBirth)) return rejected(table, node.line, recordId, [{ field: dateField, reason: 'is more than a year before the child\'s expected date of birth (ExpectedPersonBirthDate)' }], where);
     const record: IntakeRecord = {
       organisationId: null, sourceSystem, recordId, person, role: 'subject', otherPeople: [],
       event: {

@@ -66,6 +66,18 @@ export function partialUkDateOfBirth(value: string): string | null {
   return /^\d{4}$/.test(v) ? v : null;
 }
 
+/**
+ * A date of birth in the day/month/year layout (the SSDA903 DOB): DD/MM/YYYY, or MM/YYYY or YYYY when only
+ * the month or year is known, rewritten as the interchange format writes it and read by `parseDateOfBirth`.
+ */
+export function parseUkDateOfBirth(value: string, today = todayIso()): DateOfBirthResult {
+  const v = value.trim();
+  const full = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(v);
+  const iso = full ? `${full[3]}-${full[2]!.padStart(2, '0')}-${full[1]!.padStart(2, '0')}` : partialUkDateOfBirth(v);
+  if (!iso) return { ok: false, reason: 'must be a date written DD/MM/YYYY (or MM/YYYY, or YYYY, when only the month or year is known)' };
+  return parseDateOfBirth(iso, today);
+}
+
 /** Parses DD/MM/YYYY (the SSDA903 layout), refusing impossible and future dates. */
 export function parseUkDate(value: string, today = todayIso()): DateResult {
   const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(value.trim());

@@ -3,12 +3,13 @@
  * table says who each child is; episodes, missing, UASC and reviews rows refer to it. Read the header
  * first (the pipeline orders the files) so every other row carries the child's date of birth and sex;
  * a row whose child is in no header table of this batch is accepted only if that header was imported
- * before. Dates are DD/MM/YYYY.
+ * before. Dates are DD/MM/YYYY; a date of birth known only to its month or year may be MM/YYYY or YYYY.
+ * A DOB that cannot be read is left out with a warning naming the column, and the row is kept.
  */
 import { isEthnicityCode } from '../domain/ethnicity.js';
 import { isValidUpn } from '../domain/identifiers.js';
 import { readCsv } from './csv.js';
-import { beforeBirth, parseUkDate } from './dates.js';
+import { beforeBirth, parseUkDate, parseUkDateOfBirth } from './dates.js';
 import { encodingProblem, REPLACEMENT } from './decode.js';
 import { dfeSex, EPISODE_REASONS, labelled, MISSING_KINDS } from './dfe-codes.js';
 import { NUL_REASON, storedLength } from './storable.js';
@@ -51,15 +52,25 @@ export function newSsda903Context(sourceSystem = 'SSDA903'): Ssda903Context {
 
 type Row = Record<string, string>;
 
-function personFor(ctx: Ssda903Context, row: Row, errors: FieldProblem[]): { person: IncomingPersonData; known: boolean } {
+/**
+ * Reads a row's DOB into the person at its precision (DD/MM/YYYY, or MM/YYYY or YYYY when only the month or
+ * year is known). One that cannot be read is a typing error in one field: left out, with a warning.
+ */
+function readDob(value: string, person: IncomingPersonData, warnings: FieldProblem[]): void {
+  const d = parseUkDateOfBirth(value);
+  if (!d.ok) {
+    warnings.push({ field: 'DOB', reason: `${d.reason}, so it was left out` });
+    return;
+  }
+  person.dateOfBirth = d.date;
+  if (d.precision !== 'day') person.dateOfBirthPrecision = d.precision;
+}
+
+function personFor(ctx: Ssda903Context, row: Row, warnings: FieldProblem[]): { person: IncomingPersonData; known: boolean } {
   const known = ctx.people.get(row.CHILD!);
   if (known) return { person: known, known: true };
   const person = blankPerson(row.CHILD!);
-  if (row.DOB) {
-    const d = parseUkDate(row.DOB);
-    if (d.ok) person.dateOfBirth = d.date;
-    else errors.push({ field: 'DOB', reason: d.reason });
-  }
+  if (row.DOB) readDob(row.DOB, person, warnings);
   if (row.SEX) person.sex = dfeSex(row.SEX);
   return { person, known: false };
 }
@@ -69,9 +80,8 @@ function headerItem(ctx: Ssda903Context, row: Row, line: number): IntakeItem {
   const errors: FieldProblem[] = [];
   const warnings: FieldProblem[] = [];
   const person = blankPerson(row.CHILD!);
-  const dob = parseUkDate(row.DOB ?? '');
-  if (dob.ok) person.dateOfBirth = dob.date;
-  else warnings.push({ field: 'DOB', reason: `${row.DOB ? dob.reason : 'is missing'}, so it was left out` });
+  if (row.DOB) readDob(row.DOB, person, warnings);
+  else warnings.push({ field: 'DOB', reason: 'is missing, so it was left out' });
   person.sex = dfeSex(row.SEX ?? null);
   if (row.ETHNIC && isEthnicityCode(row.ETHNIC)) person.ethnicity = row.ETHNIC;
   else if (row.ETHNIC) warnings.push({ field: 'ETHNIC', reason: 'is not a DfE ethnicity code, so it was not used' });
@@ -89,7 +99,8 @@ function eventItem(
   event: { code: string | null; agencyCode?: string; summary: string; narrative: string[] },
 ): IntakeItem {
   const errors: FieldProblem[] = [];
-  const { person, known } = personFor(ctx, row, errors);
+  const warnings: FieldProblem[] = [];
+  const { person, known } = personFor(ctx, row, warnings);
   const raw = row[dateField] ?? '';
   const d = parseUkDate(raw);
   if (!d.ok) errors.push({ field: dateField, reason: raw ? d.reason : 'is missing' });
@@ -103,7 +114,7 @@ function eventItem(
     },
     ...(known ? {} : { requiresKnownPerson: `child/${row.CHILD}` }),
   };
-  return { table, row: line, recordId, errors: [], warnings: [], record };
+  return { table, row: line, recordId, errors: [], warnings, record };
 }
 
 function* rowItems(ctx: Ssda903Context, table: string, row: Row, line: number): Generator<IntakeItem> {
@@ -169,16 +180,12 @@ function* rowItems(ctx: Ssda903Context, table: string, row: Row, line: number): 
     }
     case 'uasc': {
       // UASC status has no event type in the vocabulary; the row still confirms who the child is.
-      const errors: FieldProblem[] = [];
-      const { person, known } = personFor(ctx, row, errors);
+      const warnings: FieldProblem[] = [];
+      const { person, known } = personFor(ctx, row, warnings);
       const recordId = `${child}/uasc`;
-      if (errors.length) {
-        yield rejected(table, line, recordId, errors);
-        return;
-      }
       yield {
         table, row: line, recordId, errors: [],
-        warnings: [{ field: 'DUC', reason: 'the date UASC status ceases is not stored: the vocabulary has no event type for UASC status' }],
+        warnings: [...warnings, { field: 'DUC', reason: 'the date UASC status ceases is not stored: the vocabulary has no event type for UASC status' }],
         record: { organisationId: null, sourceSystem: ctx.sourceSystem, recordId, person, role: 'subject', event: null, otherPeople: [], ...(known ? {} : { requiresKnownPerson: `child/${child}` }) },
       };
       return;

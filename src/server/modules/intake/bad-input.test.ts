@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { sql } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeOrg, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { DFE_SAMPLES, importText, policeRecord, silentLog, toJsonl } from '../../../../test/intake-helpers.js';
@@ -92,6 +93,38 @@ describe(`bad input on ${TEST_ENGINE}`, () => {
     const kept = await h.db.selectFrom('intake_row').innerJoin('person', 'person.id', 'intake_row.person_id').select(['intake_row.outcome', 'intake_row.warnings', 'person.date_of_birth'])
       .where('intake_row.batch_id', '=', r.batchId).where('intake_row.row_number', '=', 1).executeTakeFirstOrThrow();
     expect(kept).toEqual({ outcome: 'new', warnings: [{ field: 'person.dateOfBirth', reason: 'is not a real date, so it was left out' }], date_of_birth: null });
+  });
+
+  it('DfE dates of birth: a CIN census or SSDA903 child born in a month or year is held so; an impossible one is left out with a warning and the child kept', async () => {
+    const la = await makeOrg(h.db, 'childrens_social_care');
+    const held = async (batchId: string) => (await h.db.selectFrom('intake_row').innerJoin('person', 'person.id', 'intake_row.person_id')
+      .select(['intake_row.row_number', 'intake_row.outcome', 'intake_row.warnings', sql<string | null>`to_char(person.date_of_birth, 'YYYY-MM-DD')`.as('dob'), 'person.dob_accuracy'])
+      .where('intake_row.batch_id', '=', batchId).where('intake_row.table_name', 'in', ['child', 'header']).orderBy('intake_row.row_number').execute())
+      .map((r) => [r.row_number, r.outcome, r.dob, r.dob_accuracy, r.warnings ?? []]);
+
+    const child = (id: string, birth: string) => `<Child><ChildIdentifiers><LAchildID>${id}</LAchildID>${birth}<GenderCurrent>2</GenderCurrent></ChildIdentifiers>`
+      + `<ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics><CINdetails><CINreferralDate>2025-09-01</CINreferralDate></CINdetails></Child>\n`;
+    const suffix = Math.random().toString(36).slice(2, 8);
+    const xml = `<?xml version="1.0"?>\n<Message>\n<Header><Source><LEA>999</LEA></Source></Header>\n<Children>\n${[
+      child(`DOBM-${suffix}`, '<PersonBirthDate>2013-06</PersonBirthDate>'),
+      child(`DOBY-${suffix}`, '<PersonBirthDate>2013</PersonBirthDate>'),
+      child(`DOBX-${suffix}`, '<PersonBirthDate>2013-02-29</PersonBirthDate>'),
+    ].join('')}</Children>\n</Message>\n`;
+    const cin = await importText(h.db, la.id, 'cin-xml', 'cin.xml', xml);
+    expect(cin).toMatchObject({ received: 6, accepted: 6, rejected: 0, warnings: 1 });
+    expect(await held(cin.batchId)).toEqual([
+      [5, 'new', '2013-06-01', 'month', []],
+      [6, 'new', '2013-01-01', 'year', []],
+      [7, 'new', null, 'unknown', [{ field: 'PersonBirthDate', reason: 'is not a real date, so it was left out' }]],
+    ]);
+
+    const header = `CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n7${suffix},1,06/2014,WBRI,UN1,,\n8${suffix},2,29/02/2014,WBRI,UN1,,\n`;
+    const ssda = await importText(h.db, la.id, 'ssda903', 'header.csv', header);
+    expect(ssda).toMatchObject({ received: 2, accepted: 2, rejected: 0, warnings: 1 });
+    expect(await held(ssda.batchId)).toEqual([
+      [2, 'new', '2014-06-01', 'month', []],
+      [3, 'new', null, 'unknown', [{ field: 'DOB', reason: 'is not a real date, so it was left out' }]],
+    ]);
   });
 
   it('invalid NHS numbers and UPNs are not used, with a warning, and the record is kept', async () => {
