@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockedPairs, blockingKeys, NAME_ONLY_MAX_BLOCK } from './blocking.js';
-import { areSequentialIds, compareRecords, LEVELS } from './comparisons.js';
+import { areSequentialIds, compareRecords, isSwapped, LEVELS } from './comparisons.js';
 import { trainModel } from './dedupe.js';
 import { priorProblem, seededRandom } from './estimate.js';
 import { defaultModel, nameWeightsOf, scoreTotal, scoreVector } from './model.js';
-import { prepareRecord } from './prepare.js';
+import { houseOf, prepareRecord, streetOf } from './prepare.js';
 import type { MatchRecord } from './types.js';
 
 const rec = (over: Partial<MatchRecord>): MatchRecord => ({
@@ -31,11 +31,76 @@ describe('blocking finds the true partner', () => {
   });
 
   it('brings together nearly the same names with a wrong date of birth and another postcode, in small blocks only', () => {
-    const moved = rec({ givenNames: 'Kemy', dateOfBirth: '2011-07-02', postcode: 'N1 9GU' });
+    const moved = rec({ givenNames: 'Kemy', dateOfBirth: '2011-07-02', postcode: 'N1 9GU', addressLine: '3 Other Street' });
     expect(shares(rec({}), moved)).toEqual(['nx:okafor|ke']);
     // The same name-only key held by more records than its limit is not used for comparing.
-    const many = Array.from({ length: NAME_ONLY_MAX_BLOCK + 1 }, (_, i) => prepareRecord(rec({ dateOfBirth: `19${String(50 + (i % 40))}-01-0${1 + (i % 9)}`, postcode: `N${i} 1AA`, givenNames: `Kemi${'x'.repeat(i % 3)}` })));
+    const many = Array.from({ length: NAME_ONLY_MAX_BLOCK + 1 }, (_, i) => prepareRecord(rec({ dateOfBirth: `19${String(50 + (i % 40))}-01-0${1 + (i % 9)}`, postcode: `N${i} 1AA`, addressLine: null, givenNames: `Kemi${'x'.repeat(i % 3)}` })));
     expect(blockedPairs(many).length).toBeLessThan(((NAME_ONLY_MAX_BLOCK + 1) * NAME_ONLY_MAX_BLOCK) / 2);
+  });
+});
+
+describe('the house and the street propose candidates', () => {
+  it('finds the houses and streets of address lines', () => {
+    expect(houseOf('12 example road')).toBe('12 exam');
+    expect(houseOf('flat 2 14 mill lane')).toBe('14 mill');
+    expect(houseOf('14a millane')).toBe('14a mill');
+    expect(houseOf('mill lane')).toBeNull();
+    expect(streetOf('mill lane')).toBe('mill');
+    expect(streetOf('12 exampleroad peckham')).toBe('exam');
+    expect(streetOf(null)).toBeNull();
+  });
+
+  it('brings together a record at the same house with another date of birth, a transposed postcode and another forename', () => {
+    const other = rec({ givenNames: 'Precious', dateOfBirth: '2011-07-02', postcode: 'SE51 4AB', addressLine: '12 Exampleroad Pekham' });
+    expect(shares(rec({}), other)).toEqual(expect.arrayContaining(['ha:12 exam:o', 'sn:exam:AKFR']));
+  });
+
+  it('brings together a family on one street with another house number, postcode and date of birth', () => {
+    const moved = rec({ givenNames: 'Precious', dateOfBirth: '2011-07-02', postcode: 'SE1 2XX', addressLine: '40 Example Road' });
+    expect(shares(rec({}), moved)).toEqual(['sn:exam:AKFR']);
+  });
+
+  it('does not bring together neighbours: another house on the street, other names, another date of birth', () => {
+    const neighbour = rec({ givenNames: 'Tobias', familyName: 'Nowak', dateOfBirth: '2011-07-02', addressLine: '14 Example Road', postcode: 'SE15 4AD' });
+    expect(shares(rec({}), neighbour)).toEqual([]);
+  });
+
+  it('proposes but does not decide: a sibling at the same house (another forename and date of birth) is not linked', () => {
+    const sibling = rec({ givenNames: 'Precious', dateOfBirth: '2012-11-30', postcode: 'SE51 4AB', addressLine: '12 Exampleroad' });
+    expect(shares(rec({}), sibling)).toContain('ha:12 exam:o');
+    const e = scoreVector(defaultModel(), compareRecords(prepareRecord(rec({})), prepareRecord(sibling)));
+    expect(e.fields.find((f) => f.field === 'address')!.level).toBe('jaro_winkler_0.92');
+    expect(e.band).not.toBe('link');
+  });
+});
+
+describe('names swapped, run together or split', () => {
+  const explain = (a: MatchRecord, b: MatchRecord) => scoreVector(defaultModel(), compareRecords(prepareRecord(a), prepareRecord(b)));
+  const names = (a: MatchRecord, b: MatchRecord) => explain(a, b).fields.slice(0, 2).map((f) => f.level);
+
+  it('takes forename and surname swapped with a typing error in one of them as swapped', () => {
+    expect(names(rec({}), rec({ givenNames: 'Okafro', familyName: 'Kemi' }))).toEqual(['swapped', 'swapped']);
+    expect(names(rec({}), rec({ givenNames: 'Okafor', familyName: 'Kemy' }))).toEqual(['swapped', 'swapped']);
+    expect(explain(rec({}), rec({ givenNames: 'Okafro', familyName: 'Kemi', postcode: 'SE15 4AD' })).band).toBe('link');
+    // A surname entered as given names, split by a space, is compared run together.
+    expect(names(rec({ familyName: 'Van Groesen' }), rec({ givenNames: 'Van Groesen', familyName: 'Kemi' }))).toEqual(['swapped', 'swapped']);
+  });
+
+  it('does not take two loosely similar names as swapped, nor a shared surname as a swap', () => {
+    // Both names only somewhat alike across the records (Jaro–Winkler below 0.92 each): not a swap.
+    expect(isSwapped(prepareRecord(rec({ givenNames: 'Kemal', familyName: 'Okafar' })).names[0]!, prepareRecord(rec({ givenNames: 'Okonfor', familyName: 'Kemi' })).names[0]!)).toBe(false);
+    // Siblings: the same surname, another forename.
+    expect(names(rec({}), rec({ givenNames: 'Tobias' }))).toEqual(['different', 'exact']);
+    // One name moved to the other field and the other name different is not a swap.
+    expect(names(rec({}), rec({ givenNames: 'Precious', familyName: 'Kemi' }))).toEqual(['different', 'different']);
+  });
+
+  it('compares given names run together when a space was typed inside one', () => {
+    expect(names(rec({ givenNames: 'Hannah' }), rec({ givenNames: 'Han Nah' }))[0]).toBe('exact');
+    expect(names(rec({ givenNames: 'Mary Jane' }), rec({ givenNames: 'Maryjane' }))[0]).toBe('exact');
+    // Only the first given name otherwise: a middle name neither adds nor takes away.
+    expect(names(rec({ givenNames: 'Kemi Ada' }), rec({ givenNames: 'Kemi' }))[0]).toBe('exact');
+    expect(names(rec({ givenNames: 'Ada Kemi' }), rec({ givenNames: 'Kemi' }))[0]).toBe('different');
   });
 });
 

@@ -30,6 +30,10 @@ const sortedChars = (s: string) => [...s].sort().join('');
  *    a wrong date of birth and a misspelt or swapped name;
  *  - date of birth with the postcode district (`dd`), or with the postcode's characters in order
  *    (`dz`, a transposed postcode): both names different (a changed name, a nickname, a typing error in each);
+ *  - the house (its number and the first four letters of its street) with the first letter of either
+ *    name (`ha`): a wrong date of birth and postcode, and one name different or misspelt;
+ *  - the street (the first four letters of its name) with the surname's phonetic key (`sn`): a wrong
+ *    date of birth and postcode and another house number (a typing error in it, or a move along the street);
  *  - one name exactly with the first two letters of the other, in either order (`nx`, small blocks
  *    only): a wrong date of birth and a wrong or moved postcode, when the names are nearly right;
  *  - any identifier value (`i`): everything else when an identifier is shared.
@@ -54,6 +58,12 @@ export function blockingKeys(r: PreparedRecord): string[] {
       for (const i of initials) keys.add(`pi:${r.postcode}:${i}`);
       if (n.familyKey) keys.add(`pf:${r.postcode}:${n.familyKey}`);
     }
+    // The house (its number and street) with either initial: siblings and parents share it too, but only
+    // those sharing an initial, and a household is small.
+    if (r.house) for (const i of initials) keys.add(`ha:${r.house}:${i}`);
+    // The street with the surname's phonetic key: a family on one street, with another house number,
+    // postcode and date of birth.
+    if (r.street && n.familyKey) keys.add(`sn:${r.street}:${n.familyKey}`);
     if (n.given && n.family) {
       keys.add(`nx:${n.given}|${n.family.slice(0, 2)}`);
       keys.add(`nx:${n.family}|${n.given.slice(0, 2)}`);

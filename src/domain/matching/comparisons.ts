@@ -79,19 +79,51 @@ export interface ComparisonVector {
 
 const L = (c: ComparisonName, code: string) => LEVELS[c].findIndex((l) => l.level === code);
 
-// Forename and surname swapped: each record's forename is the other's surname (symmetric by construction).
-function isSwapped(a: PreparedName, b: PreparedName): boolean {
-  return Boolean(a.given && a.family && b.given && b.family && jaroWinkler(a.given, b.family) >= 0.92 && jaroWinkler(a.family, b.given) >= 0.92);
+// The forms of a record's forename compared: the first given name, and every given name run together.
+const givenForms = (n: PreparedName): [string, string | null][] => {
+  const forms: [string, string | null][] = [];
+  if (n.given) forms.push([n.given, n.givenKey]);
+  if (n.givenJoined) forms.push([n.givenJoined, n.givenJoinedKey]);
+  return forms;
+};
+
+// The best Jaro–Winkler similarity of a record's forename (either form) with a name.
+const bestGivenSimilarity = (n: PreparedName, other: string) => Math.max(...givenForms(n).map(([g]) => jaroWinkler(g, other)));
+
+/**
+ * Forename and surname swapped: each record's forename is the other's surname (symmetric by
+ * construction), allowing a typing error in one of them: both names agree across the records
+ * (Jaro–Winkler at least 0.80) and at least one of them closely (at least 0.92).
+ */
+export function isSwapped(a: PreparedName, b: PreparedName): boolean {
+  if (!a.given || !a.family || !b.given || !b.family) return false;
+  const x = bestGivenSimilarity(a, b.family);
+  const y = bestGivenSimilarity(b, a.family);
+  return Math.min(x, y) >= 0.8 && Math.max(x, y) >= 0.92;
+}
+
+// Two forms of forename compared: exact; nickname; Jaro–Winkler 0.92; same phonetic key; Jaro–Winkler 0.80; or different (-1).
+function forenameFormLevel(x: string, xKey: string | null, y: string, yKey: string | null): number {
+  if (x === y) return 0;
+  if (areNicknames(x, y)) return 1;
+  const jw = jaroWinkler(x, y);
+  if (jw >= 0.92) return 2;
+  if (xKey && xKey === yKey) return 3;
+  if (jw >= 0.8) return 4;
+  return -1;
 }
 
 function forenameLevel(a: PreparedName, b: PreparedName): number {
   if (!a.given || !b.given) return -1;
-  if (a.given === b.given) return 0;
-  if (areNicknames(a.given, b.given)) return 1;
-  const jw = jaroWinkler(a.given, b.given);
-  if (jw >= 0.92) return 2;
-  if (a.givenKey && a.givenKey === b.givenKey) return 3;
-  if (jw >= 0.8) return 4;
+  // The first given names, or the given names run together (a space typed inside a name), whichever agree best.
+  let best = -1;
+  for (const [x, xKey] of givenForms(a)) {
+    for (const [y, yKey] of givenForms(b)) {
+      const level = forenameFormLevel(x, xKey, y, yKey);
+      if (level >= 0 && (best < 0 || level < best)) best = level;
+    }
+  }
+  if (best >= 0) return best;
   if (isSwapped(a, b)) return 5;
   return 6;
 }
@@ -173,7 +205,7 @@ function addressLevel(x: PreparedAddress, y: PreparedAddress): number {
   const b = y.address;
   if (!a || !b) return -1;
   if (a === b) return 0;
-  if (jaroWinkler(a, b) >= 0.92) return 1;
+  if (jaroWinkler(a, b) >= 0.92 || (x.house !== null && x.house === y.house)) return 1;
   const ta = x.addressWords ?? new Set<string>();
   const tb = y.addressWords ?? new Set<string>();
   let shared = 0;

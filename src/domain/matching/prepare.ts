@@ -7,6 +7,12 @@ export interface PreparedName {
   family: string | null;
   givenKey: string | null;
   familyKey: string | null;
+  /**
+   * Every given name run together ("mary jane" → "maryjane"), when there is more than one: a space typed
+   * inside a name ("han nah") or a surname entered as a forename ("van groesen") is not a middle name.
+   */
+  givenJoined: string | null;
+  givenJoinedKey: string | null;
   /** True for the record's own (primary) name, false for an alias, nickname or previous name. */
   primary: boolean;
 }
@@ -27,6 +33,10 @@ export interface PreparedAddress {
   address: string | null;
   postcodeDistrict: string | null;
   addressWords: Set<string> | null;
+  /** The house: its number and the first four letters of the street after it ("12 exam"), or null (see houseOf). */
+  house: string | null;
+  /** The street: the first four letters of the word after the house number, or of the line's first word (see streetOf). */
+  street: string | null;
 }
 
 /** A record normalised once, so that comparing it with many others is cheap. */
@@ -55,6 +65,38 @@ export interface PreparedRecord extends PreparedDob, PreparedAddress {
   otherAddresses: PreparedAddress[];
 }
 
+// A house number ("12", "12a") and a street word after it (letters, at least two).
+const HOUSE_NUMBER = /^\d+[a-z]?$/;
+const STREET_WORD = /^[a-z]{2,}/;
+
+/**
+ * The house an address line names: the number just before its first street word, with that word's first
+ * four letters ("flat 2 14 mill lane" → "14 mill"; "14 millane" → "14 mill"), so a flat's number, a typing
+ * error later in the street's name or words run together still give the same house. Null when the line
+ * has no number followed by a word.
+ */
+export function houseOf(address: string | null): string | null {
+  if (!address) return null;
+  const words = address.split(' ');
+  for (let i = 1; i < words.length; i += 1) {
+    if (HOUSE_NUMBER.test(words[i - 1]!) && STREET_WORD.test(words[i]!)) return `${words[i - 1]} ${words[i]!.slice(0, 4)}`;
+  }
+  return null;
+}
+
+/**
+ * The street an address line names, as the first four letters of its word: the word after the house
+ * number (as houseOf), or the line's first word when there is no number ("mill lane" → "mill"). Null
+ * when neither is a word.
+ */
+export function streetOf(address: string | null): string | null {
+  if (!address) return null;
+  const house = houseOf(address);
+  if (house) return house.split(' ')[1]!;
+  const first = address.split(' ')[0]!;
+  return STREET_WORD.test(first) ? first.slice(0, 4) : null;
+}
+
 // The outward code of a UK postcode (before the three-character inward code); otherwise the first two characters.
 function district(p: string): string {
   return /^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(p) ? p.slice(0, -3) : p.slice(0, 2);
@@ -73,10 +115,12 @@ export function normaliseIdentifier(value: string): string {
 
 function prepareName(given: string | null, family: string | null, primary: boolean): PreparedName | null {
   // Only the first given name is compared: agencies disagree most about middle names.
-  const g = normaliseName(given)?.split(' ')[0] ?? null;
+  const words = normaliseName(given)?.split(' ') ?? null;
+  const g = words?.[0] ?? null;
   const f = normaliseName(family)?.replace(/ /g, '') ?? null;
   if (!g && !f) return null;
-  return { given: g, family: f, givenKey: metaphone(g), familyKey: metaphone(f), primary };
+  const joined = words && words.length > 1 ? words.join('') : null;
+  return { given: g, family: f, givenKey: metaphone(g), familyKey: metaphone(f), givenJoined: joined, givenJoinedKey: metaphone(joined), primary };
 }
 
 /** A date of birth (YYYY-MM-DD or YYYYMMDD) at its precision, ready to compare. */
@@ -95,7 +139,9 @@ export function prepareDob(date: string | null, precision: 'month' | 'year' | un
 export function prepareAddress(postcodeValue: string | null, line: string | null): PreparedAddress {
   const postcode = normalisePostcode(postcodeValue);
   const address = normaliseText(line);
-  return { postcode, address, postcodeDistrict: postcode ? district(postcode) : null, addressWords: address ? new Set(address.split(' ')) : null };
+  return {
+    postcode, address, postcodeDistrict: postcode ? district(postcode) : null, addressWords: address ? new Set(address.split(' ')) : null, house: houseOf(address), street: streetOf(address),
+  };
 }
 
 /** Normalises a record for comparison. */

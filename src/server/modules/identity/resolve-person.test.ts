@@ -65,6 +65,26 @@ describe(`resolvePerson on ${TEST_ENGINE}`, () => {
     expect(res.explanation!.band).toBe('review');
   });
 
+  it('finds a person through the stored house key alone, and lets the comparison decide', async () => {
+    const school = await makeOrg(t.db, 'school');
+    const police = await makeOrg(t.db, 'police');
+    const base = incomingPerson(school.id);
+    const first = await t.db.transaction().execute((trx) => resolvePerson(trx, base));
+    const keys = (await t.db.selectFrom('person_match_key').select('key').where('person_id', '=', first.personId).execute()).map((k) => k.key);
+    expect(keys).toEqual(expect.arrayContaining([expect.stringMatching(/^ha:\d+ zed[a-z]:a$/), expect.stringMatching(/^sn:zed/)]));
+    // Another date of birth, the postcode's last two characters swapped, a typing error in each name and
+    // the street's words run together: no key but the house (with the forename's initial) is shared.
+    const pc = base.postcode!.replace(/ /g, '');
+    const other = incomingPerson(police.id, {
+      givenNames: 'Ashtun', familyName: base.familyName!.replace(/wick$/, 'wikc'), dateOfBirth: '2002-06-15',
+      postcode: `${pc.slice(0, -2)}${pc.at(-1)}${pc.at(-2)}`, addressLine: base.addressLine!.replace(/ Road$/, 'road'),
+    });
+    const res = await t.db.transaction().execute((trx) => resolvePerson(trx, other));
+    expect(res.outcome).toBe('review');
+    const item = await t.db.selectFrom('identity_review_item').select('candidate_person_id').where('id', '=', res.reviewItemId!).executeTakeFirstOrThrow();
+    expect(item.candidate_person_id).toBe(first.personId);
+  });
+
   it('makes a new person when an identifier disagrees and little else agrees', async () => {
     const org = await makeOrg(t.db, 'school');
     const base = incomingPerson(org.id, { identifiers: [{ scheme: 'nhs_number', value: '9434765919' }], givenNames: 'Kemi' });
