@@ -20,7 +20,7 @@ export const LEVELS: Record<ComparisonName, LevelDefinition[]> = {
     { level: 'jaro_winkler_0.92', label: 'Forenames are spelt very similarly (Jaro–Winkler ≥ 0.92)' },
     { level: 'phonetic', label: 'Forenames sound alike (same Metaphone key)' },
     { level: 'jaro_winkler_0.80', label: 'Forenames are spelt somewhat similarly (Jaro–Winkler ≥ 0.80)' },
-    { level: 'swapped', label: 'Forename matches the other record’s surname' },
+    { level: 'swapped', label: 'Forename matches the other record’s surname (names swapped, perhaps with a typing error)' },
     { level: 'different', label: 'Forenames differ' },
   ],
   surname: [
@@ -28,7 +28,7 @@ export const LEVELS: Record<ComparisonName, LevelDefinition[]> = {
     { level: 'jaro_winkler_0.92', label: 'Surnames are spelt very similarly, or one contains the other' },
     { level: 'phonetic', label: 'Surnames sound alike (same Metaphone key)' },
     { level: 'jaro_winkler_0.80', label: 'Surnames are spelt somewhat similarly (Jaro–Winkler ≥ 0.80)' },
-    { level: 'swapped', label: 'Surname matches the other record’s forename' },
+    { level: 'swapped', label: 'Surname matches the other record’s forename (names swapped, perhaps with a typing error)' },
     { level: 'different', label: 'Surnames differ' },
   ],
   date_of_birth: [
@@ -50,7 +50,7 @@ export const LEVELS: Record<ComparisonName, LevelDefinition[]> = {
   ],
   address: [
     { level: 'exact', label: 'Addresses are the same' },
-    { level: 'jaro_winkler_0.92', label: 'Addresses are spelt very similarly (Jaro–Winkler ≥ 0.92)' },
+    { level: 'jaro_winkler_0.92', label: 'Addresses are spelt very similarly (Jaro–Winkler ≥ 0.92), or name the same house and street' },
     { level: 'half_the_words', label: 'At least half the words of the addresses are shared' },
     { level: 'different', label: 'Addresses differ' },
   ],
