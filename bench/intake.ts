@@ -74,7 +74,7 @@ async function responsiveness(d: Db, label: string): Promise<Line[]> {
   const app = await buildApp({ db: d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const worker = await startOutboxWorker(d, { processors: outboxProcessors(), log: { info: () => {}, warn: console.warn, error: console.error }, pollMs: 200 });
+  const worker = await startOutboxWorker(d, { processors: outboxProcessors(), log: { info: () => {}, warn: console.warn, error: console.error } });
   try {
     const text = toJsonl(Array.from({ length: RESPONSIVE_RECORDS }, (_, i) => policeRecord(org.id, `BENCH-${i}`)));
     const waits: number[] = [];
@@ -142,7 +142,7 @@ async function firstImport(d: Db, label: string): Promise<Line[]> {
   const app = await buildApp({ db: d, config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', INTAKE_MAX_MB: '500' }), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const worker = await startOutboxWorker(d, { processors: outboxProcessors(), log: { info: () => {}, warn: console.warn, error: console.error }, pollMs: 200 });
+  const worker = await startOutboxWorker(d, { processors: outboxProcessors(), log: { info: () => {}, warn: console.warn, error: console.error } });
   const waits: number[] = [];
   let importing = true;
   const pings = (async () => {

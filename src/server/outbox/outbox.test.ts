@@ -11,7 +11,7 @@ import { createApiKey } from '../modules/api/api-key.js';
 import { appendEntry, ENTRIES_RECORDED } from '../modules/chronology/commands/append-entry.js';
 import { rulesProcessor } from '../modules/considerations/rules.processor.js';
 import {
-  announcedKinds, backoffMs, claim, enqueue, kindsAnnounced, LEASE_MS, OUTBOX_CHANNEL, outboxStatus, retryDead, runOutboxOnce, type OutboxMessage, type OutboxProcessor,
+  announcedKinds, backoffMs, claim, dueKinds, enqueue, kindsAnnounced, LEASE_MS, OUTBOX_CHANNEL, outboxStatus, retryDead, runOutboxOnce, type OutboxMessage, type OutboxProcessor,
 } from './outbox.js';
 import { startOutboxWorker } from './worker.js';
 
@@ -285,6 +285,30 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
       await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, '')`.execute(d.db);
       await until(() => a.seen.length === 2);
       expect(a.seen.map((m) => m.payload)).toEqual([{ first: true }, { third: true }]);
+    } finally {
+      await worker.stop();
+      await iso.drop();
+    }
+  });
+
+  it('finds work no one announced by one poll for every lane, and wakes only the lanes with work due', async () => {
+    const a = recorder(uniqueKind());
+    const b = recorder(uniqueKind());
+    const [kindA, kindB] = [a.processor.kinds[0]!, b.processor.kinds[0]!];
+    const iso = await openIsolatedTestDb('jigsaw_outbox_poll');
+    const d = iso.d;
+    await d.db.insertInto('outbox').values({ kind: kindB, payload: JSON.stringify({ unannounced: true }) }).execute();
+    // Due later: the poll leaves it until then.
+    await d.db.insertInto('outbox').values({ kind: kindA, payload: JSON.stringify({ later: true }), available_at: new Date(Date.now() + 1_500) }).execute();
+    expect(await dueKinds(d.db, [kindA, kindB])).toEqual([kindB]);
+    const worker = await startOutboxWorker(d, { processors: [a.processor, b.processor], log: silentLog, pollMs: 100 });
+    try {
+      for (let i = 0; i < 200 && b.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(b.seen.map((m) => m.payload)).toEqual([{ unannounced: true }]);
+      expect(a.seen).toEqual([]);
+      for (let i = 0; i < 200 && a.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(a.seen.map((m) => m.payload)).toEqual([{ later: true }]);
+      expect(await dueKinds(d.db, [kindA, kindB])).toEqual([]);
     } finally {
       await worker.stop();
       await iso.drop();

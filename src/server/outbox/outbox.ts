@@ -119,6 +119,15 @@ export interface RunOptions {
   workerId?: string;
 }
 
+/** The kinds among these with a row due now and not held by a live claim (the worker's poll: one statement for every lane). */
+export async function dueKinds(db: Kysely<Database>, kinds: string[], now?: Date): Promise<string[]> {
+  if (!kinds.length) return [];
+  const at = nowSql(now);
+  const { rows } = await sql<{ kind: string }>`SELECT DISTINCT kind FROM outbox
+    WHERE status = 'pending' AND available_at <= ${at} AND (locked_until IS NULL OR locked_until <= ${at}) AND kind = ANY(${sql.val(kinds)}::text[])`.execute(db);
+  return rows.map((r) => r.kind);
+}
+
 /** What one pass did. */
 export interface RunResult {
   claimed: number;

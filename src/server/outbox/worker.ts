@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Db } from '../../db/client.js';
 import { backgroundWork } from '../../db/pglite-dialect.js';
-import { OUTBOX_CHANNEL, kindsAnnounced, pruneDone, releaseStaleClaims, runOutboxOnce, type OutboxLog, type OutboxProcessor } from './outbox.js';
+import { dueKinds, OUTBOX_CHANNEL, kindsAnnounced, pruneDone, releaseStaleClaims, runOutboxOnce, type OutboxLog, type OutboxProcessor } from './outbox.js';
 
 /** A running worker. */
 export interface OutboxWorker {
@@ -37,9 +37,10 @@ function takingTurns(p: OutboxProcessor): OutboxProcessor {
 
 /**
  * Runs the outbox in this process until stopped: a pass whenever a committed row is announced
- * (LISTEN/NOTIFY, on both engines), and at least every pollMs in case an announcement was missed
- * or a retry has fallen due. Each processor has its own lane, so a long import does not hold up
- * the rules. Several processes may run one each against the same server.
+ * (LISTEN/NOTIFY, on both engines), and, every pollMs, one statement asks which kinds have work due
+ * (an announcement missed, a retry fallen due, a lapsed lease) and wakes only their lanes. Each
+ * processor has its own lane, so a long import does not hold up the rules. Several processes may run
+ * one each against the same server.
  */
 export async function startOutboxWorker(d: Db, opts: { processors: readonly OutboxProcessor[]; log: OutboxLog; pollMs?: number }): Promise<OutboxWorker> {
   const pollMs = opts.pollMs ?? 1000;
@@ -67,6 +68,28 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
     opts.log.warn({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'the outbox worker cannot listen for new work, so it polls');
   }
   let lastPrune = 0;
+  const allKinds = [...new Set(lanes.flatMap((lane) => [...lane.kinds]))];
+  // One poll for every lane (not a claim per lane): the kinds with work due now.
+  const poll = async () => {
+    while (!stopped) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        stopPolling = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      stopPolling = null;
+      if (stopped) return;
+      try {
+        const due = await dueKinds(d.db, allKinds);
+        if (due.length) wake(due);
+      } catch (err) {
+        opts.log.error({ errorCode: (err as { code?: string }).code ?? 'unknown' }, 'an outbox poll failed');
+      }
+    }
+  };
+  let stopPolling: (() => void) | null = null;
   const run = async (lane: (typeof lanes)[number]) => {
     while (!stopped) {
       lane.pending = false;
@@ -87,22 +110,19 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
         continue;
       }
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        lane.wakeUp = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+        lane.wakeUp = resolve;
       });
       lane.wakeUp = null;
     }
   };
   // Background work: on PGlite a request waiting for the one connection goes before it (pglite-dialect.ts).
-  const loop = Promise.all(lanes.map((lane) => backgroundWork.run(true, () => run(lane))));
+  const loop = Promise.all([...lanes.map((lane) => backgroundWork.run(true, () => run(lane))), backgroundWork.run(true, poll)]);
   return {
     wake,
     async stop() {
       stopped = true;
       for (const lane of lanes) lane.wakeUp?.();
+      stopPolling?.();
       await loop;
       await unlisten?.().catch(() => {});
     },
