@@ -56,21 +56,28 @@ export interface HeldDetails {
 }
 
 interface HeldRow {
-  incoming_kind: string | null;
+  id: string;
   dob: string | null;
   dob_accuracy: string;
   sex: string;
-  ethnicity: string | null;
   sources: { ref: string; org: string; kind: string; at: string; data: IncomingPerson }[];
   names: { id: string; kind: string; g: string | null; f: string | null }[];
   addresses: { id: string; line: string | null; postcode: string | null; borough: string | null; protected: boolean }[];
   history: { field: ShownField; ref: string | null; value: unknown; address: string | null }[];
+  ethnicity: string | null;
 }
 
-/** The person's agency records (the latest version of each), shown details and their latest history, in one statement. */
-export async function loadHeldDetails(trx: Kysely<Database>, personId: string, incomingOrganisationId: string): Promise<HeldDetails | null> {
-  const row = (await sql<HeldRow>`SELECT (SELECT o.kind FROM organisation o WHERE o.id = ${incomingOrganisationId}) AS incoming_kind,
-      to_char(p.date_of_birth, 'YYYY-MM-DD') AS dob, p.dob_accuracy, p.sex, p.ethnicity,
+/** A person as held (HeldDetails without the sender's kind). */
+export type HeldPerson = Omit<HeldDetails, 'incomingKind'>;
+
+/**
+ * People's agency records (the latest version of each), shown details and their latest history, in one
+ * statement for any number of people (an import chunk reads every person it is likely to link to at once).
+ */
+export async function loadPeopleHeld(trx: Kysely<Database>, personIds: string[]): Promise<Map<string, HeldPerson>> {
+  const out = new Map<string, HeldPerson>();
+  if (!personIds.length) return out;
+  const rows = (await sql<HeldRow>`SELECT p.id, to_char(p.date_of_birth, 'YYYY-MM-DD') AS dob, p.dob_accuracy, p.sex, p.ethnicity,
       coalesce((SELECT json_agg(json_build_object('ref', s.id, 'org', s.organisation_id, 'kind', o.kind, 'at', v.received_at, 'data', v.person_data))
         FROM source_record s JOIN organisation o ON o.id = s.organisation_id
         CROSS JOIN LATERAL (SELECT x.received_at, x.person_data FROM source_record_version x WHERE x.source_record_ref = s.id ORDER BY x.received_at DESC LIMIT 1) v
@@ -81,16 +88,23 @@ export async function loadHeldDetails(trx: Kysely<Database>, personId: string, i
         FROM person_address a WHERE a.person_id = p.id AND a.valid_to IS NULL), '[]'::json) AS addresses,
       coalesce((SELECT json_agg(json_build_object('field', h.field, 'ref', h.source_record_ref, 'value', h.value, 'address', h.address_id))
         FROM (SELECT DISTINCT ON (d.field) d.* FROM person_detail_history d WHERE d.person_id = p.id ORDER BY d.field, d.changed_at DESC, d.id) h), '[]'::json) AS history
-    FROM person p WHERE p.id = ${personId}`.execute(trx)).rows[0];
-  if (!row) return null;
-  return {
-    sources: row.sources.map((x) => heldSourceOf(x.ref, x.org, x.kind, new Date(x.at).toISOString(), x.data)),
-    incomingKind: row.incoming_kind ?? 'other',
-    person: { dateOfBirth: row.dob, dobAccuracy: row.dob_accuracy, sex: row.sex, ethnicity: row.ethnicity },
-    names: row.names.map((n) => ({ id: n.id, kind: n.kind, givenNames: n.g, familyName: n.f })),
-    addresses: row.addresses,
-    history: Object.fromEntries(row.history.map((h) => [h.field, { sourceRecordRef: h.ref, value: h.value, addressId: h.address }])),
-  };
+    FROM person p WHERE p.id = ANY(${sql.val(personIds)}::uuid[])`.execute(trx)).rows;
+  for (const row of rows) {
+    out.set(row.id, {
+      sources: row.sources.map((x) => heldSourceOf(x.ref, x.org, x.kind, new Date(x.at).toISOString(), x.data)),
+      person: { dateOfBirth: row.dob, dobAccuracy: row.dob_accuracy, sex: row.sex, ethnicity: row.ethnicity },
+      names: row.names.map((n) => ({ id: n.id, kind: n.kind, givenNames: n.g, familyName: n.f })),
+      addresses: row.addresses,
+      history: Object.fromEntries(row.history.map((h) => [h.field, { sourceRecordRef: h.ref, value: h.value, addressId: h.address }])),
+    });
+  }
+  return out;
+}
+
+/** The kind of an organisation (the precedence rule ranks a record by it); 'other' if it is unknown. */
+export async function organisationKind(trx: Kysely<Database>, organisationId: string): Promise<string> {
+  const row = await trx.selectFrom('organisation').select('kind').where('id', '=', organisationId).executeTakeFirst();
+  return row?.kind ?? 'other';
 }
 
 /** An agency's record as the precedence rule reads it. */

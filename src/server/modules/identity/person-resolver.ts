@@ -19,9 +19,9 @@ import type { ModelParameters } from '../../../domain/matching/model.js';
 import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import type { MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
 import { findCandidates, keyHoldersSql, keyWithinLimit, loadMatchRecords, type Candidate } from './identity.candidates.js';
-import { decide } from './identity.decide.js';
+import { decide, type Choice } from './identity.decide.js';
 import { activeModel } from './identity.model-store.js';
-import { loadHeldDetails, newPersonAsHeld, newPersonRow, planDetails, writeDetailHistory, writePeople, type DetailsPlan } from './identity.person-writer.js';
+import { loadPeopleHeld, newPersonAsHeld, newPersonRow, organisationKind, planDetails, writeDetailHistory, writePeople, type DetailsPlan, type HeldPerson } from './identity.person-writer.js';
 import { contentHash, recordFromIncoming } from './incoming.js';
 import type { IncomingPerson, Resolution, ResolveOptions } from './resolve-person.js';
 
@@ -39,6 +39,8 @@ interface Prefetched {
   hash: string;
   keys: string[];
   candidates: Candidate[];
+  /** The decision on those candidates, made when the set was opened (used while nothing it read has changed). */
+  choice?: Choice;
 }
 
 // When each version is received: strictly increasing within the process, so the newest of two records
@@ -75,6 +77,13 @@ export class PersonResolver {
   // Since the prefetch: who wrote each blocking key, and each changed person's match profile as now written.
   readonly #writers = new Map<string, Set<string>>();
   readonly #profiles = new Map<string, { record: MatchRecord; prepared: PreparedRecord }>();
+  /**
+   * People as held, read together when the set was opened (those its records are likely to be linked to):
+   * the person as the matcher reads them and with every agency's record. A person leaves the map once a
+   * record adds details to them (they are read again, after the writes, if another record does).
+   */
+  readonly #asHeld = new Map<string, { match: MatchRecord; held: HeldPerson | null }>();
+  readonly #organisationKinds = new Map<string, string>();
   // Written at the next flush.
   readonly #pendingPeople = new Set<string>();
   #people: Insertable<PersonTable>[] = [];
@@ -101,7 +110,41 @@ export class PersonResolver {
       people.forEach((p, i) => r.#prefetched.set(keyOf(p), { hash: contentHash(p), keys: matchKeys(records[i]!), candidates: found[i]! }));
       r.#holders = await keyHolders(trx, [...new Set([...r.#prefetched.values()].flatMap((x) => x.keys))]);
     }
+    // The people the records are likely to add details to, read in two statements rather than two for each:
+    // a held record's person when its content changed, and each new record's best candidate when, as read
+    // now, it would be linked (the decision is kept, and used if nothing it read changes before its turn).
+    const likely = new Set<string>();
+    for (const p of incoming) {
+      const held = r.#sources.get(keyOf(p));
+      if (held && held.latestHash !== contentHash(p)) likely.add(held.personId);
+    }
+    if (r.#prefetched.size) {
+      const model = (r.#model ??= await activeModel(trx));
+      for (const p of incoming) {
+        const pre = r.#prefetched.get(keyOf(p));
+        if (!pre || pre.choice || !pre.candidates.length) continue;
+        pre.choice = decide(model, recordFromIncoming(p), pre.candidates);
+        if (pre.choice.band === 'link' && pre.choice.best) likely.add(pre.choice.best.personId);
+      }
+    }
+    await r.#readPeople([...likely]);
     return r;
+  }
+
+  /** Reads these people as held (the matcher's view and every agency's record of them), two statements for all. */
+  async #readPeople(ids: string[]): Promise<void> {
+    if (!ids.length) return;
+    const [match, held] = await Promise.all([loadMatchRecords(this.trx, ids), loadPeopleHeld(this.trx, ids)]);
+    for (const [id, record] of match) this.#asHeld.set(id, { match: record, held: held.get(id) ?? null });
+  }
+
+  async #organisationKind(organisationId: string): Promise<string> {
+    let kind = this.#organisationKinds.get(organisationId);
+    if (kind === undefined) {
+      kind = await organisationKind(this.trx, organisationId);
+      this.#organisationKinds.set(organisationId, kind);
+    }
+    return kind;
   }
 
   async #readSources(incoming: IncomingPerson[]): Promise<void> {
@@ -143,7 +186,10 @@ export class PersonResolver {
     this.#model ??= await activeModel(this.trx);
     const model = this.#model;
     const record = recordFromIncoming(incoming);
-    const decided = decide(model, record, await this.#candidates(key, hash, record));
+    const { candidates, unchanged } = await this.#candidates(key, hash, record);
+    // Decided when the set was opened, on exactly these candidates as they are now: the same decision.
+    const early = unchanged ? this.#prefetched.get(key)?.choice : undefined;
+    const decided = early ?? decide(model, record, candidates);
     let refused = false;
     if (decided.band === 'link' && decided.best && opts.mayLink) {
       // The caller's check reads the database: it must see every earlier record's writes.
@@ -191,17 +237,20 @@ export class PersonResolver {
    * more than its limit finds no one; a person an earlier record changed is compared as that record left
    * them. A record that was not read before has its candidates read once everything pending is written.
    */
-  async #candidates(key: string, hash: string, record: MatchRecord): Promise<Candidate[]> {
+  async #candidates(key: string, hash: string, record: MatchRecord): Promise<{ candidates: Candidate[]; unchanged: boolean }> {
     const pre = this.#prefetched.get(key);
     if (!pre || pre.hash !== hash) {
       await this.flush();
-      return (await findCandidates(this.trx, [record]))[0] ?? [];
+      return { candidates: (await findCandidates(this.trx, [record]))[0] ?? [], unchanged: false };
     }
     const profileOf = (c: Candidate): Candidate => {
       const now = this.#profiles.get(c.personId);
       return now ? { personId: c.personId, ...now } : c;
     };
-    if (!pre.keys.some((k) => this.#writers.has(k))) return pre.candidates.map(profileOf);
+    if (!pre.keys.some((k) => this.#writers.has(k))) {
+      // Unchanged: the same people, none of them changed since they were read.
+      return { candidates: pre.candidates.map(profileOf), unchanged: !pre.candidates.some((c) => this.#profiles.has(c.personId)) };
+    }
     const read = new Map(pre.candidates.map((c) => [c.personId, c]));
     const found = new Map<string, Candidate>();
     for (const k of pre.keys) {
@@ -214,7 +263,7 @@ export class PersonResolver {
         if (c) found.set(id, c);
       }
     }
-    return [...found.values()];
+    return { candidates: [...found.values()], unchanged: false };
   }
 
   /**
@@ -228,11 +277,15 @@ export class PersonResolver {
     if (existing) plan = planDetails(personId, existing, incoming);
     else {
       if (this.#pendingPeople.has(personId)) await this.flush();
-      existing = (await loadMatchRecords(this.trx, [personId])).get(personId) ?? null;
-      if (!existing) return;
-      const held = isNew ? null : await loadHeldDetails(this.trx, personId, incoming.organisationId);
+      if (!this.#asHeld.has(personId)) await this.#readPeople([personId]);
+      const asHeld = this.#asHeld.get(personId);
+      existing = asHeld?.match ?? null;
+      if (!asHeld || !existing) return;
+      const held = isNew || !asHeld.held ? null : { ...asHeld.held, incomingKind: await this.#organisationKind(incoming.organisationId) };
       plan = planDetails(personId, existing, incoming, held ? { held, sourceRecordRef, receivedAt: received.toISOString() } : undefined);
     }
+    // Changed by this plan: read again, once it is written, if another record adds to them.
+    this.#asHeld.delete(personId);
     this.#plans.push(plan);
     this.#pendingPeople.add(personId);
     // The profile as the database will hand it back (JSON), for records that compare with this person later.
