@@ -37,20 +37,36 @@ export function keyWithinLimit(key: string, holders: number): boolean {
  * identifier finds its person like any other key.
  */
 export async function findCandidates(db: Kysely<Database>, records: MatchRecord[]): Promise<Candidate[][]> {
+  return (await findCandidatesAndHolders(db, records)).candidates;
+}
+
+/**
+ * findCandidates, and who holds each of the records' keys (up to one more than the key's limit, as
+ * keyHoldersSql reads them; a key no one holds is absent), from the same statement: the batched
+ * resolver needs both for a chunk.
+ */
+export async function findCandidatesAndHolders(db: Kysely<Database>, records: MatchRecord[]): Promise<{ candidates: Candidate[][]; holders: Map<string, string[]> }> {
   const keysOf = records.map((r) => blockingKeys(prepareRecord(r)));
   const allKeys = [...new Set(keysOf.flat())];
-  if (allKeys.length === 0) return records.map(() => []);
-  // One set-based statement for the whole batch: the keys' holders as keyHoldersSql reads them (keys over
-  // their limit dropped), each person found with their match profile.
-  const rows = (await sql<{ id: string; keys: string[]; record: MatchRecord | null }>`WITH hit AS (${keyHoldersSql(allKeys)}), found AS (
+  if (allKeys.length === 0) return { candidates: records.map(() => []), holders: new Map() };
+  // One set-based statement for the whole batch: the keys' holders as keyHoldersSql reads them, and each
+  // person found by a key within its limit (keys over their limit dropped) with their match profile.
+  const rows = (await sql<{ id: string | null; keys: string[] | null; record: MatchRecord | null; key: string | null; ids: string[] | null }>`WITH hit AS (${keyHoldersSql(allKeys)}), found AS (
       SELECT person_id, array_agg(key) AS keys FROM hit WHERE within_limit GROUP BY person_id
     )
-    SELECT found.person_id AS id, found.keys, mp.record FROM found LEFT JOIN person_match_profile mp ON mp.person_id = found.person_id`.execute(db)).rows;
+    SELECT found.person_id AS id, found.keys, mp.record, NULL::text AS key, NULL::uuid[] AS ids FROM found LEFT JOIN person_match_profile mp ON mp.person_id = found.person_id
+    UNION ALL
+    SELECT NULL, NULL, NULL, hit.key, array_agg(hit.person_id) FROM hit GROUP BY hit.key`.execute(db)).rows;
+  const holders = new Map<string, string[]>();
+  const people = rows.filter((r): r is typeof r & { id: string; keys: string[] } => {
+    if (r.id === null && r.key !== null) holders.set(r.key, r.ids ?? []);
+    return r.id !== null;
+  });
   // A person with keys but no profile (indexed before profiles were stored) is read from the person tables.
-  const unprofiled = rows.filter((r) => r.record === null).map((r) => r.id);
+  const unprofiled = people.filter((r) => r.record === null).map((r) => r.id);
   const read = unprofiled.length ? await loadMatchRecords(db, unprofiled) : new Map<string, MatchRecord>();
   const byKey = new Map<string, Candidate[]>();
-  for (const row of rows) {
+  for (const row of people) {
     const record = row.record ?? read.get(row.id);
     if (!record) continue;
     const candidate: Candidate = { personId: row.id, record, prepared: prepareRecord(record) };
@@ -60,15 +76,16 @@ export async function findCandidates(db: Kysely<Database>, records: MatchRecord[
       else byKey.set(k, [candidate]);
     }
   }
-  return keysOf.map((keys) => {
+  const candidates = keysOf.map((keys) => {
     const found = new Map<string, Candidate>();
     for (const k of keys) for (const c of byKey.get(k) ?? []) found.set(c.personId, c);
     return [...found.values()];
   });
+  return { candidates, holders };
 }
 
 /** A person's match record as one row (names, identifiers and current address as JSON arrays). */
-interface MatchRow {
+export interface MatchRow {
   id: string;
   dob: string | null;
   dob_accuracy: string;
@@ -126,7 +143,8 @@ export function withHeldValues(record: MatchRecord, held: HeldValue[]): MatchRec
 }
 
 // The legal name comes first; the current address is the latest valid one (one with no start date first, as before).
-const MATCH_COLUMNS = sql`p.id, to_char(p.date_of_birth, 'YYYY-MM-DD') AS dob, p.dob_accuracy, p.sex,
+// Columns: id, dob, dob_accuracy, sex, names, ids, address, held (read by matchRecordFromRow).
+export const MATCH_COLUMNS = sql`p.id, to_char(p.date_of_birth, 'YYYY-MM-DD') AS dob, p.dob_accuracy, p.sex,
   coalesce((SELECT json_agg(json_build_array(n.kind, n.given_names, n.family_name) ORDER BY n.kind <> 'legal', n.kind, n.given_names, n.family_name)
     FROM person_name n WHERE n.person_id = p.id AND n.valid_to IS NULL), '[]'::json) AS names,
   coalesce((SELECT json_agg(json_build_array(i.scheme, i.value) ORDER BY i.scheme, i.value)
@@ -156,12 +174,17 @@ function matchRecordOf(row: MatchRow): MatchRecord {
   return r;
 }
 
+/** The person as the matcher sees them, from a row selecting MATCH_COLUMNS. */
+export function matchRecordFromRow(row: MatchRow): MatchRecord {
+  return withHeldValues(matchRecordOf(row), heldValuesOf(row));
+}
+
 /** People as the matcher sees them: legal name, other names, date of birth, sex, current address, identifiers. */
 export async function loadMatchRecords(db: Kysely<Database>, personIds: string[]): Promise<Map<string, MatchRecord>> {
   const out = new Map<string, MatchRecord>();
   if (personIds.length === 0) return out;
   const rows = (await sql<MatchRow>`SELECT ${MATCH_COLUMNS} FROM person p WHERE p.id = ANY(${sql.val(personIds)}::uuid[])`.execute(db)).rows;
-  for (const row of rows) out.set(row.id, withHeldValues(matchRecordOf(row), heldValuesOf(row)));
+  for (const row of rows) out.set(row.id, matchRecordFromRow(row));
   return out;
 }
 

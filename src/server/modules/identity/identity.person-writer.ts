@@ -5,7 +5,7 @@ import { normaliseIdentifier, normalisePostcode } from '../../../domain/matching
 import { normaliseName, normaliseText } from '../../../domain/matching/strings.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { shownDetails, type DatePrecision, type DetailSource, type HeldSourceRecord, type ShownDetails, type ShownField } from '../../../domain/person-details.js';
-import { withHeldValues } from './identity.candidates.js';
+import { MATCH_COLUMNS, matchRecordFromRow, withHeldValues, type MatchRow } from './identity.candidates.js';
 import { recordFromIncoming } from './incoming.js';
 import { writeIndexEntries } from './match-index.js';
 import type { IncomingPerson } from './resolve-person.js';
@@ -55,13 +55,9 @@ export interface HeldDetails {
   history: Partial<Record<ShownField, { sourceRecordRef: string | null; value: unknown; addressId: string | null }>>;
 }
 
-interface HeldRow {
-  id: string;
-  dob: string | null;
-  dob_accuracy: string;
-  sex: string;
+interface HeldRow extends MatchRow {
   sources: { ref: string; org: string; kind: string; at: string; data: IncomingPerson }[];
-  names: { id: string; kind: string; g: string | null; f: string | null }[];
+  current_names: { id: string; kind: string; g: string | null; f: string | null }[];
   addresses: { id: string; line: string | null; postcode: string | null; borough: string | null; protected: boolean }[];
   history: { field: ShownField; ref: string | null; value: unknown; address: string | null }[];
   ethnicity: string | null;
@@ -71,19 +67,20 @@ interface HeldRow {
 export type HeldPerson = Omit<HeldDetails, 'incomingKind'>;
 
 /**
- * People's agency records (the latest version of each), shown details and their latest history, in one
- * statement for any number of people (an import chunk reads every person it is likely to link to at once).
+ * People as the matcher reads them (loadMatchRecords) and as held: their agency records (the latest version
+ * of each), shown details and their latest history, in one statement for any number of people (an import
+ * chunk reads every person it is likely to link to at once).
  */
-export async function loadPeopleHeld(trx: Kysely<Database>, personIds: string[]): Promise<Map<string, HeldPerson>> {
-  const out = new Map<string, HeldPerson>();
+export async function loadPeopleHeld(trx: Kysely<Database>, personIds: string[]): Promise<Map<string, { match: MatchRecord; held: HeldPerson }>> {
+  const out = new Map<string, { match: MatchRecord; held: HeldPerson }>();
   if (!personIds.length) return out;
-  const rows = (await sql<HeldRow>`SELECT p.id, to_char(p.date_of_birth, 'YYYY-MM-DD') AS dob, p.dob_accuracy, p.sex, p.ethnicity,
+  const rows = (await sql<HeldRow>`SELECT ${MATCH_COLUMNS}, p.ethnicity,
       coalesce((SELECT json_agg(json_build_object('ref', s.id, 'org', s.organisation_id, 'kind', o.kind, 'at', v.received_at, 'data', v.person_data))
         FROM source_record s JOIN organisation o ON o.id = s.organisation_id
         CROSS JOIN LATERAL (SELECT x.received_at, x.person_data FROM source_record_version x WHERE x.source_record_ref = s.id ORDER BY x.received_at DESC LIMIT 1) v
         WHERE s.person_id = p.id), '[]'::json) AS sources,
       coalesce((SELECT json_agg(json_build_object('id', n.id, 'kind', n.kind, 'g', n.given_names, 'f', n.family_name) ORDER BY n.id)
-        FROM person_name n WHERE n.person_id = p.id AND n.valid_to IS NULL), '[]'::json) AS names,
+        FROM person_name n WHERE n.person_id = p.id AND n.valid_to IS NULL), '[]'::json) AS current_names,
       coalesce((SELECT json_agg(json_build_object('id', a.id, 'line', a.line1, 'postcode', a.postcode, 'borough', a.borough, 'protected', a.protected) ORDER BY a.id)
         FROM person_address a WHERE a.person_id = p.id AND a.valid_to IS NULL), '[]'::json) AS addresses,
       coalesce((SELECT json_agg(json_build_object('field', h.field, 'ref', h.source_record_ref, 'value', h.value, 'address', h.address_id))
@@ -91,11 +88,14 @@ export async function loadPeopleHeld(trx: Kysely<Database>, personIds: string[])
     FROM person p WHERE p.id = ANY(${sql.val(personIds)}::uuid[])`.execute(trx)).rows;
   for (const row of rows) {
     out.set(row.id, {
-      sources: row.sources.map((x) => heldSourceOf(x.ref, x.org, x.kind, new Date(x.at).toISOString(), x.data)),
-      person: { dateOfBirth: row.dob, dobAccuracy: row.dob_accuracy, sex: row.sex, ethnicity: row.ethnicity },
-      names: row.names.map((n) => ({ id: n.id, kind: n.kind, givenNames: n.g, familyName: n.f })),
-      addresses: row.addresses,
-      history: Object.fromEntries(row.history.map((h) => [h.field, { sourceRecordRef: h.ref, value: h.value, addressId: h.address }])),
+      match: matchRecordFromRow(row),
+      held: {
+        sources: row.sources.map((x) => heldSourceOf(x.ref, x.org, x.kind, new Date(x.at).toISOString(), x.data)),
+        person: { dateOfBirth: row.dob, dobAccuracy: row.dob_accuracy, sex: row.sex, ethnicity: row.ethnicity },
+        names: row.current_names.map((n) => ({ id: n.id, kind: n.kind, givenNames: n.g, familyName: n.f })),
+        addresses: row.addresses,
+        history: Object.fromEntries(row.history.map((h) => [h.field, { sourceRecordRef: h.ref, value: h.value, addressId: h.address }])),
+      },
     });
   }
   return out;

@@ -18,7 +18,7 @@ import { blockingKeys } from '../../../domain/matching/blocking.js';
 import type { ModelParameters } from '../../../domain/matching/model.js';
 import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import type { MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
-import { findCandidates, keyHoldersSql, keyWithinLimit, loadMatchRecords, type Candidate } from './identity.candidates.js';
+import { findCandidates, findCandidatesAndHolders, keyWithinLimit, type Candidate } from './identity.candidates.js';
 import { decide, type Choice } from './identity.decide.js';
 import { activeModel } from './identity.model-store.js';
 import { loadPeopleHeld, newPersonAsHeld, newPersonRow, organisationKind, planDetails, writeDetailHistory, writePeople, type DetailsPlan, type HeldPerson } from './identity.person-writer.js';
@@ -55,16 +55,6 @@ const keyOf = (p: Pick<IncomingPerson, 'organisationId' | 'sourceSystem' | 'sour
 const matchKeys = (r: MatchRecord) => blockingKeys(prepareRecord(r));
 const ROWS_PER_INSERT = 2_000;
 
-/**
- * Who holds each of these keys, up to one more than the key's limit, as findCandidates reads them
- * (keyHoldersSql: one rule for both). A key no one holds is absent.
- */
-async function keyHolders(trx: Kysely<Database>, keys: string[]): Promise<Map<string, string[]>> {
-  if (!keys.length) return new Map();
-  const rows = (await sql<{ key: string; ids: string[] }>`SELECT h.key, array_agg(h.person_id) AS ids FROM (${keyHoldersSql(keys)}) h GROUP BY h.key`.execute(trx)).rows;
-  return new Map(rows.map((r) => [r.key, r.ids]));
-}
-
 /** Resolves agency records to people inside the caller's transaction; call flush() before the transaction ends. */
 export class PersonResolver {
   #model: ModelParameters | null = null;
@@ -78,11 +68,11 @@ export class PersonResolver {
   readonly #writers = new Map<string, Set<string>>();
   readonly #profiles = new Map<string, { record: MatchRecord; prepared: PreparedRecord }>();
   /**
-   * People as held, read together when the set was opened (those its records are likely to be linked to):
+   * People as held, read together (one statement) when the set was opened (those its records are likely to be linked to):
    * the person as the matcher reads them and with every agency's record. A person leaves the map once a
    * record adds details to them (they are read again, after the writes, if another record does).
    */
-  readonly #asHeld = new Map<string, { match: MatchRecord; held: HeldPerson | null }>();
+  readonly #asHeld = new Map<string, { match: MatchRecord; held: HeldPerson }>();
   readonly #organisationKinds = new Map<string, string>();
   // Written at the next flush.
   readonly #pendingPeople = new Set<string>();
@@ -106,11 +96,12 @@ export class PersonResolver {
     if (first.size) {
       const people = [...first.values()];
       const records = people.map(recordFromIncoming);
-      const found = await findCandidates(trx, records);
+      // The candidates and the holders of every key of these records (one rule, keyHoldersSql: a key over its limit finds no one).
+      const { candidates: found, holders } = await findCandidatesAndHolders(trx, records);
       people.forEach((p, i) => r.#prefetched.set(keyOf(p), { hash: contentHash(p), keys: matchKeys(records[i]!), candidates: found[i]! }));
-      r.#holders = await keyHolders(trx, [...new Set([...r.#prefetched.values()].flatMap((x) => x.keys))]);
+      r.#holders = holders;
     }
-    // The people the records are likely to add details to, read in two statements rather than two for each:
+    // The people the records are likely to add details to, read in one statement rather than two for each:
     // a held record's person when its content changed, and each new record's best candidate when, as read
     // now, it would be linked (the decision is kept, and used if nothing it read changes before its turn).
     const likely = new Set<string>();
@@ -131,11 +122,10 @@ export class PersonResolver {
     return r;
   }
 
-  /** Reads these people as held (the matcher's view and every agency's record of them), two statements for all. */
+  /** Reads these people as held (the matcher's view and every agency's record of them), one statement for all. */
   async #readPeople(ids: string[]): Promise<void> {
     if (!ids.length) return;
-    const [match, held] = await Promise.all([loadMatchRecords(this.trx, ids), loadPeopleHeld(this.trx, ids)]);
-    for (const [id, record] of match) this.#asHeld.set(id, { match: record, held: held.get(id) ?? null });
+    for (const [id, person] of await loadPeopleHeld(this.trx, ids)) this.#asHeld.set(id, person);
   }
 
   async #organisationKind(organisationId: string): Promise<string> {
@@ -281,7 +271,7 @@ export class PersonResolver {
       const asHeld = this.#asHeld.get(personId);
       existing = asHeld?.match ?? null;
       if (!asHeld || !existing) return;
-      const held = isNew || !asHeld.held ? null : { ...asHeld.held, incomingKind: await this.#organisationKind(incoming.organisationId) };
+      const held = isNew ? null : { ...asHeld.held, incomingKind: await this.#organisationKind(incoming.organisationId) };
       plan = planDetails(personId, existing, incoming, held ? { held, sourceRecordRef, receivedAt: received.toISOString() } : undefined);
     }
     // Changed by this plan: read again, once it is written, if another record adds to them.
