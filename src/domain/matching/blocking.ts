@@ -58,12 +58,14 @@ export function blockingKeys(r: PreparedRecord): string[] {
       for (const i of initials) keys.add(`pi:${r.postcode}:${i}`);
       if (n.familyKey) keys.add(`pf:${r.postcode}:${n.familyKey}`);
     }
-    // The house (its number and street) with either initial: siblings and parents share it too, but only
-    // those sharing an initial, and a household is small.
-    if (r.house) for (const i of initials) keys.add(`ha:${r.house}:${i}`);
-    // The street with the surname's phonetic key: a family on one street, with another house number,
-    // postcode and date of birth.
-    if (r.street && n.familyKey) keys.add(`sn:${r.street}:${n.familyKey}`);
+    // The house (its number and street) in its postcode area (not the district, so a mistyped or transposed
+    // postcode still finds it) with either initial: siblings and parents share it too, but only those
+    // sharing an initial, and a household is small.
+    if (r.house && r.postcodeArea) for (const i of initials) keys.add(`ha:${r.postcodeArea}:${r.house}:${i}`);
+    // The street in its postcode district with the surname's phonetic key: a family on one street, with
+    // another house number, a mistyped postcode and another date of birth. (A street's name alone is
+    // shared across a city: "High Street", "Church Road".)
+    if (r.street && r.postcodeDistrict && n.familyKey) keys.add(`sn:${r.postcodeDistrict}:${r.street}:${n.familyKey}`);
     if (n.given && n.family) {
       keys.add(`nx:${n.given}|${n.family.slice(0, 2)}`);
       keys.add(`nx:${n.family}|${n.given.slice(0, 2)}`);

@@ -87,19 +87,21 @@ const givenForms = (n: PreparedName): [string, string | null][] => {
   return forms;
 };
 
-// The best Jaro–Winkler similarity of a record's forename (either form) with a name.
-const bestGivenSimilarity = (n: PreparedName, other: string) => Math.max(...givenForms(n).map(([g]) => jaroWinkler(g, other)));
+// How closely a record's forename (either form) agrees with a name: 2 for Jaro–Winkler 0.92 or more, 1 for
+// one typing error (an edit, or two adjacent letters swapped), 0 otherwise.
+const givenAgreement = (n: PreparedName, other: string) => Math.max(...givenForms(n).map(([g]) => (jaroWinkler(g, other) >= 0.92 ? 2 : isOneEdit(g, other) ? 1 : 0)));
 
 /**
  * Forename and surname swapped: each record's forename is the other's surname (symmetric by
- * construction), allowing a typing error in one of them: both names agree across the records
- * (Jaro–Winkler at least 0.80) and at least one of them closely (at least 0.92).
+ * construction), allowing a typing error in one of them: one pair agrees closely (Jaro–Winkler at
+ * least 0.92) and the other at least as a typing error (one edit apart). Names only partly alike (two
+ * double-barrelled names sharing one part) are not a swap.
  */
 export function isSwapped(a: PreparedName, b: PreparedName): boolean {
   if (!a.given || !a.family || !b.given || !b.family) return false;
-  const x = bestGivenSimilarity(a, b.family);
-  const y = bestGivenSimilarity(b, a.family);
-  return Math.min(x, y) >= 0.8 && Math.max(x, y) >= 0.92;
+  const x = givenAgreement(a, b.family);
+  const y = givenAgreement(b, a.family);
+  return Math.min(x, y) >= 1 && Math.max(x, y) === 2;
 }
 
 // Two forms of forename compared: exact; nickname; Jaro–Winkler 0.92; same phonetic key; Jaro–Winkler 0.80; or different (-1).

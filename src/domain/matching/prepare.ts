@@ -32,6 +32,8 @@ export interface PreparedAddress {
   postcode: string | null;
   address: string | null;
   postcodeDistrict: string | null;
+  /** The postcode area: a UK postcode's leading letters ("SE"), otherwise its first character. */
+  postcodeArea: string | null;
   addressWords: Set<string> | null;
   /** The house: its number and the first four letters of the street after it ("12 exam"), or null (see houseOf). */
   house: string | null;
@@ -97,6 +99,11 @@ export function streetOf(address: string | null): string | null {
   return STREET_WORD.test(first) ? first.slice(0, 4) : null;
 }
 
+// The area of a UK postcode (its leading letters: "SE", "N"); otherwise the first character.
+function area(p: string): string {
+  return /^[A-Z]{1,2}\d/.test(p) ? /^[A-Z]+/.exec(p)![0] : p.slice(0, 1);
+}
+
 // The outward code of a UK postcode (before the three-character inward code); otherwise the first two characters.
 function district(p: string): string {
   return /^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$/.test(p) ? p.slice(0, -3) : p.slice(0, 2);
@@ -140,7 +147,7 @@ export function prepareAddress(postcodeValue: string | null, line: string | null
   const postcode = normalisePostcode(postcodeValue);
   const address = normaliseText(line);
   return {
-    postcode, address, postcodeDistrict: postcode ? district(postcode) : null, addressWords: address ? new Set(address.split(' ')) : null, house: houseOf(address), street: streetOf(address),
+    postcode, address, postcodeDistrict: postcode ? district(postcode) : null, postcodeArea: postcode ? area(postcode) : null, addressWords: address ? new Set(address.split(' ')) : null, house: houseOf(address), street: streetOf(address),
   };
 }
 
