@@ -315,6 +315,28 @@ describe(`outbox on ${TEST_ENGINE}`, () => {
     }
   });
 
+  it('gathers rows committed in quick succession into one pass when the processor asks to', async () => {
+    const kind = uniqueKind();
+    const passes: unknown[][] = [];
+    const processor: OutboxProcessor = {
+      name: 'gathering', kinds: [kind], gatherMs: 400, batchSize: 50,
+      async handle(message) { passes.push([message.payload]); },
+      async handleMany(messages) { passes.push(messages.map((m) => m.payload)); },
+    };
+    const iso = await openIsolatedTestDb('jigsaw_outbox_gather');
+    const worker = await startOutboxWorker(iso.d, { processors: [processor], log: silentLog, pollMs: 600_000 });
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      for (const n of [1, 2, 3]) await iso.d.db.transaction().execute((trx) => enqueue(trx, kind, { n }));
+      for (let i = 0; i < 200 && passes.flat().length < 3; i++) await new Promise((r) => setTimeout(r, 25));
+      // Three commits, one pass: the lane waited before claiming.
+      expect(passes).toEqual([[{ n: 1 }, { n: 2 }, { n: 3 }]]);
+    } finally {
+      await worker.stop();
+      await iso.drop();
+    }
+  });
+
   it('announces the kinds queued, each once, and nothing to narrow when they would not fit a notification', () => {
     expect(announcedKinds(['rules.entry', 'alerts.raise', 'rules.entry'])).toBe('alerts.raise,rules.entry');
     expect(kindsAnnounced('alerts.raise,rules.entry')).toEqual(new Set(['alerts.raise', 'rules.entry']));

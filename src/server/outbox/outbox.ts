@@ -54,6 +54,11 @@ export interface OutboxProcessor {
   handleMany?(messages: OutboxMessage[], ctx: ProcessorContext): Promise<void>;
   /** Rows claimed in one pass of this processor's lane (20 unless it says; more for processors that take rows together). */
   batchSize?: number;
+  /**
+   * Optional: when its lane is woken from idle, the worker waits this long before claiming, so rows
+   * committed in quick succession (an import's chunks) are handled together (handleMany) in one pass.
+   */
+  gatherMs?: number;
 }
 
 /** The channel a committed outbox row is announced on (NOTIFY is delivered at commit). */

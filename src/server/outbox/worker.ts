@@ -113,6 +113,20 @@ export async function startOutboxWorker(d: Db, opts: { processors: readonly Outb
         lane.wakeUp = resolve;
       });
       lane.wakeUp = null;
+      // Woken from idle: a processor that gathers waits a moment, so a stream of commits (an import's
+      // chunks) is taken in one pass rather than one each; only stopping cuts the wait short.
+      const gather = lane.processors[0]?.gatherMs ?? 0;
+      if (gather > 0 && !stopped) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, gather);
+          lane.wakeUp = () => {
+            if (!stopped) return;
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        lane.wakeUp = null;
+      }
     }
   };
   // Background work: on PGlite a request waiting for the one connection goes before it (pglite-dialect.ts).

@@ -4,7 +4,7 @@ import type { AlertTable, Database } from '../../../db/database.js';
 import { recordAccessMany, type AccessRecord } from '../../audit/record-access.js';
 import { sendEmail } from '../../email/mailer.js';
 import { enqueueMany, type OutboxProcessor } from '../../outbox/outbox.js';
-import { ENTRIES_RECORDED_FOR_ALERTS, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
+import { ENTRIES_GATHER_MS, ENTRIES_RECORDED_FOR_ALERTS, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
 import { mergeGroupSql } from '../chronology/chronology.policy.js';
 import { publicBaseUrl } from '../users/invitations.js';
 import { bankHolidays } from '../../bank-holidays.js';
@@ -255,6 +255,7 @@ export const alertsProcessor: OutboxProcessor = {
     await alertForEntries(db, [...new Set(messages.flatMap((m) => (m.payload as EntriesRecordedPayload).eventIds))]);
   },
   batchSize: 200,
+  gatherMs: ENTRIES_GATHER_MS,
 };
 
 /** Sends an unacknowledged alert to the recipient's manager when its time has passed (queued for that time). */

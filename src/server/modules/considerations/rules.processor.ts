@@ -1,4 +1,4 @@
-import { ENTRIES_RECORDED, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
+import { ENTRIES_GATHER_MS, ENTRIES_RECORDED, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
 import type { OutboxProcessor } from '../../outbox/outbox.js';
 import { runRulesFor } from './run-rules.js';
 
@@ -19,4 +19,5 @@ export const rulesProcessor: OutboxProcessor = {
     await runRulesFor(db, [...new Set(messages.flatMap((m) => (m.payload as EntriesRecordedPayload).personIds))], { via: 'event' });
   },
   batchSize: 100,
+  gatherMs: ENTRIES_GATHER_MS,
 };

@@ -1,5 +1,5 @@
 import type { OutboxProcessor } from '../../outbox/outbox.js';
-import { ENTRIES_RECORDED_FOR_MISSING, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
+import { ENTRIES_GATHER_MS, ENTRIES_RECORDED_FOR_MISSING, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
 import { episodesFromEntries } from './missing.queries.js';
 
 /**
@@ -19,4 +19,5 @@ export const missingEpisodesProcessor: OutboxProcessor = {
     await episodesFromEntries(db, [...new Set(payloads.flatMap((p) => p.eventIds))], [...new Set(payloads.flatMap((p) => p.personIds))]);
   },
   batchSize: 200,
+  gatherMs: ENTRIES_GATHER_MS,
 };

@@ -1,5 +1,5 @@
 import type { OutboxProcessor } from '../../outbox/outbox.js';
-import { ENTRIES_RECORDED_FOR_INCIDENTS, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
+import { ENTRIES_GATHER_MS, ENTRIES_RECORDED_FOR_INCIDENTS, type EntriesRecordedPayload } from '../chronology/commands/append-entry.js';
 import { incidentsFromEntries } from './incidents.commands.js';
 
 /**
@@ -17,4 +17,5 @@ export const incidentsProcessor: OutboxProcessor = {
     await incidentsFromEntries(db, [...new Set(messages.flatMap((m) => (m.payload as EntriesRecordedPayload).eventIds))]);
   },
   batchSize: 200,
+  gatherMs: ENTRIES_GATHER_MS,
 };

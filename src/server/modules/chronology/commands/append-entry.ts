@@ -21,6 +21,12 @@ export const EVENT_PERSON_ROLES = ['subject', 'victim', 'suspect', 'witness', 'a
 export const PRECISIONS = ['time', 'date', 'month', 'approximate'] as const;
 
 /** The outbox kind written for newly committed entries: payload { eventIds, personIds }. */
+/**
+ * How long the processors of new entries (rules, alerts, missing episodes, incidents) gather announcements
+ * once woken, so an import's chunks are taken a few at a time rather than one each; small beside any deadline.
+ */
+export const ENTRIES_GATHER_MS = 200;
+
 export const ENTRIES_RECORDED = 'chronology.entries_recorded';
 /**
  * The same announcement for the alerts: each reaction to new entries has an outbox row of its own,
