@@ -37,7 +37,7 @@ export function keyWithinLimit(key: string, holders: number): boolean {
  * identifier finds its person like any other key.
  */
 export async function findCandidates(db: Kysely<Database>, records: MatchRecord[]): Promise<Candidate[][]> {
-  return (await findCandidatesAndHolders(db, records)).candidates;
+  return (await readCandidates(db, records, false)).candidates;
 }
 
 /**
@@ -46,6 +46,10 @@ export async function findCandidates(db: Kysely<Database>, records: MatchRecord[
  * resolver needs both for a chunk.
  */
 export async function findCandidatesAndHolders(db: Kysely<Database>, records: MatchRecord[]): Promise<{ candidates: Candidate[][]; holders: Map<string, string[]> }> {
+  return readCandidates(db, records, true);
+}
+
+async function readCandidates(db: Kysely<Database>, records: MatchRecord[], withHolders: boolean): Promise<{ candidates: Candidate[][]; holders: Map<string, string[]> }> {
   const keysOf = records.map((r) => blockingKeys(prepareRecord(r)));
   const allKeys = [...new Set(keysOf.flat())];
   if (allKeys.length === 0) return { candidates: records.map(() => []), holders: new Map() };
@@ -55,8 +59,7 @@ export async function findCandidatesAndHolders(db: Kysely<Database>, records: Ma
       SELECT person_id, array_agg(key) AS keys FROM hit WHERE within_limit GROUP BY person_id
     )
     SELECT found.person_id AS id, found.keys, mp.record, NULL::text AS key, NULL::uuid[] AS ids FROM found LEFT JOIN person_match_profile mp ON mp.person_id = found.person_id
-    UNION ALL
-    SELECT NULL, NULL, NULL, hit.key, array_agg(hit.person_id) FROM hit GROUP BY hit.key`.execute(db)).rows;
+    ${withHolders ? sql`UNION ALL SELECT NULL, NULL, NULL, hit.key, array_agg(hit.person_id) FROM hit GROUP BY hit.key` : sql``}`.execute(db)).rows;
   const holders = new Map<string, string[]>();
   const people = rows.filter((r): r is typeof r & { id: string; keys: string[] } => {
     if (r.id === null && r.key !== null) holders.set(r.key, r.ids ?? []);
