@@ -85,4 +85,6 @@ export interface MatchExplanation {
   band: MatchBand;
   linkThreshold: number;
   reviewThreshold: number;
+  /** Why a weight above the link threshold was sent to a person instead (decide's guards), when it was. */
+  heldForReview?: string;
 }

@@ -44,6 +44,23 @@ export function decide(model: ModelParameters, record: MatchRecord, candidates: 
   }
   const explanation = scoreVector(model, best!.vector);
   let band = explanation.band;
-  if (band === 'link' && second !== null && bandOf(model, second) === 'link' && explanation.total - second < 1) band = 'review';
+  if (band === 'link' && second !== null && bandOf(model, second) === 'link' && explanation.total - second < 1) {
+    band = 'review';
+    explanation.heldForReview = 'Another person held scores almost as high, so the people held may themselves be one child recorded twice.';
+  } else if (band === 'link' && forenamesDifferWithoutIdentifier(explanation)) {
+    band = 'review';
+    explanation.heldForReview = 'The forenames differ and no shared identifier agrees. Twins and siblings share a surname, date of birth and address, so a person decides.';
+  }
   return { band, best: { personId: best!.personId, explanation } };
+}
+
+/**
+ * Forenames that differ outright (not a known form, a typing error, a sound-alike or a swap) with no
+ * shared identifier agreeing: what twins and siblings look like, however much else agrees. Never linked
+ * automatically: merging two children's records would show each the other's history.
+ */
+export function forenamesDifferWithoutIdentifier(e: MatchExplanation): boolean {
+  const level = (field: string) => e.fields.find((f) => f.field === field)?.level;
+  const identifier = level('identifier');
+  return level('forename') === 'different' && identifier !== 'national_agrees' && identifier !== 'other_agrees';
 }

@@ -16,8 +16,9 @@ export interface ComparisonRow {
 const signed = (w: number) => (w > 0 ? `+${w.toFixed(2)}` : w.toFixed(2));
 
 /** The explanation as rows a reviewer reads: each field's two values, the level reached and its weight. */
-export function presentExplanation(e: MatchExplanation): { rows: ComparisonRow[]; prior: string; total: string; probability: string; thresholds: string } {
+export function presentExplanation(e: MatchExplanation): { rows: ComparisonRow[]; prior: string; total: string; probability: string; thresholds: string; heldForReview: string | null } {
   return {
+    heldForReview: e.heldForReview ?? null,
     rows: e.fields.map((f) => ({
       field: FIELD_LABELS[f.field] ?? f.field,
       incoming: f.left ?? 'Not recorded',

@@ -25,3 +25,33 @@ describe(`siblings with sequential case numbers on ${TEST_ENGINE}`, () => {
     expect(third.explanation?.fields.find((f) => f.field === 'identifier')).toMatchObject({ level: 'one_character' });
   });
 });
+
+describe(`twins on ${TEST_ENGINE}`, () => {
+  const t = useTestDb();
+
+  it('never links twins automatically: forenames that differ outright with no shared identifier go to a person, who is told why', async () => {
+    const school = await makeOrg(t.db, 'school');
+    const health = await makeOrg(t.db, 'gp');
+    // One twin as the school holds them; the other twin as the GP holds them: same surname, date of birth, sex and address.
+    const first = incomingPerson(school.id, { givenNames: 'Idris', sex: 'male' });
+    const a = await t.db.transaction().execute((trx) => resolvePerson(trx, first));
+    const twin = { ...first, organisationId: health.id, sourceRecordId: 'gp-twin', givenNames: 'Kofi' };
+    const b = await t.db.transaction().execute((trx) => resolvePerson(trx, twin));
+    expect(b.outcome).toBe('review');
+    expect(b.personId).not.toBe(a.personId);
+    // Above the link threshold on weight alone; held back by the forenames.
+    expect(b.explanation!.total).toBeGreaterThan(b.explanation!.linkThreshold);
+    expect(b.explanation!.fields.find((f) => f.field === 'forename')).toMatchObject({ level: 'different' });
+    expect(b.explanation!.heldForReview).toMatch(/forenames differ/i);
+    const review = await t.db.selectFrom('identity_review_item').select(['candidate_person_id']).where('id', '=', b.reviewItemId!).executeTakeFirstOrThrow();
+    expect(review.candidate_person_id).toBe(a.personId);
+
+    // The same child with a mistyped forename still links, and so does a different forename when an NHS number agrees.
+    const mistyped = { ...first, organisationId: health.id, sourceRecordId: 'gp-mistyped', givenNames: 'Idriss' };
+    expect(await t.db.transaction().execute((trx) => resolvePerson(trx, mistyped))).toMatchObject({ outcome: 'linked', personId: a.personId });
+    const withNhs = incomingPerson(school.id, { givenNames: 'Ngozi', sex: 'female', identifiers: [{ scheme: 'nhs_number', value: '9434765919' }] });
+    const c = await t.db.transaction().execute((trx) => resolvePerson(trx, withNhs));
+    const known = { ...withNhs, organisationId: health.id, sourceRecordId: 'gp-known-as', givenNames: 'Bisola' };
+    expect(await t.db.transaction().execute((trx) => resolvePerson(trx, known))).toMatchObject({ outcome: 'linked', personId: c.personId });
+  });
+});
