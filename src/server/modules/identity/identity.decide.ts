@@ -49,18 +49,21 @@ export function decide(model: ModelParameters, record: MatchRecord, candidates: 
     explanation.heldForReview = 'Another person held scores almost as high, so the people held may themselves be one child recorded twice.';
   } else if (band === 'link' && forenamesDifferWithoutIdentifier(explanation)) {
     band = 'review';
-    explanation.heldForReview = 'The forenames differ and no shared identifier agrees. Twins and siblings share a surname, date of birth and address, so a person decides.';
+    explanation.heldForReview = 'The forenames differ while the surname and date of birth agree, and no shared identifier agrees: this is how twins look, so a person decides.';
   }
   return { band, best: { personId: best!.personId, explanation } };
 }
 
 /**
- * Forenames that differ outright (not a known form, a typing error, a sound-alike or a swap) with no
- * shared identifier agreeing: what twins and siblings look like, however much else agrees. Never linked
- * automatically: merging two children's records would show each the other's history.
+ * What twins look like: the same date of birth and surname, forenames that differ outright (not a known
+ * form, a typing error, a sound-alike or a swap), and no shared identifier agreeing, however much else
+ * (the address) agrees. Never linked automatically: merging two children's records would show each the
+ * other's history.
  */
 export function forenamesDifferWithoutIdentifier(e: MatchExplanation): boolean {
   const level = (field: string) => e.fields.find((f) => f.field === field)?.level;
   const identifier = level('identifier');
-  return level('forename') === 'different' && identifier !== 'national_agrees' && identifier !== 'other_agrees';
+  return level('forename') === 'different' && level('date_of_birth') === 'exact'
+    && ['exact', 'jaro_winkler_0.92', 'phonetic'].includes(level('surname') ?? '')
+    && identifier !== 'national_agrees' && identifier !== 'other_agrees';
 }
