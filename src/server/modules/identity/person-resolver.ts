@@ -12,6 +12,7 @@
  * asking a caller's mayLink (which reads the database).
  */
 import { randomUUID } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, IdentityReviewItemTable, PersonTable, SourceRecordTable, SourceRecordVersionTable } from '../../../db/database.js';
 import { blockingKeys } from '../../../domain/matching/blocking.js';
@@ -111,9 +112,15 @@ export class PersonResolver {
     }
     if (r.#prefetched.size) {
       const model = (r.#model ??= await activeModel(trx));
+      // Matching is work on this thread: other requests get a turn every 20 ms of it.
+      let since = performance.now();
       for (const p of incoming) {
         const pre = r.#prefetched.get(keyOf(p));
         if (!pre || pre.choice || !pre.candidates.length) continue;
+        if (performance.now() - since >= 20) {
+          await nextTurn();
+          since = performance.now();
+        }
         pre.choice = decide(model, recordFromIncoming(p), pre.candidates);
         if (pre.choice.band === 'link' && pre.choice.best) likely.add(pre.choice.best.personId);
       }
