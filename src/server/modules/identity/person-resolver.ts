@@ -114,9 +114,14 @@ export class PersonResolver {
       const model = (r.#model ??= await activeModel(trx));
       // Matching is work on this thread: other requests get a turn every 20 ms of it.
       let since = performance.now();
+      // A record sharing a key with an earlier record of the set will see that record's writes: it is decided in its turn only.
+      const earlierKeys = new Set<string>();
       for (const p of incoming) {
         const pre = r.#prefetched.get(keyOf(p));
-        if (!pre || pre.choice || !pre.candidates.length) continue;
+        const keys = pre?.keys ?? matchKeys(recordFromIncoming(p));
+        const shares = keys.some((k) => earlierKeys.has(k));
+        for (const k of keys) earlierKeys.add(k);
+        if (!pre || pre.choice || !pre.candidates.length || shares) continue;
         if (performance.now() - since >= 20) {
           await nextTurn();
           since = performance.now();
