@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
+import { StatisticsUpkeep } from '../../../../db/statistics.js';
 import type { TextEncodingName } from '../../../../intake/decode.js';
 import { readIntake, type IntakeSource } from '../../../../intake/read.js';
 import { IntakeFileError, type IntakeFormat, type IntakeItem } from '../../../../intake/types.js';
@@ -162,6 +163,8 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
   const tally = new ReportTally();
   // Chunks of at most chunkSize records, sized to a short transaction (CHUNK_BUDGET_MS), with a turn for other requests between them.
   const pace = new ChunkPace(req.chunkSize ?? 1_000, req.chunkBudgetMs ?? (await chunkBudgetFor(db)));
+  // The planner's statistics follow the tables as the import fills them (PGlite has no autovacuum).
+  const statistics = new StatisticsUpkeep(db);
   let bytes = 0;
   let seq = req.firstSeq ?? 0;
   let status: BatchReport['status'] = 'completed';
@@ -180,6 +183,7 @@ export async function runImport(db: Kysely<Database>, batchId: string, req: Impo
       .where('id', '=', batchId).where('status', 'in', ['running', 'interrupted']).execute();
     req.onProgress?.({ bytes, records: seq });
     await pace.chunkDone(results.length, performance.now() - started);
+    await statistics.loaded(results.length);
   };
   const stopHeartbeat = startHeartbeat(db, batchId, req.log);
   try {
