@@ -3,13 +3,13 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from './database.js';
 
 /**
- * The tables a bulk load fills, whose planner statistics it keeps current while it runs. The first is
- * the one whose size measures the load's growth.
+ * The tables a bulk load fills (and the outbox its chunks announce their entries to), whose planner
+ * statistics it keeps current while it runs. The first is the one whose size measures the load's growth.
  */
 export const LOADED_TABLES = [
   'source_record', 'source_record_version', 'person', 'person_name', 'person_identifier', 'person_address',
   'person_detail_history', 'person_match_key', 'person_match_profile', 'identity_review_item',
-  'event', 'event_person', 'access_log', 'intake_record', 'intake_row',
+  'event', 'event_person', 'access_log', 'intake_record', 'intake_row', 'missing_episode', 'outbox',
 ] as const satisfies readonly (keyof Database)[];
 
 /** Rows loaded before the first refresh, and the least between refreshes. */

@@ -89,8 +89,10 @@ export class PersonResolver {
    * A resolver for these records (the order they will be resolved in): reads the source records they
    * name and the candidates of those not yet held, a statement or two for all of them.
    */
-  static async open(trx: Kysely<Database>, incoming: IncomingPerson[]): Promise<PersonResolver> {
+  static async open(trx: Kysely<Database>, incoming: IncomingPerson[], model?: ModelParameters): Promise<PersonResolver> {
     const r = new PersonResolver(trx);
+    // The caller's model when it has one (an import reads it once a batch); else the active model, read when first needed.
+    if (model) r.#model = model;
     await r.#readSources(incoming);
     const first = new Map<string, IncomingPerson>();
     for (const p of incoming) if (!r.#sources.has(keyOf(p)) && !first.has(keyOf(p))) first.set(keyOf(p), p);

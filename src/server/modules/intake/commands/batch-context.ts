@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
 import type { Actor } from '../../../actor.js';
 import type { LatestVersion } from './write-record.js';
+import type { ModelParameters } from '../../../../domain/matching/model.js';
+import { activeModel } from '../../identity/identity.model-store.js';
 
 /** What a batch knows while it runs: who sends, the vocabulary and code table, and what it has stored so far. */
 export interface BatchContext {
@@ -17,6 +19,11 @@ export interface BatchContext {
   latest: Map<string, LatestVersion>;
   seen: Map<string, { hash: string; row: number }>;
   knownSources: Set<string>;
+  /**
+   * The identity model the batch's records are decided by: the one in use when the batch started, read
+   * once (a model trained meanwhile applies from the next batch), not once a chunk.
+   */
+  model: ModelParameters;
 }
 
 /** Loads the vocabulary and the organisation's code table once per batch. */
@@ -24,6 +31,7 @@ export async function loadBatchContext(
   db: Kysely<Database>,
   base: { batchId: string; organisationId: string; organisationName: string; actor: Actor | null; route: string; requestId: string | null },
 ): Promise<BatchContext> {
+  const model = await activeModel(db);
   const [types, factors, mappings] = await Promise.all([
     db.selectFrom('event_type').select(['code', 'vocabulary_version']).execute(),
     db.selectFrom('factor').select('code').execute(),
@@ -31,6 +39,7 @@ export async function loadBatchContext(
   ]);
   return {
     ...base,
+    model,
     eventTypes: new Map(types.map((t) => [t.code, t.vocabulary_version])),
     factors: new Set(factors.map((f) => f.code)),
     mappings: new Map(mappings.map((m) => [m.agency_code, { eventTypeCode: m.event_type_code, factorCodes: m.factor_codes }])),
