@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blockedPairs, blockingKeys, NAME_ONLY_MAX_BLOCK } from './blocking.js';
+import { bestCandidates, blockedPairs, blockingKeys, MAX_BLOCK, MAX_CANDIDATES, NAME_ONLY_MAX_BLOCK } from './blocking.js';
 import { areSequentialIds, compareRecords, isSwapped, LEVELS } from './comparisons.js';
 import { trainModel } from './dedupe.js';
 import { priorProblem, seededRandom } from './estimate.js';
@@ -36,6 +36,46 @@ describe('blocking finds the true partner', () => {
     // The same name-only key held by more records than its limit is not used for comparing.
     const many = Array.from({ length: NAME_ONLY_MAX_BLOCK + 1 }, (_, i) => prepareRecord(rec({ dateOfBirth: `19${String(50 + (i % 40))}-01-0${1 + (i % 9)}`, postcode: `N${i} 1AA`, addressLine: null, givenNames: `Kemi${'x'.repeat(i % 3)}` })));
     expect(blockedPairs(many).length).toBeLessThan(((NAME_ONLY_MAX_BLOCK + 1) * NAME_ONLY_MAX_BLOCK) / 2);
+  });
+});
+
+describe('each record is compared with the people its keys say most about', () => {
+  // Holders by key: thirty strangers share the record's date of birth and initial; the partner shares that
+  // key and two more rules' keys; a neighbour shares one small key.
+  const strangers = Array.from({ length: 30 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+  const keys = ['di:20120304:a', 'ny:ANT|SM0:2012', 'pi:SE154AB:a', 'nx:ann|sm'];
+  const holders: Record<string, string[]> = {
+    'di:20120304:a': [...strangers, 'partner'],
+    'ny:ANT|SM0:2012': ['partner', 's03'],
+    'pi:SE154AB:a': ['partner', 'neighbour'],
+    // Over its limit: finds no one, so it adds nothing to anyone.
+    'nx:ann|sm': Array.from({ length: NAME_ONLY_MAX_BLOCK + 1 }, (_, i) => `n${i}`),
+  };
+
+  it('keeps at most MAX_CANDIDATES, those sharing keys of the most rules first, then the rarest keys', () => {
+    const chosen = bestCandidates(keys, (k) => holders[k]);
+    expect(chosen).toHaveLength(MAX_CANDIDATES);
+    // Three rules, then two (s03: di and ny; neighbour: pi alone is rarer than di alone, but one rule).
+    expect(chosen.slice(0, 2)).toEqual(['partner', 's03']);
+    expect(chosen[2]).toBe('neighbour');
+    expect(chosen.some((id) => id.startsWith('n') && id !== 'neighbour')).toBe(false);
+    // The rest are strangers sharing one equally rare key: in id order.
+    expect(chosen.slice(3)).toEqual(strangers.filter((s) => s !== 's03').slice(0, MAX_CANDIDATES - 3));
+  });
+
+  it('keeps everyone when there are few, and chooses the same whatever order the holders and keys come in', () => {
+    expect(bestCandidates(['pi:SE154AB:a'], (k) => holders[k]).sort()).toEqual(['neighbour', 'partner']);
+    expect(bestCandidates([], () => undefined)).toEqual([]);
+    fc.assert(fc.property(fc.shuffledSubarray(keys, { minLength: keys.length, maxLength: keys.length }), fc.integer(), (order, seed) => {
+      const shuffled = (list: string[]) => [...list].sort((a, b) => ((a.charCodeAt(a.length - 1) * seed) % 7) - ((b.charCodeAt(b.length - 1) * seed) % 7));
+      expect(bestCandidates(order, (k) => shuffled(holders[k]!))).toEqual(bestCandidates(keys, (k) => holders[k]));
+    }));
+  });
+
+  it('a key over its limit finds no one; one at its limit finds everyone', () => {
+    const atLimit = Array.from({ length: MAX_BLOCK }, (_, i) => `p${i}`);
+    expect(bestCandidates(['di:20120304:a'], () => atLimit, MAX_BLOCK)).toHaveLength(MAX_BLOCK);
+    expect(bestCandidates(['di:20120304:a'], () => [...atLimit, 'one more'], MAX_BLOCK)).toEqual([]);
   });
 });
 

@@ -79,6 +79,49 @@ export function blockingKeys(r: PreparedRecord): string[] {
   return [...keys];
 }
 
+/** The most people one record is compared with: those its blocking keys say most about (see bestCandidates). */
+export const MAX_CANDIDATES = 12;
+
+/** Whether a key held by this many people still finds them: a key over its limit finds no one. */
+export function keyWithinLimit(key: string, holders: number): boolean {
+  return holders <= maxBlockOf(key);
+}
+
+// The rule a key was made by (its prefix: `di`, `ny`, `pi`, ...).
+const ruleOf = (key: string) => key.slice(0, key.indexOf(':'));
+
+/**
+ * The people a record is compared with, from the holders of its keys (each key's holders as read, up
+ * to one past its limit: a key over its limit finds no one). A record found by many keys is compared
+ * with at most `max` people: those sharing keys made by the most rules (each rule is agreement on other
+ * fields, so two rules agreeing is more than one), then those whose shared keys are rarest (a key held
+ * by few people says more than one held by hundreds: each counts 1 / log2(1 + its holders)), then by
+ * id, so the choice is the same however the holders were read. In a borough a common name with a birth
+ * year, or a date of birth with an initial, is shared by dozens of strangers, and comparing each of them
+ * costs more than everything else in linking; the true partner agrees on more. Pure: findCandidates and
+ * the batched resolver both call it.
+ */
+export function bestCandidates(keys: string[], holdersOf: (key: string) => readonly string[] | undefined, max = MAX_CANDIDATES): string[] {
+  const found = new Map<string, { rules: Set<string>; rarity: number }>();
+  for (const key of new Set(keys)) {
+    const holders = holdersOf(key);
+    if (!holders || holders.length === 0 || !keyWithinLimit(key, holders.length)) continue;
+    const rule = ruleOf(key);
+    const rarity = 1 / Math.log2(1 + holders.length);
+    for (const id of holders) {
+      const f = found.get(id);
+      if (f) { f.rules.add(rule); f.rarity += rarity; } else found.set(id, { rules: new Set([rule]), rarity });
+    }
+  }
+  const ids = [...found.keys()];
+  if (ids.length <= max) return ids.sort();
+  // Rarity is compared rounded, so the order does not depend on the order the keys were added in.
+  const score = (id: string) => Math.round(found.get(id)!.rarity * 1e9);
+  return ids
+    .sort((a, b) => found.get(b)!.rules.size - found.get(a)!.rules.size || score(b) - score(a) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, max);
+}
+
 /**
  * Pairs of records (i < j) sharing at least one key, each pair once. Keys shared by more than their
  * limit (`limitOf`, at most maxBlock) are skipped: they carry little evidence and would make the pairs

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
-import { blockingKeys, maxBlockOf } from '../../../domain/matching/blocking.js';
+import { bestCandidates, blockingKeys, keyWithinLimit, maxBlockOf } from '../../../domain/matching/blocking.js';
 import { normalisePostcode, prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import { normaliseText } from '../../../domain/matching/strings.js';
 import type { MatchAddress, MatchDateOfBirth, MatchIdentifier, MatchRecord } from '../../../domain/matching/types.js';
@@ -27,12 +27,11 @@ export function keyHoldersSql(keys: string[]) {
 }
 
 /** Whether a key held by this many people still finds them (the rule keyHoldersSql applies in SQL). */
-export function keyWithinLimit(key: string, holders: number): boolean {
-  return holders <= maxBlockOf(key);
-}
+export { keyWithinLimit };
 
 /**
- * Existing people sharing a blocking key with each record (one list per record, in order). Only the
+ * Existing people sharing a blocking key with each record (one list per record, in order; at most
+ * MAX_CANDIDATES each, chosen by bestCandidates from the holders of its keys). Only the
  * stored keys are read (person_match_key, see match-index.ts): identifiers are keys too, so a shared
  * identifier finds its person like any other key.
  */
@@ -53,38 +52,32 @@ async function readCandidates(db: Kysely<Database>, records: MatchRecord[], with
   const keysOf = records.map((r) => blockingKeys(prepareRecord(r)));
   const allKeys = [...new Set(keysOf.flat())];
   if (allKeys.length === 0) return { candidates: records.map(() => []), holders: new Map() };
-  // One set-based statement for the whole batch: the keys' holders as keyHoldersSql reads them, and each
-  // person found by a key within its limit (keys over their limit dropped) with their match profile.
-  const rows = (await sql<{ id: string | null; keys: string[] | null; record: MatchRecord | null; key: string | null; ids: string[] | null }>`WITH hit AS (${keyHoldersSql(allKeys)}), found AS (
-      SELECT person_id, array_agg(key) AS keys FROM hit WHERE within_limit GROUP BY person_id
-    )
-    SELECT found.person_id AS id, found.keys, mp.record, NULL::text AS key, NULL::uuid[] AS ids FROM found LEFT JOIN person_match_profile mp ON mp.person_id = found.person_id
-    ${withHolders ? sql`UNION ALL SELECT NULL, NULL, NULL, hit.key, array_agg(hit.person_id) FROM hit GROUP BY hit.key` : sql``}`.execute(db)).rows;
+  // One set-based statement for the whole batch: each key's holders as keyHoldersSql reads them (up to
+  // one past its limit). Each record's candidates are then chosen from them (bestCandidates), and only
+  // those people's match profiles are read.
+  const rows = (await sql<{ key: string; ids: string[] }>`SELECT hit.key, array_agg(hit.person_id::text) AS ids FROM (${keyHoldersSql(allKeys)}) hit GROUP BY hit.key`.execute(db)).rows;
   const holders = new Map<string, string[]>();
-  const people = rows.filter((r): r is typeof r & { id: string; keys: string[] } => {
-    if (r.id === null && r.key !== null) holders.set(r.key, r.ids ?? []);
-    return r.id !== null;
-  });
-  // A person with keys but no profile (indexed before profiles were stored) is read from the person tables.
-  const unprofiled = people.filter((r) => r.record === null).map((r) => r.id);
-  const read = unprofiled.length ? await loadMatchRecords(db, unprofiled) : new Map<string, MatchRecord>();
-  const byKey = new Map<string, Candidate[]>();
-  for (const row of people) {
-    const record = row.record ?? read.get(row.id);
-    if (!record) continue;
-    const candidate: Candidate = { personId: row.id, record, prepared: prepareRecord(record) };
-    for (const k of row.keys) {
-      const list = byKey.get(k);
-      if (list) list.push(candidate);
-      else byKey.set(k, [candidate]);
-    }
+  for (const r of rows) holders.set(r.key, r.ids);
+  const chosen = keysOf.map((keys) => bestCandidates(keys, (k) => holders.get(k)));
+  const profiles = await loadProfiles(db, [...new Set(chosen.flat())]);
+  const candidates = chosen.map((ids) => ids.flatMap((id) => profiles.get(id) ?? []));
+  return { candidates, holders: withHolders ? holders : new Map() };
+}
+
+/**
+ * People as candidates: each one's stored match profile, prepared once for the call. A person with keys
+ * but no profile (indexed before profiles were stored) is read from the person tables.
+ */
+export async function loadProfiles(db: Kysely<Database>, personIds: string[]): Promise<Map<string, Candidate>> {
+  const out = new Map<string, Candidate>();
+  if (personIds.length === 0) return out;
+  const rows = (await sql<{ id: string; record: MatchRecord }>`SELECT person_id::text AS id, record FROM person_match_profile WHERE person_id = ANY(${sql.val(personIds)}::uuid[])`.execute(db)).rows;
+  for (const row of rows) out.set(row.id, { personId: row.id, record: row.record, prepared: prepareRecord(row.record) });
+  const unprofiled = personIds.filter((id) => !out.has(id));
+  if (unprofiled.length) {
+    for (const [id, record] of await loadMatchRecords(db, unprofiled)) out.set(id, { personId: id, record, prepared: prepareRecord(record) });
   }
-  const candidates = keysOf.map((keys) => {
-    const found = new Map<string, Candidate>();
-    for (const k of keys) for (const c of byKey.get(k) ?? []) found.set(c.personId, c);
-    return [...found.values()];
-  });
-  return { candidates, holders };
+  return out;
 }
 
 /** A person's match record as one row (names, identifiers and current address as JSON arrays). */

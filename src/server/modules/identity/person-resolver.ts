@@ -15,11 +15,11 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, IdentityReviewItemTable, PersonTable, SourceRecordTable, SourceRecordVersionTable } from '../../../db/database.js';
-import { blockingKeys } from '../../../domain/matching/blocking.js';
+import { bestCandidates, blockingKeys } from '../../../domain/matching/blocking.js';
 import type { ModelParameters } from '../../../domain/matching/model.js';
 import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import type { MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
-import { findCandidates, findCandidatesAndHolders, keyWithinLimit, type Candidate } from './identity.candidates.js';
+import { findCandidates, findCandidatesAndHolders, type Candidate } from './identity.candidates.js';
 import { decide, type Choice } from './identity.decide.js';
 import { activeModel } from './identity.model-store.js';
 import { loadPeopleHeld, newPersonAsHeld, newPersonRow, organisationKind, planDetails, writeDetailHistory, writePeople, type DetailsPlan, type HeldPerson } from './identity.person-writer.js';
@@ -255,19 +255,26 @@ export class PersonResolver {
       // Unchanged: the same people, none of them changed since they were read.
       return { candidates: pre.candidates.map(profileOf), unchanged: !pre.candidates.some((c) => this.#profiles.has(c.personId)) };
     }
+    // The holders of each of its keys now (those read, with the people given the key since), chosen from by
+    // the one rule (bestCandidates). A person chosen now who was not read with the record's candidates
+    // (another's key went over its limit, say) is read with the rest after the pending writes.
     const read = new Map(pre.candidates.map((c) => [c.personId, c]));
-    const found = new Map<string, Candidate>();
-    for (const k of pre.keys) {
-      const holders = new Set([...(this.#holders.get(k) ?? []), ...(this.#writers.get(k) ?? [])]);
-      if (!keyWithinLimit(k, holders.size)) continue;
-      for (const id of holders) {
-        const now = this.#profiles.get(id);
-        const c = now ? { personId: id, ...now } : read.get(id);
-        // A holder with no match profile is not a candidate (as findCandidates skips them).
-        if (c) found.set(id, c);
+    const chosen = bestCandidates(pre.keys, (k) => {
+      const writers = this.#writers.get(k);
+      const held = this.#holders.get(k) ?? [];
+      return writers ? [...new Set([...held, ...writers])] : held;
+    });
+    const found: Candidate[] = [];
+    for (const id of chosen) {
+      const now = this.#profiles.get(id);
+      const c = now ? { personId: id, ...now } : read.get(id);
+      if (!c) {
+        await this.flush();
+        return { candidates: (await findCandidates(this.trx, [record]))[0] ?? [], unchanged: false };
       }
+      found.push(c);
     }
-    return { candidates: [...found.values()], unchanged: false };
+    return { candidates: found, unchanged: false };
   }
 
   /**

@@ -58,6 +58,13 @@ function trickyFile(org: string): string {
     `${2004 + (i % 8)}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`, { address: { postcode: `ZZ8 ${i}AA` } });
   for (let i = 0; i < 45; i += 1) records.push(rec('Mosaic', kai(i)));
   records.push(rec('CareFirst', { ...kai(7), recordId: 'CF-K7', familyName: `${kai(7).familyName}e` }));
+  // Twenty children born the same day whose names start alike (more than a record is compared with, so
+  // the candidates are chosen among those sharing the date of birth), then one of them again with a
+  // typing error in the surname: each earlier record of the chunk changes who the later ones choose.
+  const ria = (i: number) => person(`CASE-R${i}`, `R${syllables[i % 10]}${syllables[(i * 7 + 3) % 10]}a`, `Ul${syllables[(i * 3) % 10]}${syllables[Math.floor(i / 10)]}k`,
+    '2013-07-21', { address: { postcode: `ZZ7 ${i}BB` } });
+  for (let i = 0; i < 20; i += 1) records.push(rec('Mosaic', ria(i)));
+  records.push(rec('CareFirst', { ...ria(5), recordId: 'CF-R5', familyName: `${ria(5).familyName.slice(0, -1)}ck` }));
   // The very same line twice: the repeat is refused.
   const last = records.at(-1)!;
   records.push(last);
@@ -119,7 +126,7 @@ describe(`a chunk's people resolved together decide as one record at a time, on 
     const a = await importText(one.db, org, 'jsonl', 'tricky.jsonl', file, { chunkSize: 1, chunkBudgetMs: Infinity });
     const b = await importText(batched.db, org, 'jsonl', 'tricky.jsonl', file, { chunkSize: 1_000, chunkBudgetMs: Infinity });
     expect(b).toEqual({ ...a, batchId: b.batchId });
-    expect(a.received).toBe(59);
+    expect(a.received).toBe(80);
     expect(a.rejected).toBe(1);
     const [x, y] = [await decisions(one.db, org), await decisions(batched.db, org)];
     expect(y).toEqual({ ...x, reviewed: y.reviewed });
@@ -131,6 +138,7 @@ describe(`a chunk's people resolved together decide as one record at a time, on 
     expect([outcome('CareFirst|CF-A'), samePerson('CareFirst|CF-A', 'Mosaic|CASE-A')]).toEqual(['linked', true]);
     expect([outcome('CareFirst|V-2'), samePerson('CareFirst|V-2', 'Mosaic|V-1')]).toEqual(['linked', true]);
     expect([outcome('CareFirst|CF-K7'), samePerson('CareFirst|CF-K7', 'Mosaic|CASE-K7')]).toEqual(['linked', true]);
+    expect([outcome('CareFirst|CF-R5'), samePerson('CareFirst|CF-R5', 'Mosaic|CASE-R5')]).toEqual(['linked', true]);
     expect([outcome('CareFirst|CF-B'), outcome('CareFirst|CF-C'), outcome('Rio|V-3')]).toEqual(['review', 'review', 'review']);
     const versions = await batched.db.selectFrom('source_record_version as v').innerJoin('source_record as s', 's.id', 'v.source_record_ref')
       .select('v.id').where('s.source_record_id', '=', 'CASE-A').execute();
