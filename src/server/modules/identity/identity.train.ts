@@ -8,7 +8,7 @@ import { priorWeight, type ModelParameters } from '../../../domain/matching/mode
 import { normaliseIdentifier, prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { parseIsoDate } from '../../../intake/dates.js';
-import { loadMatchRecords, loadMatchRecordsWithHeld, withoutSource } from './identity.candidates.js';
+import { loadMatchRecordsWithHeld, loadProfiles, withoutSource } from './identity.candidates.js';
 
 /** How a model was trained: enough to judge whether to trust it, with no personal data. */
 export interface TrainingReport {
@@ -31,11 +31,14 @@ export interface TrainingReport {
   priorProblem: string | null;
 }
 
+/** The most pairs the date-of-birth session compares (see trainLinkageModel). */
+export const DOB_SESSION_PAIRS = 50_000;
+
 /**
  * Trains a linkage model for agency records against the people held, with no labels (as Splink does):
  *  - u by comparing random pairs of a sample of the people held, and term frequencies from that sample;
  *  - m by EM in two sessions: the records against every person sharing their date of birth (learns the
- *    names, sex, address and identifiers), and against every person sharing an identifier (learns the
+ *    names, sex, address and identifiers; up to 1,000 records, fewer once they make DOB_SESSION_PAIRS pairs), and against every person sharing an identifier (learns the
  *    date of birth);
  *  - lambda from the date-of-birth session (see lambdaFromDobSession), checked for plausibility;
  *  - a comparison the records do not hold enough of (no identifiers, say) keeps the base model's m and u.
@@ -53,7 +56,7 @@ export async function trainLinkageModel(
     base: ModelParameters; version: string; seed?: number; peopleSample?: number; uSamples?: number;
     /** The model in use, shown beside the new one in the report (the base unless given). */
     previous?: ModelParameters;
-    dobSessionRecords?: number; exclude?: (recordIndex: number, personId: string) => boolean;
+    dobSessionRecords?: number; dobSessionPairs?: number; exclude?: (recordIndex: number, personId: string) => boolean;
     ownRecord?: (recordIndex: number) => { personId: string; sourceRecordRef: string } | null;
   },
 ): Promise<{ model: ModelParameters; report: TrainingReport }> {
@@ -64,15 +67,17 @@ export async function trainLinkageModel(
   // A repeatable sample of the people held: ordered by a hash of their id and the seed.
   const sampleIds = (await sql<{ id: string }>`SELECT id FROM person WHERE erased_at IS NULL
     ORDER BY md5(id::text || ${String(seed)}) LIMIT ${opts.peopleSample ?? 20_000}`.execute(db)).rows.map((r) => r.id);
-  const people = [...(await loadMatchRecords(db, sampleIds)).values()].map(prepareRecord);
+  // The people as the matcher reads them (their stored match profiles), in the sample's order.
+  const sampled = await loadProfiles(db, sampleIds);
+  const people = sampleIds.flatMap((id) => sampled.get(id)?.prepared ?? []);
   const uSamples = opts.uSamples ?? 100_000;
   const { u, observed } = sampleU(people, uSamples, seededRandom(seed));
   const prepared = records.map(prepareRecord);
 
   // Session 1: each record against everyone sharing its date of birth (only real, past dates reach SQL).
-  const dobRecords = records.map((r, i) => ({ r, i })).filter(({ r }) => r.dateOfBirth !== null && parseIsoDate(r.dateOfBirth).ok)
+  const dobCandidates = records.map((r, i) => ({ r, i })).filter(({ r }) => r.dateOfBirth !== null && parseIsoDate(r.dateOfBirth).ok)
     .slice(0, opts.dobSessionRecords ?? 1_000);
-  const dobs = [...new Set(dobRecords.map(({ r }) => r.dateOfBirth!))];
+  const dobs = [...new Set(dobCandidates.map(({ r }) => r.dateOfBirth!))];
   const sameDob = dobs.length
     ? await db.selectFrom('person').select(['id', sql<string>`to_char(date_of_birth, 'YYYY-MM-DD')`.as('dob')])
       .where('date_of_birth', '=', sql<string>`ANY(${sql.val(dobs)}::date[])`).where('erased_at', 'is', null).execute()
@@ -91,11 +96,26 @@ export async function trainLinkageModel(
   const byIdentifier = new Map<string, string[]>();
   for (const row of sameId) { const k = `${row.scheme}:${row.value}`; const l = byIdentifier.get(k); if (l) l.push(row.person_id); else byIdentifier.set(k, [row.person_id]); }
 
+  // In a large population each date of birth is shared by hundreds: the records are taken in order until
+  // their pairs reach DOB_SESSION_PAIRS (every record when there are few), so the session's work is bounded
+  // however many people are held. The prior is learnt from the records taken.
+  const dobRecords: typeof dobCandidates = [];
+  let dobPairCount = 0;
+  for (const x of dobCandidates) {
+    if (dobPairCount >= (opts.dobSessionPairs ?? DOB_SESSION_PAIRS)) break;
+    dobRecords.push(x);
+    dobPairCount += byDob.get(x.r.dateOfBirth!)?.length ?? 0;
+  }
   const dobPairs = dobRecords.flatMap(({ r, i }) => (byDob.get(r.dateOfBirth!) ?? []).filter((p) => !exclude(i, p)).map((p) => [i, p] as const));
   const idPairs = [...new Map(wanted.flatMap((w) => (byIdentifier.get(`${w.scheme}:${w.value}`) ?? [])
     .filter((p) => !exclude(w.i, p)).map((p) => [`${w.i}|${p}`, [w.i, p] as const]))).values()];
-  const held = await loadMatchRecordsWithHeld(db, [...new Set([...dobPairs, ...idPairs].map(([, p]) => p))]);
-  const preparedHeld = new Map([...held].map(([id, h]) => [id, prepareRecord(h.record)]));
+  // Every person paired, as the matcher reads them (their stored match profiles); a record's own person is
+  // also read with each agency record's values, to compare the record with the person's other records.
+  const paired = [...new Set([...dobPairs, ...idPairs].map(([, p]) => p))];
+  const profiles = await loadProfiles(db, paired);
+  const preparedHeld = new Map([...profiles].map(([id, c]) => [id, c.prepared!]));
+  const ownPeople = opts.ownRecord ? [...new Set([...dobPairs, ...idPairs].flatMap(([i, p]) => (opts.ownRecord!(i)?.personId === p ? [p] : [])))] : [];
+  const held = await loadMatchRecordsWithHeld(db, ownPeople);
   // A record against its own person: the person as their other records hold them.
   const ownPerson = new Map<number, ReturnType<typeof prepareRecord> | null>();
   const asHeldWithout = (i: number, p: string) => {

@@ -7,7 +7,10 @@ import { seededRandom } from '../../../domain/matching/estimate.js';
 import { trainAndStoreModel, TrainingRefused } from './commands/train-model.js';
 import type { Label } from './identity.labels.js';
 import { printTrainingReport } from '../../../cli/commands/identity.js';
+import { defaultModel } from '../../../domain/matching/model.js';
 import { activeModel } from './identity.model-store.js';
+import { DOB_SESSION_PAIRS, trainLinkageModel } from './identity.train.js';
+import { recordFromIncoming } from './incoming.js';
 import { resolvePerson } from './resolve-person.js';
 
 // Training stores the model every later import uses, so it runs on a database of its own.
@@ -117,5 +120,22 @@ describe(`training a model from the records held on ${TEST_ENGINE}`, () => {
       .where(sql<boolean>`detail->>'version' = ${report.version}`).execute();
     expect(log).toHaveLength(1);
     expect(log[0]!.person_id).toBeNull();
+  });
+
+  it('bounds the date-of-birth session: records are taken in order until their pairs reach the limit', async () => {
+    const school = await makeOrg(t.db, 'school');
+    // Twelve children born on a day no other test uses.
+    const dob = '1987-03-19';
+    await t.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < 12; i += 1) await resolvePerson(trx, incomingPerson(school.id, { dateOfBirth: dob }));
+    });
+    const records = Array.from({ length: 5 }, () => recordFromIncoming(incomingPerson(school.id, { dateOfBirth: dob })));
+    const session = async (dobSessionPairs?: number) =>
+      (await trainLinkageModel(t.db, records, { base: defaultModel(), version: 'bounded', ...(dobSessionPairs ? { dobSessionPairs } : {}) })).report.sessions[0]!;
+    // Unbounded (the default limit is far above): every record against the twelve.
+    expect(await session()).toMatchObject({ name: 'date_of_birth', pairs: 5 * 12 });
+    // A limit of 20: the first record makes 12 pairs, the second reaches 24, and no more are taken.
+    expect(await session(20)).toMatchObject({ name: 'date_of_birth', pairs: 2 * 12 });
+    expect(DOB_SESSION_PAIRS).toBeGreaterThan(5 * 12);
   });
 });
