@@ -87,8 +87,18 @@ export function keyWithinLimit(key: string, holders: number): boolean {
   return holders <= maxBlockOf(key);
 }
 
-// The rule a key was made by (its prefix: `di`, `ny`, `pi`, ...).
-const ruleOf = (key: string) => key.slice(0, key.indexOf(':'));
+// The rule a key was made by (its prefix: `di`, `ny`, `pi`, ...), as one bit of a mask.
+const ruleBits = new Map<string, number>();
+function ruleBit(key: string): number {
+  const rule = key.slice(0, key.indexOf(':'));
+  let bit = ruleBits.get(rule);
+  if (bit === undefined) {
+    bit = 2 ** Math.min(ruleBits.size, 30);
+    ruleBits.set(rule, bit);
+  }
+  return bit;
+}
+const bitCount = (mask: number) => { let n = 0; for (let m = mask; m; m &= m - 1) n += 1; return n; };
 
 /**
  * The people a record is compared with, from the holders of its keys (each key's holders as read, up
@@ -102,24 +112,22 @@ const ruleOf = (key: string) => key.slice(0, key.indexOf(':'));
  * the batched resolver both call it.
  */
 export function bestCandidates(keys: string[], holdersOf: (key: string) => readonly string[] | undefined, max = MAX_CANDIDATES): string[] {
-  const found = new Map<string, { rules: Set<string>; rarity: number }>();
+  const found = new Map<string, { rules: number; rarity: number }>();
   for (const key of new Set(keys)) {
     const holders = holdersOf(key);
     if (!holders || holders.length === 0 || !keyWithinLimit(key, holders.length)) continue;
-    const rule = ruleOf(key);
+    const rule = ruleBit(key);
     const rarity = 1 / Math.log2(1 + holders.length);
     for (const id of holders) {
       const f = found.get(id);
-      if (f) { f.rules.add(rule); f.rarity += rarity; } else found.set(id, { rules: new Set([rule]), rarity });
+      if (f) { f.rules |= rule; f.rarity += rarity; } else found.set(id, { rules: rule, rarity });
     }
   }
-  const ids = [...found.keys()];
-  if (ids.length <= max) return ids.sort();
+  if (found.size <= max) return [...found.keys()].sort();
   // Rarity is compared rounded, so the order does not depend on the order the keys were added in.
-  const score = (id: string) => Math.round(found.get(id)!.rarity * 1e9);
-  return ids
-    .sort((a, b) => found.get(b)!.rules.size - found.get(a)!.rules.size || score(b) - score(a) || (a < b ? -1 : a > b ? 1 : 0))
-    .slice(0, max);
+  const ranked = [...found].map(([id, f]) => ({ id, rules: bitCount(f.rules), rarity: Math.round(f.rarity * 1e9) }));
+  ranked.sort((a, b) => b.rules - a.rules || b.rarity - a.rarity || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return ranked.slice(0, max).map((r) => r.id);
 }
 
 /**
