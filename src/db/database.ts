@@ -866,6 +866,7 @@ export interface IntakeBatchTable {
   via: string;
   user_id: string | null;
   api_key_id: string | null;
+  /** receiving (an upload whose files are still being stored: never imported, shown to no one), running, completed, failed or interrupted. */
   status: Generated<string>;
   bytes_total: number | null;
   bytes_read: Generated<number>;
@@ -954,6 +955,17 @@ export interface IntakeUploadFileTable {
   seq: number;
   purpose: 'data' | 'mapping';
   file_name: string;
+  /** A file stored whole (before files were stored in parts); null: its bytes are in intake_upload_part. */
+  content: Uint8Array | null;
+  /** The size of a file stored in parts (null: stored whole, in content). */
+  size: number | null;
+}
+
+/** One part of an uploaded file, stored in a transaction of its own (the parts in order are the file). */
+export interface IntakeUploadPartTable {
+  batch_id: string;
+  seq: number;
+  part: number;
   content: Uint8Array;
 }
 
@@ -1307,6 +1319,7 @@ export interface Database {
   event_grading: EventGradingTable;
   outbox: OutboxTable;
   intake_upload_file: IntakeUploadFileTable;
+  intake_upload_part: IntakeUploadPartTable;
   relocation: RelocationTable;
   transfer: TransferTable;
   transfer_notice: TransferNoticeTable;
