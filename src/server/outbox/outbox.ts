@@ -100,6 +100,16 @@ export async function enqueueMany(
   await sql`SELECT pg_notify(${OUTBOX_CHANNEL}, ${announcedKinds(rows.map((r) => r.kind))})`.execute(trx);
 }
 
+/**
+ * Inside the caller's transaction: marks a queued row (its kind and dedupe key) done without running it,
+ * because the change it stood guard for did not happen (an upload that finished needs no clean-up). A row
+ * a worker has already claimed is marked done too; its processor must still find nothing to do.
+ */
+export async function withdraw(trx: Kysely<Database>, kind: string, dedupeKey: string): Promise<void> {
+  await trx.updateTable('outbox').set({ status: 'done', done_at: sql<Date>`now()`, locked_until: null, last_error: null })
+    .where('kind', '=', kind).where('dedupe_key', '=', dedupeKey).where('status', '=', 'pending').execute();
+}
+
 /** A NOTIFY payload naming the kinds queued (sorted, each once; at most 7,000 bytes, else empty: every lane wakes). */
 export function announcedKinds(kinds: string[]): string {
   const payload = [...new Set(kinds)].sort().join(',');

@@ -1,5 +1,5 @@
 import { rulesProcessor } from '../modules/considerations/rules.processor.js';
-import { intakeImportProcessor } from '../modules/intake/intake.processor.js';
+import { intakeImportProcessor, uploadAbandonedProcessor } from '../modules/intake/intake.processor.js';
 import { refusalSummaryProcessor } from '../modules/auth/unauthenticated-refusals.js';
 import type { Config } from '../config.js';
 import { invitationEmailProcessor } from '../modules/users/invitations.js';
@@ -20,7 +20,7 @@ import { incidentsProcessor } from '../modules/networks/networks.processor.js';
  * left out, and their work waits in the queue for a process that has them.
  */
 export function outboxProcessors(config?: Config): OutboxProcessor[] {
-  const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor, missingEpisodesProcessor];
+  const local: OutboxProcessor[] = [rulesProcessor, intakeImportProcessor, uploadAbandonedProcessor, refusalSummaryProcessor, alertsProcessor, alertEscalationProcessor, missingEpisodesProcessor];
   local.push(transferOpenProcessor, transferEscalationProcessor);
   if (config) local.push(panelInvitationEmailProcessor(config));
   local.push(planActionReminderProcessor, planActionOverdueProcessor, offerOutcomeProcessor);

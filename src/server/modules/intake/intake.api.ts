@@ -65,7 +65,7 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
         tags: ['intake'], security, querystring: intakeQuerySchema,
         summary: 'Send agency records: a JSON batch ({"records": [...]}) or a stream of JSON Lines (application/x-ndjson), or a CIN census (application/xml) or SSDA903 table (text/csv)',
         description: 'Answers 202 at once with the batch\'s address (Location, and statusUrl in the body); the import runs after the answer, as outbox work. Poll GET /api/v1/intake/batches/{batchId} until its status is completed, failed or interrupted.',
-        response: { 202: batchAcceptedSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema, 413: errorSchema, 415: errorSchema },
+        response: { 202: batchAcceptedSchema, 400: errorSchema, 401: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema },
       },
       config: { access: { kind: 'api_org', action: 'intake.import' } },
     }, async (request, reply) => {
@@ -84,15 +84,16 @@ export async function intakeApiRoutes(app: FastifyInstance, ctx: AppContext): Pr
       } else {
         data = await readWithin(request.body as Readable, maxBytes);
       }
-      // The batch, its body and the queued import commit together; the outbox worker imports it
+      // The body is stored a part at a time (each part its own transaction, so other requests are not held
+      // up), then the batch and its queued import commit together; the outbox worker imports it
       // (intake.processor.ts), so the sender is answered at once and no request waits on an import.
-      const batchId = await ctx.db.transaction().execute((trx) => queueUpload(trx, {
+      const batchId = await queueUpload(ctx.db, {
         request: {
           organisationId: actor.organisationId, format, via: 'api', actor, route: routeOf(request), requestId: request.id,
           encoding: request.query.encoding, sourceSystem: request.query.sourceSystem, maxBytes, bytesTotal: data.length,
         },
         files: [{ name: request.query.fileName ?? `api-${format}`, data }],
-      }));
+      });
       const statusUrl = `/api/v1/intake/batches/${batchId}`;
       reply.status(202).header('location', statusUrl);
       return { batchId, status: 'queued' as const, statusUrl, reportUrl: `/api/v1/intake/${batchId}` };

@@ -3,7 +3,7 @@ import type { Database } from '../../../db/database.js';
 import type { Actor } from '../../actor.js';
 import { isUuid } from '../../request.js';
 import { visiblePersonIds } from '../people/people.policy.js';
-import type { BatchReport, BatchStatus } from './intake.report.js';
+import { RECEIVING, type BatchReport, type BatchStatus } from './intake.report.js';
 
 /** A batch as pages and the API show it. */
 export interface BatchView {
@@ -23,10 +23,13 @@ export interface BatchView {
   report: BatchReport | null;
 }
 
-/** Loads a batch by id (null when missing or not an id at all). */
+/**
+ * Loads a batch by id (null when missing or not an id at all). An upload still being stored (`receiving`)
+ * is not a batch yet: it is null too (no one has been given its id, and it may yet be removed unfinished).
+ */
 export async function getBatch(db: Kysely<Database>, batchId: string): Promise<BatchView | null> {
   if (!isUuid(batchId)) return null;
-  const b = await db.selectFrom('intake_batch').selectAll().where('id', '=', batchId).executeTakeFirst();
+  const b = await db.selectFrom('intake_batch').selectAll().where('id', '=', batchId).where('status', '<>', RECEIVING).executeTakeFirst();
   if (!b) return null;
   return {
     id: b.id, organisationId: b.organisation_id, apiKeyId: b.api_key_id, format: b.format, files: b.file_names, via: b.via, status: b.status as BatchStatus,
@@ -44,10 +47,10 @@ export async function isQueued(db: Kysely<Database>, batchId: string): Promise<b
   return row !== undefined;
 }
 
-/** The organisation's most recent batches. */
+/** The organisation's most recent batches (not uploads still being stored). */
 export async function listBatches(db: Kysely<Database>, organisationId: string, limit = 20) {
   return db.selectFrom('intake_batch').select(['id', 'format', 'file_names', 'via', 'status', 'records_read', 'started_at'])
-    .where('organisation_id', '=', organisationId).orderBy('started_at', 'desc').limit(limit).execute();
+    .where('organisation_id', '=', organisationId).where('status', '<>', RECEIVING).orderBy('started_at', 'desc').limit(limit).execute();
 }
 
 /** Every row of a batch, in order, for the downloadable report. */

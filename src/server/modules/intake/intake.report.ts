@@ -18,6 +18,13 @@ export const BATCH_STATUSES = ['running', 'completed', 'failed', 'interrupted'] 
 /** One of the batch statuses. */
 export type BatchStatus = (typeof BATCH_STATUSES)[number];
 
+/**
+ * The status of a batch whose upload is still being stored (intake.processor.ts): not one of the batch
+ * statuses, because it is not a batch to anyone yet. No page, list or API shows it (as missing), and
+ * nothing imports it; it becomes running when its last part is stored, or is removed if it never is.
+ */
+export const RECEIVING = 'receiving';
+
 /** Counts for one table of a batch. */
 export interface TableCounts {
   table: string;

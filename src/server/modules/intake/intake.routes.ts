@@ -96,8 +96,9 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
       }
       if (!errors.length && format === 'csv' && !mapping) errors.push({ field: 'mapping', href: '#mapping', text: 'A CSV file needs its column-mapping file' });
       if (errors.length) return renderUpload(ctx, request, reply, values, errors, 400);
-      // The batch, its files and the queued import commit together; the outbox worker runs the import.
-      const batchId = await ctx.db.transaction().execute((trx) => queueUpload(trx, {
+      // The files are stored a part at a time (each part its own transaction), then the batch and its
+      // queued import commit together; the outbox worker runs the import.
+      const batchId = await queueUpload(ctx.db, {
         request: {
           organisationId: actor.organisationId, format: format as IntakeFormat, via: 'upload', actor, route: routeOf(request), requestId: request.id,
           encoding: values.encoding as TextEncodingName, sourceSystem: values.sourceSystem || undefined,
@@ -105,7 +106,7 @@ export async function intakePageRoutes(app: FastifyInstance, ctx: AppContext): P
         },
         files: files.map((f) => ({ name: f.fileName || 'upload', data: f.data })),
         mapping: mapping ? { name: mapping.fileName || 'mapping', data: mapping.data } : undefined,
-      }));
+      });
       return reply.redirect(`/intake/batches/${batchId}`, 303);
     });
 

@@ -46,13 +46,14 @@ export interface ImportRequest {
 
 /**
  * Creates the batch row (status running, owned by this process, heartbeat now) so a page can show its
- * progress before it finishes.
+ * progress before it finishes; or `receiving`, for an upload whose files are still being stored
+ * (intake.processor.ts), which no page shows and nothing imports until it is running.
  */
-export async function createBatch(db: Kysely<Database>, req: Omit<ImportRequest, 'log'>): Promise<string> {
+export async function createBatch(db: Kysely<Database>, req: Omit<ImportRequest, 'log'>, status: 'running' | 'receiving' = 'running'): Promise<string> {
   const row = await db.insertInto('intake_batch').values({
     organisation_id: req.organisationId, format: req.format, file_names: req.sources.map((s) => s.name), via: req.via,
     user_id: req.actor?.kind === 'user' ? req.actor.userId : null, api_key_id: req.actor?.kind === 'system' ? req.actor.apiKeyId : null,
-    bytes_total: req.bytesTotal ?? null, report: null, owner: INTAKE_OWNER,
+    bytes_total: req.bytesTotal ?? null, report: null, owner: INTAKE_OWNER, status,
   }).returning('id').executeTakeFirstOrThrow();
   return row.id;
 }
