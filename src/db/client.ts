@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Database } from './database.js';
 import { lockDataDir } from './lock.js';
 import { PGliteDialect } from './pglite-dialect.js';
+import { FatalMessages, failOnBackendExit } from './pglite-exit.js';
 
 /** Which engine a connection runs on. */
 export type Engine = 'pglite' | 'postgres';
@@ -83,8 +84,10 @@ export async function actAsRole(d: Db, role: string): Promise<void> {
 async function openEmbedded(dataDir: string | undefined, loadDataDir: Blob | undefined): Promise<Db> {
   const release = dataDir ? lockDataDir(dataDir) : () => {};
   let client: PGlite;
+  const fatal = new FatalMessages();
   try {
     client = await PGlite.create({
+      onStderr: fatal.onStderr,
       ...(dataDir ? { dataDir } : {}),
       ...(loadDataDir ? { loadDataDir } : {}),
       extensions: { pg_trgm, fuzzystrmatch, pgcrypto },
@@ -95,6 +98,8 @@ async function openEmbedded(dataDir: string | undefined, loadDataDir: Blob | und
     release();
     throw err;
   }
+  // A FATAL error fails every later statement instead of spinning the process (see pglite-exit.ts).
+  failOnBackendExit(client, fatal);
   const dialect = new PGliteDialect(client);
   const db = new Kysely<Database>({ dialect });
   const driverQueue = dialect.queue;
