@@ -14,16 +14,26 @@ export interface Candidate {
 }
 
 /**
- * The candidate-limit rule, in one place: who holds each key (person_match_key), each key reading at
- * most one holder past its limit (maxBlockOf: an index range scan that stops there, so a key shared by
- * thousands costs no more than a small one), and whether the key is within its limit. A key held by
- * more people than its limit finds no one (keyWithinLimit). Used by findCandidates and by the batched
- * resolver's key holders (person-resolver.ts). Rows: key, person_id, within_limit.
+ * The candidate-limit rule, in one place: who holds each key (person_match_key), one row a key that
+ * anyone holds, each key reading at most one holder past its limit (maxBlockOf: an index range scan
+ * that stops there, so a key shared by thousands costs no more than a small one). A key whose list is
+ * longer than its limit finds no one (keyWithinLimit, applied by bestCandidates). The keys are probed
+ * in the index's own order, so neighbouring probes share index pages: at a million people the index
+ * is larger than the server's shared buffers. Each key's holders come as one comma-separated text
+ * (`ids`; holderList splits it), which costs far less to read than an array. Used by findCandidates
+ * and the batched resolver (person-resolver.ts, through findCandidatesAndHolders).
  */
 export function keyHoldersSql(keys: string[]) {
-  return sql<{ key: string; person_id: string; within_limit: boolean }>`SELECT w.key, h.person_id, count(*) OVER (PARTITION BY w.key) <= w.lim AS within_limit
-    FROM unnest(${sql.val(keys)}::text[], ${sql.val(keys.map(maxBlockOf))}::int[]) AS w(key, lim)
-    CROSS JOIN LATERAL (SELECT k.person_id FROM person_match_key k WHERE k.key = w.key LIMIT w.lim + 1) h`;
+  return sql<{ key: string; ids: string }>`SELECT w.key, h.ids
+    FROM (SELECT u.key, u.lim FROM unnest(${sql.val(keys)}::text[], ${sql.val(keys.map(maxBlockOf))}::int[]) AS u(key, lim) ORDER BY u.key) w
+    CROSS JOIN LATERAL (SELECT string_agg(k.person_id::text, ',') AS ids
+      FROM (SELECT person_id FROM person_match_key k WHERE k.key = w.key LIMIT w.lim + 1) k) h
+    WHERE h.ids IS NOT NULL`;
+}
+
+/** A key's holders, from keyHoldersSql's `ids`. */
+export function holderList(ids: string): string[] {
+  return ids.split(',');
 }
 
 /** Whether a key held by this many people still finds them (the rule keyHoldersSql applies in SQL). */
@@ -55,9 +65,9 @@ async function readCandidates(db: Kysely<Database>, records: MatchRecord[], with
   // One set-based statement for the whole batch: each key's holders as keyHoldersSql reads them (up to
   // one past its limit). Each record's candidates are then chosen from them (bestCandidates), and only
   // those people's match profiles are read.
-  const rows = (await sql<{ key: string; ids: string[] }>`SELECT hit.key, array_agg(hit.person_id::text) AS ids FROM (${keyHoldersSql(allKeys)}) hit GROUP BY hit.key`.execute(db)).rows;
+  const rows = (await keyHoldersSql(allKeys).execute(db)).rows;
   const holders = new Map<string, string[]>();
-  for (const r of rows) holders.set(r.key, r.ids);
+  for (const r of rows) holders.set(r.key, holderList(r.ids));
   const chosen = keysOf.map((keys) => bestCandidates(keys, (k) => holders.get(k)));
   const profiles = await loadProfiles(db, [...new Set(chosen.flat())]);
   const candidates = chosen.map((ids) => ids.flatMap((id) => profiles.get(id) ?? []));

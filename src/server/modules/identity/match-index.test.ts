@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../../db/database.js';
-import { blockingKeys, NAME_ONLY_MAX_BLOCK } from '../../../domain/matching/blocking.js';
+import { bestCandidates, blockingKeys, NAME_ONLY_MAX_BLOCK } from '../../../domain/matching/blocking.js';
 import { prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { seedBorough } from '../../../synthetic/seed.js';
 import { generateWorld } from '../../../synthetic/world.js';
 import { makePerson, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
-import { findCandidates, keyHoldersSql, keyWithinLimit, loadMatchRecords } from './identity.candidates.js';
+import { findCandidates, holderList, keyHoldersSql, keyWithinLimit, loadMatchRecords } from './identity.candidates.js';
 import { indexMissingPeople, indexPeople, rebuildMatchIndex } from './match-index.js';
 
 // A borough of its own, so the seed does not collide with other tests on a shared server database.
@@ -132,11 +132,16 @@ describe(`the match index on ${TEST_ENGINE}`, () => {
     await indexPeople(t.db, people.map((p) => p.id));
     await t.db.insertInto('person_match_key').values(people.map((p) => ({ key: over, person_id: p.id }))).execute();
     await t.db.insertInto('person_match_key').values(people.slice(0, 2).map((p) => ({ key: within, person_id: p.id }))).execute();
-    const rows = (await sql<{ key: string; person_id: string; within_limit: boolean }>`${keyHoldersSql([over, within])}`.execute(t.db)).rows;
-    const read = (k: string) => rows.filter((r) => r.key === k);
+    const nobody = `nx:limit${tag}|no`;
+    const rows = (await keyHoldersSql([within, nobody, over]).execute(t.db)).rows;
+    // One row a key held by anyone; the key over its limit read one holder past it, and finds no one.
+    expect(rows.map((r) => r.key).sort()).toEqual([over, within].sort());
+    const read = (k: string) => holderList(rows.find((r) => r.key === k)!.ids);
     expect(read(over)).toHaveLength(NAME_ONLY_MAX_BLOCK + 1);
-    expect(read(over).every((r) => !r.within_limit)).toBe(true);
-    expect(read(within).map((r) => r.within_limit)).toEqual([true, true]);
+    expect(keyWithinLimit(over, read(over).length)).toBe(false);
+    expect(read(within).sort()).toEqual(people.slice(0, 2).map((p) => p.id).sort());
+    expect(keyWithinLimit(within, read(within).length)).toBe(true);
+    expect(bestCandidates([over], (k) => read(k))).toEqual([]);
     expect(keyWithinLimit(over, NAME_ONLY_MAX_BLOCK + 1)).toBe(false);
     expect(keyWithinLimit(over, NAME_ONLY_MAX_BLOCK)).toBe(true);
   });
