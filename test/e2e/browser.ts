@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll } from 'vitest';
 import { signIn, TEST_PASSWORD } from '../helpers.js';
 
 /** What the page tests in Chromium share: Debian's Chromium, the built assets, axe, a signed-in page. */
@@ -54,4 +55,30 @@ export async function pageSignedInAs(app: FastifyInstance, browser: Browser, bas
 export function accessibilityLog(): { found: string[]; check: (page: Page, where: string) => Promise<void> } {
   const found: string[] = [];
   return { found, check: async (page, where) => { found.push(...(await seriousViolations(page)).map((v) => `${where}: ${v}`)); } };
+}
+
+/**
+ * A test file's browser. `start()`, at the end of the file's beforeAll, makes the app listen on loopback
+ * and launches Chromium, resolving with the base URL; the browser closes after the file's tests.
+ * `signedIn(email)` is a page signed in as them (pageSignedInAs); `browser()` is the browser itself.
+ */
+export function useBrowser(app: () => FastifyInstance): { start(): Promise<string>; browser(): Browser; signedIn(email: string): Promise<Page> } {
+  let browser: Browser | undefined;
+  let base = '';
+  const launched = (): Browser => {
+    if (!browser) throw new Error('useBrowser: start() has not run');
+    return browser;
+  };
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    async start() {
+      base = await listenOnLoopback(app());
+      browser = await launchChromium();
+      return base;
+    },
+    browser: launched,
+    signedIn: (email) => pageSignedInAs(app(), launched(), base, email),
+  };
 }

@@ -4,15 +4,14 @@
  * page, the context case with an assessment, an action added and done, a child linked, and the lists.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { personReference } from '../../src/domain/person-reference.js';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { involve, makeOrg, makePerson, makeUser, useTestApp } from '../helpers.js';
 
 describe('place and context case pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   let worker = '';
   let child = '';
@@ -26,17 +25,12 @@ describe('place and context case pages in Chromium (PGlite)', () => {
     worker = user.email;
     child = (await makePerson(t.db, { given: 'Rowan', family: 'Tillery' })).id;
     await involve(t.db, { personId: child, organisationId: org.id, userId: user.id });
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   it('records a place, opens a context case and works it through its forms, and every page is accessible', async () => {
     const { found, check } = accessibilityLog();
-    const page = await pageSignedInAs(t.app, browser, base, worker);
+    const page = await ui.signedIn(worker);
     await page.goto(`${base}/places/new`);
     await check(page, 'record a place');
     await page.getByRole('button', { name: 'Record the place' }).click();

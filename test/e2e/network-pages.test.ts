@@ -7,16 +7,16 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { appendEntries } from '../../src/server/modules/chronology/commands/append-entry.js';
 import { drainOutbox } from '../drain-outbox.js';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { makeOrg, makePerson, makeUser, useTestApp } from '../helpers.js';
 
 describe('network, cohort, welfare check and place pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   let worker = '';
   const ids: Record<string, string> = {};
@@ -55,15 +55,10 @@ describe('network, cohort, welfare check and place pages in Chromium (PGlite)', 
       { group_id: group.id, person_id: friend.id, recorded_by_organisation_id: org.id, valid_from: '2025-06-01', valid_to: '2025-12-01' },
     ]).execute();
     Object.assign(ids, { child: child.id, place: place.id, incident: incident.incident_id, check: check.id, group: group.id });
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
+  const signedIn = ui.signedIn;
 
   it('shows the network as tables with a graph over them, the cohort, a welfare check and a place, and every page is accessible', async () => {
     const { found, check } = accessibilityLog();
@@ -97,7 +92,7 @@ describe('network, cohort, welfare check and place pages in Chromium (PGlite)', 
     await check(page, 'group page');
 
     // Without scripts the network page is whole: the tables carry every link.
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await ui.browser().newContext({ javaScriptEnabled: false });
     const cookies = await page.context().cookies();
     await context.addCookies(cookies);
     const plain = await context.newPage();

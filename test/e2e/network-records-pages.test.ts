@@ -6,16 +6,16 @@
  * action done. An analyst reads the month's intelligence bulletin, on screen and as printed.
  */
 import { randomUUID } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { personReference } from '../../src/domain/person-reference.js';
 import { appendEntries } from '../../src/server/modules/chronology/commands/append-entry.js';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { makeOrg, makePerson, makeUser, useTestApp } from '../helpers.js';
 
 describe('place, group, context case and bulletin pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   let worker = '';
   let analyst = '';
@@ -52,15 +52,10 @@ describe('place, group, context case and bulletin pages in Chromium (PGlite)', (
       await t.db.insertInto('event_place').values({ event_id: entry!.id, place_id: park.id }).execute();
     }
     Object.assign(ids, { orla: children[0], tobias: children[1] });
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
+  const signedIn = ui.signedIn;
 
   it('records a place, a group and a context case through their forms, and every page is accessible; the bulletin prints without navigation', async () => {
     const { found, check } = accessibilityLog();

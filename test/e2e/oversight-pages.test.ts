@@ -4,14 +4,14 @@
  * audits (started, graded) and the learning reviews. Every form is a plain form post, so the pages
  * work without JavaScript.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { makeEvent, makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 
 describe('oversight pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   const users: Record<string, string> = {};
 
@@ -30,15 +30,10 @@ describe('oversight pages in Chromium (PGlite)', () => {
       await t.db.insertInto('involvement').values({ person_id: child.id, organisation_id: org.id, team_id: team.id, role: 'allocated_worker', started_on: '2025-01-01' }).execute();
       await makeEvent(t.db, { personId: child.id, organisationId: org.id, type: 'criminal_exploitation_concern', occurredAt: new Date(Date.now() - (i + 3) * 86_400_000).toISOString() });
     }
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
+  const signedIn = ui.signedIn;
 
   it('shows the dashboards, a tile, the children behind a number, audits and reviews, and every page is accessible', async () => {
     const { found, check } = accessibilityLog();

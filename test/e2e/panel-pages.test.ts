@@ -5,9 +5,9 @@
  * an invitee sends an update (refused first until the significant entry is acknowledged) and reads the
  * pack; the coordinator records the meeting and reads the figures.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { writeEntry } from '../entries.js';
 import { involve, makeOrg, makePerson, makeUser, useTestApp } from '../helpers.js';
 
@@ -15,7 +15,7 @@ import { involve, makeOrg, makePerson, makeUser, useTestApp } from '../helpers.j
 
 describe('panel pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   const users: Record<string, string> = {};
   let childId = '';
@@ -36,15 +36,10 @@ describe('panel pages in Chromium (PGlite)', () => {
     await involve(t.db, { personId: child.id, organisationId: school.id });
     await writeEntry(t.db, { personId: child.id, organisationId: school.id, eventTypeCode: 'suspension', occurredAt: new Date(Date.now() - 5 * 86_400_000).toISOString(), summary: 'Synthetic: suspended for two days' });
     await t.db.insertInto('panel_referral').values({ person_id: child.id, partnership_id: (await t.db.selectFrom('app_user').select('partnership_id').where('id', '=', coordinator.id).executeTakeFirstOrThrow()).partnership_id, source: 'practitioner', reason: 'Synthetic: seen with older young people' }).execute();
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
+  const signedIn = ui.signedIn;
 
   it('runs a meeting through its pages, and every page is accessible', async () => {
     const { found, check } = accessibilityLog();

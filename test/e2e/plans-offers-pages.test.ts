@@ -3,9 +3,9 @@
  * checked with axe-core against WCAG 2.0/2.1/2.2 A and AA: serious and critical violations fail the
  * test. Forms are driven through their controls, errors included; every form is a plain form post.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 
 
@@ -14,7 +14,7 @@ const DIRECTORY = JSON.stringify({ contents: [{ id: 'e2e-mentoring', name: 'Page
 
 describe('plan, offers and service directory pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   const users: Record<string, string> = {};
   let childId = '';
@@ -30,15 +30,10 @@ describe('plan, offers and service directory pages in Chromium (PGlite)', () => 
     const child = await makePerson(t.db, { given: 'Linnet', family: 'Ashdown-Ray', dob: `${new Date().getUTCFullYear() - 13}-02-02` });
     childId = child.id;
     await t.db.insertInto('involvement').values({ person_id: child.id, organisation_id: org.id, user_id: worker.id, role: 'lead_professional', started_on: '2025-01-01' }).execute();
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
+  const signedIn = ui.signedIn;
 
   it('makes a plan, adds an action, records an offer and searches the directory, and every page is accessible', async () => {
     const { found, check } = accessibilityLog();

@@ -3,9 +3,9 @@
  * Chromium), each checked with axe-core against WCAG 2.0/2.1/2.2 A and AA: serious and critical
  * violations fail the test. Forms are driven through their controls, errors included.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 import { recordAs } from '../considerations-helpers.js';
 
@@ -13,7 +13,7 @@ import { recordAs } from '../considerations-helpers.js';
 
 describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   const users: Record<string, string> = {};
   let childId = '';
@@ -34,17 +34,12 @@ describe('risk, consideration and fairness pages in Chromium (PGlite)', () => {
     ]).execute();
     await recordAs(t.db, { id: worker.id, organisationId: org.id }, child.id, 'suspension', new Date(Date.now() - 20 * 86_400_000));
     await recordAs(t.db, { id: worker.id, organisationId: org.id }, child.id, 'witness_to_serious_violence', new Date(Date.now() - 5 * 86_400_000));
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-  });
 
   /** Signs in through the real forms (with the second factor where the role needs one), then carries the session into the browser. */
   async function signedIn(email: string): Promise<Page> {
-    const page = await pageSignedInAs(t.app, browser, base, email);
+    const page = await ui.signedIn(email);
     await page.locator('h1', { hasText: 'Home' }).waitFor();
     return page;
   }

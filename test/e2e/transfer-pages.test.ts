@@ -4,9 +4,9 @@
  * serious and critical violations fail the test. Forms are driven through their controls, errors included.
  */
 import { sql } from 'kysely';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { accessibilityLog, ensureAssets, launchChromium, listenOnLoopback, pageSignedInAs } from './browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityLog, ensureAssets, useBrowser } from './browser.js';
 import { drainOutbox } from '../drain-outbox.js';
 import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.js';
 
@@ -14,7 +14,7 @@ import { makeOrg, makePerson, makeTeam, makeUser, useTestApp } from '../helpers.
 
 describe('transfer, relocation and transfer settings pages in Chromium (PGlite)', () => {
   const t = useTestApp();
-  let browser: Browser;
+  const ui = useBrowser(() => t.app);
   let base: string;
   const users: Record<string, string> = {};
   const ids: Record<string, string> = {};
@@ -45,15 +45,10 @@ describe('transfer, relocation and transfer settings pages in Chromium (PGlite)'
     await t.db.insertInto('person_address').values({ person_id: moved.id, line1: '4 Synthetic Rise', borough: B, valid_from: sql<string>`current_date` }).execute();
     await drainOutbox(t.db);
     ids.transfer = (await t.db.selectFrom('transfer').select('id').where('person_id', '=', moved.id).executeTakeFirstOrThrow()).id;
-    base = await listenOnLoopback(t.app);
-    browser = await launchChromium();
+    base = await ui.start();
   }, 300_000);
 
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  const signedIn = (email: string): Promise<Page> => pageSignedInAs(t.app, browser, base, email);
+  const signedIn = ui.signedIn;
 
   it('sets the transfer settings and a senior manager, assesses a relocation, and decides a transfer, and every page is accessible', async () => {
     const { found, check } = accessibilityLog();
