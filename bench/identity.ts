@@ -2,7 +2,9 @@
 // FEBRL 1–3 are imported through the product's path (interchange files per agency, the import `jigsaw
 // import` runs, the stored match index and the model in use), each into an empty database: embedded
 // PGlite by default, the PostgreSQL server named by DATABASE_URL when it is set. On the server, 100,000
-// incoming records are then linked against 1,000,000 people held. BENCH_IDENTITY=febrl or linkage runs one part.
+// incoming records are then linked against 1,000,000 people held (the issue's target: 60 s); on PGlite, in
+// memory, 10,000 against 100,000 (the same code, at a size one embedded database holds in memory; no target).
+// BENCH_IDENTITY=febrl or linkage runs one part; IDENTITY_EXISTING and IDENTITY_INCOMING change the sizes.
 import { openDb, type Db } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { createScratchDatabase } from '../src/db/scratch.js';
@@ -10,10 +12,10 @@ import { benchFebrl } from './identity-febrl.js';
 import { benchLinkage } from './identity-linkage.js';
 import type { Line } from './report.js';
 
-const EXISTING = Number(process.env.IDENTITY_EXISTING ?? 1_000_000);
-const INCOMING = Number(process.env.IDENTITY_INCOMING ?? 100_000);
 const PART = process.env.BENCH_IDENTITY ?? 'all';
 const SERVER = process.env.DATABASE_URL;
+const EXISTING = Number(process.env.IDENTITY_EXISTING ?? (SERVER ? 1_000_000 : 100_000));
+const INCOMING = Number(process.env.IDENTITY_INCOMING ?? (SERVER ? 100_000 : 10_000));
 
 function print(lines: Line[]): void {
   for (const l of lines) console.log(`${l.name}: ${Number.isInteger(l.value) ? l.value : Math.abs(l.value) < 0.001 ? l.value.toExponential(3) : l.value.toFixed(4)} ${l.unit}`);
@@ -58,7 +60,7 @@ if (PART === 'all' || PART === 'linkage') {
     const d = await openDb({ databaseUrl: scratch.url });
     try {
       await migrateToLatest(d.db);
-      const lines = await benchLinkage(d.db, { existing: EXISTING, incoming: INCOMING });
+      const lines = await benchLinkage(d.db, { existing: EXISTING, incoming: INCOMING, targetSeconds: 60 });
       print(lines);
       const total = lines.find((l) => l.name === 'identity.linkage.total_seconds')!.value;
       console.log(`link ${short(INCOMING)} vs ${short(EXISTING)}: ${total.toFixed(1)} s`);
@@ -67,6 +69,15 @@ if (PART === 'all' || PART === 'linkage') {
       await scratch.drop();
     }
   } else {
-    console.log('# DATABASE_URL is not set: linking 100,000 records against 1,000,000 people runs on the PostgreSQL server only');
+    const d = await openDb({ memory: true });
+    try {
+      await migrateToLatest(d.db);
+      const lines = await benchLinkage(d.db, { existing: EXISTING, incoming: INCOMING, name: 'identity.linkage.pglite' });
+      print(lines);
+      const total = lines.find((l) => l.name === 'identity.linkage.pglite.total_seconds')!.value;
+      console.log(`link ${short(INCOMING)} vs ${short(EXISTING)} (pglite): ${total.toFixed(1)} s`);
+    } finally {
+      await d.close();
+    }
   }
 }
