@@ -207,7 +207,7 @@ function addressLevel(x: PreparedAddress, y: PreparedAddress): number {
   const b = y.address;
   if (!a || !b) return -1;
   if (a === b) return 0;
-  if (jaroWinkler(a, b) >= 0.92 || (x.house !== null && x.house === y.house)) return 1;
+  if ((x.house !== null && x.house === y.house) || jaroWinkler(a, b) >= 0.92) return 1;
   const ta = x.addressWords ?? new Set<string>();
   const tb = y.addressWords ?? new Set<string>();
   let shared = 0;

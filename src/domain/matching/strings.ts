@@ -29,6 +29,9 @@ export function normaliseName(value: string | null | undefined): string | null {
   return normaliseText(value.replace(/['’`-]/g, ''));
 }
 
+let matchedA = new Uint8Array(64);
+let matchedB = new Uint8Array(64);
+
 /** Jaro similarity in [0, 1]. */
 export function jaro(a: string, b: string): number {
   if (a === b) return a.length === 0 ? 1 : 1;
@@ -36,8 +39,14 @@ export function jaro(a: string, b: string): number {
   const lb = b.length;
   if (la === 0 || lb === 0) return 0;
   const window = Math.max(0, Math.floor(Math.max(la, lb) / 2) - 1);
-  const aMatched = new Uint8Array(la);
-  const bMatched = new Uint8Array(lb);
+  // Scratch flags reused between calls (cleared for the lengths used): linkage compares millions of
+  // pairs, and two new arrays a call were a large share of its garbage.
+  if (matchedA.length < la) matchedA = new Uint8Array(Math.max(la, 2 * matchedA.length));
+  if (matchedB.length < lb) matchedB = new Uint8Array(Math.max(lb, 2 * matchedB.length));
+  const aMatched = matchedA;
+  const bMatched = matchedB;
+  aMatched.fill(0, 0, la);
+  bMatched.fill(0, 0, lb);
   let matches = 0;
   for (let i = 0; i < la; i += 1) {
     const lo = Math.max(0, i - window);
