@@ -100,25 +100,62 @@ export async function episodesFromEntries(db: Kysely<Database>, eventIds: string
     .execute();
   let made = 0;
   // A few entries to a transaction: far fewer statements than one each, and still short (on PGlite a
-  // request waits at most for one of them).
-  for (let s = 0; s < entries.length; s += ENTRIES_PER_TRANSACTION) {
+  // request waits at most for one of them). An entry that simply opens an episode (no correction, no
+  // found report) needs no reads: a run of them is written as one statement, in order with the rest.
+  let at = 0;
+  while (at < entries.length) {
+    const group: { e: EpisodeEntry; d: MissingDetails; plain: boolean }[] = [];
+    let involved = 0;
+    for (; at < entries.length && involved < ENTRIES_PER_TRANSACTION && group.length < PLAIN_ENTRIES_PER_TRANSACTION; at += 1) {
+      const e = entries[at]!;
+      const d = missingDetailsFromNarrative(e.narrative);
+      const plain = !e.supersedes && !d.found;
+      if (!plain) involved += 1;
+      group.push({ e, d, plain });
+    }
     await db.transaction().execute(async (trx) => {
-      for (const e of entries.slice(s, s + ENTRIES_PER_TRANSACTION)) if (await episodeFromEntry(trx, e)) made++;
+      let run: ReturnType<typeof newEpisode>[] = [];
+      const writeRun = async () => {
+        if (!run.length) return;
+        made += (await trx.insertInto('missing_episode').values(run).onConflict((oc) => oc.column('event_id').doNothing()).returning('id').execute()).length;
+        run = [];
+      };
+      for (const { e, d, plain } of group) {
+        if (plain) { run.push(newEpisode(e, d)); continue; }
+        await writeRun();
+        if (await episodeFromEntry(trx, e, d)) made++;
+      }
+      await writeRun();
     });
   }
   return made;
 }
 
+/** At most this many entries that read before they write (corrections, found reports) to a transaction. */
 const ENTRIES_PER_TRANSACTION = 20;
+/** At most this many entries to a transaction in all (an entry that only opens an episode is one row of a statement). */
+const PLAIN_ENTRIES_PER_TRANSACTION = 200;
+
+type EpisodeEntry = { id: string; person_id: string; occurred_at: Date; organisation_id: string; narrative: string | null; place: string | null; supersedes: string | null; sensitivity: string };
+
+/** The return an entry gives for its own episode: a found time no more than a day before it went missing. */
+const ownReturn = (e: EpisodeEntry, d: MissingDetails) => (d.found && d.found.at.getTime() >= e.occurred_at.getTime() - 86400_000 ? d.found : null);
+const whereFoundOf = (e: EpisodeEntry, d: MissingDetails) => (d.whereFound ?? e.place)?.slice(0, 300) ?? null;
+
+/** The episode an entry opens, as the entry gives it. */
+function newEpisode(e: EpisodeEntry, d: MissingDetails) {
+  const returned = ownReturn(e, d);
+  return {
+    person_id: e.person_id, event_id: e.id, organisation_id: e.organisation_id, source: 'import' as const, reported_missing_at: e.occurred_at,
+    returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: whereFoundOf(e, d),
+    who_with: d.whoWith, police_reference: d.policeReference, risk_grading: d.riskGrading,
+  };
+}
 
 /** One entry's episode (see episodesFromEntries): made, moved or completed; false when it already has one. */
-async function episodeFromEntry(
-  trx: Kysely<Database>,
-  e: { id: string; person_id: string; occurred_at: Date; organisation_id: string; narrative: string | null; place: string | null; supersedes: string | null; sensitivity: string },
-): Promise<boolean> {
-  const d = missingDetailsFromNarrative(e.narrative);
-  const returned = d.found && d.found.at.getTime() >= e.occurred_at.getTime() - 86400_000 ? d.found : null;
-  const whereFound = (d.whereFound ?? e.place)?.slice(0, 300) ?? null;
+async function episodeFromEntry(trx: Kysely<Database>, e: EpisodeEntry, d: MissingDetails): Promise<boolean> {
+  const returned = ownReturn(e, d);
+  const whereFound = whereFoundOf(e, d);
   // A correction of a found report: the link follows it, and the episode takes the corrected return.
   const earlierReport = e.supersedes
     ? await trx.selectFrom('missing_episode_report').select(['event_id', 'episode_id']).where('event_id', '=', e.supersedes).executeTakeFirst()
@@ -161,11 +198,7 @@ async function episodeFromEntry(
     await startInterviewClock(trx, done);
     return true;
   }
-  const row = await trx.insertInto('missing_episode').values({
-    person_id: e.person_id, event_id: e.id, organisation_id: e.organisation_id, source: 'import', reported_missing_at: e.occurred_at,
-    returned_at: returned?.at ?? null, returned_precision: returned?.precision ?? null, where_found: whereFound,
-    who_with: d.whoWith, police_reference: d.policeReference, risk_grading: d.riskGrading,
-  }).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'person_id', 'returned_at']).executeTakeFirst();
+  const row = await trx.insertInto('missing_episode').values(newEpisode(e, d)).onConflict((oc) => oc.column('event_id').doNothing()).returning(['id', 'person_id', 'returned_at']).executeTakeFirst();
   if (!row) return false;
   await startInterviewClock(trx, row);
   return true;

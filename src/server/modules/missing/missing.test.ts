@@ -369,6 +369,44 @@ describe('missing episodes and return home interviews', () => {
     expect((await t.db.selectFrom('missing_episode as m').innerJoin('event as e', 'e.id', 'm.event_id').select('m.returned_at').where('e.summary', '=', 'Reported missing again').executeTakeFirstOrThrow()).returned_at).toBeNull();
   });
 
+  it('completes an episode from its found report in the same file, among other children\'s missing reports written together, each once', async () => {
+    const w = await world();
+    const police = await makeOrg(t.db, 'police', w.borough);
+    const reported = new Date(minute(Date.now() - 20 * HOUR));
+    const found = new Date(minute(Date.now() - 4 * HOUR));
+    const ref = `MP/${u()}/26`;
+    const child = syntheticPerson(`NOM-${u()}`);
+    // Other children's reports before and after the child's (each opens an episode and reads nothing), then the found report.
+    const others = (n: number, at: Date) => Array.from({ length: n }, (_, i) => policeRecord(police.id, `MIS-${u()}`, {
+      person: syntheticPerson(`NOM-${u()}`), event: { code: 'missing_episode', occurredAt: new Date(at.getTime() + i * 60_000).toISOString(), summary: 'Reported missing', missing: { policeReference: `MP/${u()}/26` } },
+    }));
+    const file = [
+      ...others(30, new Date(reported.getTime() - 2 * HOUR)),
+      policeRecord(police.id, `MIS-${u()}`, { person: child, event: { code: 'missing_episode', occurredAt: reported.toISOString(), summary: 'Child reported missing', missing: { policeReference: ref } } }),
+      ...others(30, new Date(reported.getTime() + HOUR)),
+      policeRecord(police.id, `FND-${u()}`, { person: child, event: { code: 'missing_episode', occurredAt: found.toISOString(), summary: 'Child found', missing: { foundAt: found.toISOString(), whereFound: 'Synthetic Library', policeReference: ref } } }),
+    ];
+    expect((await importText(t.db, police.id, 'jsonl', 'night.jsonl', toJsonl(file))).status).toBe('completed');
+    // The file's entries given their episodes together (as one delivery of the processor gathers them), then the outbox's deliveries.
+    const events = await t.db.selectFrom('event').select(['id']).where('organisation_id', '=', police.id).execute();
+    const people = [...new Set((await t.db.selectFrom('event_person').select('person_id').where('event_id', 'in', events.map((e) => e.id)).execute()).map((p) => p.person_id))];
+    // 61 episodes opened and one completed.
+    expect(await episodesFromEntries(t.db, events.map((e) => e.id), people)).toBe(62);
+    await drainOutbox(t.db);
+    const episodes = await t.db.selectFrom('missing_episode').select(['event_id', 'returned_at', 'where_found', 'police_reference']).where('organisation_id', '=', police.id).execute();
+    // 60 other children's episodes and the child's, completed by the found report (which makes none of its own).
+    expect(episodes).toHaveLength(61);
+    expect(new Set(episodes.map((e) => e.event_id)).size).toBe(61);
+    const childs = episodes.filter((e) => e.police_reference === ref);
+    expect(childs).toHaveLength(1);
+    expect(childs[0]!.returned_at?.getTime()).toBe(found.getTime());
+    expect(childs[0]!.where_found).toBe('Synthetic Library');
+    expect(episodes.filter((e) => e.returned_at !== null)).toHaveLength(1);
+    // Asked again for the same entries (a repeated delivery), nothing more is made.
+    expect(await episodesFromEntries(t.db, events.map((e) => e.id), people)).toBe(0);
+    expect(await t.db.selectFrom('missing_episode').select('id').where('organisation_id', '=', police.id).execute()).toHaveLength(61);
+  });
+
   it('keeps a printable missing profile from the chronology as the viewer may see it, with places and associates counted across episodes', async () => {
     const w = await world();
     const s = await signIn(t.app, w.worker.email);
