@@ -122,7 +122,10 @@ function membersCte(ids: readonly string[]): RawBuilder<unknown> {
     members AS (SELECT DISTINCT c.anchor, g.person_id FROM grp g JOIN canon c USING (seed)),
     links AS (
       SELECT m.anchor, ep.event_id, array_agg(ep.role) AS roles
-      FROM members m JOIN event_person ep ON ep.person_id = m.person_id
+      FROM event_person ep JOIN members m ON m.person_id = ep.person_id
+      -- The records as an array computed once, so their links are index probes whatever the statistics
+      -- say (a join let the planner scan every link held: the cost grew with the chronology, not the children).
+      WHERE ep.person_id = ANY(ARRAY(SELECT person_id FROM members))
       GROUP BY m.anchor, ep.event_id
     )`;
 }
