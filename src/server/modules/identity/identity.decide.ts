@@ -50,6 +50,9 @@ export function decide(model: ModelParameters, record: MatchRecord, candidates: 
   } else if (band === 'link' && forenamesDifferWithoutIdentifier(explanation)) {
     band = 'review';
     explanation.heldForReview = 'The forenames differ while the surname and date of birth agree, and no shared identifier agrees: this is how twins look, so a person decides.';
+  } else if (band === 'link' && generationApartWithoutIdentifier(explanation)) {
+    band = 'review';
+    explanation.heldForReview = `The dates of birth are ${GENERATION_YEARS} or more years apart and no shared identifier agrees: this is how a parent and child of the same name at one address look, so a person decides.`;
   }
   return { band, best: { personId: best!.personId, explanation } };
 }
@@ -66,4 +69,23 @@ export function forenamesDifferWithoutIdentifier(e: MatchExplanation): boolean {
   return level('forename') === 'different' && level('date_of_birth') === 'exact'
     && ['exact', 'jaro_winkler_0.92', 'phonetic'].includes(level('surname') ?? '')
     && identifier !== 'national_agrees' && identifier !== 'other_agrees';
+}
+
+/** Years between two dates of birth that make two records a generation apart. */
+export const GENERATION_YEARS = 12;
+
+/**
+ * What a parent and child of the same name at one address look like: dates of birth that differ
+ * outright and lie a generation apart (at least GENERATION_YEARS between their years), with no shared
+ * identifier agreeing, however much the names and address agree. Never linked automatically: merging
+ * them would put a parent's history in a child's chronology. A typing error in the year (one digit) is
+ * another level, and still links.
+ */
+export function generationApartWithoutIdentifier(e: MatchExplanation): boolean {
+  const dob = e.fields.find((f) => f.field === 'date_of_birth');
+  const identifier = e.fields.find((f) => f.field === 'identifier')?.level;
+  if (dob?.level !== 'different' || identifier === 'national_agrees' || identifier === 'other_agrees') return false;
+  const year = (d: string | null) => (d && /^\d{4}/.test(d) ? Number(d.slice(0, 4)) : null);
+  const [a, b] = [year(dob.left), year(dob.right)];
+  return a !== null && b !== null && Math.abs(a - b) >= GENERATION_YEARS;
 }

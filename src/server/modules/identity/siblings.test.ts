@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeOrg, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { incomingPerson } from '../../../../test/identity-helpers.js';
+import { defaultModel } from '../../../domain/matching/model.js';
+import type { MatchRecord } from '../../../domain/matching/types.js';
+import { decide } from './identity.decide.js';
 import { resolvePerson } from './resolve-person.js';
 
 describe(`siblings with sequential case numbers on ${TEST_ENGINE}`, () => {
@@ -53,5 +56,39 @@ describe(`twins on ${TEST_ENGINE}`, () => {
     const c = await t.db.transaction().execute((trx) => resolvePerson(trx, withNhs));
     const known = { ...withNhs, organisationId: health.id, sourceRecordId: 'gp-known-as', givenNames: 'Bisola' };
     expect(await t.db.transaction().execute((trx) => resolvePerson(trx, known))).toMatchObject({ outcome: 'linked', personId: c.personId });
+  });
+});
+
+describe(`a parent and child of the same name on ${TEST_ENGINE}`, () => {
+  const t = useTestDb();
+
+  it('never links records a generation apart automatically: the same name at the same address, born 22 years apart, goes to a person, who is told why', async () => {
+    const school = await makeOrg(t.db, 'school');
+    const police = await makeOrg(t.db, 'police');
+    // The child as the school holds them; then the police's record of the child's mother, named after her, at the same address.
+    const child = incomingPerson(school.id, { givenNames: 'Maia', sex: 'female', dateOfBirth: '2012-07-02' });
+    const a = await t.db.transaction().execute((trx) => resolvePerson(trx, child));
+    const mother = { ...child, organisationId: police.id, sourceRecordId: 'police-parent', dateOfBirth: '1990-03-14' };
+    const b = await t.db.transaction().execute((trx) => resolvePerson(trx, mother));
+    expect(b.outcome).toBe('review');
+    expect(b.personId).not.toBe(a.personId);
+    // Above the link threshold on weight alone; held back by the dates of birth.
+    expect(b.explanation!.total).toBeGreaterThan(b.explanation!.linkThreshold);
+    expect(b.explanation!.fields.find((f) => f.field === 'date_of_birth')).toMatchObject({ level: 'different' });
+    expect(b.explanation!.heldForReview).toMatch(/12 or more years apart.*parent and child/);
+    const review = await t.db.selectFrom('identity_review_item').select(['candidate_person_id']).where('id', '=', b.reviewItemId!).executeTakeFirstOrThrow();
+    expect(review.candidate_person_id).toBe(a.personId);
+
+    // The child with the year mistyped (one digit) still links.
+    const mistyped = { ...child, organisationId: police.id, sourceRecordId: 'police-child', dateOfBirth: '2013-07-02' };
+    expect(await t.db.transaction().execute((trx) => resolvePerson(trx, mistyped))).toMatchObject({ outcome: 'linked', personId: a.personId });
+    // Where a generation begins: 12 years between the years of birth; 11 is left to the weights (which link here).
+    const record = (dateOfBirth: string): MatchRecord => ({ givenNames: 'Maia', familyName: 'Okonkwo', otherNames: [], dateOfBirth, sex: 'female', postcode: 'SE2 2BB', addressLine: '8 Second Street', identifiers: [] });
+    const held = [{ personId: 'held', record: record('2012-07-02') }];
+    expect(decide(defaultModel(), record('2000-03-14'), held).band).toBe('review');
+    expect(decide(defaultModel(), record('2001-03-14'), held).band).toBe('link');
+    // A shared identifier that agrees decides it: the same child, whatever the dates say.
+    const nhs = [{ scheme: 'nhs_number' as const, value: '9434765919' }];
+    expect(decide(defaultModel(), { ...record('1990-03-14'), identifiers: nhs }, [{ personId: 'held', record: { ...record('2012-07-02'), identifiers: nhs } }]).band).toBe('link');
   });
 });
