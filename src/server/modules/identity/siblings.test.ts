@@ -1,10 +1,27 @@
+import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import type { Database } from '../../../db/database.js';
 import { makeOrg, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { incomingPerson } from '../../../../test/identity-helpers.js';
 import { defaultModel } from '../../../domain/matching/model.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { decide } from './identity.decide.js';
-import { resolvePerson } from './resolve-person.js';
+import { resolvePerson, type Resolution } from './resolve-person.js';
+
+/**
+ * A record held back by one of decide's guards: sent to review as a provisional person of its own, above
+ * the link threshold on weight alone, with the field that differs outright, the reason given, and the
+ * review item offering the person it was held back from.
+ */
+async function expectHeldBack(db: Kysely<Database>, res: Resolution, heldFrom: string, field: string, reason: RegExp): Promise<void> {
+  expect(res.outcome).toBe('review');
+  expect(res.personId).not.toBe(heldFrom);
+  expect(res.explanation!.total).toBeGreaterThan(res.explanation!.linkThreshold);
+  expect(res.explanation!.fields.find((f) => f.field === field)).toMatchObject({ level: 'different' });
+  expect(res.explanation!.heldForReview).toMatch(reason);
+  const review = await db.selectFrom('identity_review_item').select(['candidate_person_id']).where('id', '=', res.reviewItemId!).executeTakeFirstOrThrow();
+  expect(review.candidate_person_id).toBe(heldFrom);
+}
 
 describe(`siblings with sequential case numbers on ${TEST_ENGINE}`, () => {
   const t = useTestDb();
@@ -40,14 +57,8 @@ describe(`twins on ${TEST_ENGINE}`, () => {
     const a = await t.db.transaction().execute((trx) => resolvePerson(trx, first));
     const twin = { ...first, organisationId: health.id, sourceRecordId: 'gp-twin', givenNames: 'Kofi' };
     const b = await t.db.transaction().execute((trx) => resolvePerson(trx, twin));
-    expect(b.outcome).toBe('review');
-    expect(b.personId).not.toBe(a.personId);
     // Above the link threshold on weight alone; held back by the forenames.
-    expect(b.explanation!.total).toBeGreaterThan(b.explanation!.linkThreshold);
-    expect(b.explanation!.fields.find((f) => f.field === 'forename')).toMatchObject({ level: 'different' });
-    expect(b.explanation!.heldForReview).toMatch(/forenames differ.*twins/i);
-    const review = await t.db.selectFrom('identity_review_item').select(['candidate_person_id']).where('id', '=', b.reviewItemId!).executeTakeFirstOrThrow();
-    expect(review.candidate_person_id).toBe(a.personId);
+    await expectHeldBack(t.db, b, a.personId, 'forename', /forenames differ.*twins/i);
 
     // The same child with a mistyped forename still links, and so does a different forename when an NHS number agrees.
     const mistyped = { ...first, organisationId: health.id, sourceRecordId: 'gp-mistyped', givenNames: 'Idriss' };
@@ -70,14 +81,8 @@ describe(`a parent and child of the same name on ${TEST_ENGINE}`, () => {
     const a = await t.db.transaction().execute((trx) => resolvePerson(trx, child));
     const mother = { ...child, organisationId: police.id, sourceRecordId: 'police-parent', dateOfBirth: '1990-03-14' };
     const b = await t.db.transaction().execute((trx) => resolvePerson(trx, mother));
-    expect(b.outcome).toBe('review');
-    expect(b.personId).not.toBe(a.personId);
     // Above the link threshold on weight alone; held back by the dates of birth.
-    expect(b.explanation!.total).toBeGreaterThan(b.explanation!.linkThreshold);
-    expect(b.explanation!.fields.find((f) => f.field === 'date_of_birth')).toMatchObject({ level: 'different' });
-    expect(b.explanation!.heldForReview).toMatch(/12 or more years apart.*parent and child/);
-    const review = await t.db.selectFrom('identity_review_item').select(['candidate_person_id']).where('id', '=', b.reviewItemId!).executeTakeFirstOrThrow();
-    expect(review.candidate_person_id).toBe(a.personId);
+    await expectHeldBack(t.db, b, a.personId, 'date_of_birth', /12 or more years apart.*parent and child/);
 
     // The child with the year mistyped (one digit) still links.
     const mistyped = { ...child, organisationId: police.id, sourceRecordId: 'police-child', dateOfBirth: '2013-07-02' };
