@@ -45,21 +45,21 @@ export { keyWithinLimit };
  * stored keys are read (person_match_key, see match-index.ts): identifiers are keys too, so a shared
  * identifier finds its person like any other key.
  */
-export async function findCandidates(db: Kysely<Database>, records: MatchRecord[]): Promise<Candidate[][]> {
-  return (await readCandidates(db, records, false)).candidates;
+export async function findCandidates(db: Kysely<Database>, records: MatchRecord[], prepared?: PreparedRecord[]): Promise<Candidate[][]> {
+  return (await readCandidates(db, records, false, prepared)).candidates;
 }
 
 /**
  * findCandidates, and who holds each of the records' keys (up to one more than the key's limit, as
  * keyHoldersSql reads them; a key no one holds is absent), from the same statement: the batched
- * resolver needs both for a chunk.
+ * resolver needs both for a chunk. `prepared`, when given, holds each record as prepareRecord prepares it.
  */
-export async function findCandidatesAndHolders(db: Kysely<Database>, records: MatchRecord[]): Promise<{ candidates: Candidate[][]; holders: Map<string, string[]> }> {
-  return readCandidates(db, records, true);
+export async function findCandidatesAndHolders(db: Kysely<Database>, records: MatchRecord[], prepared?: PreparedRecord[]): Promise<{ candidates: Candidate[][]; holders: Map<string, string[]> }> {
+  return readCandidates(db, records, true, prepared);
 }
 
-async function readCandidates(db: Kysely<Database>, records: MatchRecord[], withHolders: boolean): Promise<{ candidates: Candidate[][]; holders: Map<string, string[]> }> {
-  const keysOf = records.map((r) => blockingKeys(prepareRecord(r)));
+async function readCandidates(db: Kysely<Database>, records: MatchRecord[], withHolders: boolean, prepared?: PreparedRecord[]): Promise<{ candidates: Candidate[][]; holders: Map<string, string[]> }> {
+  const keysOf = records.map((r, i) => blockingKeys(prepared?.[i] ?? prepareRecord(r)));
   const allKeys = [...new Set(keysOf.flat())];
   if (allKeys.length === 0) return { candidates: records.map(() => []), holders: new Map() };
   // One set-based statement for the whole batch: each key's holders as keyHoldersSql reads them (up to

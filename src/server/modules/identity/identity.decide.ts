@@ -1,6 +1,6 @@
 import { compareRecords } from '../../../domain/matching/comparisons.js';
 import { bandOf, nameWeightsOf, scoreTotal, scoreVector, type ModelParameters } from '../../../domain/matching/model.js';
-import { prepareRecord } from '../../../domain/matching/prepare.js';
+import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import type { MatchBand, MatchExplanation, MatchRecord } from '../../../domain/matching/types.js';
 import type { Candidate } from './identity.candidates.js';
 
@@ -23,11 +23,12 @@ export function scoreCandidates(model: ModelParameters, record: MatchRecord, can
  * Chooses link, review or new for an agency's record. A record that links automatically must be
  * clearly better than the runner-up when the two are separate people: two near-equal strong candidates
  * mean the person record may itself be duplicated, which a person should look at. Candidates are ranked
- * on their match weight alone; only the best is explained.
+ * on their match weight alone; only the best is explained. `prepared`, when given, is the record as
+ * prepareRecord prepares it (a caller that already holds it saves preparing it again).
  */
-export function decide(model: ModelParameters, record: MatchRecord, candidates: Candidate[]): Choice {
+export function decide(model: ModelParameters, record: MatchRecord, candidates: Candidate[], prepared?: PreparedRecord): Choice {
   if (!candidates.length) return { band: 'new', best: null };
-  const incoming = prepareRecord(record);
+  const incoming = prepared ?? prepareRecord(record);
   const names = nameWeightsOf(model);
   let best: { personId: string; total: number; vector: ReturnType<typeof compareRecords> } | null = null;
   let second: number | null = null;

@@ -7,7 +7,7 @@ import type { MatchRecord } from '../../../domain/matching/types.js';
 import { shownDetails, type DatePrecision, type DetailSource, type HeldSourceRecord, type ShownDetails, type ShownField } from '../../../domain/person-details.js';
 import { MATCH_COLUMNS, matchRecordFromRow, withHeldValues, type MatchRow } from './identity.candidates.js';
 import { recordFromIncoming } from './incoming.js';
-import { writeIndexEntries } from './match-index.js';
+import { writeIndexEntries, type IndexEntry } from './match-index.js';
 import type { IncomingPerson } from './resolve-person.js';
 
 /** person.dob_accuracy for a date of birth of this precision. */
@@ -142,7 +142,7 @@ export interface DetailsPlan {
   identifiers: Insertable<PersonIdentifierTable>[];
   address: Insertable<PersonAddressTable> | null;
   /** The person as held once the rows are written, indexed with the keys of the agency's own record too. */
-  index: { personId: string; record: MatchRecord; alsoFrom: MatchRecord };
+  index: IndexEntry & { alsoFrom: MatchRecord };
   /** Changes to the shown details, when they were chosen again from every agency's record. */
   shown: ShownPlan | null;
 }

@@ -8,7 +8,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../db/database.js';
 import { blockingKeys } from '../../../domain/matching/blocking.js';
-import { prepareRecord } from '../../../domain/matching/prepare.js';
+import { prepareRecord, type PreparedRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { loadMatchRecords } from './identity.candidates.js';
 
@@ -40,19 +40,36 @@ export async function indexPeople(db: Kysely<Database>, personIds: readonly stri
   return indexed;
 }
 
+/** A person's entry in the match index, as writeIndexEntries stores it. */
+export interface IndexEntry {
+  personId: string;
+  /** The person as held: stored as their profile, and their keys are its keys. */
+  record: MatchRecord;
+  /** A further record known to be theirs (an agency's spelling the person record does not hold): its keys too. */
+  alsoFrom?: MatchRecord;
+  /** The keys of record and alsoFrom (indexKeysOf), when the caller has them already. */
+  keys?: readonly string[];
+}
+
+/** The keys a person is indexed under: those of the record as held, and of a further record of theirs. */
+export function indexKeysOf(record: PreparedRecord, alsoFrom?: PreparedRecord): string[] {
+  const mine = new Set(blockingKeys(record));
+  if (alsoFrom) for (const k of blockingKeys(alsoFrom)) mine.add(k);
+  return [...mine];
+}
+
 /**
  * Writes index entries: each person's profile (the record as held) and the keys of that record and of
  * any further records known to be theirs (an agency's spelling the person record does not hold).
  * Returns how many of the people have at least one key.
  */
-export async function writeIndexEntries(db: Kysely<Database>, entries: { personId: string; record: MatchRecord; alsoFrom?: MatchRecord }[]): Promise<number> {
+export async function writeIndexEntries(db: Kysely<Database>, entries: IndexEntry[]): Promise<number> {
   let indexed = 0;
   const keys: string[] = [];
   const owners: string[] = [];
   for (const e of entries) {
-    const mine = new Set(blockingKeys(prepareRecord(e.record)));
-    if (e.alsoFrom) for (const k of blockingKeys(prepareRecord(e.alsoFrom))) mine.add(k);
-    if (mine.size > 0) indexed += 1;
+    const mine = e.keys ?? indexKeysOf(prepareRecord(e.record), e.alsoFrom ? prepareRecord(e.alsoFrom) : undefined);
+    if (mine.length > 0) indexed += 1;
     for (const k of mine) { keys.push(k); owners.push(e.personId); }
   }
   await insertKeys(db, keys, owners);

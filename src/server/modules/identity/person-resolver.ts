@@ -22,6 +22,7 @@ import type { MatchExplanation, MatchRecord } from '../../../domain/matching/typ
 import { findCandidates, findCandidatesAndHolders, type Candidate } from './identity.candidates.js';
 import { decide, type Choice } from './identity.decide.js';
 import { activeModel } from './identity.model-store.js';
+import { indexKeysOf } from './match-index.js';
 import { loadPeopleHeld, newPersonAsHeld, newPersonRow, organisationKind, planDetails, writeDetailHistory, writePeople, type DetailsPlan, type HeldPerson } from './identity.person-writer.js';
 import { contentHash, recordFromIncoming } from './incoming.js';
 import type { IncomingPerson, Resolution, ResolveOptions } from './resolve-person.js';
@@ -38,6 +39,9 @@ interface HeldSource {
 /** Candidates read for a record before the set was resolved, with the keys they were found by. */
 interface Prefetched {
   hash: string;
+  /** The record as the matcher reads it, prepared once for every use (keys, candidates, decisions). */
+  record: MatchRecord;
+  prepared: PreparedRecord;
   keys: string[];
   candidates: Candidate[];
   /** The decision on those candidates, made when the set was opened (used while nothing it read has changed). */
@@ -53,7 +57,6 @@ function receivedStamp(): Date {
 }
 
 const keyOf = (p: Pick<IncomingPerson, 'organisationId' | 'sourceSystem' | 'sourceRecordId'>) => `${p.organisationId}\u0000${p.sourceSystem}\u0000${p.sourceRecordId}`;
-const matchKeys = (r: MatchRecord) => blockingKeys(prepareRecord(r));
 const ROWS_PER_INSERT = 2_000;
 
 /** Resolves agency records to people inside the caller's transaction; call flush() before the transaction ends. */
@@ -99,9 +102,12 @@ export class PersonResolver {
     if (first.size) {
       const people = [...first.values()];
       const records = people.map(recordFromIncoming);
+      const prepared = records.map(prepareRecord);
       // The candidates and the holders of every key of these records (one rule, keyHoldersSql: a key over its limit finds no one).
-      const { candidates: found, holders } = await findCandidatesAndHolders(trx, records);
-      people.forEach((p, i) => r.#prefetched.set(keyOf(p), { hash: contentHash(p), keys: matchKeys(records[i]!), candidates: found[i]! }));
+      const { candidates: found, holders } = await findCandidatesAndHolders(trx, records, prepared);
+      people.forEach((p, i) => r.#prefetched.set(keyOf(p), {
+        hash: contentHash(p), record: records[i]!, prepared: prepared[i]!, keys: blockingKeys(prepared[i]!), candidates: found[i]!,
+      }));
       r.#holders = holders;
     }
     // The people the records are likely to add details to, read in one statement rather than two for each:
@@ -120,7 +126,7 @@ export class PersonResolver {
       const earlierKeys = new Set<string>();
       for (const p of incoming) {
         const pre = r.#prefetched.get(keyOf(p));
-        const keys = pre?.keys ?? matchKeys(recordFromIncoming(p));
+        const keys = pre?.keys ?? blockingKeys(prepareRecord(recordFromIncoming(p)));
         const shares = keys.some((k) => earlierKeys.has(k));
         for (const k of keys) earlierKeys.add(k);
         if (!pre || pre.choice || !pre.candidates.length || shares) continue;
@@ -128,7 +134,7 @@ export class PersonResolver {
           await nextTurn();
           since = performance.now();
         }
-        pre.choice = decide(model, recordFromIncoming(p), pre.candidates);
+        pre.choice = decide(model, pre.record, pre.candidates, pre.prepared);
         if (pre.choice.band === 'link' && pre.choice.best) likely.add(pre.choice.best.personId);
       }
     }
@@ -189,11 +195,14 @@ export class PersonResolver {
 
     this.#model ??= await activeModel(this.trx);
     const model = this.#model;
-    const record = recordFromIncoming(incoming);
-    const { candidates, unchanged } = await this.#candidates(key, hash, record);
+    // The record as prepared when the set was opened, when it is the same content.
+    const pre = this.#prefetched.get(key);
+    const record = pre?.hash === hash ? pre.record : recordFromIncoming(incoming);
+    const prepared = pre?.hash === hash ? pre.prepared : prepareRecord(record);
+    const { candidates, unchanged } = await this.#candidates(key, hash, record, prepared);
     // Decided when the set was opened, on exactly these candidates as they are now: the same decision.
-    const early = unchanged ? this.#prefetched.get(key)?.choice : undefined;
-    const decided = early ?? decide(model, record, candidates);
+    const early = unchanged ? pre?.choice : undefined;
+    const decided = early ?? decide(model, record, candidates, prepared);
     let refused = false;
     if (decided.band === 'link' && decided.best && opts.mayLink) {
       // The caller's check reads the database: it must see every earlier record's writes.
@@ -207,12 +216,12 @@ export class PersonResolver {
     const received = receivedStamp();
     if (decision.band === 'link' && decision.best) {
       personId = decision.best.personId;
-      await this.#addDetails(personId, incoming, false, sourceId, received);
+      await this.#addDetails(personId, incoming, false, sourceId, received, prepared);
     } else {
       personId = randomUUID();
       this.#people.push(newPersonRow(personId, incoming));
       this.#pendingPeople.add(personId);
-      await this.#addDetails(personId, incoming, true, sourceId, received);
+      await this.#addDetails(personId, incoming, true, sourceId, received, prepared);
     }
     const outcome = decision.band === 'link' ? 'linked' : decision.band === 'review' ? 'review' : 'new';
     const explanation = decision.best?.explanation ?? null;
@@ -241,11 +250,11 @@ export class PersonResolver {
    * more than its limit finds no one; a person an earlier record changed is compared as that record left
    * them. A record that was not read before has its candidates read once everything pending is written.
    */
-  async #candidates(key: string, hash: string, record: MatchRecord): Promise<{ candidates: Candidate[]; unchanged: boolean }> {
+  async #candidates(key: string, hash: string, record: MatchRecord, prepared: PreparedRecord): Promise<{ candidates: Candidate[]; unchanged: boolean }> {
     const pre = this.#prefetched.get(key);
     if (!pre || pre.hash !== hash) {
       await this.flush();
-      return { candidates: (await findCandidates(this.trx, [record]))[0] ?? [], unchanged: false };
+      return { candidates: (await findCandidates(this.trx, [record], [prepared]))[0] ?? [], unchanged: false };
     }
     const profileOf = (c: Candidate): Candidate => {
       const now = this.#profiles.get(c.personId);
@@ -270,7 +279,7 @@ export class PersonResolver {
       const c = now ? { personId: id, ...now } : read.get(id);
       if (!c) {
         await this.flush();
-        return { candidates: (await findCandidates(this.trx, [record]))[0] ?? [], unchanged: false };
+        return { candidates: (await findCandidates(this.trx, [record], [prepared]))[0] ?? [], unchanged: false };
       }
       found.push(c);
     }
@@ -280,9 +289,10 @@ export class PersonResolver {
   /**
    * Plans adding an agency's details to a person, from the person as held now: a new person as
    * created, another as the database reads them once earlier changes to them are written, with every
-   * agency's record of them (the shown details are chosen again).
+   * agency's record of them (the shown details are chosen again). `prepared` is the incoming record as
+   * the matcher prepared it, when it has been.
    */
-  async #addDetails(personId: string, incoming: IncomingPerson, isNew: boolean, sourceRecordRef: string, received: Date): Promise<void> {
+  async #addDetails(personId: string, incoming: IncomingPerson, isNew: boolean, sourceRecordRef: string, received: Date, prepared?: PreparedRecord): Promise<void> {
     let existing = isNew ? newPersonAsHeld(incoming) : null;
     let plan: DetailsPlan;
     if (existing) plan = planDetails(personId, existing, incoming);
@@ -301,8 +311,11 @@ export class PersonResolver {
     this.#pendingPeople.add(personId);
     // The profile as the database will hand it back (JSON), for records that compare with this person later.
     const profile = JSON.parse(JSON.stringify(plan.index.record)) as MatchRecord;
-    this.#profiles.set(personId, { record: profile, prepared: prepareRecord(profile) });
-    for (const k of [...matchKeys(plan.index.record), ...matchKeys(plan.index.alsoFrom)]) {
+    const asProfile = prepareRecord(profile);
+    this.#profiles.set(personId, { record: profile, prepared: asProfile });
+    // The keys the person is indexed under, computed once for the index and for the records after this one.
+    plan.index.keys = indexKeysOf(asProfile, prepared ?? prepareRecord(plan.index.alsoFrom));
+    for (const k of plan.index.keys) {
       const writers = this.#writers.get(k);
       if (writers) writers.add(personId);
       else this.#writers.set(k, new Set([personId]));
