@@ -77,15 +77,15 @@ export const GENERATION_YEARS = 12;
 
 /**
  * What a parent and child of the same name at one address look like: dates of birth that differ
- * outright and lie a generation apart (at least GENERATION_YEARS between their years), with no shared
- * identifier agreeing, however much the names and address agree. Never linked automatically: merging
- * them would put a parent's history in a child's chronology. A typing error in the year (one digit) is
- * another level, and still links.
+ * outright, or in the year alone (a parent who shares the child's birthday), and lie a generation apart
+ * (at least GENERATION_YEARS between their years), with no shared identifier agreeing, however much the
+ * names and address agree. Never linked automatically: merging them would put a parent's history in a
+ * child's chronology. A typing error in the year (one digit) is another level, and still links.
  */
 export function generationApartWithoutIdentifier(e: MatchExplanation): boolean {
   const dob = e.fields.find((f) => f.field === 'date_of_birth');
   const identifier = e.fields.find((f) => f.field === 'identifier')?.level;
-  if (dob?.level !== 'different' || identifier === 'national_agrees' || identifier === 'other_agrees') return false;
+  if ((dob?.level !== 'different' && dob?.level !== 'year_differs') || identifier === 'national_agrees' || identifier === 'other_agrees') return false;
   const year = (d: string | null) => (d && /^\d{4}/.test(d) ? Number(d.slice(0, 4)) : null);
   const [a, b] = [year(dob.left), year(dob.right)];
   return a !== null && b !== null && Math.abs(a - b) >= GENERATION_YEARS;

@@ -92,6 +92,13 @@ describe(`a parent and child of the same name on ${TEST_ENGINE}`, () => {
     const held = [{ personId: 'held', record: record('2012-07-02') }];
     expect(decide(defaultModel(), record('2000-03-14'), held).band).toBe('review');
     expect(decide(defaultModel(), record('2001-03-14'), held).band).toBe('link');
+    // A parent who shares the child's birthday (the same day and month, another year) is held back too;
+    // a year mistyped in two digits, a few years out, is left to the weights.
+    const birthday = decide(defaultModel(), record('1990-07-02'), held);
+    expect(birthday.band).toBe('review');
+    expect(birthday.best?.explanation.fields.find((f) => f.field === 'date_of_birth')).toMatchObject({ level: 'year_differs' });
+    expect(birthday.best?.explanation.heldForReview).toMatch(/12 or more years apart.*parent and child/);
+    expect(decide(defaultModel(), record('2009-07-02'), held).band).toBe('link');
     // A shared identifier that agrees decides it: the same child, whatever the dates say.
     const nhs = [{ scheme: 'nhs_number' as const, value: '9434765919' }];
     expect(decide(defaultModel(), { ...record('1990-03-14'), identifiers: nhs }, [{ personId: 'held', record: { ...record('2012-07-02'), identifiers: nhs } }]).band).toBe('link');
