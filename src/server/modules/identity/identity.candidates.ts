@@ -149,17 +149,57 @@ export function withHeldValues(record: MatchRecord, held: HeldValue[]): MatchRec
 }
 
 // The legal name comes first; the current address is the latest valid one (one with no start date first, as before).
+// Text is ordered by code point (COLLATE "C") whatever the database's collation, as matchRowOf orders it.
 // Columns: id, dob, dob_accuracy, sex, names, ids, address, held (read by matchRecordFromRow).
 export const MATCH_COLUMNS = sql`p.id, to_char(p.date_of_birth, 'YYYY-MM-DD') AS dob, p.dob_accuracy, p.sex,
-  coalesce((SELECT json_agg(json_build_array(n.kind, n.given_names, n.family_name) ORDER BY n.kind <> 'legal', n.kind, n.given_names, n.family_name)
+  coalesce((SELECT json_agg(json_build_array(n.kind, n.given_names, n.family_name)
+      ORDER BY n.kind <> 'legal', n.kind COLLATE "C", n.given_names COLLATE "C", n.family_name COLLATE "C")
     FROM person_name n WHERE n.person_id = p.id AND n.valid_to IS NULL), '[]'::json) AS names,
-  coalesce((SELECT json_agg(json_build_array(i.scheme, i.value) ORDER BY i.scheme, i.value)
+  coalesce((SELECT json_agg(json_build_array(i.scheme, i.value) ORDER BY i.scheme COLLATE "C", i.value COLLATE "C")
     FROM person_identifier i WHERE i.person_id = p.id), '[]'::json) AS ids,
   (SELECT json_build_array(a.line1, a.postcode) FROM person_address a WHERE a.person_id = p.id AND a.valid_to IS NULL
     ORDER BY a.valid_from DESC LIMIT 1) AS address,
   coalesce((SELECT json_agg(json_build_array(s.id, v.person_data->>'dateOfBirth', v.person_data->>'dateOfBirthPrecision', v.person_data->>'postcode', v.person_data->>'addressLine') ORDER BY s.id)
     FROM source_record s CROSS JOIN LATERAL (SELECT x.person_data FROM source_record_version x WHERE x.source_record_ref = s.id ORDER BY x.received_at DESC LIMIT 1) v
     WHERE s.person_id = p.id), '[]'::json) AS held`;
+
+/** A person's rows as held (current names and addresses, identifiers, the latest version of each agency record). */
+export interface PersonRows {
+  id: string;
+  dateOfBirth: string | null;
+  dobAccuracy: string;
+  sex: string;
+  names: { kind: string; givenNames: string | null; familyName: string | null }[];
+  identifiers: MatchIdentifier[];
+  addresses: { line: string | null; postcode: string | null; validFrom: string | null }[];
+  sources: HeldValue[];
+}
+
+// Code-point order with nulls last, as PostgreSQL orders text COLLATE "C" (uuids as their lower-case text).
+const byText = (a: string | null, b: string | null) => (a === b ? 0 : a === null ? 1 : b === null ? -1 : a < b ? -1 : 1);
+
+/**
+ * The row MATCH_COLUMNS reads for a person held in memory (the batched resolver keeps a person it has
+ * changed as held, rather than writing and reading them back): the same orders, the same choice of
+ * address. Null when the database's choice is not determined (two current addresses equally recent).
+ */
+export function matchRowOf(p: PersonRows): MatchRow | null {
+  const names = [...p.names].sort((a, b) => Number(a.kind !== 'legal') - Number(b.kind !== 'legal')
+    || byText(a.kind, b.kind) || byText(a.givenNames, b.givenNames) || byText(a.familyName, b.familyName));
+  const ids = [...p.identifiers].sort((a, b) => byText(a.scheme, b.scheme) || byText(a.value, b.value));
+  // valid_from DESC puts an address with no start date first.
+  const addresses = [...p.addresses].sort((a, b) => -byText(a.validFrom, b.validFrom));
+  if (addresses.length > 1 && addresses[0]!.validFrom === addresses[1]!.validFrom) return null;
+  const address = addresses[0];
+  const sources = [...p.sources].sort((a, b) => byText(a.sourceRecordRef, b.sourceRecordRef));
+  return {
+    id: p.id, dob: p.dateOfBirth, dob_accuracy: p.dobAccuracy, sex: p.sex,
+    names: names.map((n) => [n.kind, n.givenNames, n.familyName]),
+    ids: ids.map((i) => [i.scheme, i.value]),
+    address: address ? [address.line, address.postcode] : null,
+    held: sources.map((h) => [h.sourceRecordRef, h.dateOfBirth, h.dateOfBirthPrecision, h.postcode, h.addressLine]),
+  };
+}
 
 const heldValuesOf = (row: MatchRow): HeldValue[] => row.held.map(([sourceRecordRef, dateOfBirth, dateOfBirthPrecision, postcode, addressLine]) => ({
   sourceRecordRef, dateOfBirth, dateOfBirthPrecision, postcode, addressLine,

@@ -5,7 +5,7 @@ import { normaliseIdentifier, normalisePostcode } from '../../../domain/matching
 import { normaliseName, normaliseText } from '../../../domain/matching/strings.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { shownDetails, type DatePrecision, type DetailSource, type HeldSourceRecord, type ShownDetails, type ShownField } from '../../../domain/person-details.js';
-import { MATCH_COLUMNS, matchRecordFromRow, withHeldValues, type MatchRow } from './identity.candidates.js';
+import { MATCH_COLUMNS, matchRecordFromRow, matchRowOf, withHeldValues, type MatchRow } from './identity.candidates.js';
 import { recordFromIncoming } from './incoming.js';
 import { writeIndexEntries, type IndexEntry } from './match-index.js';
 import type { IncomingPerson } from './resolve-person.js';
@@ -49,8 +49,8 @@ export interface HeldDetails {
   person: { dateOfBirth: string | null; dobAccuracy: string; sex: string; ethnicity: string | null };
   /** Current names (valid_to empty) with their row ids. */
   names: { id: string; kind: string; givenNames: string | null; familyName: string | null }[];
-  /** Current addresses with their row ids. */
-  addresses: { id: string; line: string | null; postcode: string | null; borough: string | null; protected: boolean }[];
+  /** Current addresses with their row ids (`validFrom` as YYYY-MM-DD). */
+  addresses: { id: string; line: string | null; postcode: string | null; borough: string | null; protected: boolean; validFrom: string | null }[];
   /** The latest history row of each field: its source record and value (an address: its row). */
   history: Partial<Record<ShownField, { sourceRecordRef: string | null; value: unknown; addressId: string | null }>>;
 }
@@ -58,7 +58,7 @@ export interface HeldDetails {
 interface HeldRow extends MatchRow {
   sources: { ref: string; org: string; kind: string; at: string; data: IncomingPerson }[];
   current_names: { id: string; kind: string; g: string | null; f: string | null }[];
-  addresses: { id: string; line: string | null; postcode: string | null; borough: string | null; protected: boolean }[];
+  addresses: { id: string; line: string | null; postcode: string | null; borough: string | null; protected: boolean; validFrom: string | null }[];
   history: { field: ShownField; ref: string | null; value: unknown; address: string | null }[];
   ethnicity: string | null;
 }
@@ -81,7 +81,7 @@ export async function loadPeopleHeld(trx: Kysely<Database>, personIds: string[])
         WHERE s.person_id = p.id), '[]'::json) AS sources,
       coalesce((SELECT json_agg(json_build_object('id', n.id, 'kind', n.kind, 'g', n.given_names, 'f', n.family_name) ORDER BY n.id)
         FROM person_name n WHERE n.person_id = p.id AND n.valid_to IS NULL), '[]'::json) AS current_names,
-      coalesce((SELECT json_agg(json_build_object('id', a.id, 'line', a.line1, 'postcode', a.postcode, 'borough', a.borough, 'protected', a.protected) ORDER BY a.id)
+      coalesce((SELECT json_agg(json_build_object('id', a.id, 'line', a.line1, 'postcode', a.postcode, 'borough', a.borough, 'protected', a.protected, 'validFrom', to_char(a.valid_from, 'YYYY-MM-DD')) ORDER BY a.id)
         FROM person_address a WHERE a.person_id = p.id AND a.valid_to IS NULL), '[]'::json) AS addresses,
       coalesce((SELECT json_agg(json_build_object('field', h.field, 'ref', h.source_record_ref, 'value', h.value, 'address', h.address_id))
         FROM (SELECT DISTINCT ON (d.field) d.* FROM person_detail_history d WHERE d.person_id = p.id ORDER BY d.field, d.changed_at DESC, d.id) h), '[]'::json) AS history
@@ -99,6 +99,74 @@ export async function loadPeopleHeld(trx: Kysely<Database>, personIds: string[])
     });
   }
   return out;
+}
+
+/** A person as loadPeopleHeld reads them. */
+export interface PersonAsHeld {
+  match: MatchRecord;
+  held: HeldPerson;
+}
+
+/** A new person as loadPeopleHeld would read them once newPersonRow alone is written, or null when only the database can say. */
+export function newPersonHeld(incoming: IncomingPerson): PersonAsHeld | null {
+  const match = newPersonAsHeld(incoming);
+  if (!match) return null;
+  const row = newPersonRow('', incoming);
+  return {
+    match,
+    held: { sources: [], person: { dateOfBirth: incoming.dateOfBirth, dobAccuracy: row.dob_accuracy!, sex: incoming.sex, ethnicity: incoming.ethnicity }, names: [], addresses: [], history: {} },
+  };
+}
+
+/**
+ * The person as loadPeopleHeld would read them once a plan is written (`source`: the agency record the
+ * plan came from, as now held), so the batched resolver can add another record's details without
+ * writing and reading the person back. Null when only the database can say (a date it would write
+ * differently, two history rows or addresses equally recent): the person is then written and read.
+ */
+export function heldAfter(personId: string, before: PersonAsHeld, plan: DetailsPlan, source: HeldSourceRecord): PersonAsHeld | null {
+  const was = before.held;
+  const shown = plan.shown;
+  const person = shown?.person
+    ? { dateOfBirth: shown.person.date_of_birth, dobAccuracy: shown.person.dob_accuracy, sex: shown.person.sex, ethnicity: shown.person.ethnicity }
+    : was.person;
+  if (person.dateOfBirth !== null && !/^\d{4}-\d{2}-\d{2}$/.test(person.dateOfBirth)) return null;
+  const kinds = new Map((shown?.nameKinds ?? []).map((k) => [k.id, k.kind]));
+  const byId = <T extends { id: string }>(a: T, b: T) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const names = [
+    ...was.names.map((n) => ({ ...n, kind: kinds.get(n.id) ?? n.kind })),
+    ...plan.names.map((n) => ({ id: n.id!, kind: n.kind, givenNames: n.given_names ?? null, familyName: n.family_name ?? null })),
+  ].sort(byId);
+  const ended = new Set(shown?.endAddressIds ?? []);
+  const a = plan.address;
+  const addresses = [
+    ...was.addresses.filter((x) => !ended.has(x.id)),
+    ...(a ? [{ id: a.id!, line: a.line1 ?? null, postcode: a.postcode ?? null, borough: a.borough ?? null, protected: false, validFrom: (a.valid_from as string | null | undefined) ?? null }] : []),
+  ].sort(byId);
+  const sources = [...was.sources.filter((x) => x.sourceRecordRef !== source.sourceRecordRef), source];
+  // The latest history row of each field (DISTINCT ON field, latest changed_at; a tie is the database's to break).
+  const history = { ...was.history };
+  const latest = new Map<string, Insertable<PersonDetailHistoryTable>[]>();
+  for (const h of shown?.history ?? []) {
+    const at = String(h.changed_at);
+    const top = latest.get(h.field);
+    const topAt = top ? String(top[0]!.changed_at) : null;
+    if (!top || Date.parse(at) > Date.parse(topAt!)) latest.set(h.field, [h]);
+    else if (Date.parse(at) === Date.parse(topAt!)) top.push(h);
+  }
+  for (const [field, rows] of latest) {
+    if (rows.length > 1) return null;
+    const h = rows[0]!;
+    history[field as ShownField] = { sourceRecordRef: h.source_record_ref ?? null, value: h.value == null ? null : JSON.parse(h.value as string), addressId: h.address_id ?? null };
+  }
+  const row = matchRowOf({
+    id: personId, dateOfBirth: person.dateOfBirth, dobAccuracy: person.dobAccuracy, sex: person.sex,
+    names, identifiers: [...before.match.identifiers, ...plan.identifiers.map((i) => ({ scheme: i.scheme as MatchRecord['identifiers'][number]['scheme'], value: i.value }))],
+    addresses,
+    sources: sources.map((x) => ({ sourceRecordRef: x.sourceRecordRef, dateOfBirth: x.dateOfBirth, dateOfBirthPrecision: x.dateOfBirthPrecision, postcode: x.postcode, addressLine: x.addressLine })),
+  });
+  if (!row) return null;
+  return { match: matchRecordFromRow(row), held: { sources, person, names, addresses, history } };
 }
 
 /** The kind of an organisation (the precedence rule ranks a record by it); 'other' if it is unknown. */
@@ -149,7 +217,10 @@ export interface DetailsPlan {
 
 const nameKey = (g: string | null | undefined, f: string | null | undefined) => `${normaliseName(g ?? null) ?? ''}|${normaliseName(f ?? null) ?? ''}`;
 const addressKey = (line: string | null, postcode: string | null) => `${normaliseText(line) ?? ''}|${normalisePostcode(postcode) ?? ''}`;
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+// Values compared as stored (jsonb): the order of an object's keys does not matter.
+const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
+  : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v);
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
 
 /**
  * Plans adding what an agency knows and the person record lacks (pure): names, identifiers and an
@@ -199,7 +270,7 @@ export function planDetails(personId: string, existing: MatchRecord, incoming: I
     names: names.map((n) => ({ ...n, person_id: personId, recorded_by_organisation_id: org })),
     identifiers: ids.map((i) => ({ person_id: personId, scheme: i.scheme, value: normaliseIdentifier(i.value), issuer_organisation_id: org })),
     address: addressAdded
-      ? { person_id: personId, line1: incoming.addressLine, postcode: incoming.postcode, borough: incoming.borough, town: null, valid_from: null, valid_to: null, recorded_by_organisation_id: org }
+      ? { id: randomUUID(), person_id: personId, line1: incoming.addressLine, postcode: incoming.postcode, borough: incoming.borough, town: null, valid_from: null, valid_to: null, recorded_by_organisation_id: org }
       : null,
     index: { personId, record: now, alsoFrom: recordFromIncoming(incoming) },
     shown: null,
@@ -340,15 +411,17 @@ export async function writePeople(trx: Kysely<Database>, people: Insertable<Pers
   await insertRows(trx, 'person_identifier', plans.flatMap((p) => p.identifiers));
   await insertRows(trx, 'person_address', plans.flatMap((p) => (p.address ? [p.address] : [])));
   // Shown details chosen again: the person rows, which names are legal, and addresses no longer current.
+  // Plans are in order: a person or name changed by two of them is written as the last left it.
   const shown = plans.flatMap((p) => (p.shown ? [p.shown] : []));
-  const changed = shown.flatMap((s) => (s.person ? [s.person] : []));
+  const lastOf = <T extends { id: string }>(rows: T[]) => [...new Map(rows.map((r) => [r.id, r])).values()];
+  const changed = lastOf(shown.flatMap((s) => (s.person ? [s.person] : [])));
   if (changed.length) {
     await sql`UPDATE person p SET date_of_birth = v.dob::date, dob_accuracy = v.accuracy, sex = v.sex, ethnicity = v.ethnicity
       FROM unnest(${changed.map((x) => x.id)}::uuid[], ${changed.map((x) => x.date_of_birth)}::text[], ${changed.map((x) => x.dob_accuracy)}::text[],
         ${changed.map((x) => x.sex)}::text[], ${changed.map((x) => x.ethnicity)}::text[]) AS v(id, dob, accuracy, sex, ethnicity)
       WHERE p.id = v.id`.execute(trx);
   }
-  const kinds = shown.flatMap((s) => s.nameKinds);
+  const kinds = lastOf(shown.flatMap((s) => s.nameKinds));
   if (kinds.length) {
     await sql`UPDATE person_name n SET kind = v.kind FROM unnest(${kinds.map((k) => k.id)}::uuid[], ${kinds.map((k) => k.kind)}::text[]) AS v(id, kind)
       WHERE n.id = v.id`.execute(trx);

@@ -73,8 +73,10 @@ export async function writeIndexEntries(db: Kysely<Database>, entries: IndexEntr
     for (const k of mine) { keys.push(k); owners.push(e.personId); }
   }
   await insertKeys(db, keys, owners);
-  for (let s = 0; s < entries.length; s += INDEX_BATCH) {
-    const part = entries.slice(s, s + INDEX_BATCH);
+  // A person entered twice (changed twice before a write) is stored as the last entry left them.
+  const profiles = [...new Map(entries.map((e) => [e.personId, e])).values()];
+  for (let s = 0; s < profiles.length; s += INDEX_BATCH) {
+    const part = profiles.slice(s, s + INDEX_BATCH);
     await sql`INSERT INTO person_match_profile (person_id, record)
       SELECT * FROM unnest(${part.map((e) => e.personId)}::uuid[], ${part.map((e) => JSON.stringify(e.record))}::jsonb[])
       ON CONFLICT (person_id) DO UPDATE SET record = EXCLUDED.record, indexed_at = now()`.execute(db);

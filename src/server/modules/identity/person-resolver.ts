@@ -8,8 +8,9 @@
  * collected and written a few statements at a time. A record whose prefetched candidates an earlier
  * record of the set may have changed (it wrote a blocking key the record has, or changed a candidate)
  * has its candidates read again after the pending writes are flushed, so it sees what one-at-a-time
- * resolution would have seen; the same for a person whose details are added twice, and before
- * asking a caller's mayLink (which reads the database).
+ * resolution would have seen; the same before asking a caller's mayLink (which reads the database).
+ * A person whose details are added twice is kept in memory as they will be held once written
+ * (heldAfter, the same rows MATCH_COLUMNS and loadPeopleHeld read), so the second needs no write and read.
  */
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -23,7 +24,7 @@ import { findCandidates, findCandidatesAndHolders, type Candidate } from './iden
 import { decide, type Choice } from './identity.decide.js';
 import { activeModel } from './identity.model-store.js';
 import { indexKeysOf } from './match-index.js';
-import { loadPeopleHeld, newPersonAsHeld, newPersonRow, organisationKind, planDetails, writeDetailHistory, writePeople, type DetailsPlan, type HeldPerson } from './identity.person-writer.js';
+import { heldAfter, heldSourceOf, loadPeopleHeld, newPersonHeld, newPersonRow, organisationKind, planDetails, writeDetailHistory, writePeople, type DetailsPlan, type PersonAsHeld } from './identity.person-writer.js';
 import { contentHash, recordFromIncoming } from './incoming.js';
 import type { IncomingPerson, Resolution, ResolveOptions } from './resolve-person.js';
 
@@ -73,10 +74,11 @@ export class PersonResolver {
   readonly #profiles = new Map<string, { record: MatchRecord; prepared: PreparedRecord }>();
   /**
    * People as held, read together (one statement) when the set was opened (those its records are likely to be linked to):
-   * the person as the matcher reads them and with every agency's record. A person leaves the map once a
-   * record adds details to them (they are read again, after the writes, if another record does).
+   * the person as the matcher reads them and with every agency's record. A person a record adds details to
+   * is kept as they will be held once the details are written (heldAfter), so the next record adding to
+   * them needs no write and read; when only the database can say, they leave the map and are read again.
    */
-  readonly #asHeld = new Map<string, { match: MatchRecord; held: HeldPerson }>();
+  readonly #asHeld = new Map<string, PersonAsHeld>();
   readonly #organisationKinds = new Map<string, string>();
   // Written at the next flush.
   readonly #pendingPeople = new Set<string>();
@@ -129,13 +131,15 @@ export class PersonResolver {
         const keys = pre?.keys ?? blockingKeys(prepareRecord(recordFromIncoming(p)));
         const shares = keys.some((k) => earlierKeys.has(k));
         for (const k of keys) earlierKeys.add(k);
-        if (!pre || pre.choice || !pre.candidates.length || shares) continue;
+        if (!pre || pre.choice || !pre.candidates.length) continue;
         if (performance.now() - since >= 20) {
           await nextTurn();
           since = performance.now();
         }
-        pre.choice = decide(model, pre.record, pre.candidates, pre.prepared);
-        if (pre.choice.band === 'link' && pre.choice.best) likely.add(pre.choice.best.personId);
+        const choice = decide(model, pre.record, pre.candidates, pre.prepared);
+        if (choice.band === 'link' && choice.best) likely.add(choice.best.personId);
+        // A record sharing a key with an earlier one is decided again in its turn: its person as read now is only a likely one.
+        if (!shares) pre.choice = choice;
       }
     }
     await r.#readPeople([...likely]);
@@ -288,25 +292,29 @@ export class PersonResolver {
 
   /**
    * Plans adding an agency's details to a person, from the person as held now: a new person as
-   * created, another as the database reads them once earlier changes to them are written, with every
-   * agency's record of them (the shown details are chosen again). `prepared` is the incoming record as
-   * the matcher prepared it, when it has been.
+   * created, another as held (kept in memory since it was read or last changed, or read once earlier
+   * changes to them are written), with every agency's record of them (the shown details are chosen
+   * again). `prepared` is the incoming record as the matcher prepared it, when it has been.
    */
   async #addDetails(personId: string, incoming: IncomingPerson, isNew: boolean, sourceRecordRef: string, received: Date, prepared?: PreparedRecord): Promise<void> {
-    let existing = isNew ? newPersonAsHeld(incoming) : null;
+    const kind = await this.#organisationKind(incoming.organisationId);
+    const receivedAt = received.toISOString();
+    let before = isNew ? newPersonHeld(incoming) : null;
     let plan: DetailsPlan;
-    if (existing) plan = planDetails(personId, existing, incoming);
+    if (before) plan = planDetails(personId, before.match, incoming);
     else {
-      if (this.#pendingPeople.has(personId)) await this.flush();
-      if (!this.#asHeld.has(personId)) await this.#readPeople([personId]);
-      const asHeld = this.#asHeld.get(personId);
-      existing = asHeld?.match ?? null;
-      if (!asHeld || !existing) return;
-      const held = isNew ? null : { ...asHeld.held, incomingKind: await this.#organisationKind(incoming.organisationId) };
-      plan = planDetails(personId, existing, incoming, held ? { held, sourceRecordRef, receivedAt: received.toISOString() } : undefined);
+      if (!this.#asHeld.has(personId)) {
+        if (this.#pendingPeople.has(personId)) await this.flush();
+        await this.#readPeople([personId]);
+      }
+      before = this.#asHeld.get(personId) ?? null;
+      if (!before) return;
+      plan = planDetails(personId, before.match, incoming, isNew ? undefined : { held: { ...before.held, incomingKind: kind }, sourceRecordRef, receivedAt });
     }
-    // Changed by this plan: read again, once it is written, if another record adds to them.
-    this.#asHeld.delete(personId);
+    // The person as held once this plan is written, for the next record that adds to them.
+    const after = heldAfter(personId, before, plan, heldSourceOf(sourceRecordRef, incoming.organisationId, kind, receivedAt, incoming));
+    if (after) this.#asHeld.set(personId, after);
+    else this.#asHeld.delete(personId);
     this.#plans.push(plan);
     this.#pendingPeople.add(personId);
     // The profile as the database will hand it back (JSON), for records that compare with this person later.

@@ -74,6 +74,13 @@ describe(`shown details from every agency on ${TEST_ENGINE}`, () => {
     const dob = { date: '2011-05-14', precision: 'day' };
     expect(of('date_of_birth')).toEqual([[w.police.id, dob], [w.school.id, dob], [w.csc.id, dob]]);
 
+    // A less authoritative agency's record leaves the name, date of birth and ethnicity shown as they were,
+    // from the same source: no history row for them (a value compares as stored, whatever its keys' order).
+    expect(await w.send(w.police, 'NicheRMS', 'NOM-2', { givenNames: 'Ashtun', address: { line: '7 New Road', postcode: 'SE22 8XY', borough: 'Testborough' } })).toBe(w.personId);
+    const later = await t.db.selectFrom('person_detail_history').select('field').where('person_id', '=', w.personId).execute();
+    const count = (rows: { field: string }[], field: string) => rows.filter((h) => h.field === field).length;
+    expect(['name', 'date_of_birth', 'ethnicity'].map((f) => count(later, f))).toEqual(['name', 'date_of_birth', 'ethnicity'].map((f) => count(history, f)));
+
     // A known ethnicity is not replaced by "not recorded"; a month only does not replace the full date.
     await w.send(w.csc, 'LiquidLogic', 'CSC-1', { givenNames: 'Ashtyn', ethnicity: null, dateOfBirth: '2011-05', address: { line: '7 New Road', postcode: 'SE22 8XY', borough: 'Testborough' } });
     const again = await shown(w.personId);

@@ -139,6 +139,7 @@ async function writeChunkSafely(db: Kysely<Database>, ctx: BatchContext, items: 
       return writeChunk(db, ctx, [failed], firstSeq);
     }
     // Find the one record at fault by storing the chunk one record at a time.
+    log.warn({ batchId: ctx.batchId, records: items.length, errorCode: (err as { code?: string }).code ?? 'unknown' }, 'a chunk could not be stored whole; its records are stored one at a time');
     const results: RowResult[] = [];
     const overlay = newOverlay();
     for (let i = 0; i < items.length; i++) {
