@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
+import { canonicalJson } from '../../../domain/canonical-json.js';
 import type { Database, PersonAddressTable, PersonDetailHistoryTable, PersonIdentifierTable, PersonNameTable, PersonTable } from '../../../db/database.js';
 import { normaliseIdentifier, normalisePostcode } from '../../../domain/matching/prepare.js';
 import { normaliseName, normaliseText } from '../../../domain/matching/strings.js';
@@ -218,9 +219,7 @@ export interface DetailsPlan {
 const nameKey = (g: string | null | undefined, f: string | null | undefined) => `${normaliseName(g ?? null) ?? ''}|${normaliseName(f ?? null) ?? ''}`;
 const addressKey = (line: string | null, postcode: string | null) => `${normaliseText(line) ?? ''}|${normalisePostcode(postcode) ?? ''}`;
 // Values compared as stored (jsonb): the order of an object's keys does not matter.
-const canonical = (v: unknown): unknown => (Array.isArray(v) ? v.map(canonical)
-  : v !== null && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v);
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+const sameJson = (a: unknown, b: unknown) => canonicalJson(a) === canonicalJson(b);
 
 /**
  * Plans adding what an agency knows and the person record lacks (pure): names, identifiers and an

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../../domain/canonical-json.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import type { IncomingPerson } from './resolve-person.js';
 
@@ -21,15 +22,7 @@ export function recordFromIncoming(incoming: IncomingPerson): MatchRecord {
   };
 }
 
-function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.keys(value).sort().map((k) => [k, canonical((value as Record<string, unknown>)[k])]));
-  }
-  return value === undefined ? null : value;
-}
-
 /** A hash of the record's content (key order does not matter), to tell a changed record from a repeat. */
 export function contentHash(incoming: IncomingPerson): string {
-  return createHash('sha256').update(JSON.stringify(canonical(incoming))).digest('hex');
+  return createHash('sha256').update(canonicalJson(incoming, { undefinedAsNull: true })).digest('hex');
 }

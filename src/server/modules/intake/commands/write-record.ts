@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Insertable, Kysely } from 'kysely';
 import type { Database, IntakeRecordTable } from '../../../../db/database.js';
+import { canonicalJson } from '../../../../domain/canonical-json.js';
 import { isValidNhsNumber, isValidUpn } from '../../../../domain/identifiers.js';
 import { normaliseIdentifier } from '../../../../domain/matching/prepare.js';
 import type { Actor } from '../../../actor.js';
@@ -65,11 +66,7 @@ const hashes = new WeakMap<IntakeRecord, string>();
 export function contentHashOf(record: IntakeRecord): string {
   const known = hashes.get(record);
   if (known) return known;
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical)
-      : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]))
-        : v;
-  const hash = createHash('sha256').update(JSON.stringify(canonical(record))).digest('hex');
+  const hash = createHash('sha256').update(canonicalJson(record)).digest('hex');
   hashes.set(record, hash);
   return hash;
 }
