@@ -1,6 +1,8 @@
 // `npx tsx bench/intake.ts`: imports every DfE sample file, then imports them all again, and prints
 // `name: value unit` lines (records per second, and whether the counts reconcile and the second pass
-// changed nothing). PGlite in memory; also a scratch database on the PostgreSQL server when DATABASE_URL is set.
+// changed nothing). PGlite in a new data directory on disk (as `jigsaw serve` runs it: an in-memory PGlite copies a
+// growing table file whole each time it grows, which users never wait for); also a scratch database on the
+// PostgreSQL server when DATABASE_URL is set.
 // Then the server's responsiveness during an import: a 5,000-record upload runs through the outbox worker (as
 // `jigsaw serve` runs it) while a client pings /health over a real socket every 20 ms; the longest wait is
 // `intake.<engine>.health_max_wait_during_5000_import` (target: under 200 ms). BENCH_INTAKE=responsiveness runs that part alone.
@@ -8,10 +10,11 @@
 // POST /api/v1/intake over a real socket and imported by the outbox worker, with identity resolution, entries and
 // access-log rows, while /health is pinged every 20 ms: `first import 100k (pglite|server): N records/s` (targets: 500
 // on PGlite, 2,000 on the server) and the longest /health wait during it. BENCH_INTAKE=first-import runs that part alone.
-import { createReadStream, readdirSync } from 'node:fs';
+import { createReadStream, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { sql } from 'kysely';
 import { openDb, type Db } from '../src/db/client.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -206,11 +209,13 @@ async function onEngine(label: string, d: Db): Promise<void> {
 
 // BENCH_PGLITE=0 with DATABASE_URL runs on the server only.
 if (process.env.BENCH_PGLITE !== '0' || !process.env.DATABASE_URL) {
-  const memory = await openDb({ memory: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'jigsaw-bench-intake-'));
+  const embedded = await openDb({ dataDir });
   try {
-    await onEngine('pglite', memory);
+    await onEngine('pglite', embedded);
   } finally {
-    await memory.close();
+    await embedded.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 if (process.env.DATABASE_URL) {
