@@ -6,7 +6,7 @@
  */
 import type { AgencyKind } from '../domain/vocabulary.js';
 import { DISPROPORTIONALITY, ESCALATION } from './rates.js';
-import { REF_DAY, boroughAt, dayInAges, schoolAt, type BoroughContext, type ChildState, type FamilyState, type Participant, type Recorder } from './history.js';
+import { boroughAt, dayInAges, schoolAt, type BoroughContext, type ChildState, type FamilyState, type Participant, type Recorder } from './history.js';
 import type { Rng } from './random.js';
 import type { Experience, WorldEvent } from './types.js';
 
@@ -65,13 +65,13 @@ export function familyExperiences(ctx: BoroughContext, fam: FamilyState, rec: Re
   const heavy = fam.tier === 'escalating' || fam.tier === 'complex';
 
   if (fam.experiences.has('domestic_abuse')) {
-    const incidents = days(rng, rng.int(heavy ? 2 : 1, heavy ? 5 : 3), start, REF_DAY - 1);
+    const incidents = days(rng, rng.int(heavy ? 2 : 1, heavy ? 5 : 3), start, fam.refDay - 1);
     incidents.forEach((day, i) => {
       const kids = bornBy(fam, day);
       const father = adult(fam, 'father');
       const people: Participant[] = [...mainCarer(fam)];
       if (father && rng.chance(0.6)) people.push([father.id, 'suspect']);
-      const old = REF_DAY - day > 6 * YEAR;
+      const old = fam.refDay - day > 6 * YEAR;
       rec.record('domestic_abuse_notification', kids[0]!, { day, kinds: ['police'], also: kids.slice(1), people, factors: ['domestic_abuse'], precision: old && rng.chance(0.2) ? 'approximate' : 'time' });
       // Schools hear the next morning, and record it in their own system.
       for (const k of kids) if (schoolAt(k, day + 1) && rng.chance(0.5)) rec.record('domestic_abuse_notification', k, { day: day + 1, kinds: ['school'] });
@@ -82,12 +82,12 @@ export function familyExperiences(ctx: BoroughContext, fam: FamilyState, rec: Re
   }
 
   if (fam.experiences.has('poverty_housing')) {
-    for (const day of days(rng, rng.int(1, 2), start, REF_DAY - 1)) {
+    for (const day of days(rng, rng.int(1, 2), start, fam.refDay - 1)) {
       const kids = bornBy(fam, day);
       rec.record('financial_hardship_identified', kids[0]!, { day, kinds: rng.pick([['early_help'], ['school', 'early_help'], ['housing']] as AgencyKind[][]), also: kids.slice(1), people: mainCarer(fam) });
     }
     if (rng.chance(0.4)) {
-      const day = rng.dayBetween(start, REF_DAY - 1);
+      const day = rng.dayBetween(start, fam.refDay - 1);
       const kids = bornBy(fam, day);
       rec.record('overcrowding', kids[0]!, { day, kinds: ['housing'], also: kids.slice(1), vars: { count: kids.length } });
     }
@@ -116,37 +116,37 @@ export function familyExperiences(ctx: BoroughContext, fam: FamilyState, rec: Re
 
   if (fam.experiences.has('relative_in_crime')) {
     const relative = adult(fam, 'relative') ?? adult(fam, 'father');
-    const day = rng.dayBetween(start, REF_DAY - 1);
+    const day = rng.dayBetween(start, fam.refDay - 1);
     const kids = bornBy(fam, day).filter((k) => day - k.dob > 5 * YEAR);
     if (kids.length && relative) {
       rec.record('relative_involved_in_crime', kids[0]!, { day, kinds: rng.pick([['police'], ['probation'], ['youth_justice']] as AgencyKind[][]), also: kids.slice(1), people: [[relative.id, 'associate']], factors: ['relative_involved_in_crime'] });
     }
     const father = adult(fam, 'father');
     if (father && rng.chance(0.4)) {
-      const d = rng.dayBetween(start, REF_DAY - 1);
+      const d = rng.dayBetween(start, fam.refDay - 1);
       const kids2 = bornBy(fam, d);
       rec.record('parent_in_custody', kids2[0]!, { day: d, kinds: ['probation', 'police'], also: kids2.slice(1), people: [[father.id, 'parent']] });
     }
   }
 
   if (fam.experiences.has('parental_mental_health')) {
-    for (const day of days(rng, rng.int(1, 2), start, REF_DAY - 1)) {
+    for (const day of days(rng, rng.int(1, 2), start, fam.refDay - 1)) {
       const kids = bornBy(fam, day);
       rec.record('parental_mental_health_concern', kids[0]!, { day, kinds: rng.pick([['gp'], ['community_health'], ['childrens_social_care']] as AgencyKind[][]), also: kids.slice(1), people: mainCarer(fam) });
     }
     if (rng.chance(0.35)) {
-      const day = rng.dayBetween(start, REF_DAY - 1);
+      const day = rng.dayBetween(start, fam.refDay - 1);
       const kids = bornBy(fam, day);
       rec.record('parental_substance_misuse', kids[0]!, { day, kinds: rng.pick([['substance_misuse'], ['gp'], ['childrens_social_care']] as AgencyKind[][]), also: kids.slice(1), people: mainCarer(fam) });
     }
     for (const k of fam.children) {
-      const day = dayInAges(k, rng, 8, 17);
+      const day = dayInAges(fam, k, rng, 8, 17);
       if (day !== null && rng.chance(0.3)) rec.record('young_carer_identified', k, { day, kinds: ['school', 'early_help'] });
     }
   }
 
   if (fam.experiences.has('bereavement_violence')) {
-    const day = rng.dayBetween(Math.max(start, REF_DAY - 6 * YEAR), REF_DAY - 1);
+    const day = rng.dayBetween(Math.max(start, fam.refDay - 6 * YEAR), fam.refDay - 1);
     const kids = bornBy(fam, day).filter((k) => day - k.dob > 5 * YEAR);
     if (kids.length) rec.record('bereavement_through_violence', kids[0]!, { day, kinds: ['school', 'childrens_social_care', 'voluntary_sector'], also: kids.slice(1), precision: rng.chance(0.5) ? 'approximate' : 'date', factors: ['bereaved_through_violence'] });
   }
@@ -171,21 +171,21 @@ export function childExperiences(ctx: BoroughContext, fam: FamilyState, child: C
   const rng = fam.rng;
   const x = child.experiences;
   if (x.has('send_need')) {
-    const slc = dayInAges(child, rng, 2, 4.5);
+    const slc = dayInAges(fam, child, rng, 2, 4.5);
     if (slc !== null && rng.chance(0.6)) rec.record('speech_language_need_identified', child, { day: slc, kinds: ['community_health'] });
-    const ask = dayInAges(child, rng, 5, 10);
+    const ask = dayInAges(fam, child, rng, 5, 10);
     if (ask !== null && rng.chance(0.7)) {
       const e = rec.record('send_assessment_requested', child, { day: ask, kinds: ['school', 'early_help'] });
       if (e && rng.chance(0.45)) rec.record('ehc_plan_issued', child, { day: ask + rng.int(110, 200), kinds: ['school'] });
     }
-    const adhd = dayInAges(child, rng, 7, 14);
+    const adhd = dayInAges(fam, child, rng, 7, 14);
     if (adhd !== null && rng.chance(0.4)) rec.record('adhd_diagnosis', child, { day: adhd, kinds: ['camhs', 'community_health'] });
-    const asd = dayInAges(child, rng, 4, 10);
+    const asd = dayInAges(fam, child, rng, 4, 10);
     if (asd !== null && rng.chance(0.15)) rec.record('autism_diagnosis', child, { day: asd, kinds: ['community_health', 'camhs'] });
   }
   if (x.has('not_brought')) {
     for (let i = rng.int(1, 4); i > 0; i -= 1) {
-      const day = dayInAges(child, rng, 0, 12);
+      const day = dayInAges(fam, child, rng, 0, 12);
       if (day === null) continue;
       const kinds = rng.weighted([[['gp'], 5], [['community_health'], 3], [['camhs', 'gp'], 1], [['acute_hospital'], 1]] as const);
       rec.record('was_not_brought', child, { day, kinds, people: mainCarer(fam) });
@@ -193,10 +193,10 @@ export function childExperiences(ctx: BoroughContext, fam: FamilyState, child: C
   }
   if (x.has('poor_attendance')) {
     for (let i = rng.int(1, 3); i > 0; i -= 1) {
-      const day = dayInAges(child, rng, 6, 16.5);
+      const day = dayInAges(fam, child, rng, 6, 16.5);
       if (day !== null) rec.record('attendance_concern', child, { day, kinds: rng.chance(0.85) ? ['school'] : ['early_help'] });
     }
-    const cme = dayInAges(child, rng, 7, 16);
+    const cme = dayInAges(fam, child, rng, 7, 16);
     if (cme !== null && rng.chance(0.05)) rec.record('child_missing_education', child, { day: cme, kinds: ['school', 'early_help'] });
   }
   if (child.exclusion) exclusionEvents(child, rec);
@@ -219,9 +219,9 @@ function missingEpisodes(ctx: BoroughContext, fam: FamilyState, child: ChildStat
   const rng = fam.rng;
   const escalating = child.tier === 'escalating';
   const [lo, hi] = escalating ? ESCALATION.missingEpisodes : [1, 2];
-  const from = Math.max(child.dob + 10 * YEAR, REF_DAY - 3 * YEAR);
-  if (from >= REF_DAY - 1) return;
-  for (const day of days(rng, rng.int(lo, hi), from, REF_DAY - 1)) {
+  const from = Math.max(child.dob + 10 * YEAR, fam.refDay - 3 * YEAR);
+  if (from >= fam.refDay - 1) return;
+  for (const day of days(rng, rng.int(lo, hi), from, fam.refDay - 1)) {
     const away = fam.move && fam.move.kind === 'out' && day > fam.move.day ? fam.move.from : ctx.partnership.neighbours[0]!;
     const e = rec.record('missing_episode', child, {
       day, kinds: ['police'], people: rng.chance(0.7) ? mainCarer(fam) : [], factors: ['going_missing'],
@@ -242,7 +242,7 @@ function missingEpisodes(ctx: BoroughContext, fam: FamilyState, child: ChildStat
 export function everydayEntries(ctx: BoroughContext, fam: FamilyState, child: ChildState, rec: Recorder): void {
   const rng = fam.rng;
   const teen = (p: number, code: string, kinds: AgencyKind[], from = 10) => {
-    const day = dayInAges(child, rng, Math.max(from, child.age - 3), 18);
+    const day = dayInAges(fam, child, rng, Math.max(from, child.age - 3), 18);
     if (day !== null && rng.chance(p)) rec.record(code, child, { day, kinds });
   };
   if (child.tier === 'none') return;
@@ -274,7 +274,7 @@ export function singleOrdinaryEntry(fam: FamilyState, child: ChildState, rec: Re
   const eligible = options.filter(([, , from]) => child.age >= from);
   if (!eligible.length) return;
   const [code, kinds, from, to] = rng.pick(eligible);
-  const day = dayInAges(child, rng, Math.max(from, child.age - 4), to);
+  const day = dayInAges(fam, child, rng, Math.max(from, child.age - 4), to);
   if (day !== null) rec.record(code, child, { day, kinds });
 }
 
@@ -283,8 +283,8 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
   const rng = fam.rng;
   const f = child.featured;
   const E = ESCALATION;
-  const from = Math.max(child.dob + 12 * YEAR, REF_DAY - rng.int(540, 1100));
-  const to = REF_DAY - 1;
+  const from = Math.max(child.dob + 12 * YEAR, fam.refDay - rng.int(540, 1100));
+  const to = fam.refDay - 1;
   const when = () => rng.dayBetween(from, to);
   const group = ctx.network.join(child, rng, E.joinExistingPeerGroup);
   const peers = (): Participant[] => rng.shuffle(group.members).slice(0, rng.int(0, 2)).map((m) => [m.personId, 'associate'] as const);
@@ -323,15 +323,15 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
       const charged = day + rng.int(10, 60);
       rec.record('charged', child, { day: charged, kinds: ['police'] });
       const court = charged + rng.int(30, 100);
-      if (court < REF_DAY && rng.chance(E.orderGivenCharge)) {
+      if (court < fam.refDay && rng.chance(E.orderGivenCharge)) {
         rec.record('court_outcome', child, { day: court, kinds: ['youth_justice'], vars: { outcome: rng.pick(['a referral order', 'a youth rehabilitation order']) } });
         rec.record('youth_justice_order', child, { day: court + 1, kinds: ['youth_justice'] });
         if (rng.chance(E.custodyGivenOrder)) {
           rec.record('custody', child, { day: court + 2, kinds: ['youth_justice'] });
           const release = court + rng.int(90, 200);
-          if (release < REF_DAY) rec.record('release_from_custody', child, { day: release, kinds: ['youth_justice'] });
+          if (release < fam.refDay) rec.record('release_from_custody', child, { day: release, kinds: ['youth_justice'] });
         }
-      } else if (court < REF_DAY) {
+      } else if (court < fam.refDay) {
         rec.record('court_outcome', child, { day: court, kinds: ['youth_justice'], vars: { outcome: rng.pick(['a conditional discharge', 'a fine']) } });
       }
     }
@@ -354,7 +354,12 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
   } else if (yes(E.aeInjury)) {
     note(rec.record('ae_attendance_injury', child, { day: when(), kinds: ['acute_hospital'] }));
   }
-  if (yes(E.witnessToSeriousViolence)) note(rec.record('witness_to_serious_violence', child, { day: when(), kinds: rng.chance(0.7) ? ['police'] : ['school'], people: peers().map(([id]) => [id, 'witness'] as const) }));
+  // The first demo child witnessed serious violence two to eight weeks before the world's "today": a
+  // critical moment the rules prompt on for 90 days, so the demo practitioner's inbox has it whenever the borough is seeded.
+  if (yes(E.witnessToSeriousViolence, f === 0)) {
+    const day = f === 0 ? rng.dayBetween(fam.refDay - 56, fam.refDay - 14) : when();
+    note(rec.record('witness_to_serious_violence', child, { day, kinds: rng.chance(0.7) ? ['police'] : ['school'], people: peers().map(([id]) => [id, 'witness'] as const) }));
+  }
 
   const cce = yes(E.criminalExploitation, f === 0 || f === 1);
   if (cce) {
@@ -379,7 +384,7 @@ export function escalation(ctx: BoroughContext, fam: FamilyState, child: ChildSt
     const day = when();
     rec.record('nrm_referral', child, { day, kinds: ['childrens_social_care', 'police'], factors: cce || lines ? ['criminal_exploitation'] : ['sexual_exploitation'] });
     const decision = day + rng.int(30, 200);
-    if (decision < REF_DAY && rng.chance(E.nrmDecisionGivenReferral)) rec.record('nrm_decision', child, { day: decision, kinds: ['childrens_social_care'] });
+    if (decision < fam.refDay && rng.chance(E.nrmDecisionGivenReferral)) rec.record('nrm_decision', child, { day: decision, kinds: ['childrens_social_care'] });
   }
   if (yes(E.groupViolence)) {
     note(rec.record('group_violence_association_concern', child, { day: when(), kinds: ['police'], people: peers(), place: group.place }));

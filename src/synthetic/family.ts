@@ -8,7 +8,7 @@ import { makeNhsNumber, makeTemporaryUpn, makeUpn, UPN_CHECK_LETTERS } from '../
 import type { AgencyKind } from '../domain/vocabulary.js';
 import { childExperiences, escalation, everydayEntries, experiencesOf, familyExperiences, singleOrdinaryEntry } from './experiences.js';
 import {
-  REF_DAY, Recorder, boroughAt, schoolAt, type AdultState, type BoroughContext, type BoroughMove, type ChildState,
+  Recorder, boroughAt, schoolAt, type AdultState, type BoroughContext, type BoroughMove, type ChildState,
   type ExclusionPlan, type FamilyState, type SchoolSpell, type Spell,
 } from './history.js';
 import { NameMaker, makeHandle, makeNickname, misspell, shortForm, type Sex } from './names.js';
@@ -16,7 +16,7 @@ import type { OrgRef, SchoolPhase } from './partnership.js';
 import { laCodeFor, makePostcode, postcodeArea } from './places.js';
 import {
   AGE_WEIGHTS, CROSS_BOROUGH_MOVE, DISPROPORTIONALITY, ESCALATION, ETHNICITY_WEIGHTS, EXPERIENCE_RATES, FAMILY_SIZE_WEIGHTS,
-  FAMILY_TIER_WEIGHTS, GIRL_ESCALATION_DAMPING, HOUSEHOLD_WEIGHTS, MIN_EXPERIENCES, NONE_TIER_SINGLE_EVENT, RECORDS, REFERENCE_DATE,
+  FAMILY_TIER_WEIGHTS, GIRL_ESCALATION_DAMPING, HOUSEHOLD_WEIGHTS, MIN_EXPERIENCES, NONE_TIER_SINGLE_EVENT, RECORDS,
   SIBLING_SAME_TIER,
 } from './rates.js';
 import { Rng, ageOn, hashParts, isoDay, yearOf } from './random.js';
@@ -30,7 +30,6 @@ const FAMILY_LEVEL: readonly CommonExperience[] = ['domestic_abuse', 'poverty_ho
 const CHILD_LEVEL: readonly CommonExperience[] = ['send_need', 'not_brought', 'exclusion', 'poor_attendance', 'going_missing'];
 /** Youngest age (on the reference date) at which each child-level experience can have happened. */
 const MIN_AGE: Readonly<Partial<Record<Experience, number>>> = { exclusion: 8, poor_attendance: 6, going_missing: 10, send_need: 3 };
-const CREATED_AT = `${REFERENCE_DATE}T06:00:00.000Z`;
 
 /** The three demo children's fixed shapes: age, sex and the experiences their stories need. */
 const FEATURED: readonly { age: number; sex: Sex; experiences: CommonExperience[] }[] = [
@@ -48,6 +47,7 @@ export class FamilyGenerator {
   readonly #names = new NameMaker();
   readonly #nhs: Set<string>;
   readonly #serials: Map<string, number>;
+  readonly #refDay: number;
 
   /** `issued` is shared by the boroughs of one world, so identifiers stay unique across them (one police force numbers them all). */
   constructor(
@@ -57,6 +57,7 @@ export class FamilyGenerator {
   ) {
     this.#nhs = issued.nhs;
     this.#serials = issued.serials;
+    this.#refDay = ctx.partnership.refDay;
   }
 
   /** Makes family number `index` with at most `maxChildren` children, appending its rows to `out`; returns how many children it made. */
@@ -96,7 +97,7 @@ export class FamilyGenerator {
     const twins = ages.map((a, i) => i > 0 && a === ages[i - 1] && rng.chance(0.25));
     ages = ages.map((a, i) => (i > 0 && a === ages[i - 1] && !twins[i] && a > 0 ? a - 1 : a));
     const dobs: number[] = [];
-    ages.forEach((age, i) => dobs.push(twins[i] ? dobs[i - 1]! : REF_DAY - Math.floor(age * YEAR) - rng.int(1, 364)));
+    ages.forEach((age, i) => dobs.push(twins[i] ? dobs[i - 1]! : this.#refDay - Math.floor(age * YEAR) - rng.int(1, 364)));
 
     const childEthnicity = rng.weighted(ETHNICITY_WEIGHTS);
     const [ethA, ethB] = parentEthnicities(childEthnicity, rng);
@@ -104,6 +105,7 @@ export class FamilyGenerator {
 
     const fam: FamilyState = {
       index, rng, tier: familyTier, children: [], adults: [], spells: [], gps: new Map(), move: null, experiences: new Set(),
+      refDay: this.#refDay,
     };
     const oldestDob = Math.min(...dobs);
     const adult = (role: AdultState['role'], sex: Sex, ethnicity: string | null, dob: number, family?: string): AdultState => {
@@ -127,7 +129,7 @@ export class FamilyGenerator {
       if (tier === 'escalating' && f === null && (age < 12 || (sex === 'female' && rng.chance(GIRL_ESCALATION_DAMPING)))) tier = 'complex';
       const dob = dobs[i]!;
       return {
-        id: rng.uuid(), dob, age: ageOn(dob, REF_DAY), sex, ethnicity: childEthnicity, tier,
+        id: rng.uuid(), dob, age: ageOn(dob, this.#refDay), sex, ethnicity: childEthnicity, tier,
         given: this.#names.given(sex, childEthnicity), family: childFamily, experiences: new Set<Experience>(), schools: [],
         exclusion: null, featured: f, events: [], involvements: [],
       };
@@ -136,7 +138,7 @@ export class FamilyGenerator {
     fam.tier = effectiveTier;
     this.#experiences(fam);
     if (fam.experiences.has('relative_in_crime') && (!father || rng.chance(0.5))) {
-      adult('relative', 'male', childEthnicity, REF_DAY - Math.floor(rng.int(18, 26) * YEAR) - rng.int(0, 364), childFamily);
+      adult('relative', 'male', childEthnicity, this.#refDay - Math.floor(rng.int(18, 26) * YEAR) - rng.int(0, 364), childFamily);
     }
     this.#spells(fam, featured);
     for (const borough of new Set(fam.spells.map((s) => s.borough))) {
@@ -178,17 +180,17 @@ export class FamilyGenerator {
     let move: BoroughMove | null = null;
     const earliest = Math.max(start + 365, oldest.dob + 365);
     if (featured === 1) {
-      move = { kind: 'in', day: REF_DAY - rng.int(900, 1300), from: other, to: p.borough, relocation: false };
+      move = { kind: 'in', day: this.#refDay - rng.int(900, 1300), from: other, to: p.borough, relocation: false };
     } else if (featured === null && fam.tier === 'escalating' && oldest.age >= 12 && rng.chance(ESCALATION.relocationForSafety)) {
-      move = { kind: 'out', day: REF_DAY - rng.int(60, 400), from: p.borough, to: other, relocation: true };
-    } else if (featured === null && earliest < REF_DAY - 60 && rng.chance(CROSS_BOROUGH_MOVE[fam.tier])) {
+      move = { kind: 'out', day: this.#refDay - rng.int(60, 400), from: p.borough, to: other, relocation: true };
+    } else if (featured === null && earliest < this.#refDay - 60 && rng.chance(CROSS_BOROUGH_MOVE[fam.tier])) {
       const kind = rng.chance(0.5) ? 'in' : 'out';
-      const day = rng.dayBetween(earliest, REF_DAY - 60);
+      const day = rng.dayBetween(earliest, this.#refDay - 60);
       move = kind === 'in' ? { kind, day, from: other, to: p.borough, relocation: false } : { kind, day, from: p.borough, to: other, relocation: false };
     }
     fam.move = move;
     const local = fam.experiences.has('frequent_moves') ? rng.int(2, 4) : rng.chance(0.3) ? 1 : 0;
-    const moves = Array.from({ length: local }, () => rng.dayBetween(start + 180, REF_DAY - 30));
+    const moves = Array.from({ length: local }, () => rng.dayBetween(start + 180, this.#refDay - 30));
     if (move) moves.push(move.day);
     const temporary = fam.experiences.has('poverty_housing') && local > 0 && rng.chance(0.35) ? rng.below(local) : -1;
     const bounds = [start, ...[...new Set(moves)].sort((a, b) => a - b)];
@@ -217,7 +219,7 @@ export class FamilyGenerator {
         ['secondary', child.dob + Math.floor(11.6 * YEAR), child.dob + Math.floor((sixthForm ? 18.6 : 16.6) * YEAR)],
       ];
       for (const [phase, from, to] of phases) {
-        if (from >= REF_DAY) continue;
+        if (from >= this.#refDay) continue;
         fam.spells.forEach((s, i) => {
           const a = Math.max(from, s.from);
           const b = Math.min(to, s.to ?? Infinity);
@@ -241,7 +243,7 @@ export class FamilyGenerator {
   #exclusion(fam: FamilyState, child: ChildState): void {
     const rng = fam.rng;
     const p = this.ctx.partnership;
-    const from = Math.max(child.dob + Math.floor(8 * YEAR), REF_DAY - 4 * 365);
+    const from = Math.max(child.dob + Math.floor(8 * YEAR), this.#refDay - 4 * 365);
     const atSchool = (d: number) => schoolAt(child, d) !== undefined;
     const pickDay = (a: number, b: number) => {
       for (let i = 0; i < 6; i += 1) {
@@ -251,7 +253,7 @@ export class FamilyGenerator {
       return null;
     };
     const [lo, hi] = child.tier === 'escalating' ? [2, 6] : child.tier === 'complex' ? [1, 4] : [1, 2];
-    const suspensions = Array.from({ length: rng.int(lo, hi) }, () => pickDay(from, REF_DAY - 1)).filter((d): d is number => d !== null).sort((a, b) => a - b);
+    const suspensions = Array.from({ length: rng.int(lo, hi) }, () => pickDay(from, this.#refDay - 1)).filter((d): d is number => d !== null).sort((a, b) => a - b);
     if (!suspensions.length) return;
     const plan: ExclusionPlan = { suspensions, permanent: null, alternativeProvision: null, partTime: null, managedMove: null };
     const lastSuspension = suspensions.at(-1)!;
@@ -261,19 +263,19 @@ export class FamilyGenerator {
       return s?.phase === 'secondary' && s.borough === p.borough;
     };
     const ap = p.schoolsOf(p.borough, 'ap')[0]!;
-    if (lastSuspension < REF_DAY - 30 && (child.featured === 0 || rng.chance(pexRate))) {
-      const day = rng.dayBetween(lastSuspension + 5, REF_DAY - 20);
+    if (lastSuspension < this.#refDay - 30 && (child.featured === 0 || rng.chance(pexRate))) {
+      const day = rng.dayBetween(lastSuspension + 5, this.#refDay - 20);
       if (mainSecondary(day)) {
         plan.permanent = day;
         if (rng.chance(0.3)) plan.partTime = Math.max(lastSuspension + 1, day - rng.int(20, 80));
         if (child.featured === 0 || rng.chance(0.9)) {
           plan.alternativeProvision = day + rng.int(10, 40);
-          if (plan.alternativeProvision >= REF_DAY) plan.alternativeProvision = null;
+          if (plan.alternativeProvision >= this.#refDay) plan.alternativeProvision = null;
         }
       }
-    } else if (rng.chance(0.15) && mainSecondary(lastSuspension + 30) && lastSuspension + 30 < REF_DAY) {
+    } else if (rng.chance(0.15) && mainSecondary(lastSuspension + 30) && lastSuspension + 30 < this.#refDay) {
       plan.alternativeProvision = lastSuspension + 30;
-    } else if (rng.chance(0.15) && mainSecondary(lastSuspension + 40) && lastSuspension + 40 < REF_DAY) {
+    } else if (rng.chance(0.15) && mainSecondary(lastSuspension + 40) && lastSuspension + 40 < this.#refDay) {
       const current = schoolAt(child, lastSuspension + 40)!;
       const others = p.schoolsOf(p.borough, 'secondary').filter((s) => s.id !== current.id);
       if (others.length) {
@@ -295,7 +297,7 @@ export class FamilyGenerator {
       const first = child.events.reduce<WorldEvent | undefined>((a, e) => (!a || e.occurred_at < a.occurred_at ? e : a), undefined);
       const accuracy = child.featured === null ? rng.weighted([['exact', 1 - RECORDS.dobMonth - RECORDS.dobEstimated], ['month', RECORDS.dobMonth], ['estimated', RECORDS.dobEstimated]] as const) : 'exact';
       const dob = accuracy === 'month' ? isoDay(child.dob).slice(0, 8) + '01' : isoDay(child.dob);
-      out.people.push(person(child.id, dob, accuracy, child.sex, child.ethnicity, first?.organisation_id ?? mainGp?.id ?? null));
+      out.people.push(person(child.id, dob, accuracy, child.sex, child.ethnicity, first?.organisation_id ?? mainGp?.id ?? null, this.ctx.partnership.createdAt));
       this.#childNames(fam, child, out);
       this.#childIdentifiers(fam, child, out);
       this.#addresses(fam, child.id, child.dob, out);
@@ -310,7 +312,7 @@ export class FamilyGenerator {
     }
     for (const a of fam.adults) {
       const accuracy = rng.chance(0.05) ? 'year' : 'exact';
-      out.people.push(person(a.id, accuracy === 'year' ? `${yearOf(a.dob)}-01-01` : isoDay(a.dob), accuracy, a.sex, a.ethnicity && rng.chance(0.7) ? a.ethnicity : null, mainGp?.id ?? null));
+      out.people.push(person(a.id, accuracy === 'year' ? `${yearOf(a.dob)}-01-01` : isoDay(a.dob), accuracy, a.sex, a.ethnicity && rng.chance(0.7) ? a.ethnicity : null, mainGp?.id ?? null, this.ctx.partnership.createdAt));
       out.personNames.push({ id: rng.uuid(), person_id: a.id, kind: 'legal', given_names: a.given, family_name: a.family, valid_from: null, valid_to: null, recorded_by_organisation_id: null });
       if (rng.chance(RECORDS.adultNhsNumber)) this.#identifier(rng, out, a.id, 'nhs_number', this.#nhsNumber(rng), null);
       this.#addresses(fam, a.id, a.role === 'relative' ? Math.max(a.dob, fam.spells[0]!.from) : fam.spells[0]!.from, out);
@@ -327,14 +329,14 @@ export class FamilyGenerator {
     const name = (kind: string, given: string | null, family: string | null, by: string | null, from: string | null = null, to: string | null = null) =>
       out.personNames.push({ id: rng.uuid(), person_id: child.id, kind, given_names: given, family_name: family, valid_from: from, valid_to: to, recorded_by_organisation_id: by });
     if (child.age >= 3 && rng.chance(RECORDS.previousName)) {
-      const changed = Math.min(REF_DAY - 30, child.dob + rng.int(365, Math.max(366, Math.floor(child.age * 365) - 30)));
+      const changed = Math.min(this.#refDay - 30, child.dob + rng.int(365, Math.max(366, Math.floor(child.age * 365) - 30)));
       name('previous', child.given, this.#names.family(child.ethnicity), null, isoDay(child.dob), isoDay(changed));
       name('legal', child.given, child.family, null, isoDay(changed + 1));
     } else {
       name('legal', child.given, child.family, null);
     }
     const short = shortForm(child.given);
-    if (short && rng.chance(0.5)) name('known_as', short, child.family, schoolAt(child, REF_DAY - 1)?.id ?? null);
+    if (short && rng.chance(0.5)) name('known_as', short, child.family, schoolAt(child, this.#refDay - 1)?.id ?? null);
     // Every further agency that holds the child may spell the name its own way.
     const orgs = [...new Set(child.events.map((e) => e.organisation_id))];
     for (const orgId of orgs.slice(1)) {
@@ -435,8 +437,8 @@ export class FamilyGenerator {
     } else {
       // Nobody else holds the child yet: the duplicate comes from a first contact the agency did not match.
       const e = child.age >= 10
-        ? rec.record('police_welfare_concern', child, { day: REF_DAY - rng.int(20, 700), kinds: ['police'] })
-        : rec.record('was_not_brought', child, { day: REF_DAY - rng.int(20, 700), kinds: ['gp'] });
+        ? rec.record('police_welfare_concern', child, { day: this.#refDay - rng.int(20, 700), kinds: ['police'] })
+        : rec.record('was_not_brought', child, { day: this.#refDay - rng.int(20, 700), kinds: ['gp'] });
       if (!e) return;
       orgId = e.organisation_id;
       for (const ep of rec.eventPeople) if (ep.event_id === e.id && ep.person_id === child.id) ep.person_id = dupId;
@@ -444,7 +446,7 @@ export class FamilyGenerator {
     const dobRoll = rng.next();
     const dob = isoDay(child.dob);
     const [dupDob, accuracy] = dobRoll < 0.6 ? [dob, 'exact'] : dobRoll < 0.8 ? [swapDayMonth(dob), 'exact'] : dobRoll < 0.9 ? [`${dob.slice(0, 4)}-01-01`, 'year'] : [null, 'unknown'];
-    out.people.push(person(dupId, dupDob, accuracy, rng.chance(0.95) ? child.sex : 'not_known', rng.chance(0.5) ? child.ethnicity : null, orgId));
+    out.people.push(person(dupId, dupDob, accuracy, rng.chance(0.95) ? child.sex : 'not_known', rng.chance(0.5) ? child.ethnicity : null, orgId, this.ctx.partnership.createdAt));
     const both = rng.chance(0.2);
     const givenWrong = both || rng.chance(0.5);
     out.personNames.push({
@@ -474,8 +476,8 @@ export class FamilyGenerator {
       const redate = rng.chance(0.5);
       // Corrected dates move later only, so a correction can never predate the child's birth.
       const shift = rng.pick([1, 2, 3, 5, 7]) * 86_400_000;
-      const occurred = redate ? new Date(Math.min(Date.parse(original.occurred_at) + shift, (REF_DAY - 1) * 86_400_000)).toISOString() : original.occurred_at;
-      const recorded = new Date(Math.min(Date.parse(original.recorded_at) + rng.int(1, 30) * 86_400_000, REF_DAY * 86_400_000 + 18 * 3_600_000));
+      const occurred = redate ? new Date(Math.min(Date.parse(original.occurred_at) + shift, (this.#refDay - 1) * 86_400_000)).toISOString() : original.occurred_at;
+      const recorded = new Date(Math.min(Date.parse(original.recorded_at) + rng.int(1, 30) * 86_400_000, this.#refDay * 86_400_000 + 18 * 3_600_000));
       const correction: WorldEvent = {
         ...original,
         id: rng.uuid(),
@@ -516,8 +518,8 @@ function swapDayMonth(iso: string): string {
   return Number(d) <= 12 && d !== m ? `${y}-${d}-${m}` : iso;
 }
 
-function person(id: string, dob: string | null, accuracy: string, sex: string, ethnicity: string | null, by: string | null): WorldPerson {
-  return { id, date_of_birth: dob, dob_accuracy: accuracy, sex, ethnicity, created_at: CREATED_AT, created_by_organisation_id: by };
+function person(id: string, dob: string | null, accuracy: string, sex: string, ethnicity: string | null, by: string | null, createdAt: string): WorldPerson {
+  return { id, date_of_birth: dob, dob_accuracy: accuracy, sex, ethnicity, created_at: createdAt, created_by_organisation_id: by };
 }
 
 function relationship(rng: Rng, personId: string, relatedId: string, kind: string, from: string | null) {

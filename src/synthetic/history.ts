@@ -7,14 +7,11 @@
 import type { AgencyKind, EventType, Vocabulary } from '../domain/vocabulary.js';
 import type { Sex } from './names.js';
 import { LEGACY_SOCIAL_CARE_SYSTEM, SOURCE_SYSTEMS, type OrgRef, type Partnership } from './partnership.js';
-import { RECORDS, REFERENCE_DATE } from './rates.js';
+import { RECORDS } from './rates.js';
 import { dayOf, isoTime, monthStart, yearOf, type Rng } from './random.js';
 import { narrate, summarise, type SummaryVars } from './summaries.js';
 import type { PeerNetwork } from './network.js';
 import type { Experience, Tier, WorldEvent, WorldEventPerson, WorldInvolvement } from './types.js';
-
-/** The reference date as a day number. */
-export const REF_DAY = dayOf(REFERENCE_DATE);
 
 /** Before this day social care used its previous system; entries migrated from it keep that name. */
 const LEGACY_UNTIL = dayOf('2021-04-01');
@@ -95,6 +92,8 @@ export interface FamilyState {
   gps: Map<string, OrgRef>;
   move: BoroughMove | null;
   experiences: Set<Experience>;
+  /** The world's "today" as a day number (the partnership's): every event happens before it. */
+  refDay: number;
 }
 
 /** Everything shared across families: the partnership, the vocabulary and cross-family state. */
@@ -118,14 +117,14 @@ export function schoolAt(child: ChildState, day: number): OrgRef | undefined {
 }
 
 /** Clamps a day into a child's life so far (born, and before the reference date). */
-export function clampDay(child: ChildState, day: number): number {
-  return Math.max(child.dob, Math.min(REF_DAY - 1, day));
+export function clampDay(child: ChildState, day: number, refDay: number): number {
+  return Math.max(child.dob, Math.min(refDay - 1, day));
 }
 
 /** A day in a child's life between two ages (years), or null if they have not reached the first yet. */
-export function dayInAges(child: ChildState, rng: Rng, fromAge: number, toAge: number): number | null {
+export function dayInAges(fam: FamilyState, child: ChildState, rng: Rng, fromAge: number, toAge: number): number | null {
   const from = child.dob + Math.floor(fromAge * 365.25);
-  const to = Math.min(REF_DAY - 1, child.dob + Math.floor(toAge * 365.25));
+  const to = Math.min(fam.refDay - 1, child.dob + Math.floor(toAge * 365.25));
   return from > to ? null : rng.dayBetween(from, to);
 }
 
@@ -200,7 +199,7 @@ export class Recorder {
     const type = this.ctx.types.get(code);
     if (!type) throw new Error(`Event type "${code}" is not in vocabulary ${this.ctx.vocabulary.version}`);
     const rng = this.fam.rng;
-    const day = clampDay(subject, o.day);
+    const day = clampDay(subject, o.day, this.fam.refDay);
     let org = o.org;
     if (org) assertKind(type, org.kind);
     for (const kind of o.kinds ?? []) {
@@ -210,7 +209,7 @@ export class Recorder {
     }
     if (!org) return null;
 
-    const precision = o.precision ?? defaultPrecision(org.kind, day, rng);
+    const precision = o.precision ?? defaultPrecision(org.kind, day, this.fam.refDay, rng);
     // Brothers and sisters not yet born that day are not part of it.
     const also = (o.also ?? []).filter((c) => c.dob <= day);
     // A month-precision date is the 1st, but never before any subject was born.
@@ -220,7 +219,7 @@ export class Recorder {
     const [lagMin, lagMax] = RECORDING_LAG[org.kind] ?? [0, 7];
     const lag = rng.int(lagMin, lagMax);
     const recordedMinutes = lag === 0 && precision === 'time' ? minutes + rng.int(20, 240) : rng.int(9 * 60, 17 * 60 + 30);
-    const recorded = Math.min((occurredDay + lag) * 1440 + recordedMinutes, REF_DAY * 1440 + 18 * 60);
+    const recorded = Math.min((occurredDay + lag) * 1440 + recordedMinutes, this.fam.refDay * 1440 + 18 * 60);
     const occurred = occurredDay * 1440 + minutes;
 
     const wantsPlace = type.category === 'police_justice' || type.category === 'community' || PLACED.has(code);
@@ -270,9 +269,9 @@ function assertKind(type: EventType, kind: AgencyKind): void {
   if (!type.agencyKinds.includes(kind)) throw new Error(`Event type "${type.code}" cannot be recorded by a ${kind} organisation`);
 }
 
-function defaultPrecision(kind: AgencyKind, day: number, rng: Rng): 'time' | 'date' | 'month' | 'approximate' {
+function defaultPrecision(kind: AgencyKind, day: number, refDay: number, rng: Rng): 'time' | 'date' | 'month' | 'approximate' {
   // Old entries migrated between systems often kept only the month.
-  if (REF_DAY - day > 8 * 365 && rng.chance(0.3)) return 'month';
+  if (refDay - day > 8 * 365 && rng.chance(0.3)) return 'month';
   if (kind === 'police' || kind === 'acute_hospital') return 'time';
   return 'date';
 }
@@ -289,9 +288,9 @@ function defaultReliability(code: string, rng: Rng): 'confirmed' | 'reported' | 
 }
 
 /** An involvement row; the helper keeps dates inside the world and ends those the reference date has passed. */
-export function involvementRow(rng: Rng, o: { personId: string; org: OrgRef; teamId: string | null; userId: string | null; role: string; start: number; end: number | null }): WorldInvolvement {
-  const start = Math.min(o.start, REF_DAY - 1);
-  const end = o.end === null || o.end >= REF_DAY ? null : Math.max(o.end, start);
+export function involvementRow(rng: Rng, o: { personId: string; org: OrgRef; teamId: string | null; userId: string | null; role: string; start: number; end: number | null; refDay: number }): WorldInvolvement {
+  const start = Math.min(o.start, o.refDay - 1);
+  const end = o.end === null || o.end >= o.refDay ? null : Math.max(o.end, start);
   return {
     id: rng.uuid(), person_id: o.personId, organisation_id: o.org.id, team_id: o.teamId, user_id: o.userId, role: o.role,
     started_on: isoTime(start).slice(0, 10), ended_on: end === null ? null : isoTime(end).slice(0, 10),

@@ -11,14 +11,12 @@
 import { NameMaker, type Sex } from './names.js';
 import { makePostcode, postcodeArea } from './places.js';
 import type { OrgRef, Partnership } from './partnership.js';
-import { REFERENCE_DATE } from './rates.js';
 import { Rng, hashParts, isoDay, isoTime } from './random.js';
 import type {
   WorldChunk, WorldEvent, WorldPeerGroup, WorldPeerGroupMember, WorldPeerRelationship, WorldPerson, WorldPersonName, WorldPersonPlace, WorldPlace,
 } from './types.js';
-import { REF_DAY, type ChildState } from './history.js';
+import { type ChildState } from './history.js';
 
-const CREATED_AT = `${REFERENCE_DATE}T06:00:00.000Z`;
 
 /** The kind of each place of concern, in the order `placesOfConcern` names them. */
 const CONCERN_KINDS = ['estate', 'transport_hub', 'other', 'other', 'park', 'shop', 'other', 'shop', 'park', 'other', 'estate', 'park'] as const;
@@ -99,7 +97,7 @@ export class PeerNetwork {
   #place(id: string, kind: WorldPlace['kind'], name: string, postcode: string | null, recorder: string): WorldPlace {
     return {
       id, kind, name, postcode, ward: `${this.partnership.borough} ${this.#rng.pick(WARDS)}`, borough: this.partnership.borough,
-      platform: null, handle: null, recorded_by_organisation_id: recorder, created_at: CREATED_AT,
+      platform: null, handle: null, recorded_by_organisation_id: recorder, created_at: this.partnership.createdAt,
     };
   }
 
@@ -122,7 +120,7 @@ export class PeerNetwork {
     this.#groupCount += 1;
     this.#pending.peerGroups.push({
       id: group.id, name: `${group.place} group ${this.#groupCount}`, borough: this.partnership.borough,
-      description: `Young people seen together around ${group.place}.`, recorded_by_organisation_id: this.#recorder(), created_at: CREATED_AT,
+      description: `Young people seen together around ${group.place}.`, recorded_by_organisation_id: this.#recorder(), created_at: this.partnership.createdAt,
     });
     if (this.#rng.chance(GROUP_CHAT)) {
       const id = this.#rng.uuid();
@@ -159,7 +157,7 @@ export class PeerNetwork {
    */
   enrol(group: PeerGroup, child: ChildState, from: number, evidence: WorldEvent | null): void {
     const rng = this.#rng;
-    const validFrom = isoDay(Math.min(from, REF_DAY - 1));
+    const validFrom = isoDay(Math.min(from, this.partnership.refDay - 1));
     const recorder = evidence?.organisation_id ?? this.#recorder();
     this.#pending.peerGroupMembers.push({
       id: rng.uuid(), group_id: group.id, person_id: child.id, source_event_id: evidence?.id ?? null, recorded_by_organisation_id: recorder,
@@ -178,9 +176,9 @@ export class PeerNetwork {
   relate(personId: string, relatedId: string, kind: string, source: WorldEvent | null, recorder: string, from: number, grading: string | null): void {
     if (personId === relatedId) return;
     this.#pending.peerRelationships.push({
-      id: this.#rng.uuid(), person_id: personId, related_person_id: relatedId, kind, valid_from: isoDay(Math.min(from, REF_DAY - 1)), valid_to: null,
+      id: this.#rng.uuid(), person_id: personId, related_person_id: relatedId, kind, valid_from: isoDay(Math.min(from, this.partnership.refDay - 1)), valid_to: null,
       source_event_id: source?.id ?? null, recorded_by_organisation_id: source?.organisation_id ?? recorder, grading,
-      sensitivity: source?.sensitivity === 'restricted' ? 'restricted' : 'standard', recorded_at: source?.recorded_at ?? CREATED_AT,
+      sensitivity: source?.sensitivity === 'restricted' ? 'restricted' : 'standard', recorded_at: source?.recorded_at ?? this.partnership.createdAt,
     } satisfies WorldPeerRelationship);
   }
 
@@ -190,8 +188,8 @@ export class PeerNetwork {
     if (this.#exploiters.length < EXPLOITERS_PER_BOROUGH && (this.#exploiters.length === 0 || rng.chance(0.35))) {
       const id = rng.uuid();
       const sex: Sex = rng.chance(0.9) ? 'male' : 'female';
-      const dob = REF_DAY - rng.int(19 * 365, 29 * 365);
-      this.#pending.people.push({ id, date_of_birth: isoDay(dob), dob_accuracy: 'exact', sex, ethnicity: null, created_at: isoTime(REF_DAY - rng.int(30, 900)), created_by_organisation_id: this.#recorder() } satisfies WorldPerson);
+      const dob = this.partnership.refDay - rng.int(19 * 365, 29 * 365);
+      this.#pending.people.push({ id, date_of_birth: isoDay(dob), dob_accuracy: 'exact', sex, ethnicity: null, created_at: isoTime(this.partnership.refDay - rng.int(30, 900)), created_by_organisation_id: this.#recorder() } satisfies WorldPerson);
       this.#pending.personNames.push({
         id: rng.uuid(), person_id: id, kind: 'legal', given_names: this.#names.given(sex, null), family_name: this.#names.family(null),
         valid_from: null, valid_to: null, recorded_by_organisation_id: this.#recorder(),
@@ -214,8 +212,8 @@ export class PeerNetwork {
     for (const child of children) {
       for (const s of child.schools) {
         const placeId = this.#orgPlaces.get(s.org.id);
-        if (!placeId || s.from >= REF_DAY) continue;
-        this.#personPlace(child.id, placeId, 'enrolled', null, s.org.id, isoDay(s.from), s.to >= REF_DAY ? null : isoDay(s.to));
+        if (!placeId || s.from >= this.partnership.refDay) continue;
+        this.#personPlace(child.id, placeId, 'enrolled', null, s.org.id, isoDay(s.from), s.to >= this.partnership.refDay ? null : isoDay(s.to));
       }
       const attended = new Set<string>();
       for (const e of child.events) {

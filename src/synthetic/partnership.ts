@@ -13,7 +13,7 @@ import type { AgencyKind } from '../domain/vocabulary.js';
 import { NameMaker, emailLocalPart } from './names.js';
 import { boroughSlug, neighboursOf, placesOfConcern, placeWeights } from './places.js';
 import { CASELOAD, DEMO_PASSWORD, ETHNICITY_WEIGHTS, REFERENCE_DATE } from './rates.js';
-import { Rng, hashParts } from './random.js';
+import { Rng, dayOf, hashParts } from './random.js';
 import type { DemoUser, WorldFrontDoor, WorldOrganisation, WorldOrganisationBorough, WorldTeam, WorldUser } from './types.js';
 
 /** A school's phase; 'ap' is the pupil referral unit (alternative provision). */
@@ -66,7 +66,6 @@ export const SOURCE_SYSTEMS: Readonly<Record<AgencyKind, string>> = {
 /** The system social care used before its replacement: older entries were migrated from it. */
 export const LEGACY_SOCIAL_CARE_SYSTEM = 'LegacyCareRecords';
 
-const CREATED_AT = `${REFERENCE_DATE}T06:00:00.000Z`;
 
 const SCHOOL_STEMS = ['Ash', 'Beech', 'Cedar', 'Elm', 'Fox', 'Hazel', 'Lark', 'Maple', 'Oak', 'Rowan', 'Willow', 'Birch', 'Holly', 'Linden', 'Alder', 'Thorn'];
 const SCHOOL_ENDINGS = ['field', 'wood', 'mere', 'ridge', 'bank', 'brook', 'dale', 'gate', 'hurst', 'lea', 'croft', 'well'];
@@ -117,6 +116,10 @@ export class Region {
 export class Partnership {
   readonly borough: string;
   readonly slug: string;
+  /** The world's "today" as a day number: every event happens before it. */
+  readonly refDay: number;
+  /** When the generated rows were made: six in the morning of the world's "today". */
+  readonly createdAt: string;
   readonly neighbours: string[];
   readonly organisations: WorldOrganisation[] = [];
   readonly teams: WorldTeam[] = [];
@@ -146,8 +149,11 @@ export class Partnership {
   readonly #emails = new Set<string>();
   #newUsers: WorldUser[] = [];
 
-  constructor(opts: { children: number; seed: number; borough: string; region?: Region }) {
+  constructor(opts: { children: number; seed: number; borough: string; region?: Region; referenceDate?: string }) {
     this.borough = opts.borough;
+    const today = opts.referenceDate ?? REFERENCE_DATE;
+    this.refDay = dayOf(today);
+    this.createdAt = `${today}T06:00:00.000Z`;
     this.slug = boroughSlug(opts.borough);
     this.#region = opts.region;
     if (opts.region && !opts.region.boroughs.includes(opts.borough)) throw new Error(`${opts.borough} is not in the region`);
@@ -259,7 +265,7 @@ export class Partnership {
 
   #org(borough: string, kind: AgencyKind, name: string, extra: Partial<OrgRef> = {}): OrgRef {
     const ref: OrgRef = { id: this.#rng.uuid(), name, kind, borough, ...extra };
-    this.organisations.push({ id: ref.id, name, kind, borough, created_at: CREATED_AT });
+    this.organisations.push({ id: ref.id, name, kind, borough, created_at: this.createdAt });
     this.#byId.set(ref.id, ref);
     let byKind = this.#orgs.get(borough);
     if (!byKind) this.#orgs.set(borough, (byKind = new Map()));
@@ -296,7 +302,7 @@ export class Partnership {
     this.#emails.add(address);
     const user: WorldUser = {
       id: this.#rng.uuid(), email: address, name: `${given} ${family}`, organisation_id: org.id, team_id: teamId,
-      roles, job_title: jobTitle, active: true, created_at: CREATED_AT,
+      roles, job_title: jobTitle, active: true, created_at: this.createdAt,
     };
     this.users.push(user);
     this.#newUsers.push(user);

@@ -7,7 +7,7 @@ import { verifyPassword } from '../server/modules/auth/password.js';
 import { rulesProcessor } from '../server/modules/considerations/rules.processor.js';
 import { DEMO_PASSWORD } from './rates.js';
 import { seedBorough, type SeedReport } from './seed.js';
-import { generateWorld } from './world.js';
+import { generateWorld, referenceDateOn } from './world.js';
 
 // Three neighbouring boroughs in one deployment, in a database of their own (on either engine), so
 // the partnerships counted here are exactly the ones this seed made.
@@ -19,12 +19,13 @@ describe(`seedBorough with three boroughs on ${engine}`, () => {
   let d: Db;
   let drop: () => Promise<void>;
   let report: SeedReport;
-  const world = generateWorld(options);
+  const now = new Date();
+  const world = generateWorld({ ...options, referenceDate: referenceDateOn(now) });
   const progress: [number, number][] = [];
 
   beforeAll(async () => {
     ({ d, drop } = await openIsolatedTestDb('seed_boroughs'));
-    report = await seedBorough(d.db, { ...options, chunkSize: 50, onProgress: (done, total) => progress.push([done, total]) });
+    report = await seedBorough(d.db, { ...options, now, chunkSize: 50, onProgress: (done, total) => progress.push([done, total]) });
   });
 
   afterAll(async () => {

@@ -10,7 +10,7 @@ import { inbox } from '../server/modules/considerations/considerations.queries.j
 import { drainOutbox } from '../../test/drain-outbox.js';
 import { DEMO_PASSWORD } from './rates.js';
 import { seedBorough, type SeedReport } from './seed.js';
-import { generateWorld } from './world.js';
+import { generateWorld, referenceDateOn } from './world.js';
 
 // On PGlite each run gets a fresh database. When the suite runs against a shared PostgreSQL
 // server, a borough name unique to this run keeps the seed from colliding with earlier runs.
@@ -18,6 +18,9 @@ const onServer = process.env.JIGSAW_TEST_ENGINE === 'postgres' && !!process.env.
 const borough = onServer ? `Testbridge ${randomUUID().slice(0, 8)}` : 'Northbridge';
 const slug = borough.toLowerCase().replace(/[^a-z0-9]/g, '');
 const options = { children: 150, seed: 7, borough };
+// The seed reads this clock; the world it writes is the one generated for that clock's reference date.
+const now = new Date();
+const worldOptions = { ...options, referenceDate: referenceDateOn(now) };
 
 describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
   let d: Db;
@@ -30,7 +33,7 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
   // claimed by another file's worker on a shared server database.
   beforeAll(async () => {
     ({ d, drop } = await openIsolatedTestDb('seed'));
-    report = await seedBorough(d.db, { ...options, chunkSize: 40, onProgress: (done, total) => progress.push([done, total]) });
+    report = await seedBorough(d.db, { ...options, now, chunkSize: 40, onProgress: (done, total) => progress.push([done, total]) });
   });
 
   afterAll(async () => {
@@ -38,7 +41,7 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
   });
 
   it('writes exactly the rows it reports, and they are the generated world', async () => {
-    const world = generateWorld(options);
+    const world = generateWorld(worldOptions);
     const count = async (table: string, column: string, ids: string[]) => {
       const row = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(table)} WHERE ${sql.ref(column)} = ANY(${ids}::uuid[])`.execute(d.db);
       return row.rows[0]!.n;
@@ -109,7 +112,7 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
   });
 
   it('writes entries through the chronology writer: restrictions, an access-log row and an outbox row per chunk', async () => {
-    const world = generateWorld(options);
+    const world = generateWorld(worldOptions);
     const ids = new Set(world.events.map((e) => e.id));
     const queued = (await d.db.selectFrom('outbox').select(['payload', 'status']).where('kind', '=', ENTRIES_RECORDED).execute())
       .map((r) => r.payload as { eventIds: string[]; personIds: string[] })
@@ -152,10 +155,29 @@ describe(`seedBorough on ${onServer ? 'PostgreSQL' : 'PGlite'}`, () => {
     expect(again.events).toBe(0);
   });
 
-  it('seeds another borough into the same database without colliding', async () => {
-    const other = await seedBorough(d.db, { children: 30, seed: 7, borough: `${borough} East` });
+  it('ends the borough\'s history in the week the seed runs, so its entries are recent whenever it is seeded', async () => {
+    expect(report.referenceDate).toBe(referenceDateOn(now));
+    const days = (Date.parse(now.toISOString().slice(0, 10)) - Date.parse(report.referenceDate)) / 86_400_000;
+    expect(days).toBeGreaterThanOrEqual(0);
+    expect(days).toBeLessThan(7);
+    const ids = generateWorld(worldOptions).events.map((e) => e.id);
+    const span = await d.db.selectFrom('event').where('id', 'in', ids)
+      .select((eb) => [eb.fn.max('occurred_at').as('last'), eb.fn.countAll<number>().as('n')]).executeTakeFirstOrThrow();
+    expect(Number(span.n)).toBe(ids.length);
+    expect(new Date(span.last as unknown as string).getTime()).toBeLessThan(Date.parse(`${report.referenceDate}T00:00:00Z`));
+    expect(new Date(span.last as unknown as string).getTime()).toBeGreaterThan(Date.parse(`${report.referenceDate}T00:00:00Z`) - 14 * 86_400_000);
+  });
+
+  it('seeds another borough into the same database without colliding, dated from the clock it is given', async () => {
+    const later = new Date('2027-03-10T09:00:00Z'); // a Wednesday, 18 weeks and 3 days after the fixed reference date
+    const other = await seedBorough(d.db, { children: 30, seed: 7, borough: `${borough} East`, now: later });
     expect(other.skipped).toBe(false);
     expect(other.children).toBe(30);
     expect(other.demoUsers[0]!.email).toMatch(new RegExp(`@${slug}east\\.jigsaw\\.test$`));
+    expect(other.referenceDate).toBe('2027-03-07');
+    const ids = generateWorld({ children: 30, seed: 7, borough: `${borough} East`, referenceDate: '2027-03-07' }).events.map((e) => e.id);
+    const span = await d.db.selectFrom('event').where('id', 'in', ids).select((eb) => eb.fn.max('occurred_at').as('last')).executeTakeFirstOrThrow();
+    expect(new Date(span.last as unknown as string).toISOString() < '2027-03-07').toBe(true);
+    expect(new Date(span.last as unknown as string).toISOString() > '2027-02-01').toBe(true);
   });
 });

@@ -22,7 +22,7 @@ import { USED_EVENT_CODES } from './experiences.js';
 import { DEFAULT_BOROUGH, boroughSlug, boroughsOf } from './places.js';
 import { DEMO_PASSWORD } from './rates.js';
 import type { DemoUser, WorldChunk } from './types.js';
-import { demoUsersOfWorld, generateChildrenChunks } from './world.js';
+import { demoUsersOfWorld, generateChildrenChunks, referenceDateOn } from './world.js';
 import { seedDemoPanels } from '../server/modules/panels/commands/demo-panels.js';
 import { seedDemoPlansAndOffers } from '../server/modules/plans/commands/demo-plans-offers.js';
 import { enrolDemoAuthenticators } from './demo-authenticators.js';
@@ -44,12 +44,20 @@ export interface SeedOptions {
    * partnership administrator invites them. Defaults to true; `jigsaw seed` sets it only with --demo.
    */
   demoUsers?: boolean;
+  /**
+   * The clock the seed reads (default: now). The world's "today" is the day `referenceDateOn` gives
+   * for it, so the borough's history ends in the week the seed runs; the demo panels, plans and
+   * emergency access are dated from it too.
+   */
+  now?: Date;
 }
 
 /** What was written (all zero when the borough was already seeded). */
 export interface SeedReport {
   /** The first borough. */
   borough: string;
+  /** The world's "today": every seeded entry happened before it. */
+  referenceDate: string;
   /** Every borough seeded (each its own partnership). */
   boroughs: string[];
   seed: number;
@@ -176,8 +184,10 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   // Every borough's administrator is written last; the first's marks a finished seed.
   const adminEmails = boroughs.map((b) => `admin@${boroughSlug(b)}.jigsaw.test`);
   const demoUsers = demoUsersFor(borough, boroughs.length);
+  const now = opts.now ?? new Date();
+  const referenceDate = referenceDateOn(now);
   const report: SeedReport = {
-    borough, boroughs, seed: opts.seed, skipped: false, message: '', organisations: 0, users: 0, people: 0, children: 0, events: 0,
+    borough, referenceDate, boroughs, seed: opts.seed, skipped: false, message: '', organisations: 0, users: 0, people: 0, children: 0, events: 0,
     eventPeople: 0, involvements: 0, durationMs: 0, demoUsers,
   };
 
@@ -198,7 +208,7 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
   const organisationNames = new Map<string, string>();
   const total = opts.children * boroughs.length;
   const source = boroughs.length > 1 ? `${boroughs.join(', ')} (seed ${opts.seed})` : `${borough} (seed ${opts.seed})`;
-  for (const chunk of generateChildrenChunks({ children: opts.children, seed: opts.seed, borough, boroughs: boroughs.length }, opts.chunkSize ?? 1000)) {
+  for (const chunk of generateChildrenChunks({ children: opts.children, seed: opts.seed, borough, boroughs: boroughs.length, referenceDate }, opts.chunkSize ?? 1000)) {
     for (const u of chunk.users) if (heldBack.has(u.email)) admins.set(u.email, u);
     for (const o of chunk.organisations) organisationNames.set(o.id, o.name);
     try {
@@ -228,19 +238,19 @@ export async function seedBorough(db: Kysely<Database>, opts: SeedOptions): Prom
     await db.insertInto('app_user').values({ ...admin, password_hash: passwordHash }).execute();
   }
   // Each partnership's MACE panel and its next meeting, for the panel coordinator.
-  await seedDemoPanels(db);
+  await seedDemoPanels(db, now);
   // A service directory per partnership, and plans and offers of help for the demo social worker's children.
-  await seedDemoPlansAndOffers(db);
+  await seedDemoPlansAndOffers(db, now);
   // The demo accounts that must use a second factor start with the published authenticator key, so a newcomer can try every role.
   if (demo) await enrolDemoAuthenticators(db, report.demoUsers.map((u) => u.email));
   // An emergency access use by each partnership's demo police officer, waiting for the data protection officer's review.
-  if (demo) await seedDemoEmergencyAccess(db, report.demoUsers.map((u) => u.email));
+  if (demo) await seedDemoEmergencyAccess(db, report.demoUsers.map((u) => u.email), now);
   else report.demoUsers = [];
   // Planner statistics for the tables just filled: embedded PGlite runs no autovacuum, and without
   // them every query is planned for empty tables.
   await sql`ANALYZE`.execute(db);
 
   report.durationMs = Math.round(performance.now() - started);
-  report.message = `Seeded ${boroughs.join(', ')} (seed ${opts.seed}): ${report.children} children, ${report.events} events.`;
+  report.message = `Seeded ${boroughs.join(', ')} (seed ${opts.seed}): ${report.children} children, ${report.events} events, the last before ${referenceDate}.`;
   return report;
 }

@@ -37,6 +37,11 @@ export interface WorldOptions {
    * families move between them.
    */
   boroughs?: number;
+  /**
+   * The world's "today" (YYYY-MM-DD): every event happens before it. Defaults to the fixed reference
+   * date, so a world depends on its options alone; the seed passes a day in the week it runs.
+   */
+  referenceDate?: string;
 }
 
 /** A demo account with a fixed, documented email. */

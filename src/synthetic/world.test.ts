@@ -5,7 +5,7 @@ import { loadVocabulary, parseVocabulary } from '../domain/vocabulary.js';
 import { USED_EVENT_CODES } from './experiences.js';
 import { REFERENCE_DATE } from './rates.js';
 import { CHUNK_TABLES, type World } from './types.js';
-import { checkVocabulary, demoUsersOf, generateChildrenChunks, generateWorld } from './world.js';
+import { checkVocabulary, demoUsersOf, generateChildrenChunks, generateWorld, referenceDateOn } from './world.js';
 import { ROLES } from '../server/actor.js';
 
 const vocabulary = loadVocabulary();
@@ -73,6 +73,43 @@ describe('determinism', () => {
     for (const u of small.demoUsers) expect(small.users.some((x) => x.email === u.email)).toBe(true);
     // Every role has a demo account.
     expect(new Set(small.demoUsers.map((u) => u.role))).toEqual(new Set(ROLES));
+  });
+});
+
+describe('the reference date', () => {
+  it('is the last day on or before the clock that is whole weeks from the fixed one', () => {
+    expect(referenceDateOn(new Date(`${REFERENCE_DATE}T00:00:00Z`))).toBe(REFERENCE_DATE);
+    expect(referenceDateOn(new Date('2026-11-07T23:59:59Z'))).toBe(REFERENCE_DATE);
+    expect(referenceDateOn(new Date('2026-11-08T00:00:00Z'))).toBe('2026-11-08');
+    expect(referenceDateOn(new Date('2026-11-27T17:00:00Z'))).toBe('2026-11-22');
+    expect(referenceDateOn(new Date('2026-10-31T12:00:00Z'))).toBe('2026-10-25');
+    expect(referenceDateOn(new Date('2029-02-28T12:00:00Z'))).toBe('2029-02-25');
+    for (const d of ['2026-11-22', '2026-10-25', '2029-02-25']) expect(new Date(`${d}T00:00:00Z`).getUTCDay()).toBe(new Date(`${REFERENCE_DATE}T00:00:00Z`).getUTCDay());
+  });
+
+  it('moves the same world in time: the same rows, each child as old on its "today", every entry before it', () => {
+    const fixed = generateWorld({ children: 200, seed: 3 });
+    const later = generateWorld({ children: 200, seed: 3, referenceDate: '2027-06-13' });
+    const shift = Date.parse('2027-06-13') - Date.parse(REFERENCE_DATE);
+    expect(later.referenceDate).toBe('2027-06-13');
+    expect(later.events.map((e) => e.id)).toEqual(fixed.events.map((e) => e.id));
+    expect(later.people.map((p) => p.id)).toEqual(fixed.people.map((p) => p.id));
+    const exact = fixed.events.map((e, i) => [e, later.events[i]!] as const).filter(([e]) => e.occurred_precision === 'time' || e.occurred_precision === 'date');
+    expect(exact.length).toBeGreaterThan(fixed.events.length / 2);
+    for (const [e, l] of exact) expect(Date.parse(l.occurred_at) - Date.parse(e.occurred_at)).toBe(shift);
+    for (const e of later.events) expect(e.occurred_at < '2027-06-13').toBe(true);
+    const laterPeople = new Map(later.people.map((p) => [p.id, p]));
+    for (const id of fixed.childIds) {
+      const a = fixed.people.find((p) => p.id === id)!;
+      const b = laterPeople.get(id)!;
+      if (a.dob_accuracy === 'exact') expect(Date.parse(b.date_of_birth!) - Date.parse(a.date_of_birth!)).toBe(shift);
+    }
+    expect(later.organisations[0]!.created_at).toBe('2027-06-13T06:00:00.000Z');
+  });
+
+  it('refuses a reference date that is not a real day', () => {
+    expect(() => generateWorld({ children: 1, seed: 1, referenceDate: '2026-02-30' })).toThrow(/real date/);
+    expect(() => generateWorld({ children: 1, seed: 1, referenceDate: 'next week' })).toThrow(/real date/);
   });
 });
 

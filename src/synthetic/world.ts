@@ -29,20 +29,39 @@ export function checkVocabulary(vocabulary: Vocabulary): Map<string, EventType> 
 }
 
 function validate(options: WorldOptions): Required<WorldOptions> & { names: string[] } {
+  const referenceDate = options.referenceDate ?? REFERENCE_DATE;
+  const parsed = Date.parse(`${referenceDate}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(referenceDate) || Number.isNaN(parsed) || new Date(parsed).toISOString().slice(0, 10) !== referenceDate) {
+    throw new Error('referenceDate must be a real date, like 2026-11-01');
+  }
   const { children, seed } = options;
   if (!Number.isInteger(children) || children < 0 || children > MAX_CHILDREN) throw new Error(`children must be an integer from 0 to ${MAX_CHILDREN}`);
   if (!Number.isSafeInteger(seed)) throw new Error('seed must be an integer');
   const borough = (options.borough ?? DEFAULT_BOROUGH).trim();
   if (!borough) throw new Error('borough must not be empty');
   const boroughs = options.boroughs ?? 1;
-  return { children, seed, borough, boroughs, names: boroughsOf(borough, boroughs) };
+  return { children, seed, borough, boroughs, referenceDate, names: boroughsOf(borough, boroughs) };
+}
+
+/**
+ * The reference date a world made on `now` takes: the last day on or before it that is a whole
+ * number of weeks from the fixed reference date. A seeded borough's entries are then recent
+ * whenever it is seeded (the rules, panels and dashboards read them against the clock), while
+ * every weekday pattern of the fixed world (school days, weekend nights) falls on the same weekdays.
+ */
+export function referenceDateOn(now: Date): string {
+  const DAY_MS = 86_400_000;
+  const fixed = Date.parse(`${REFERENCE_DATE}T00:00:00Z`);
+  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  const weeks = Math.floor((today - fixed) / (7 * DAY_MS));
+  return new Date(fixed + weeks * 7 * DAY_MS).toISOString().slice(0, 10);
 }
 
 /** The partnerships of a world: one borough alone (with stand-in neighbours), or a region of several. */
-function partnershipsOf(opts: { children: number; seed: number; names: string[] }): Partnership[] {
-  if (opts.names.length === 1) return [new Partnership({ children: opts.children, seed: opts.seed, borough: opts.names[0]! })];
+function partnershipsOf(opts: { children: number; seed: number; names: string[]; referenceDate: string }): Partnership[] {
+  if (opts.names.length === 1) return [new Partnership({ children: opts.children, seed: opts.seed, borough: opts.names[0]!, referenceDate: opts.referenceDate })];
   const region = new Region(opts.names);
-  for (const borough of opts.names) new Partnership({ children: opts.children, seed: opts.seed, borough, region });
+  for (const borough of opts.names) new Partnership({ children: opts.children, seed: opts.seed, borough, region, referenceDate: opts.referenceDate });
   return region.partnerships;
 }
 
@@ -124,7 +143,7 @@ export function demoUsersOfWorld(borough = DEFAULT_BOROUGH, boroughs = 1): DemoU
 export function generateWorld(options: WorldOptions): World {
   const opts = validate(options);
   const world: World = {
-    ...emptyChunk(), borough: opts.borough, boroughs: opts.names, seed: opts.seed, referenceDate: REFERENCE_DATE,
+    ...emptyChunk(), borough: opts.borough, boroughs: opts.names, seed: opts.seed, referenceDate: opts.referenceDate,
     demoUsers: demoUsersOfWorld(opts.borough, opts.boroughs),
   };
   delete (world as Partial<WorldChunk>).childrenDone;

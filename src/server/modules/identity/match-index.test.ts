@@ -6,7 +6,7 @@ import { bestCandidates, blockingKeys, NAME_ONLY_MAX_BLOCK } from '../../../doma
 import { prepareRecord } from '../../../domain/matching/prepare.js';
 import type { MatchRecord } from '../../../domain/matching/types.js';
 import { seedBorough } from '../../../synthetic/seed.js';
-import { generateWorld } from '../../../synthetic/world.js';
+import { generateWorld, referenceDateOn } from '../../../synthetic/world.js';
 import { makePerson, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { findCandidates, holderList, keyHoldersSql, keyWithinLimit, loadMatchRecords } from './identity.candidates.js';
 import { indexMissingPeople, indexPeople, rebuildMatchIndex } from './match-index.js';
@@ -32,12 +32,13 @@ const withPeopleSettled = <T>(db: Kysely<Database>, fn: (trx: Kysely<Database>) 
 describe(`the match index on ${TEST_ENGINE}`, () => {
   // Rebuilds the whole index, which other files' people would change under it: a database of its own.
   const t = useTestDb({ isolated: 'match_index' });
-  const world = generateWorld(options);
+  const now = new Date();
+  const world = generateWorld({ ...options, referenceDate: referenceDateOn(now) });
   // A demo child with a date of birth, a legal name and an identifier.
   let demo: { id: string; record: MatchRecord };
 
   beforeAll(async () => {
-    const report = await seedBorough(t.db, options);
+    const report = await seedBorough(t.db, { ...options, now });
     expect(report.people).toBe(world.people.length);
     const withId = new Set(world.identifiers.map((i) => i.person_id));
     const records = await loadMatchRecords(t.db, world.people.filter((p) => p.date_of_birth && withId.has(p.id)).map((p) => p.id));
