@@ -30,7 +30,8 @@ export async function seedAndReport(db: Kysely<Database>, opts: { children: numb
   }
   console.log(
     `Seeded ${report.boroughs.join(', ')}: ${report.children} children (${report.people} people), ${report.events} events, ${report.organisations} organisations, ` +
-      `${report.users} users in ${seconds.toFixed(1)} s (${Math.round(report.people / seconds)} people/s, ${Math.round(report.events / seconds)} events/s)`,
+      `${report.users} users in ${seconds.toFixed(1)} s (${Math.round(report.people / seconds)} people/s, ${Math.round(report.events / seconds)} events/s); ` +
+      `every entry dated before ${report.referenceDate}`,
   );
   return report;
 }
