@@ -1,11 +1,23 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildTestApp, makeOrg, makeUser, TEST_ENGINE, TEST_PASSWORD, useTestApp } from '../../../../test/helpers.js';
 import {
   ACCOUNT_FREE_FAILURES, BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS, DEVICE_COOKIE, DEVICE_COOKIE_DAYS, emailAccountKey, FAILURE_WINDOW_MINUTES, IP_THROTTLE_FAILURES, PAIR_FREE_FAILURES,
 } from './limits.js';
 
 describe(`sign-in back-off on ${TEST_ENGINE}`, () => {
+  // The application's clock is moved, never waited for: only Date is faked (timers run as usual).
+  // It is faked before the database opens, 100 days behind the real clock, and only moves on (about
+  // 90 days in all) until the database has closed: the embedded database arms its timers by this
+  // clock, and one taken back more than 24 days would fire every millisecond (test/setup-clock.ts).
+  let clock = 0;
+  beforeAll(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() - 100 * 86_400_000);
+  });
+  afterAll(() => {
+    vi.useRealTimers();
+  });
   const t = useTestApp();
   let other: FastifyInstance;
   let ipCounter = 0;
@@ -15,15 +27,8 @@ describe(`sign-in back-off on ${TEST_ENGINE}`, () => {
   afterAll(async () => {
     await other.close();
   });
-  // The application's clock is moved, never waited for: only Date is faked (timers run as usual).
-  let clock = 0;
   beforeEach(() => {
     clock = Date.now();
-    vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(clock);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
   });
   const advance = (seconds: number) => {
     clock += seconds * 1000;
