@@ -9,7 +9,7 @@ import { seedBorough } from '../../../synthetic/seed.js';
 import { generateWorld, referenceDateOn } from '../../../synthetic/world.js';
 import { makePerson, TEST_ENGINE, useTestDb } from '../../../../test/helpers.js';
 import { findCandidates, holderList, keyHoldersSql, keyWithinLimit, loadMatchRecords } from './identity.candidates.js';
-import { indexMissingPeople, indexPeople, rebuildMatchIndex } from './match-index.js';
+import { indexMissingPeople, indexPeople, rebuildMatchIndex, writeIndexEntries } from './match-index.js';
 
 // A borough of its own, so the seed does not collide with other tests on a shared server database.
 const options = { children: 12, seed: 23, borough: `Matchford ${randomUUID().slice(0, 8)}` };
@@ -83,6 +83,19 @@ describe(`the match index on ${TEST_ENGINE}`, () => {
     const b = candidates[1]!.find((c) => c.personId === demo.id)!;
     expect(a.prepared).toEqual(prepareRecord(demo.record));
     expect(b.prepared).toBe(a.prepared);
+  });
+
+  it('writes keys only after the person\'s profile, whose reference to person stands for theirs', async () => {
+    // Keys carry no reference of their own (migration 20261204000000): a person who does not exist is refused at their profile, before any key.
+    const ghost = randomUUID();
+    await expect(writeIndexEntries(t.db, [{ personId: ghost, record: demo.record }])).rejects.toThrow(/person_match_profile_person_id_fkey/);
+    expect(await keysOf(t.db, ghost)).toEqual([]);
+    // And every key the seeder wrote has its person's profile.
+    const orphans = await t.db.selectFrom('person_match_key as k').select('k.person_id')
+      .where(({ not, exists, selectFrom }) => not(exists(selectFrom('person_match_profile as mp').select('mp.person_id').whereRef('mp.person_id', '=', 'k.person_id'))))
+      .execute();
+    expect(orphans).toEqual([]);
+    expect(Number((await t.db.selectFrom('person_match_key').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n)).toBeGreaterThan(world.people.length);
   });
 
   it('skips erased people and gives keys to the people who lack them', async () => {

@@ -72,15 +72,17 @@ export async function writeIndexEntries(db: Kysely<Database>, entries: IndexEntr
     if (mine.length > 0) indexed += 1;
     for (const k of mine) { keys.push(k); owners.push(e.personId); }
   }
-  await insertKeys(db, keys, owners);
   // A person entered twice (changed twice before a write) is stored as the last entry left them.
   const profiles = [...new Map(entries.map((e) => [e.personId, e])).values()];
+  // The profiles first: their reference to person stands for the keys' (a person who does not exist
+  // fails here, before any key of theirs is written, in a transaction or not).
   for (let s = 0; s < profiles.length; s += INDEX_BATCH) {
     const part = profiles.slice(s, s + INDEX_BATCH);
     await sql`INSERT INTO person_match_profile (person_id, record)
       SELECT * FROM unnest(${part.map((e) => e.personId)}::uuid[], ${part.map((e) => JSON.stringify(e.record))}::jsonb[])
       ON CONFLICT (person_id) DO UPDATE SET record = EXCLUDED.record, indexed_at = now()`.execute(db);
   }
+  await insertKeys(db, keys, owners);
   return indexed;
 }
 
