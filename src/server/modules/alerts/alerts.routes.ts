@@ -79,9 +79,9 @@ async function alertsPage(db: Kysely<Database>, actor: ReturnType<typeof userOf>
   const shown = rows.slice(0, PAGE_SIZE);
   const people = [...new Set(shown.map((r) => r.person_id))];
   const eventIds = [...new Set(shown.map((r) => r.event_id).filter((e): e is string => e !== null))];
-  const entries = eventIds.length === 0 ? [] : await db.selectFrom(entryScope(actor, { ids: people }).as('v'))
+  const entries = eventIds.length === 0 ? [] : await db.selectFrom(entryScope(actor, { ids: people, entries: eventIds }).as('v'))
     .select(['v.id', 'v.access', 'v.type_label', 'v.summary', 'v.occurred_at', 'v.occurred_precision', 'v.organisation_name', 'v.restricted_contact'])
-    .where('v.id', 'in', eventIds).execute();
+    .execute();
   const entryById = new Map(entries.map((e) => [e.id, e]));
   const names = await displayNames(db, people);
   const openable = new Set(people.length === 0 ? [] : (await db.selectFrom('person').select('person.id')

@@ -89,7 +89,7 @@ async function earlierVersions(db: Kysely<Database>, reader: EntryReader, person
     SELECT root, id, depth FROM chain WHERE depth > 0`.execute(db);
   const out = new Map<string, ChronologyEntry[]>();
   if (chain.rows.length === 0) return out;
-  const rows = await scoped(db, reader, personId).selectAll('v').where('v.id', 'in', chain.rows.map((c) => c.id)).execute();
+  const rows = await db.selectFrom(entryScope(reader, { ids: [personId], entries: chain.rows.map((c) => c.id) }).as('v')).selectAll('v').execute();
   const byId = new Map(rows.map((r) => [r.id, r]));
   for (const c of [...chain.rows].sort((a, b) => a.depth - b.depth)) {
     const entry = byId.get(c.id);

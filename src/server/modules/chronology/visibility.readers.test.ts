@@ -214,6 +214,26 @@ describe(`one visibility rule for every reader of entries on ${TEST_ENGINE}`, ()
     expect(exported!.chronology.find((e) => e.id === ids.H1)!.supersededBy).toBe(ids.H2);
   });
 
+  it('narrowed to some entries, the scope gives exactly those entries of the children as it gives them whole', async () => {
+    const asRows = async (people: { ids: string[]; entries?: string[] }) => (await db.selectFrom(entryScope(reader, people).as('v')).selectAll('v').execute())
+      .map((r) => JSON.stringify(r)).sort();
+    // One child (either record of the merged child) and several children (with another child, of no entries here).
+    const other = (await makePerson(db, { given: 'Sage', family: 'Otherfield' })).id;
+    for (const people of [[childA], [childB], [childB, other]]) {
+      const whole = await asRows({ ids: people });
+      const picked = [ids.M1!, ids.Y2!, ids.H1!, ids.S1!];
+      const narrowed = await asRows({ ids: people, entries: [...picked, '00000000-0000-4000-8000-0000000000ee'] });
+      expect(narrowed).toHaveLength(picked.length);
+      expect(narrowed).toEqual(whole.filter((r) => picked.includes((JSON.parse(r) as { id: string }).id)));
+      // Withheld stays withheld, and an earlier version is still marked as not current.
+      const byId = new Map(narrowed.map((r) => { const v = JSON.parse(r) as { id: string; access: string; current: boolean; summary: string | null }; return [v.id, v]; }));
+      expect([byId.get(ids.M1!)!.access, byId.get(ids.M1!)!.summary, byId.get(ids.Y2!)!.access, byId.get(ids.H1!)!.current]).toEqual(['not_shared', null, 'restricted', false]);
+      // Another child's entries are not reached by naming them.
+      expect(await asRows({ ids: [other], entries: picked })).toEqual([]);
+      expect(await asRows({ ids: people, entries: [] })).toEqual([]);
+    }
+  });
+
   it('an organisation\'s system sees no restricted content, even where a user of it is named', async () => {
     const system: Actor = { kind: 'system', apiKeyId: '00000000-0000-4000-8000-000000000001', organisationId: reader.organisationId, organisationName: 'School' };
     const rows = await db.selectFrom(entryScope(system, { ids: [childA] }).as('v')).select(['v.id', 'v.access']).where('v.current', '=', true).execute();

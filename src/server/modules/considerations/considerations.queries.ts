@@ -88,9 +88,8 @@ export async function getConsideration(db: Kysely<Database>, actor: Actor, id: s
         WHERE ve.id = ANY(${sql.val(c.matched_event_ids)}::uuid[]) ORDER BY ve.occurred_at`.execute(db)).rows
       .map((e) => ({ ...e, occurred_precision: 'day', summary: null as string | null }))
     : await db
-      .selectFrom(entryScope(actor, { ids: [c.person_id] }).as('v'))
+      .selectFrom(entryScope(actor, { ids: [c.person_id], entries: c.matched_event_ids }).as('v'))
       .select(['v.id', 'v.type_label', 'v.access', 'v.occurred_at', 'v.occurred_precision', 'v.organisation_name', 'v.summary', 'v.current'])
-      .where('v.id', 'in', c.matched_event_ids)
       .orderBy('v.occurred_at')
       .execute();
   const paths = network ? await exposurePaths(db, actor, c.person_id, c.matched_event_ids, network.steps === 1 ? 1 : 2) : [];

@@ -90,9 +90,9 @@ async function openEpisodeFor(trx: Kysely<Database>, e: { id: string; person_id:
  */
 export async function episodesFromEntries(db: Kysely<Database>, eventIds: string[], personIds: string[]): Promise<number> {
   if (eventIds.length === 0 || personIds.length === 0) return 0;
-  const entries = await db.selectFrom(entryScope({ kind: 'partnership', purpose: 'rules' }, { ids: personIds }).as('v'))
+  const entries = await db.selectFrom(entryScope({ kind: 'partnership', purpose: 'rules' }, { ids: personIds, entries: eventIds }).as('v'))
     .select(['v.id', 'v.person_id', 'v.occurred_at', 'v.organisation_id', 'v.narrative', 'v.place', 'v.roles', 'v.supersedes', 'v.sensitivity'])
-    .where('v.id', 'in', eventIds).where('v.current', '=', true).where('v.event_type_code', '=', 'missing_episode')
+    .where('v.current', '=', true).where('v.event_type_code', '=', 'missing_episode')
     .where(sql<boolean>`'subject' = ANY(v.roles)`)
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('missing_episode as m').select('m.id').whereRef('m.event_id', '=', 'v.id'))))
     .where(({ not, exists, selectFrom }) => not(exists(selectFrom('missing_episode_report as mr').select('mr.event_id').whereRef('mr.event_id', '=', 'v.id'))))
@@ -345,8 +345,8 @@ export async function dueInterviews(db: Kysely<Database>, actor: Actor & { kind:
     .orderBy('r.due_at').limit(limit).execute();
   if (rows.length === 0) return [];
   // Only episodes whose entry the user may see whole (the episode page opens only for those).
-  const seen = new Set((await db.selectFrom(entryScope(actor, { ids: [...new Set(rows.map((r) => r.person_id))] }).as('v'))
-    .select('v.id').where('v.id', 'in', rows.map((r) => r.event_id)).where('v.access', '=', 'full').execute()).map((v) => v.id));
+  const seen = new Set((await db.selectFrom(entryScope(actor, { ids: [...new Set(rows.map((r) => r.person_id))], entries: rows.map((r) => r.event_id) }).as('v'))
+    .select('v.id').where('v.access', '=', 'full').execute()).map((v) => v.id));
   return rows.filter((r) => seen.has(r.event_id)).map((r) => ({ episodeId: r.episode_id, personId: r.person_id, dueAt: r.due_at, overdue: r.due_at.getTime() < now.getTime(), offered: r.offered_at !== null }));
 }
 
