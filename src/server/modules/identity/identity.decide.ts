@@ -75,17 +75,22 @@ export function forenamesDifferWithoutIdentifier(e: MatchExplanation): boolean {
 /** Years between two dates of birth that make two records a generation apart. */
 export const GENERATION_YEARS = 12;
 
+/** The date-of-birth levels at which two records may be a generation apart (not the same date, nor day and month swapped). */
+const GENERATION_LEVELS = new Set(['different', 'year_differs', 'one_digit']);
+
 /**
  * What a parent and child of the same name at one address look like: dates of birth that differ
- * outright, or in the year alone (a parent who shares the child's birthday), and lie a generation apart
- * (at least GENERATION_YEARS between their years), with no shared identifier agreeing, however much the
- * names and address agree. Never linked automatically: merging them would put a parent's history in a
- * child's chronology. A typing error in the year (one digit) is another level, and still links.
+ * outright, in the year alone (a parent who shares the child's birthday), or by one typing error in the
+ * year (a parent born 2002 and a child born 2022 on the same day, or 2002 and 2020: one digit changed or
+ * two swapped), and lie a generation apart (at least GENERATION_YEARS between their years), with no
+ * shared identifier agreeing, however much the names and address agree. Never linked automatically:
+ * merging them would put a parent's history in a child's chronology. A typing error that moves the year a
+ * few years (2012 for 2013) is not a generation, and still links.
  */
 export function generationApartWithoutIdentifier(e: MatchExplanation): boolean {
   const dob = e.fields.find((f) => f.field === 'date_of_birth');
   const identifier = e.fields.find((f) => f.field === 'identifier')?.level;
-  if ((dob?.level !== 'different' && dob?.level !== 'year_differs') || identifier === 'national_agrees' || identifier === 'other_agrees') return false;
+  if (!dob || !GENERATION_LEVELS.has(dob.level) || identifier === 'national_agrees' || identifier === 'other_agrees') return false;
   const year = (d: string | null) => (d && /^\d{4}/.test(d) ? Number(d.slice(0, 4)) : null);
   const [a, b] = [year(dob.left), year(dob.right)];
   return a !== null && b !== null && Math.abs(a - b) >= GENERATION_YEARS;

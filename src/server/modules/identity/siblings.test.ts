@@ -99,6 +99,18 @@ describe(`a parent and child of the same name on ${TEST_ENGINE}`, () => {
     expect(birthday.best?.explanation.fields.find((f) => f.field === 'date_of_birth')).toMatchObject({ level: 'year_differs' });
     expect(birthday.best?.explanation.heldForReview).toMatch(/12 or more years apart.*parent and child/);
     expect(decide(defaultModel(), record('2009-07-02'), held).band).toBe('link');
+    // A parent whose date of birth is one typing error from the child's, a generation out: the same day, born
+    // 2002 against 2022 (one digit) or 2002 against 2020 (two digits swapped), is held back too.
+    const young = [{ personId: 'held', record: record('2022-07-02') }];
+    for (const [parentBorn, childBorn] of [['2002-07-02', '2022-07-02'], ['2002-07-02', '2020-07-02']] as const) {
+      const parent = decide(defaultModel(), record(parentBorn), [{ personId: 'held', record: record(childBorn) }]);
+      expect(parent.band).toBe('review');
+      expect(parent.best?.explanation.fields.find((f) => f.field === 'date_of_birth')).toMatchObject({ level: 'one_digit' });
+      expect(parent.best?.explanation.heldForReview).toMatch(/12 or more years apart.*parent and child/);
+    }
+    // The same child with the year mistyped a few years out (one digit) still links.
+    expect(decide(defaultModel(), record('2023-07-02'), young).band).toBe('link');
+    expect(decide(defaultModel(), record('2022-07-12'), young).band).toBe('link');
     // A shared identifier that agrees decides it: the same child, whatever the dates say.
     const nhs = [{ scheme: 'nhs_number' as const, value: '9434765919' }];
     expect(decide(defaultModel(), { ...record('1990-03-14'), identifiers: nhs }, [{ personId: 'held', record: { ...record('2012-07-02'), identifiers: nhs } }]).band).toBe('link');
