@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
+import { insertRows } from '../../db/insert-rows.js';
 import type { Action } from '../actions.js';
 import type { Actor } from '../actor.js';
 
@@ -20,24 +21,19 @@ export async function recordAccess(db: Kysely<Database>, record: AccessRecord): 
   await recordAccessMany(db, [record]);
 }
 
-/** Writes several access-log rows in one statement. */
+/** Writes several access-log rows in one statement (in the order given: the chain follows it). */
 export async function recordAccessMany(db: Kysely<Database>, records: AccessRecord[]): Promise<void> {
   if (records.length === 0) return;
-  await db
-    .insertInto('access_log')
-    .values(
-      records.map((r) => ({
-        user_id: r.actor?.kind === 'user' ? r.actor.userId : null,
-        api_key_id: r.actor?.kind === 'system' ? r.actor.apiKeyId : null,
-        organisation_id: r.actor?.organisationId ?? null,
-        roles: r.actor?.kind === 'user' ? r.actor.roles : ['system'],
-        action: r.action,
-        person_id: r.personId ?? null,
-        route: r.route,
-        outcome: r.outcome,
-        request_id: r.requestId ?? null,
-        detail: r.detail ? JSON.stringify(r.detail) : null,
-      })),
-    )
-    .execute();
+  await insertRows(db, 'access_log', records.map((r) => ({
+    user_id: r.actor?.kind === 'user' ? r.actor.userId : null,
+    api_key_id: r.actor?.kind === 'system' ? r.actor.apiKeyId : null,
+    organisation_id: r.actor?.organisationId ?? null,
+    roles: r.actor?.kind === 'user' ? r.actor.roles : ['system'],
+    action: r.action,
+    person_id: r.personId ?? null,
+    route: r.route,
+    outcome: r.outcome,
+    request_id: r.requestId ?? null,
+    detail: r.detail ? JSON.stringify(r.detail) : null,
+  })));
 }

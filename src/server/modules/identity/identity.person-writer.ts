@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { canonicalJson } from '../../../domain/canonical-json.js';
+import { insertRows } from '../../../db/insert-rows.js';
 import type { Database, PersonAddressTable, PersonDetailHistoryTable, PersonIdentifierTable, PersonNameTable, PersonTable } from '../../../db/database.js';
 import { normaliseIdentifier, normalisePostcode } from '../../../domain/matching/prepare.js';
 import { normaliseName, normaliseText } from '../../../domain/matching/strings.js';
@@ -395,12 +396,6 @@ function planShown(plan: DetailsPlan, incoming: IncomingPerson, input: ShownInpu
     index: { ...plan.index, record: profile },
     shown: { person: personChanged ? next : null, nameKinds, endAddressIds, history },
   };
-}
-
-const ROWS_PER_INSERT = 2_000;
-
-async function insertRows<T extends 'person' | 'person_name' | 'person_identifier' | 'person_address' | 'person_detail_history'>(trx: Kysely<Database>, table: T, rows: Insertable<Database[T]>[]): Promise<void> {
-  for (let s = 0; s < rows.length; s += ROWS_PER_INSERT) await trx.insertInto(table).values(rows.slice(s, s + ROWS_PER_INSERT) as never).execute();
 }
 
 /** Writes new people and planned details, a few statements for any number of them, in the caller's transaction. */

@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { sql, type Insertable, type Kysely } from 'kysely';
+import { insertRows } from '../../../db/insert-rows.js';
 import type { Database, IdentityReviewItemTable, PersonTable, SourceRecordTable, SourceRecordVersionTable } from '../../../db/database.js';
 import { bestCandidates, blockingKeys } from '../../../domain/matching/blocking.js';
 import type { ModelParameters } from '../../../domain/matching/model.js';
@@ -58,7 +59,6 @@ function receivedStamp(): Date {
 }
 
 const keyOf = (p: Pick<IncomingPerson, 'organisationId' | 'sourceSystem' | 'sourceRecordId'>) => `${p.organisationId}\u0000${p.sourceSystem}\u0000${p.sourceRecordId}`;
-const ROWS_PER_INSERT = 2_000;
 
 /** Resolves agency records to people inside the caller's transaction; call flush() before the transaction ends. */
 export class PersonResolver {
@@ -337,9 +337,9 @@ export class PersonResolver {
     this.#people = []; this.#plans = []; this.#sourceRows = []; this.#versionRows = []; this.#reviewRows = [];
     this.#pendingPeople.clear();
     await writePeople(this.trx, people, plans);
-    for (let s = 0; s < sources.length; s += ROWS_PER_INSERT) await this.trx.insertInto('source_record').values(sources.slice(s, s + ROWS_PER_INSERT)).execute();
-    for (let s = 0; s < versions.length; s += ROWS_PER_INSERT) await this.trx.insertInto('source_record_version').values(versions.slice(s, s + ROWS_PER_INSERT)).execute();
-    for (let s = 0; s < reviews.length; s += ROWS_PER_INSERT) await this.trx.insertInto('identity_review_item').values(reviews.slice(s, s + ROWS_PER_INSERT)).execute();
+    await insertRows(this.trx, 'source_record', sources);
+    await insertRows(this.trx, 'source_record_version', versions);
+    await insertRows(this.trx, 'identity_review_item', reviews);
     await writeDetailHistory(this.trx, plans);
   }
 }

@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { Database, EventTable } from '../../../../db/database.js';
+import { insertRows } from '../../../../db/insert-rows.js';
 import type { Actor } from '../../../actor.js';
 import { recordAccessMany, type AccessRecord } from '../../../audit/record-access.js';
 import { ValidationError } from '../../../errors.js';
@@ -134,12 +135,6 @@ export async function announceEntries(trx: Kysely<Database>, a: EntryAnnouncemen
   await enqueueMany(trx, [{ kind: ENTRIES_RECORDED, payload }, { kind: ENTRIES_RECORDED_FOR_ALERTS, payload }, { kind: ENTRIES_RECORDED_FOR_MISSING, payload }, { kind: ENTRIES_RECORDED_FOR_INCIDENTS, payload }]);
 }
 
-const ROWS_PER_STATEMENT = 1000;
-
-function* slices<T>(rows: T[]): Generator<T[]> {
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) yield rows.slice(i, i + ROWS_PER_STATEMENT);
-}
-
 /**
  * Writes entries inside the caller's transaction: events (corrections after the entries they
  * supersede), people, restrictions and grants, gradings, access-log rows (each entry's own and any
@@ -158,7 +153,7 @@ export async function appendEntries(
     source_system: e.sourceSystem, source_record_id: e.sourceRecordId, summary: e.summary, narrative: e.narrative, place: e.place,
     factor_codes: e.factorCodes, sensitivity: e.sensitivity, reliability: e.reliability, supersedes: e.supersedes, correction_reason: e.correctionReason,
   }));
-  for (const rows of slices(events)) await trx.insertInto('event').values(rows).execute();
+  await insertRows(trx, 'event', events);
 
   const people: { event_id: string; person_id: string; role: string }[] = [];
   const result: AppendedEntry[] = [];
@@ -172,17 +167,17 @@ export async function appendEntries(
     }
     result.push({ id, personIds: [...new Set(e.people.map((p) => p.personId))] });
   }
-  for (const rows of slices(people)) await trx.insertInto('event_person').values(rows).execute();
+  await insertRows(trx, 'event_person', people);
 
   const restrictions = written.filter(({ e }) => e.restriction).map(({ e, id }) => ({ event_id: id, contact: e.restriction!.contact, reason: e.restriction!.reason }));
-  for (const rows of slices(restrictions)) await trx.insertInto('event_restriction').values(rows).execute();
+  await insertRows(trx, 'event_restriction', restrictions);
   const grants = written.flatMap(({ e, id }) => (e.restriction?.grants ?? []).map((g) => ({ event_id: id, user_id: g.userId, role: g.role, organisation_id: g.organisationId })));
-  for (const rows of slices(grants)) await trx.insertInto('event_restriction_grant').values(rows).execute();
+  await insertRows(trx, 'event_restriction_grant', grants);
   const gradings = written.filter(({ e }) => e.grading).map(({ e, id }) => ({
     event_id: id, grading_system: e.grading!.system, source_evaluation: e.grading!.sourceEvaluation,
     intelligence_evaluation: e.grading!.intelligenceEvaluation, handling_code: e.grading!.handlingCode, handling_conditions: e.grading!.handlingConditions,
   }));
-  for (const rows of slices(gradings)) await trx.insertInto('event_grading').values(rows).execute();
+  await insertRows(trx, 'event_grading', gradings);
 
   // Every person an entry names has the write on their own access log: the entry's row for the person
   // it is about, and the same row for each other person named (a victim, a suspect, a witness).
@@ -198,7 +193,7 @@ export async function appendEntries(
     }),
     ...(opts.audit ?? []),
   ];
-  for (const rows of slices(audit)) await recordAccessMany(trx, rows);
+  await recordAccessMany(trx, audit);
 
   const announcement = opts.announce ?? newAnnouncement();
   for (const r of result) {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../../../../db/database.js';
+import { insertRows } from '../../../../db/insert-rows.js';
 import { StatisticsUpkeep } from '../../../../db/statistics.js';
 import type { TextEncodingName } from '../../../../intake/decode.js';
 import { readIntake, type IntakeSource } from '../../../../intake/read.js';
@@ -112,14 +113,14 @@ async function writeChunk(db: Kysely<Database>, ctx: BatchContext, items: (Intak
     await people.flush();
     await appendEntries(trx, overlay.entries, { announce: overlay.announcement });
     await writeNetworks(trx, ctx, overlay.networks);
-    for (let s = 0; s < overlay.intakeRecords.length; s += 2_000) await trx.insertInto('intake_record').values(overlay.intakeRecords.slice(s, s + 2_000)).execute();
-    await trx.insertInto('intake_row').values(items.map((item, i) => ({
+    await insertRows(trx, 'intake_record', overlay.intakeRecords);
+    await insertRows(trx, 'intake_row', items.map((item, i) => ({
       batch_id: ctx.batchId, seq: firstSeq + i, file_name: item.file, table_name: item.table, row_number: item.row, ref: item.ref ?? null,
       source_record_id: item.recordId, outcome: results[i]!.outcome, person_outcome: results[i]!.personOutcome, person_id: results[i]!.personId,
       event_id: results[i]!.outcome === 'unchanged' ? null : results[i]!.eventId, review_item_id: results[i]!.reviewItemId,
       errors: results[i]!.errors.length ? JSON.stringify(results[i]!.errors) : null,
       warnings: item.warnings.length || results[i]!.notes.length ? JSON.stringify([...item.warnings, ...results[i]!.notes]) : null,
-    }))).execute();
+    })));
     await recordAccessMany(trx, overlay.access);
     // The rules (and whatever else follows new entries) run once the chunk has committed.
     await announceEntries(trx, overlay.announcement);
