@@ -41,6 +41,7 @@ import * as refreshPlannerStatistics from './20261203010000_refresh_planner_stat
 import * as uploadFilesStoredUncompressed from './20261203000000_upload_files_stored_uncompressed.js';
 import * as uploadFilesStoredInParts from './20261203020000_upload_files_stored_in_parts.js';
 import * as matchKeysCheckedThroughProfile from './20261204000000_match_keys_checked_through_profile.js';
+import * as transferTriggerReadsNewAddressesOnce from './20261205000000_transfer_trigger_reads_new_addresses_once.js';
 import * as reindexForHouseAndStreet from './20261202010000_reindex_for_house_and_street.js';
 import * as exposureToViolenceRule from './20261201200000_exposure_to_violence_rule.js';
 import * as contextCases from './20261201000000_context_cases.js';
@@ -94,4 +95,5 @@ export const migrations: Record<string, Migration> = {
   '20261203010000_refresh_planner_statistics': refreshPlannerStatistics,
   '20261203020000_upload_files_stored_in_parts': uploadFilesStoredInParts,
   '20261204000000_match_keys_checked_through_profile': matchKeysCheckedThroughProfile,
+  '20261205000000_transfer_trigger_reads_new_addresses_once': transferTriggerReadsNewAddressesOnce,
 };
