@@ -9,6 +9,11 @@ import { sql, type Kysely } from 'kysely';
  * into a join inside the loop over the people, so the new rows were hashed again for every person: an
  * import chunk of 430 addresses took 34–42 ms in the trigger. Asked in the current address's own row,
  * the new rows are hashed once for the statement (8–12 ms). What the trigger writes is unchanged.
+ *
+ * The function is restated whole, as 20261128040000 wrote it but for that one condition: CREATE OR
+ * REPLACE takes the whole body, that migration is frozen (its text cannot be exported for this one to
+ * import), and patching the body the database holds would make this migration's result depend on it.
+ * up() and down() come from the one template below, so only the condition differs between them.
  */
 const body = (inserted: 'column' | 'condition') => `
 CREATE OR REPLACE FUNCTION person_address_partnership_moved() RETURNS trigger LANGUAGE plpgsql AS $fn$
